@@ -1,0 +1,66 @@
+// Raise / refresh / resolve semantics shared by every analyzer. The state of one open anomaly
+// lives in an AnomalySlot inside its owner (a stream, a flow): one owner, one kind, one open event.
+#pragma once
+
+#include <cstdio>
+
+#include "config/config.h"
+#include "event.h"
+
+namespace wcstap {
+
+struct AnomalySlot {
+  Nanos first_ts = 0;   // when the current occurrence started
+  Nanos last_emit = 0;  // last raised/refreshed event
+  bool open = false;
+};
+
+struct AnomalySubject {
+  L4 l4 = L4::Udp;
+  Endpoint src, dst;
+  bool has_ssrc = false;
+  uint32_t ssrc = 0;
+};
+
+class AnomalyEngine {
+ public:
+  AnomalyEngine(const AnomalyConfig& cfg, EventSink& sink);
+
+  bool enabled(AnomalyKind k) const { return cfg_[k].enabled; }
+
+  // The condition holds at `now` (it started at `since`): raises it once, then refreshes it at
+  // most every refresh interval. `detail(buf, size)` writes the text only when an event goes out.
+  template <class Detail>
+  void hold(AnomalySlot& slot, AnomalyKind kind, const AnomalySubject& subj, Nanos since, Nanos now,
+            double value, double threshold, Detail&& detail) {
+    if (!enabled(kind)) return;
+    if (slot.open && now - slot.last_emit < refresh_ns_) return;
+    AnomalyEvent ev = make(kind, slot.open ? AnomalyState::Refreshed : AnomalyState::Raised, subj,
+                           slot.open ? slot.first_ts : since, now, value, threshold);
+    detail(ev.detail, sizeof ev.detail);
+    if (!slot.open) {
+      slot.open = true;
+      slot.first_ts = since;
+      ++raised_;
+    }
+    slot.last_emit = now;
+    sink_.emit(ev);
+  }
+
+  // The condition has ended: a resolved event when it was open.
+  void clear(AnomalySlot& slot, AnomalyKind kind, const AnomalySubject& subj, Nanos now,
+             double value, double threshold, const char* why);
+
+  uint64_t raised() const { return raised_; }
+
+ private:
+  AnomalyEvent make(AnomalyKind kind, AnomalyState state, const AnomalySubject& subj, Nanos first,
+                    Nanos now, double value, double threshold) const;
+
+  const AnomalyConfig& cfg_;
+  EventSink& sink_;
+  Nanos refresh_ns_;
+  uint64_t raised_ = 0;
+};
+
+}  // namespace wcstap

@@ -1,0 +1,307 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace wcstap {
+
+ConfigError::ConfigError(const std::string& file, const std::string& key, const std::string& problem)
+    : std::runtime_error(file + ": " + (key.empty() ? std::string("(top level)") : key) + ": " + problem),
+      file_(file),
+      key_(key) {}
+
+FlowClass WcsConfig::class_of_port(uint16_t port) const {
+  for (const auto& e : port_map)
+    if (e.ports.contains(port)) return e.cls;
+  return FlowClass::Unknown;
+}
+
+namespace {
+
+struct PortMapDefault {
+  const char* name;
+  FlowClass cls;
+  std::vector<PortRange> ranges;
+};
+
+// WCS.md's defaults. The name is the config key under wcs.ports.
+const std::vector<PortMapDefault>& port_map_defaults() {
+  static const std::vector<PortMapDefault> d{
+      {"ws", FlowClass::Websocket, {{8080, 8080}}},
+      {"wss", FlowClass::Websocket, {{8443, 8443}}},
+      {"http", FlowClass::Http, {{8081, 8081}}},
+      {"https", FlowClass::Tls, {{8444, 8444}}},
+      {"hls", FlowClass::Hls, {{8082, 8082}}},
+      {"hls_tls", FlowClass::Tls, {{8445, 8445}}},
+      {"cdn", FlowClass::Websocket, {{8084, 8084}}},
+      {"rtmp", FlowClass::Rtmp, {{1935, 1935}}},
+      {"rtsp", FlowClass::Rtsp, {{554, 554}}},
+      {"sip", FlowClass::Sip, {{5060, 5061}}},
+      {"turn", FlowClass::Stun, {{3478, 3478}, {5349, 5349}}},
+      {"dns", FlowClass::Dns, {{53, 53}}},
+  };
+  return d;
+}
+
+class Loader {
+ public:
+  explicit Loader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const std::string& key, const YAML::Node& n, const std::string& problem) const {
+    std::string where = key;
+    if (n.IsDefined() && n.Mark().line >= 0) where += " (line " + std::to_string(n.Mark().line + 1) + ")";
+    throw ConfigError(file_, where, problem);
+  }
+
+  // Rejects keys this version does not know: a typo must not silently fall back to a default.
+  void only_keys(const YAML::Node& map, const std::string& path, const std::set<std::string>& allowed) const {
+    if (!map.IsDefined() || map.IsNull()) return;
+    if (!map.IsMap()) fail(path, map, "expected a mapping");
+    for (const auto& kv : map) {
+      std::string k = kv.first.as<std::string>();
+      if (!allowed.count(k)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        fail(join(path, k), kv.first, "unknown key (known: " + list + ")");
+      }
+    }
+  }
+
+  static std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+
+  std::string scalar(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(key, n, "expected a single value");
+    return n.Scalar();
+  }
+
+  double number(const YAML::Node& n, const std::string& key, double lo, double hi) const {
+    std::string s = scalar(n, key);
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size())
+      fail(key, n, "expected a number, got '" + s + "'");
+    if (v < lo || v > hi) {
+      std::ostringstream o;
+      o << "must be between " << lo << " and " << hi << ", got " << s;
+      fail(key, n, o.str());
+    }
+    return v;
+  }
+
+  uint64_t whole(const YAML::Node& n, const std::string& key, uint64_t lo, uint64_t hi) const {
+    std::string s = scalar(n, key);
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size())
+      fail(key, n, "expected a whole number, got '" + s + "'");
+    if (v < lo || v > hi)
+      fail(key, n, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + s);
+    return v;
+  }
+
+  bool boolean(const YAML::Node& n, const std::string& key) const {
+    std::string s = scalar(n, key);
+    if (s == "true" || s == "yes" || s == "on") return true;
+    if (s == "false" || s == "no" || s == "off") return false;
+    fail(key, n, "expected true or false, got '" + s + "'");
+  }
+
+  // "8080", 8080 or "31001-32000"
+  PortRange port_range(const YAML::Node& n, const std::string& key) const {
+    std::string s = scalar(n, key);
+    auto dash = s.find('-');
+    PortRange r;
+    auto parse = [&](std::string_view part) -> uint16_t {
+      unsigned v = 0;
+      auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+      if (ec != std::errc() || p != part.data() + part.size() || v == 0 || v > 65535)
+        fail(key, n, "expected a port 1-65535 or a range 'from-to', got '" + s + "'");
+      return static_cast<uint16_t>(v);
+    };
+    if (dash == std::string::npos) {
+      r.from = r.to = parse(s);
+    } else {
+      r.from = parse(std::string_view(s).substr(0, dash));
+      r.to = parse(std::string_view(s).substr(dash + 1));
+      if (r.from > r.to) fail(key, n, "range '" + s + "' runs backwards");
+    }
+    return r;
+  }
+
+  std::vector<PortRange> port_list(const YAML::Node& n, const std::string& key) const {
+    std::vector<PortRange> out;
+    if (n.IsSequence()) {
+      for (size_t i = 0; i < n.size(); ++i) out.push_back(port_range(n[i], key + "[" + std::to_string(i) + "]"));
+    } else {
+      out.push_back(port_range(n, key));
+    }
+    return out;
+  }
+
+  std::vector<std::string> string_list(const YAML::Node& n, const std::string& key) const {
+    std::vector<std::string> out;
+    if (n.IsScalar()) {
+      out.push_back(n.Scalar());
+      return out;
+    }
+    if (!n.IsSequence()) fail(key, n, "expected a list of strings");
+    for (size_t i = 0; i < n.size(); ++i) out.push_back(scalar(n[i], key + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+
+  void load(const YAML::Node& root, Config& c) const {
+    if (root.IsNull()) return;
+    if (!root.IsMap()) fail("", root, "expected a mapping at the top level");
+    only_keys(root, "", {"tap_id", "wcs", "anomalies", "flows", "dataplane", "zmq"});
+    if (auto n = root["tap_id"]) {
+      c.tap_id = scalar(n, "tap_id");
+      if (c.tap_id.empty() || c.tap_id.size() > 64) fail("tap_id", n, "must be 1 to 64 characters");
+    }
+    wcs(root["wcs"], c.wcs);
+    anomalies(root["anomalies"], c.anomalies);
+    flows(root["flows"], c.flows);
+    dataplane(root["dataplane"], c.dataplane);
+    zmq(root["zmq"], c.zmq);
+  }
+
+  void wcs(const YAML::Node& n, WcsConfig& w) const {
+    only_keys(n, "wcs", {"ports", "media_ports"});
+    if (!n) return;
+    if (auto ports = n["ports"]) {
+      std::set<std::string> names;
+      for (const auto& d : port_map_defaults()) names.insert(d.name);
+      only_keys(ports, "wcs.ports", names);
+      w.port_map.clear();
+      for (const auto& d : port_map_defaults()) {
+        std::string key = std::string("wcs.ports.") + d.name;
+        std::vector<PortRange> ranges = ports[d.name] ? port_list(ports[d.name], key) : d.ranges;
+        for (const auto& r : ranges) w.port_map.push_back({r, d.cls, d.name});
+      }
+    }
+    if (auto m = n["media_ports"]) w.media_ports = port_range(m, "wcs.media_ports");
+  }
+
+  void anomalies(const YAML::Node& n, AnomalyConfig& a) const {
+    if (!n) return;
+    if (!n.IsMap()) fail("anomalies", n, "expected a mapping");
+    for (const auto& kv : n) {
+      std::string k = kv.first.as<std::string>();
+      const YAML::Node& v = kv.second;
+      if (k == "refresh_interval_s") {
+        a.refresh_interval_s = number(v, "anomalies.refresh_interval_s", 0.1, 3600);
+        continue;
+      }
+      auto kind = anomaly_kind_from_name(k);
+      if (!kind) fail("anomalies." + k, kv.first, "not an anomaly kind of ANOMALIES.md, nor refresh_interval_s");
+      std::string path = "anomalies." + k;
+      std::set<std::string> allowed{"enabled", "severity"};
+      if (*kind == AnomalyKind::one_way_media) allowed.insert({"min_duration_s", "min_packets"});
+      only_keys(v, path, allowed);
+      KindSettings& ks = a[*kind];
+      if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
+      if (auto s = v["severity"]) {
+        auto sev = severity_from_name(scalar(s, path + ".severity"));
+        if (!sev) fail(path + ".severity", s, "expected info, minor, major or critical");
+        ks.severity = *sev;
+      }
+      if (*kind == AnomalyKind::one_way_media) {
+        if (auto d = v["min_duration_s"]) a.one_way_media.min_duration_s = number(d, path + ".min_duration_s", 0.1, 3600);
+        if (auto p = v["min_packets"]) a.one_way_media.min_packets = static_cast<uint32_t>(whole(p, path + ".min_packets", 1, 1000000));
+      }
+    }
+  }
+
+  void flows(const YAML::Node& n, FlowTableConfig& f) const {
+    only_keys(n, "flows", {"capacity", "rtp_streams", "udp_idle_timeout_s", "tcp_idle_timeout_s"});
+    if (!n) return;
+    if (auto v = n["capacity"]) f.capacity = static_cast<uint32_t>(whole(v, "flows.capacity", 16, 1u << 30));
+    if (auto v = n["rtp_streams"]) f.rtp_streams = static_cast<uint32_t>(whole(v, "flows.rtp_streams", 16, 1u << 30));
+    if (auto v = n["udp_idle_timeout_s"]) f.udp_idle_timeout_s = number(v, "flows.udp_idle_timeout_s", 1, 86400);
+    if (auto v = n["tcp_idle_timeout_s"]) f.tcp_idle_timeout_s = number(v, "flows.tcp_idle_timeout_s", 1, 86400);
+  }
+
+  void dataplane(const YAML::Node& n, DataplaneConfig& d) const {
+    only_keys(n, "dataplane", {"ports", "rx_queues", "mbufs", "rx_descriptors", "event_ring_size",
+                               "exit_on_pcap_end", "stats_interval_s"});
+    if (!n) return;
+    if (auto v = n["ports"]) d.ports = string_list(v, "dataplane.ports");
+    if (auto v = n["rx_queues"]) d.rx_queues = static_cast<uint16_t>(whole(v, "dataplane.rx_queues", 1, 128));
+    if (auto v = n["mbufs"]) d.mbufs = static_cast<uint32_t>(whole(v, "dataplane.mbufs", 512, 1u << 24));
+    if (auto v = n["rx_descriptors"]) d.rx_descriptors = static_cast<uint16_t>(whole(v, "dataplane.rx_descriptors", 32, 16384));
+    if (auto v = n["event_ring_size"]) {
+      uint64_t s = whole(v, "dataplane.event_ring_size", 64, 1u << 24);
+      if ((s & (s - 1)) != 0) fail("dataplane.event_ring_size", v, "must be a power of two, got " + std::to_string(s));
+      d.event_ring_size = static_cast<uint32_t>(s);
+    }
+    if (auto v = n["exit_on_pcap_end"]) d.exit_on_pcap_end = boolean(v, "dataplane.exit_on_pcap_end");
+    if (auto v = n["stats_interval_s"]) d.stats_interval_s = number(v, "dataplane.stats_interval_s", 0.05, 3600);
+  }
+
+  void zmq(const YAML::Node& n, ZmqConfig& z) const {
+    only_keys(n, "zmq", {"publish", "wait_for_subscribers_ms", "send_hwm", "subscribe"});
+    if (!n) return;
+    auto endpoint = [&](const YAML::Node& v, const std::string& key) {
+      std::string s = scalar(v, key);
+      if (s.rfind("tcp://", 0) != 0 && s.rfind("ipc://", 0) != 0 && s.rfind("inproc://", 0) != 0)
+        fail(key, v, "expected a ZeroMQ endpoint (tcp://, ipc:// or inproc://), got '" + s + "'");
+      return s;
+    };
+    if (auto v = n["publish"]) z.publish = endpoint(v, "zmq.publish");
+    if (auto v = n["wait_for_subscribers_ms"]) z.wait_for_subscribers_ms = static_cast<uint32_t>(whole(v, "zmq.wait_for_subscribers_ms", 0, 600000));
+    if (auto v = n["send_hwm"]) z.send_hwm = static_cast<uint32_t>(whole(v, "zmq.send_hwm", 1, 100000000));
+    if (auto v = n["subscribe"]) {
+      if (!v.IsSequence() && !v.IsScalar()) fail("zmq.subscribe", v, "expected an endpoint or a list of endpoints");
+      z.subscribe.clear();
+      if (v.IsScalar()) {
+        z.subscribe.push_back(endpoint(v, "zmq.subscribe"));
+      } else {
+        for (size_t i = 0; i < v.size(); ++i) z.subscribe.push_back(endpoint(v[i], "zmq.subscribe[" + std::to_string(i) + "]"));
+      }
+      if (z.subscribe.empty()) fail("zmq.subscribe", v, "needs at least one endpoint");
+    }
+  }
+
+ private:
+  std::string file_;
+};
+
+Config parse(const std::string& text, const std::string& name) {
+  Config c = default_config();
+  c.source_file = name;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(name, "line " + std::to_string(e.mark.line + 1), "YAML syntax: " + e.msg);
+  }
+  Loader(name).load(root, c);
+  return c;
+}
+
+}  // namespace
+
+Config default_config() {
+  Config c;
+  c.source_file = "<defaults>";
+  for (const auto& d : port_map_defaults())
+    for (const auto& r : d.ranges) c.wcs.port_map.push_back({r, d.cls, d.name});
+  for (unsigned i = 0; i < kAnomalyKindCount; ++i)
+    c.anomalies.kinds[i] = KindSettings{true, default_severity(static_cast<AnomalyKind>(i))};
+  return c;
+}
+
+Config load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path, "", "cannot open the file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse(ss.str(), path);
+}
+
+Config load_config_string(const std::string& yaml, const std::string& name) { return parse(yaml, name); }
+
+}  // namespace wcstap

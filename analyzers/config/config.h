@@ -1,0 +1,100 @@
+// wcstap's configuration: one YAML file (configs/wcstap.yaml is the default, commented).
+// load_config() validates everything and throws ConfigError naming the file, the key and the problem.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "anomaly/anomaly_kind.h"
+#include "event.h"
+
+namespace wcstap {
+
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const std::string& file, const std::string& key, const std::string& problem);
+  const std::string& file() const { return file_; }
+  const std::string& key() const { return key_; }
+ private:
+  std::string file_, key_;
+};
+
+struct PortRange {
+  uint16_t from = 0, to = 0;  // inclusive
+  bool contains(uint16_t p) const { return p >= from && p <= to; }
+};
+
+// The WCS port map (WCS.md defaults). A port's class names what a flow to or from it carries.
+struct PortMapEntry {
+  PortRange ports;
+  FlowClass cls = FlowClass::Unknown;
+  std::string name;  // the config key, e.g. "ws", "wss", "sip"
+};
+
+struct WcsConfig {
+  std::vector<PortMapEntry> port_map;
+  PortRange media_ports{31001, 32000};
+  // class of a TCP/UDP port by the map, Unknown when not mapped
+  FlowClass class_of_port(uint16_t port) const;
+};
+
+struct KindSettings {
+  bool enabled = true;
+  Severity severity = Severity::Major;
+};
+
+struct OneWayMediaThresholds {
+  double min_duration_s = 3.0;  // seconds of one-way media with nothing back
+  uint32_t min_packets = 50;    // packets sent one way in that time
+};
+
+struct AnomalyConfig {
+  double refresh_interval_s = 10.0;  // how often an open anomaly is re-announced
+  std::array<KindSettings, kAnomalyKindCount> kinds{};
+  OneWayMediaThresholds one_way_media;
+  const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
+  KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
+};
+
+struct FlowTableConfig {
+  uint32_t capacity = 65536;          // flows per worker
+  uint32_t rtp_streams = 65536;       // RTP stream records per worker
+  double udp_idle_timeout_s = 30.0;   // a UDP flow with no packet for this long ends
+  double tcp_idle_timeout_s = 300.0;
+};
+
+struct DataplaneConfig {
+  std::vector<std::string> ports;   // DPDK port names to use (as given to --vdev / PCI); empty = all
+  uint16_t rx_queues = 1;           // RX queues per port (one worker per queue)
+  uint32_t mbufs = 8191;            // mbuf pool size per port
+  uint16_t rx_descriptors = 1024;
+  uint32_t event_ring_size = 4096;  // per worker, power of two
+  bool exit_on_pcap_end = false;    // stop when every net_pcap input is exhausted
+  double stats_interval_s = 1.0;    // TapStats / heartbeat period (wall clock, main lcore)
+};
+
+struct ZmqConfig {
+  std::string publish = "tcp://127.0.0.1:7755";  // dataplane PUB endpoint
+  uint32_t wait_for_subscribers_ms = 0;          // hold start-up until a subscriber is there
+  uint32_t send_hwm = 100000;
+  std::vector<std::string> subscribe = {"tcp://127.0.0.1:7755"};  // control: taps to read
+};
+
+struct Config {
+  std::string source_file;  // where it was loaded from ("<defaults>" otherwise)
+  std::string tap_id = "wcstap";
+  WcsConfig wcs;
+  AnomalyConfig anomalies;
+  FlowTableConfig flows;
+  DataplaneConfig dataplane;
+  ZmqConfig zmq;
+};
+
+Config default_config();
+Config load_config(const std::string& path);             // throws ConfigError
+Config load_config_string(const std::string& yaml, const std::string& name);  // for tests
+
+}  // namespace wcstap

@@ -1,0 +1,26 @@
+#include "event.h"
+
+#include <array>
+
+namespace wcstap {
+
+const char* l4_name(L4 l4) {
+  switch (l4) {
+    case L4::Udp: return "udp";
+    case L4::Tcp: return "tcp";
+    case L4::Icmp: return "icmp";
+    case L4::Icmpv6: return "icmpv6";
+    case L4::Other: break;
+  }
+  return "other";
+}
+
+const char* flow_class_name(FlowClass c) {
+  static constexpr std::array<const char*, static_cast<size_t>(FlowClass::Count)> kNames{
+      "unknown", "rtp", "rtcp", "stun", "dtls", "turn", "zrtp", "sip", "websocket",
+      "http", "tls", "dns", "rtsp", "rtmp", "hls", "icmp"};
+  auto i = static_cast<size_t>(c);
+  return i < kNames.size() ? kNames[i] : "unknown";
+}
+
+}  // namespace wcstap

@@ -1,0 +1,82 @@
+// Events that the packet pipeline emits: anomalies, per-SSRC RTP stream reports, flow reports.
+// Plain, trivially copyable records: a dataplane worker copies them into ring slots as they are.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <type_traits>
+#include <variant>
+
+#include "anomaly/anomaly_kind.h"
+
+namespace wcstap {
+
+using Nanos = uint64_t;  // packet time: nanoseconds since the Unix epoch
+
+enum class L4 : uint8_t { Other = 0, Icmp = 1, Tcp = 6, Udp = 17, Icmpv6 = 58 };
+const char* l4_name(L4 l4);  // "udp", "tcp", "icmp", "icmpv6", "other"
+
+struct Endpoint {
+  std::array<uint8_t, 16> addr{};  // IPv4 in the first 4 bytes
+  uint16_t port = 0;
+  uint8_t family = 0;  // 4 or 6; 0 = unset
+  bool operator==(const Endpoint&) const = default;
+};
+
+// Flow classes: what a flow carries, by first bytes (RFC 7983) or by the WCS port map.
+enum class FlowClass : uint8_t {
+  Unknown = 0, Rtp, Rtcp, Stun, Dtls, Turn, Zrtp, Sip, Websocket, Http, Tls, Dns, Rtsp, Rtmp, Hls, Icmp,
+  Count
+};
+const char* flow_class_name(FlowClass c);
+using FlowClassMask = uint32_t;
+constexpr FlowClassMask class_bit(FlowClass c) { return 1u << static_cast<unsigned>(c); }
+
+struct AnomalyEvent {
+  AnomalyKind kind{};
+  AnomalyState state{};
+  Severity severity{};
+  L4 l4 = L4::Udp;
+  Endpoint src, dst;    // the flow direction the anomaly is about
+  bool has_ssrc = false;
+  uint32_t ssrc = 0;
+  Nanos first_ts = 0;   // when the condition started (first packet time of the anomaly)
+  Nanos ts = 0;         // packet time of this event
+  double value = 0;     // measured value
+  double threshold = 0; // threshold it crossed
+  char detail[128]{};   // operator-readable, NUL-terminated; never carries secrets
+};
+
+struct RtpStreamEvent {
+  Endpoint src, dst;
+  uint32_t ssrc = 0;
+  uint8_t pt = 0;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;   // RTP bytes (header + payload) as carried in UDP
+  int64_t lost = 0;     // expected - received, as Wireshark counts it (negative with duplicates)
+  uint64_t ext_seq_first = 0;
+  uint64_t ext_seq_max = 0;
+  Nanos first_ts = 0, last_ts = 0;
+};
+
+struct FlowEvent {
+  L4 l4 = L4::Udp;
+  Endpoint src, dst;  // src = the side that sent the flow's first packet
+  FlowClass cls = FlowClass::Unknown;   // the primary class
+  FlowClassMask classes = 0;            // every class seen on the flow
+  std::array<uint64_t, 2> packets{};    // [src->dst, dst->src]
+  std::array<uint64_t, 2> bytes{};      // IP bytes per direction
+  Nanos first_ts = 0, last_ts = 0;
+};
+
+using Event = std::variant<AnomalyEvent, RtpStreamEvent, FlowEvent>;
+static_assert(std::is_trivially_copyable_v<Event>, "events travel through rings as raw bytes");
+
+// Where a pipeline hands its events. Called rarely (events, not packets): a virtual call is fine.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void emit(const Event& ev) = 0;
+};
+
+}  // namespace wcstap

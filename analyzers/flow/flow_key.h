@@ -1,0 +1,64 @@
+// A bidirectional flow key: both directions of a 5-tuple map to the same key.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "event.h"
+
+namespace wcstap {
+
+struct FlowKey {
+  // Canonical order: (lo_addr, lo_port) sorts before (hi_addr, hi_port).
+  std::array<uint8_t, 16> lo_addr{}, hi_addr{};
+  uint16_t lo_port = 0, hi_port = 0;
+  uint8_t l4 = 0;      // IP protocol number
+  uint8_t family = 0;  // 4 or 6
+  uint8_t pad[2]{};
+  bool operator==(const FlowKey&) const = default;
+};
+static_assert(sizeof(FlowKey) == 40);
+
+// Which way a packet went relative to its key: 0 = lo -> hi, 1 = hi -> lo.
+struct KeyedPacket {
+  FlowKey key;
+  uint8_t dir = 0;
+};
+
+inline KeyedPacket make_flow_key(const Endpoint& src, const Endpoint& dst, uint8_t ip_proto) {
+  KeyedPacket k;
+  int c = std::memcmp(src.addr.data(), dst.addr.data(), 16);
+  bool src_is_lo = c < 0 || (c == 0 && src.port <= dst.port);
+  const Endpoint& lo = src_is_lo ? src : dst;
+  const Endpoint& hi = src_is_lo ? dst : src;
+  k.key.lo_addr = lo.addr;
+  k.key.hi_addr = hi.addr;
+  k.key.lo_port = lo.port;
+  k.key.hi_port = hi.port;
+  k.key.l4 = ip_proto;
+  k.key.family = src.family;
+  k.dir = src_is_lo ? 0 : 1;
+  return k;
+}
+
+inline Endpoint key_endpoint(const FlowKey& k, bool hi) {
+  Endpoint e;
+  e.addr = hi ? k.hi_addr : k.lo_addr;
+  e.port = hi ? k.hi_port : k.lo_port;
+  e.family = k.family;
+  return e;
+}
+
+// Symmetric by construction (the key is canonical); 64-bit mix of the key words.
+inline uint64_t flow_hash(const FlowKey& k) {
+  uint64_t w[5];
+  std::memcpy(w, &k, sizeof(w));
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  for (uint64_t x : w) {
+    h ^= x + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdull;
+  }
+  return h ^ (h >> 33);
+}
+
+}  // namespace wcstap

@@ -1,0 +1,81 @@
+// A per-worker flow table of fixed capacity, preallocated: open addressing, linear probing,
+// backward-shift deletion, idle expiry driven by packet time with an incremental sweep.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "flow/flow_key.h"
+
+namespace wcstap {
+
+constexpr uint32_t kNoIndex = 0xffffffffu;
+
+struct FlowRecord {
+  FlowKey key;
+  uint64_t hash = 0;
+  Nanos first_ts = 0;
+  Nanos last_ts = 0;
+  std::array<Nanos, 2> last_dir_ts{};  // last packet per direction (0 = never)
+  std::array<uint64_t, 2> packets{};
+  std::array<uint64_t, 2> bytes{};
+  FlowClassMask classes = 0;
+  FlowClass port_class = FlowClass::Unknown;  // from the WCS port map
+  uint8_t initiator = 0;   // direction of the first packet
+  uint8_t used = 0;
+  uint32_t rtp_head = kNoIndex;  // first RTP stream of this flow (RtpStreamTable index)
+};
+
+class FlowTable {
+ public:
+  // capacity: the most flows held at once; the bucket array is the next power of two >= 2x that.
+  explicit FlowTable(uint32_t capacity);
+
+  // The record for `key`, created if absent (created = true). nullptr when the table is full.
+  FlowRecord* find_or_insert(const FlowKey& key, uint64_t hash, bool& created);
+  FlowRecord* find(const FlowKey& key, uint64_t hash);
+
+  // Visits up to `budget` buckets from the sweep cursor; calls expire(rec) for every record whose
+  // last packet is older than its idle timeout, then removes it. Returns the records removed.
+  template <class TimeoutOf, class OnExpire>
+  uint32_t sweep(Nanos now, uint32_t budget, TimeoutOf&& timeout_of, OnExpire&& expire) {
+    uint32_t removed = 0;
+    for (uint32_t n = 0; n < budget && size_ > 0; ++n) {
+      uint32_t i = cursor_;
+      FlowRecord& r = slots_[i];
+      if (r.used && now > r.last_ts && now - r.last_ts > timeout_of(r)) {
+        expire(r);
+        erase_at(i);  // a record shifted into slot i is looked at on the next lap
+        ++removed;
+      }
+      cursor_ = (cursor_ + 1) & mask_;
+    }
+    return removed;
+  }
+
+  template <class F>
+  void for_each(F&& f) {
+    for (auto& r : slots_)
+      if (r.used) f(r);
+  }
+
+  void clear() {
+    for (auto& r : slots_) r = FlowRecord{};
+    size_ = 0;
+  }
+
+  uint32_t size() const { return size_; }
+  uint32_t capacity() const { return capacity_; }
+  size_t bucket_count() const { return slots_.size(); }
+
+ private:
+  void erase_at(uint32_t i);
+
+  std::vector<FlowRecord> slots_;
+  uint32_t mask_ = 0;
+  uint32_t capacity_ = 0;
+  uint32_t size_ = 0;
+  uint32_t cursor_ = 0;
+};
+
+}  // namespace wcstap

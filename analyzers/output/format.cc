@@ -1,0 +1,223 @@
+#include "output/format.h"
+
+#include <arpa/inet.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace wcstap {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+double secs(Nanos ns) {
+  // Microsecond resolution: what pcap timestamps carry, and stable when printed.
+  return static_cast<double>(ns / 1000) / 1e6;
+}
+
+std::string addr_string(const Endpoint& e) {
+  char buf[INET6_ADDRSTRLEN] = "?";
+  if (e.family == 4)
+    inet_ntop(AF_INET, e.addr.data(), buf, sizeof buf);
+  else if (e.family == 6)
+    inet_ntop(AF_INET6, e.addr.data(), buf, sizeof buf);
+  return buf;
+}
+
+std::string ssrc_string(uint32_t ssrc) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", ssrc);
+  return buf;
+}
+
+bool has_ports(L4 l4) { return l4 == L4::Udp || l4 == L4::Tcp; }
+
+std::string ep(const Endpoint& e, L4 l4) {
+  return has_ports(l4) ? endpoint_to_string(e) : addr_string(e);
+}
+
+// "2026-01-01 00:00:08.123456Z"
+std::string clock_string(Nanos ns) {
+  time_t t = static_cast<time_t>(ns / 1000000000ull);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06" PRIu64 "Z", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (ns / 1000) % 1000000);
+  return buf;
+}
+
+std::string human_bytes(uint64_t b) {
+  char buf[32];
+  if (b >= 10ull * 1024 * 1024)
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1024.0 * 1024.0));
+  else if (b >= 10 * 1024)
+    std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(b) / 1024.0);
+  else
+    std::snprintf(buf, sizeof buf, "%" PRIu64 " B", b);
+  return buf;
+}
+
+Json classes_json(FlowClassMask m) {
+  Json a = Json::array();
+  for (unsigned i = 1; i < static_cast<unsigned>(FlowClass::Count); ++i)
+    if (m & (1u << i)) a.push_back(flow_class_name(static_cast<FlowClass>(i)));
+  return a;
+}
+
+Json to_json(const AnomalyEvent& a) {
+  Json j;
+  j["type"] = "anomaly";
+  j["kind"] = anomaly_kind_name(a.kind);
+  j["state"] = anomaly_state_name(a.state);
+  j["severity"] = severity_name(a.severity);
+  j["proto"] = l4_name(a.l4);
+  j["src"] = ep(a.src, a.l4);
+  j["dst"] = ep(a.dst, a.l4);
+  if (a.has_ssrc) j["ssrc"] = ssrc_string(a.ssrc);
+  j["ts"] = secs(a.ts);
+  j["first_ts"] = secs(a.first_ts);
+  j["value"] = a.value;
+  j["threshold"] = a.threshold;
+  j["detail"] = std::string(a.detail, strnlen(a.detail, sizeof a.detail));
+  return j;
+}
+
+Json to_json(const RtpStreamEvent& r) {
+  Json j;
+  j["type"] = "rtp_stream";
+  j["src"] = endpoint_to_string(r.src);
+  j["dst"] = endpoint_to_string(r.dst);
+  j["ssrc"] = ssrc_string(r.ssrc);
+  j["pt"] = r.pt;
+  j["packets"] = r.packets;
+  j["bytes"] = r.bytes;
+  j["lost"] = r.lost;
+  j["ext_seq_first"] = r.ext_seq_first;
+  j["ext_seq_max"] = r.ext_seq_max;
+  j["first_ts"] = secs(r.first_ts);
+  j["last_ts"] = secs(r.last_ts);
+  return j;
+}
+
+Json to_json(const FlowEvent& f) {
+  Json j;
+  j["type"] = "flow";
+  j["proto"] = l4_name(f.l4);
+  j["src"] = ep(f.src, f.l4);
+  j["dst"] = ep(f.dst, f.l4);
+  j["class"] = flow_class_name(f.cls);
+  j["classes"] = classes_json(f.classes);
+  j["packets"] = {f.packets[0], f.packets[1]};
+  j["bytes"] = {f.bytes[0], f.bytes[1]};
+  j["first_ts"] = secs(f.first_ts);
+  j["last_ts"] = secs(f.last_ts);
+  return j;
+}
+
+std::string to_text(const AnomalyEvent& a) {
+  char head[64];
+  std::snprintf(head, sizeof head, "%-9s %-8s", std::string(anomaly_state_name(a.state)).c_str(),
+                std::string(severity_name(a.severity)).c_str());
+  std::string s = clock_string(a.ts) + "  " + head + " " + std::string(anomaly_kind_name(a.kind)) +
+                  "  " + l4_name(a.l4) + " " + ep(a.src, a.l4) + " -> " + ep(a.dst, a.l4);
+  if (a.has_ssrc) s += " ssrc " + ssrc_string(a.ssrc);
+  char tail[96];
+  std::snprintf(tail, sizeof tail, " (value %.3g, threshold %.3g, since %s)", a.value, a.threshold,
+                clock_string(a.first_ts).substr(11).c_str());
+  return s + ": " + std::string(a.detail, strnlen(a.detail, sizeof a.detail)) + tail;
+}
+
+std::string to_text(const RtpStreamEvent& r) {
+  double dur = static_cast<double>(r.last_ts - r.first_ts) / 1e9;
+  uint64_t expected = r.ext_seq_max - r.ext_seq_first + 1;
+  double loss = expected ? 100.0 * static_cast<double>(r.lost) / static_cast<double>(expected) : 0;
+  char buf[192];
+  std::snprintf(buf, sizeof buf, " PT %u: %" PRIu64 " packets, %s, lost %" PRId64 " (%.2f%%), %.1f s",
+                r.pt, r.packets, human_bytes(r.bytes).c_str(), r.lost, loss, dur);
+  return "rtp stream  ssrc " + ssrc_string(r.ssrc) + "  " + endpoint_to_string(r.src) + " -> " +
+         endpoint_to_string(r.dst) + buf;
+}
+
+std::string to_text(const FlowEvent& f) {
+  std::string cls;
+  for (const auto& c : classes_json(f.classes)) {
+    if (!cls.empty()) cls += ',';
+    cls += c.get<std::string>();
+  }
+  char buf[160];
+  std::snprintf(buf, sizeof buf, ": %" PRIu64 " / %" PRIu64 " packets, %s / %s, %.1f s", f.packets[0],
+                f.packets[1], human_bytes(f.bytes[0]).c_str(), human_bytes(f.bytes[1]).c_str(),
+                static_cast<double>(f.last_ts - f.first_ts) / 1e9);
+  std::string s = "flow  ";
+  s.append(l4_name(f.l4)).append(" ").append(ep(f.src, f.l4)).append(" <-> ").append(ep(f.dst, f.l4));
+  s.append(" [").append(flow_class_name(f.cls));
+  if (!cls.empty()) s.append(": ").append(cls);
+  return s.append("]").append(buf);
+}
+
+}  // namespace
+
+std::string endpoint_to_string(const Endpoint& e) {
+  std::string out;
+  if (e.family == 6) out += '[';
+  out += addr_string(e);
+  if (e.family == 6) out += ']';
+  out += ':';
+  out += std::to_string(e.port);
+  return out;
+}
+
+std::string event_to_json(const Event& ev) {
+  return std::visit([](const auto& e) { return to_json(e).dump(); }, ev);
+}
+
+std::string event_to_text(const Event& ev) {
+  return std::visit([](const auto& e) { return to_text(e); }, ev);
+}
+
+std::string summary_to_json(const PipelineCounters& c) {
+  Json j;
+  j["type"] = "summary";
+  j["packets"] = c.packets;
+  j["bytes"] = c.bytes;
+  j["malformed"] = c.malformed;
+  Json reasons = Json::object();
+  for (unsigned i = 1; i < kDecodeErrorCount; ++i)
+    if (c.malformed_by_reason[i]) reasons[decode_error_name(static_cast<DecodeError>(i))] = c.malformed_by_reason[i];
+  j["malformed_by_reason"] = reasons;
+  j["non_ip"] = c.non_ip;
+  j["ip_fragments"] = c.ip_fragments;
+  j["flows"] = c.flows_created;
+  j["flows_expired"] = c.flows_expired;
+  j["flow_table_full"] = c.flow_table_full;
+  j["rtp_packets"] = c.rtp_packets;
+  j["rtcp_packets"] = c.rtcp_packets;
+  j["rtp_streams"] = c.rtp_streams;
+  j["rtp_stream_pool_full"] = c.rtp_stream_pool_full;
+  j["anomalies"] = c.anomalies_raised;
+  j["events"] = c.events;
+  return j.dump();
+}
+
+std::string summary_to_text(const PipelineCounters& c) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "summary: %" PRIu64 " packets (%s), %" PRIu64 " malformed, %" PRIu64 " not IP, %" PRIu64
+                " IP fragments; %" PRIu64 " flows (%" PRIu64 " refused: table full); %" PRIu64
+                " RTP streams, %" PRIu64 " RTP and %" PRIu64 " RTCP packets; %" PRIu64 " anomalies raised",
+                c.packets, human_bytes(c.bytes).c_str(), c.malformed, c.non_ip, c.ip_fragments,
+                c.flows_created, c.flow_table_full, c.rtp_streams, c.rtp_packets, c.rtcp_packets,
+                c.anomalies_raised);
+  std::string s = buf;
+  for (unsigned i = 1; i < kDecodeErrorCount; ++i)
+    if (c.malformed_by_reason[i])
+      s += "\n  malformed " + std::string(decode_error_name(static_cast<DecodeError>(i))) + ": " +
+           std::to_string(c.malformed_by_reason[i]);
+  return s;
+}
+
+}  // namespace wcstap

@@ -1,0 +1,330 @@
+#include "pipeline.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "anomaly/anomaly_engine.h"
+#include "classify/classify.h"
+#include "flow/flow_table.h"
+#include "rtcp/rtcp_parser.h"
+#include "rtcp/rtcp_report_index.h"
+#include "rtp/rtp_stream.h"
+
+namespace wcstap {
+
+namespace {
+
+constexpr Nanos seconds(double s) { return static_cast<Nanos>(s * 1e9); }
+constexpr double to_seconds(Nanos ns) { return static_cast<double>(ns) / 1e9; }
+
+// A flow carries at most this many RTP streams (BUNDLE: audio, video, RTX, both ways). Noise that
+// happens to start with an RTP-like byte would otherwise open a "stream" per datagram.
+constexpr unsigned kMaxStreamsPerFlow = 16;
+
+}  // namespace
+
+void PipelineCounters::add(const PipelineCounters& o) {
+  packets += o.packets;
+  bytes += o.bytes;
+  malformed += o.malformed;
+  for (unsigned i = 0; i < kDecodeErrorCount; ++i) malformed_by_reason[i] += o.malformed_by_reason[i];
+  non_ip += o.non_ip;
+  ip_fragments += o.ip_fragments;
+  flows_created += o.flows_created;
+  flows_expired += o.flows_expired;
+  flow_table_full += o.flow_table_full;
+  rtp_packets += o.rtp_packets;
+  rtcp_packets += o.rtcp_packets;
+  rtp_streams += o.rtp_streams;
+  rtp_stream_pool_full += o.rtp_stream_pool_full;
+  anomalies_raised += o.anomalies_raised;
+  events += o.events;
+}
+
+struct Pipeline::Impl : EventSink {
+  Impl(const Config& c, EventSink& out)
+      : cfg(c),
+        sink(out),
+        flows(c.flows.capacity),
+        streams(c.flows.rtp_streams),
+        engine(cfg.anomalies, *this),
+        udp_idle(seconds(c.flows.udp_idle_timeout_s)),
+        tcp_idle(seconds(c.flows.tcp_idle_timeout_s)),
+        one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)) {}
+
+  // Every event leaves through here: counted, then handed on.
+  void emit(const Event& ev) override {
+    ++ctr.events;
+    sink.emit(ev);
+  }
+
+  void process(LinkType link, Nanos ts, Bytes frame, uint32_t wire_len);
+  void udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
+  void rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
+  void rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
+  void check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, bool media_packet);
+  void report_flow(FlowRecord& f, bool expired);
+  AnomalySubject stream_subject(const FlowRecord& f, const RtpStreamState& s) const;
+
+  const Config cfg;
+  EventSink& sink;
+  PipelineCounters ctr;
+  FlowTable flows;
+  RtpStreamTable streams;
+  RtcpReportIndex reports;
+  AnomalyEngine engine;
+  Nanos udp_idle, tcp_idle, one_way_window;
+  Nanos last_ts = 0;
+  DecodedPacket pkt;  // scratch, reused per packet
+};
+
+void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wire_len*/) {
+  ++ctr.packets;
+  ctr.bytes += frame.size();
+  if (ts > last_ts) last_ts = ts;
+
+  DecodeError err;
+  switch (decode_packet(link, frame, pkt, err)) {
+    case DecodeStatus::Invalid:
+      ++ctr.malformed;
+      ++ctr.malformed_by_reason[static_cast<unsigned>(err)];
+      return;
+    case DecodeStatus::NotIp:
+      ++ctr.non_ip;
+      return;
+    case DecodeStatus::Ok:
+      break;
+  }
+  if (pkt.fragment) {
+    ++ctr.ip_fragments;
+    if (!pkt.first_fragment) return;  // no ports: cannot be put in its flow without reassembly
+  }
+
+  KeyedPacket kp = make_flow_key(pkt.src, pkt.dst, pkt.ip_proto);
+  uint64_t hash = flow_hash(kp.key);
+  bool created;
+  FlowRecord* f = flows.find_or_insert(kp.key, hash, created);
+  if (f == nullptr) {
+    ++ctr.flow_table_full;
+    return;
+  }
+  uint8_t dir = kp.dir;
+  if (created) {
+    ++ctr.flows_created;
+    f->first_ts = ts;
+    f->initiator = dir;
+    if (pkt.l4 == L4::Udp || pkt.l4 == L4::Tcp)
+      f->port_class = port_class(cfg.wcs, pkt.dst.port, pkt.src.port);
+  }
+  ++f->packets[dir];
+  f->bytes[dir] += pkt.ip_len;
+  f->last_ts = std::max(f->last_ts, ts);
+  f->last_dir_ts[dir] = ts;
+
+  switch (pkt.l4) {
+    case L4::Udp:
+      udp(*f, dir, ts, pkt);
+      break;
+    case L4::Icmp:
+    case L4::Icmpv6:
+      f->classes |= class_bit(FlowClass::Icmp);
+      break;
+    default:
+      if (f->port_class != FlowClass::Unknown) f->classes |= class_bit(f->port_class);
+      break;
+  }
+
+  // A packet back on the 5-tuple may end a one-way condition on the other direction's streams.
+  for (uint32_t i = f->rtp_head; i != kNoIndex; i = streams[i].next) {
+    RtpStreamState& s = streams[i];
+    if (s.dir != dir && s.one_way.open) check_one_way(*f, s, ts, false);
+  }
+}
+
+void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
+  // A port the WCS map names for signalling (SIP, DNS, HTTP...) is that protocol, whatever its
+  // first byte says.
+  if (f.port_class != FlowClass::Unknown && !is_media_class(f.port_class)) {
+    f.classes |= class_bit(f.port_class);
+    return;
+  }
+  FlowClass c = classify_udp_payload(p.l4_payload);
+  switch (c) {
+    case FlowClass::Rtp:
+      // Well-known ports on both sides are services, not media.
+      if (p.src.port < 1024 && p.dst.port < 1024) break;
+      rtp(f, dir, ts, p.l4_payload);
+      return;
+    case FlowClass::Rtcp:
+      if (looks_like_rtcp(p.l4_payload)) {
+        rtcp(f, dir, ts, p);
+        return;
+      }
+      break;
+    case FlowClass::Unknown:
+      break;
+    default:
+      f.classes |= class_bit(c);
+      return;
+  }
+  if (f.port_class != FlowClass::Unknown) f.classes |= class_bit(f.port_class);
+}
+
+void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
+  RtpHeader h;
+  if (!parse_rtp(payload, h)) return;
+  unsigned n = 0;
+  uint32_t idx = f.rtp_head;
+  for (; idx != kNoIndex; idx = streams[idx].next, ++n)
+    if (streams[idx].ssrc == h.ssrc && streams[idx].dir == dir) break;
+  if (idx == kNoIndex) {
+    if (n >= kMaxStreamsPerFlow) return;
+    idx = streams.alloc();
+    if (idx == kNoIndex) {
+      ++ctr.rtp_stream_pool_full;
+      return;
+    }
+    RtpStreamState& s = streams[idx];
+    s.ssrc = h.ssrc;
+    s.dir = dir;
+    s.next = f.rtp_head;
+    f.rtp_head = idx;
+  }
+  RtpStreamState& s = streams[idx];
+  bool was_confirmed = s.confirmed;
+  s.count(h, static_cast<uint32_t>(payload.size()), ts);
+  if (!s.confirmed) return;
+  f.classes |= class_bit(FlowClass::Rtp);
+  ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
+  check_one_way(f, s, ts, true);
+}
+
+void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t /*dir*/, Nanos ts, const DecodedPacket& p) {
+  f.classes |= class_bit(FlowClass::Rtcp);
+  ++ctr.rtcp_packets;
+  walk_rtcp(
+      p.l4_payload, [](const RtcpHeader&) {},
+      [&](const RtcpHeader&, const RtcpReportBlock& b) { reports.note(p.src, b.ssrc, ts); });
+}
+
+AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStreamState& s) const {
+  AnomalySubject subj;
+  subj.l4 = L4::Udp;
+  subj.src = key_endpoint(f.key, s.dir == 1);
+  subj.dst = key_endpoint(f.key, s.dir == 0);
+  subj.has_ssrc = true;
+  subj.ssrc = s.ssrc;
+  return subj;
+}
+
+// one_way_media (ANOMALIES.md #2): media one way for the window with enough packets, and nothing
+// back: no packet on the 5-tuple, no RTCP report block about this SSRC from the receiving host.
+void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now,
+                                   bool media_packet) {
+  const uint8_t back_dir = s.dir ^ 1;
+  Endpoint receiver = key_endpoint(f.key, back_dir == 1);
+  Nanos back = std::max(f.last_dir_ts[back_dir], reports.last(receiver, s.ssrc));
+  if (back > s.back_ts) {
+    s.back_ts = back;
+    s.since_back = 0;
+    if (s.one_way.open) {
+      engine.clear(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), now, 0,
+                   cfg.anomalies.one_way_media.min_duration_s,
+                   "traffic came back from the receiver");
+    }
+  }
+  if (!media_packet) return;
+  ++s.since_back;
+  Nanos start = std::max(s.first_ts, s.back_ts);
+  Nanos span = now - start;
+  const auto& th = cfg.anomalies.one_way_media;
+  if (span < one_way_window || s.since_back < th.min_packets) return;
+  double secs = to_seconds(span);
+  engine.hold(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), start, now, secs, th.min_duration_s, [&](char* buf, size_t n) {
+                std::snprintf(buf, n,
+                              "%u RTP packets in %.1f s (PT %u) with nothing back: no packet on the "
+                              "5-tuple, no RTCP report for this SSRC",
+                              s.since_back, secs, s.pt);
+              });
+}
+
+void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
+  for (uint32_t i = f.rtp_head; i != kNoIndex;) {
+    RtpStreamState& s = streams[i];
+    uint32_t next = s.next;
+    if (s.confirmed) {
+      if (expired && s.one_way.open)
+        engine.clear(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), f.last_ts, 0,
+                     cfg.anomalies.one_way_media.min_duration_s, "media stopped (flow idle)");
+      RtpStreamEvent ev;
+      ev.src = key_endpoint(f.key, s.dir == 1);
+      ev.dst = key_endpoint(f.key, s.dir == 0);
+      ev.ssrc = s.ssrc;
+      ev.pt = s.pt;
+      ev.packets = s.packets;
+      ev.bytes = s.bytes;
+      ev.lost = s.lost();
+      ev.ext_seq_first = static_cast<uint64_t>(s.ext_first);
+      ev.ext_seq_max = static_cast<uint64_t>(s.ext_max);
+      ev.first_ts = s.first_ts;
+      ev.last_ts = s.last_ts;
+      ++ctr.rtp_streams;
+      emit(ev);
+    }
+    streams.release(i);
+    i = next;
+  }
+  f.rtp_head = kNoIndex;
+
+  FlowEvent fe;
+  fe.l4 = static_cast<L4>(f.key.l4 == 1 || f.key.l4 == 6 || f.key.l4 == 17 || f.key.l4 == 58
+                              ? f.key.l4 : 0);
+  bool init_hi = f.initiator == 1;
+  fe.src = key_endpoint(f.key, init_hi);
+  fe.dst = key_endpoint(f.key, !init_hi);
+  fe.classes = f.classes;
+  fe.cls = primary_class(f.classes);
+  fe.packets = {f.packets[f.initiator], f.packets[f.initiator ^ 1]};
+  fe.bytes = {f.bytes[f.initiator], f.bytes[f.initiator ^ 1]};
+  fe.first_ts = f.first_ts;
+  fe.last_ts = f.last_ts;
+  emit(fe);
+}
+
+Pipeline::Pipeline(const Config& cfg, EventSink& sink) : impl_(std::make_unique<Impl>(cfg, sink)) {}
+Pipeline::~Pipeline() = default;
+
+void Pipeline::process(LinkType link, Nanos ts, std::span<const uint8_t> frame, uint32_t wire_len) {
+  impl_->process(link, ts, frame, wire_len);
+}
+
+void Pipeline::advance(Nanos now, uint32_t budget) {
+  Impl& m = *impl_;
+  if (now > m.last_ts) m.last_ts = now;
+  m.ctr.flows_expired += m.flows.sweep(
+      m.last_ts, budget,
+      [&](const FlowRecord& r) { return r.key.l4 == 6 ? m.tcp_idle : m.udp_idle; },
+      [&](FlowRecord& r) { m.report_flow(r, true); });
+}
+
+void Pipeline::finish() {
+  Impl& m = *impl_;
+  std::vector<FlowRecord*> open;
+  open.reserve(m.flows.size());
+  m.flows.for_each([&](FlowRecord& r) { open.push_back(&r); });
+  // Reported in order of first packet, so the output reads like the capture.
+  std::sort(open.begin(), open.end(), [](const FlowRecord* a, const FlowRecord* b) {
+    return a->first_ts != b->first_ts ? a->first_ts < b->first_ts : a->hash < b->hash;
+  });
+  for (FlowRecord* r : open) m.report_flow(*r, false);
+  m.flows.clear();
+}
+
+const PipelineCounters& Pipeline::counters() const {
+  impl_->ctr.anomalies_raised = impl_->engine.raised();
+  return impl_->ctr;
+}
+
+Nanos Pipeline::last_packet_time() const { return impl_->last_ts; }
+
+}  // namespace wcstap

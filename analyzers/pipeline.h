@@ -1,0 +1,57 @@
+// The per-worker packet pipeline: decode -> flow table -> classify -> analyzers -> anomaly engine.
+// The offline analyzer and every dataplane worker run this same object. Not thread-safe: one per worker.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "config/config.h"
+#include "decode/decode.h"
+#include "event.h"
+
+namespace wcstap {
+
+struct PipelineCounters {
+  uint64_t packets = 0;          // frames offered
+  uint64_t bytes = 0;            // captured bytes offered
+  uint64_t malformed = 0;        // frames dropped as invalid (sum of by_reason)
+  std::array<uint64_t, kDecodeErrorCount> malformed_by_reason{};
+  uint64_t non_ip = 0;           // ARP, STP, PPPoE control...: not ours, not malformed
+  uint64_t ip_fragments = 0;     // IP fragments (non-first fragments carry no ports: not flowed)
+  uint64_t flows_created = 0;
+  uint64_t flows_expired = 0;
+  uint64_t flow_table_full = 0;  // packets of new flows that found no room
+  uint64_t rtp_packets = 0;
+  uint64_t rtcp_packets = 0;
+  uint64_t rtp_streams = 0;      // RTP streams reported
+  uint64_t rtp_stream_pool_full = 0;
+  uint64_t anomalies_raised = 0;
+  uint64_t events = 0;           // events emitted (all types)
+  void add(const PipelineCounters& o);
+};
+
+class Pipeline {
+ public:
+  Pipeline(const Config& cfg, EventSink& sink);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // One captured frame. wire_len >= frame.size() (frame may be cut by the capture's snaplen).
+  void process(LinkType link, Nanos ts, std::span<const uint8_t> frame, uint32_t wire_len);
+  // Timed work driven by packet time: expiry sweep and timer-based anomaly checks.
+  // Cheap; call it every burst or so. `budget` bounds the flow-table buckets visited.
+  void advance(Nanos now, uint32_t budget = 256);
+  // End of input: every flow still open is reported (rtp_stream and flow events); open anomalies stay open.
+  void finish();
+
+  const PipelineCounters& counters() const;
+  Nanos last_packet_time() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wcstap
