@@ -6,8 +6,8 @@
 #include "anomaly/anomaly_engine.h"
 #include "classify/classify.h"
 #include "flow/flow_table.h"
+#include "media/host_evidence.h"
 #include "rtcp/rtcp_parser.h"
-#include "rtcp/rtcp_report_index.h"
 #include "rtp/rtp_stream.h"
 
 namespace wcstap {
@@ -20,6 +20,9 @@ constexpr double to_seconds(Nanos ns) { return static_cast<double>(ns) / 1e9; }
 // A flow carries at most this many RTP streams (BUNDLE: audio, video, RTX, both ways). Noise that
 // happens to start with an RTP-like byte would otherwise open a "stream" per datagram.
 constexpr unsigned kMaxStreamsPerFlow = 16;
+
+// How often a stream refreshes its entry in the host evidence index.
+constexpr Nanos kEvidenceEvery = 100'000'000;
 
 }  // namespace
 
@@ -50,7 +53,8 @@ struct Pipeline::Impl : EventSink {
         engine(cfg.anomalies, *this),
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
         tcp_idle(seconds(c.flows.tcp_idle_timeout_s)),
-        one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)) {}
+        one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)),
+        rtcp_wait(seconds(c.anomalies.one_way_media.rtcp_interval_s)) {}
 
   // Every event leaves through here: counted, then handed on.
   void emit(const Event& ev) override {
@@ -71,9 +75,9 @@ struct Pipeline::Impl : EventSink {
   PipelineCounters ctr;
   FlowTable flows;
   RtpStreamTable streams;
-  RtcpReportIndex reports;
+  HostEvidenceIndex evidence;
   AnomalyEngine engine;
-  Nanos udp_idle, tcp_idle, one_way_window;
+  Nanos udp_idle, tcp_idle, one_way_window, rtcp_wait;
   Nanos last_ts = 0;
   DecodedPacket pkt;  // scratch, reused per packet
 };
@@ -196,15 +200,28 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (!s.confirmed) return;
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
+  if (ts - s.noted_ts >= kEvidenceEvery) {
+    s.noted_ts = ts;
+    Endpoint to = key_endpoint(f.key, s.dir == 0);
+    evidence.note(Evidence::Media, key_endpoint(f.key, s.dir == 1), HostEvidenceIndex::fold(to), ts);
+  }
   check_one_way(f, s, ts, true);
 }
 
 void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t /*dir*/, Nanos ts, const DecodedPacket& p) {
   f.classes |= class_bit(FlowClass::Rtcp);
   ++ctr.rtcp_packets;
+  // With rtcp-mux the reports travel on the media 5-tuple and count as traffic back there; only
+  // reports on a port of their own need the index.
+  if (f.rtp_head != kNoIndex) return;
   walk_rtcp(
-      p.l4_payload, [](const RtcpHeader&) {},
-      [&](const RtcpHeader&, const RtcpReportBlock& b) { reports.note(p.src, b.ssrc, ts); });
+      p.l4_payload,
+      [&](const RtcpHeader& h) {
+        if (h.pt == 200) evidence.note(Evidence::SenderReport, p.src, h.sender_ssrc, ts);
+      },
+      [&](const RtcpHeader&, const RtcpReportBlock& b) {
+        evidence.note(Evidence::ReceiverReport, p.src, b.ssrc, ts);
+      });
 }
 
 AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStreamState& s) const {
@@ -218,29 +235,41 @@ AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStre
 }
 
 // one_way_media (ANOMALIES.md #2): media one way for the window with enough packets, and nothing
-// back: no packet on the 5-tuple, no RTCP report block about this SSRC from the receiving host.
-void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now,
-                                   bool media_packet) {
+// back: no packet on the 5-tuple (or, where the 5-tuple never carried anything back, no RTP from
+// the receiving host to the sender on other ports: asymmetric RTP), and no RTCP receiver report
+// about this SSRC from the receiving host on a separate RTCP port within an RTCP interval.
+void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, bool media_packet) {
   const uint8_t back_dir = s.dir ^ 1;
-  Endpoint receiver = key_endpoint(f.key, back_dir == 1);
-  Nanos back = std::max(f.last_dir_ts[back_dir], reports.last(receiver, s.ssrc));
+  const Endpoint sender = key_endpoint(f.key, s.dir == 1);
+  const Endpoint receiver = key_endpoint(f.key, back_dir == 1);
+  Nanos back_media = f.packets[back_dir] != 0
+                         ? f.last_dir_ts[back_dir]
+                         : evidence.last(Evidence::Media, receiver, HostEvidenceIndex::fold(sender));
+  Nanos rr = evidence.last(Evidence::ReceiverReport, receiver, s.ssrc);
+  Nanos back = std::max(back_media, rr);
   if (back > s.back_ts) {
     s.back_ts = back;
     s.since_back = 0;
     if (s.one_way.open) {
       engine.clear(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), now, 0,
-                   cfg.anomalies.one_way_media.min_duration_s,
-                   "traffic came back from the receiver");
+                   cfg.anomalies.one_way_media.min_duration_s, "traffic came back from the receiver");
     }
   }
   if (!media_packet) return;
   ++s.since_back;
-  Nanos start = std::max(s.first_ts, s.back_ts);
-  Nanos span = now - start;
   const auto& th = cfg.anomalies.one_way_media;
-  if (span < one_way_window || s.since_back < th.min_packets) return;
-  double secs = to_seconds(span);
-  engine.hold(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), start, now, secs, th.min_duration_s, [&](char* buf, size_t n) {
+  if (s.since_back < th.min_packets) return;
+  if (now - std::max(s.first_ts, back_media) < one_way_window) return;
+  if (rr != 0) {
+    if (now - rr < rtcp_wait) return;
+  } else if (now - s.first_ts < rtcp_wait &&
+             evidence.last(Evidence::SenderReport, sender, s.ssrc) != 0) {
+    return;  // the sender runs RTCP on its own port: the first receiver report may still come
+  }
+  Nanos start = std::max(s.first_ts, s.back_ts);
+  double secs = to_seconds(now - start);
+  engine.hold(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), start, now, secs,
+              th.min_duration_s, [&](char* buf, size_t n) {
                 std::snprintf(buf, n,
                               "%u RTP packets in %.1f s (PT %u) with nothing back: no packet on the "
                               "5-tuple, no RTCP report for this SSRC",

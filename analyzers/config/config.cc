@@ -199,7 +199,7 @@ class Loader {
       if (!kind) fail("anomalies." + k, kv.first, "not an anomaly kind of ANOMALIES.md, nor refresh_interval_s");
       std::string path = "anomalies." + k;
       std::set<std::string> allowed{"enabled", "severity"};
-      if (*kind == AnomalyKind::one_way_media) allowed.insert({"min_duration_s", "min_packets"});
+      if (*kind == AnomalyKind::one_way_media) allowed.insert({"min_duration_s", "min_packets", "rtcp_interval_s"});
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
       if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
@@ -210,6 +210,7 @@ class Loader {
       }
       if (*kind == AnomalyKind::one_way_media) {
         if (auto d = v["min_duration_s"]) a.one_way_media.min_duration_s = number(d, path + ".min_duration_s", 0.1, 3600);
+        if (auto r = v["rtcp_interval_s"]) a.one_way_media.rtcp_interval_s = number(r, path + ".rtcp_interval_s", 0.1, 3600);
         if (auto p = v["min_packets"]) a.one_way_media.min_packets = static_cast<uint32_t>(whole(p, path + ".min_packets", 1, 1000000));
       }
     }

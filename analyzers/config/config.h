@@ -49,6 +49,10 @@ struct KindSettings {
 struct OneWayMediaThresholds {
   double min_duration_s = 3.0;  // seconds of one-way media with nothing back
   uint32_t min_packets = 50;    // packets sent one way in that time
+  // Receiver reports on a separate RTCP port come at RTCP intervals (RFC 3550: 5 s nominal,
+  // randomised up to 1.5x): one within this long counts as life from the receiver, and a stream
+  // whose sender runs RTCP there waits this long for the first one.
+  double rtcp_interval_s = 7.5;
 };
 
 struct AnomalyConfig {

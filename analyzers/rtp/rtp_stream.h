@@ -27,6 +27,7 @@ struct RtpStreamState {
   // one_way_media: the last sign of life from the receiving side, packets sent since then
   Nanos back_ts = 0;
   uint32_t since_back = 0;
+  Nanos noted_ts = 0;  // last entry in the host evidence index
   AnomalySlot one_way;
 
   // Counts a packet: extended sequence number across wrap (and reordering), probation.

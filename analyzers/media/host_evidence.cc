@@ -1,0 +1,52 @@
+#include "media/host_evidence.h"
+
+#include <bit>
+#include <cstring>
+
+namespace wcstap {
+
+HostEvidenceIndex::HostEvidenceIndex(uint32_t capacity)
+    : slots_(std::bit_ceil(capacity)), mask_(std::bit_ceil(capacity) - 1) {}
+
+uint32_t HostEvidenceIndex::fold(const Endpoint& e) {
+  uint32_t w[4];
+  std::memcpy(w, e.addr.data(), 16);
+  return e.family == 6 ? w[0] ^ w[1] ^ w[2] ^ w[3] : w[0];
+}
+
+uint32_t HostEvidenceIndex::home(Evidence kind, const Endpoint& e, uint32_t tag) const {
+  uint64_t a, b;
+  std::memcpy(&a, e.addr.data(), 8);
+  std::memcpy(&b, e.addr.data() + 8, 8);
+  uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b + 0xff51afd7ed558ccdull) ^
+               (uint64_t{tag} << 17) ^ static_cast<uint64_t>(kind);
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ull;
+  return static_cast<uint32_t>(h >> 32) & mask_;
+}
+
+void HostEvidenceIndex::note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts) {
+  uint32_t i = home(kind, from, tag);
+  Entry* oldest = &slots_[i];
+  for (uint32_t n = 0; n < kWindow; ++n) {
+    Entry& e = slots_[(i + n) & mask_];
+    if (e.ts == 0 || (e.kind == kind && e.tag == tag && e.addr == from.addr)) {
+      e = Entry{from.addr, tag, kind, ts};
+      return;
+    }
+    if (e.ts < oldest->ts) oldest = &e;
+  }
+  *oldest = Entry{from.addr, tag, kind, ts};
+}
+
+Nanos HostEvidenceIndex::last(Evidence kind, const Endpoint& from, uint32_t tag) const {
+  uint32_t i = home(kind, from, tag);
+  for (uint32_t n = 0; n < kWindow; ++n) {
+    const Entry& e = slots_[(i + n) & mask_];
+    if (e.ts == 0) return 0;
+    if (e.kind == kind && e.tag == tag && e.addr == from.addr) return e.ts;
+  }
+  return 0;
+}
+
+}  // namespace wcstap

@@ -1,0 +1,40 @@
+// Signs of life between hosts that do not travel on the 5-tuple they vouch for:
+//  - RTCP receiver and sender reports about an SSRC sent on a separate RTCP port;
+//  - RTP sent from one host to another on ports other than the reverse of a stream's
+//    (asymmetric RTP: A:4374 -> B:4376 while B:4376 -> A:4376).
+// one_way_media consults it so that healthy send-only and asymmetric calls are not one-way.
+// A fixed-size cache: a full probe window replaces its oldest entry; nothing is ever freed.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "event.h"
+
+namespace wcstap {
+
+enum class Evidence : uint8_t { ReceiverReport = 1, SenderReport = 2, Media = 3 };
+
+class HostEvidenceIndex {
+ public:
+  explicit HostEvidenceIndex(uint32_t capacity = 4096);
+  // `from` did something about `tag`: an SSRC for reports, the peer's folded address for Media.
+  void note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts);
+  Nanos last(Evidence kind, const Endpoint& from, uint32_t tag) const;  // 0 when never
+
+  static uint32_t fold(const Endpoint& e);  // an address in 32 bits (IPv4: the address itself)
+
+ private:
+  struct Entry {
+    std::array<uint8_t, 16> addr{};
+    uint32_t tag = 0;
+    Evidence kind{};
+    Nanos ts = 0;  // 0 = empty
+  };
+  static constexpr uint32_t kWindow = 8;
+  uint32_t home(Evidence kind, const Endpoint& e, uint32_t tag) const;
+  std::vector<Entry> slots_;
+  uint32_t mask_;
+};
+
+}  // namespace wcstap
