@@ -59,6 +59,8 @@ struct Pipeline::Impl : EventSink {
   // Every event leaves through here: counted, then handed on.
   void emit(const Event& ev) override {
     ++ctr.events;
+    if (const auto* a = std::get_if<AnomalyEvent>(&ev); a && a->state == AnomalyState::Raised)
+      ++ctr.anomalies_raised;
     sink.emit(ev);
   }
 
@@ -349,10 +351,7 @@ void Pipeline::finish() {
   m.flows.clear();
 }
 
-const PipelineCounters& Pipeline::counters() const {
-  impl_->ctr.anomalies_raised = impl_->engine.raised();
-  return impl_->ctr;
-}
+const PipelineCounters& Pipeline::counters() const { return impl_->ctr; }
 
 Nanos Pipeline::last_packet_time() const { return impl_->last_ts; }
 

@@ -41,7 +41,6 @@ class AnomalyEngine {
     if (!slot.open) {
       slot.open = true;
       slot.first_ts = since;
-      ++raised_;
     }
     slot.last_emit = now;
     sink_.emit(ev);
@@ -51,8 +50,6 @@ class AnomalyEngine {
   void clear(AnomalySlot& slot, AnomalyKind kind, const AnomalySubject& subj, Nanos now,
              double value, double threshold, const char* why);
 
-  uint64_t raised() const { return raised_; }
-
  private:
   AnomalyEvent make(AnomalyKind kind, AnomalyState state, const AnomalySubject& subj, Nanos first,
                     Nanos now, double value, double threshold) const;
@@ -60,7 +57,6 @@ class AnomalyEngine {
   const AnomalyConfig& cfg_;
   EventSink& sink_;
   Nanos refresh_ns_;
-  uint64_t raised_ = 0;
 };
 
 }  // namespace wcstap

@@ -95,6 +95,9 @@ struct Decoder {
     if (ihl < 20) return invalid(DecodeError::Ipv4BadHeaderLength);
     if (!has(b, 0, ihl)) return invalid(DecodeError::Ipv4Truncated);
     size_t total = be16(&b[2]);
+    // Captured on the sending host with segmentation offload, the length is still 0: what was
+    // captured is the datagram.
+    if (total == 0) total = b.size();
     if (total < ihl) return invalid(DecodeError::Ipv4BadTotalLength);
     out.ip_version = 4;
     out.ip_len = static_cast<uint32_t>(total);
