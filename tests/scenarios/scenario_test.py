@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Every generator scenario through wcstap-analyze: exactly the anomalies of its ground truth (kind,
+flow, SSRC, start time within the truth's tolerance) and no others; every RTP stream of the truth
+with its exact packet and loss counts; every packet read, none malformed.
+Usage: scenario_test.py WCSTAP_GEN WCSTAP_ANALYZE WORKDIR"""
+import json
+import os
+import subprocess
+import sys
+
+GEN, ANALYZE, WORK = sys.argv[1:4]
+os.makedirs(WORK, exist_ok=True)
+failures = []
+checked = 0
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL:", msg)
+
+
+scenarios = subprocess.run([GEN, "--list"], capture_output=True, text=True, check=True).stdout.split()
+if not {"healthy", "one-way"} <= set(scenarios):
+    fail(f"wcstap-gen --list: {scenarios}")
+
+for name in scenarios:
+    for seed in (1, 2, 3):
+        pcap = os.path.join(WORK, f"{name}-{seed}.pcap")
+        truth_path = os.path.join(WORK, f"{name}-{seed}.json")
+        subprocess.run([GEN, "--scenario", name, "--seed", str(seed), "--out", pcap, "--truth", truth_path],
+                       check=True, capture_output=True)
+        truth = json.load(open(truth_path))
+        run = subprocess.run([ANALYZE, "--json", pcap], capture_output=True, text=True)
+        if run.returncode != 0:
+            fail(f"{name}/{seed}: wcstap-analyze exit {run.returncode}: {run.stderr}")
+            continue
+        out = [json.loads(l) for l in run.stdout.splitlines()]
+        tag = f"{name}/seed {seed}"
+        checked += 1
+
+        summary = out[-1]
+        if summary["type"] != "summary" or summary["packets"] != truth["packets"] or summary["malformed"] != 0:
+            fail(f"{tag}: summary {summary}, truth packets {truth['packets']}")
+
+        raised = [l for l in out if l["type"] == "anomaly" and l["state"] == "raised"]
+        want = {(a["kind"], a["src"], a["dst"], a.get("ssrc")): a for a in truth["anomalies"]}
+        got = {(a["kind"], a["src"], a["dst"], a.get("ssrc")): a for a in raised}
+        if len(got) != len(raised):
+            fail(f"{tag}: the same anomaly raised twice: {raised}")
+        for key in want.keys() - got.keys():
+            fail(f"{tag}: missed {key}")
+        for key in got.keys() - want.keys():
+            fail(f"{tag}: false {key}: {got[key]['detail']}")
+        for key in want.keys() & got.keys():
+            w, g = want[key], got[key]
+            # raised when the threshold is crossed: truth's from_ts is that moment
+            if abs(g["ts"] - w["from_ts"]) > w.get("tolerance_s", 0.5):
+                fail(f"{tag}: {key} raised at {g['ts']:.3f}, truth {w['from_ts']:.3f}")
+
+        streams = {(s["src"], s["dst"], s["ssrc"]): s for s in out if s["type"] == "rtp_stream"}
+        for s in truth["rtp_streams"]:
+            key = (s["src"], s["dst"], s["ssrc"])
+            g = streams.get(key)
+            if g is None:
+                fail(f"{tag}: RTP stream {key} not reported")
+            elif (g["packets"], g["lost"], g["pt"]) != (s["packets"], s["lost"], s["pt"]):
+                fail(f"{tag}: RTP stream {key}: packets/lost/pt {g['packets']}/{g['lost']}/{g['pt']}, "
+                     f"truth {s['packets']}/{s['lost']}/{s['pt']}")
+        extra = streams.keys() - {(s["src"], s["dst"], s["ssrc"]) for s in truth["rtp_streams"]}
+        if extra:
+            fail(f"{tag}: RTP streams not in the capture's truth: {sorted(extra)}")
+
+print(f"scenarios: {checked} runs checked, {len(failures)} failures")
+sys.exit(1 if failures or checked == 0 else 0)

@@ -1,0 +1,85 @@
+#include "capture.h"
+
+#include <algorithm>
+
+#include "packet_writer.h"
+
+namespace wcsgen {
+
+namespace {
+// Locally administered MACs: the WCS server NIC and its default gateway.
+constexpr Mac kServerMac{0x02, 0x57, 0x43, 0x53, 0x00, 0x0a};
+constexpr Mac kGatewayMac{0x02, 0x57, 0x43, 0x53, 0x00, 0x01};
+constexpr std::uint8_t kLocalTtl = 64;
+constexpr std::uint8_t kDefaultRemoteTtl = 52;
+
+std::uint16_t initial_ip_id(Ipv4Addr a) { return static_cast<std::uint16_t>((a.v * 2654435761u) >> 16); }
+}  // namespace
+
+void Capture::add_udp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, Content c, Bytes payload) {
+  Packet p;
+  p.t_us = t_us;
+  p.order = next_order_++;
+  p.src = src;
+  p.dst = dst;
+  p.proto = kIpProtoUdp;
+  p.content = c;
+  p.payload = std::move(payload);
+  packets_.push_back(std::move(p));
+}
+
+void Capture::add_tcp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, const TcpHeader& h, Content c,
+                      Bytes payload) {
+  Packet p;
+  p.t_us = t_us;
+  p.order = next_order_++;
+  p.src = src;
+  p.dst = dst;
+  p.proto = kIpProtoTcp;
+  p.tcp = h;
+  p.content = c;
+  p.payload = std::move(payload);
+  packets_.push_back(std::move(p));
+}
+
+std::size_t Capture::drop_if(const std::function<bool(const Packet&)>& pred) {
+  const auto before = packets_.size();
+  std::erase_if(packets_, pred);
+  return before - packets_.size();
+}
+
+void Capture::sort() {
+  std::sort(packets_.begin(), packets_.end(), [](const Packet& a, const Packet& b) {
+    return a.t_us != b.t_us ? a.t_us < b.t_us : a.order < b.order;
+  });
+}
+
+std::uint64_t Capture::write_pcap(const std::string& path) const {
+  PcapWriter writer(path);
+  std::map<Ipv4Addr, std::uint16_t> ip_id;
+  for (const Packet& p : packets_) {
+    const bool outgoing = p.src.ip == local_;
+    Ipv4Header ip;
+    ip.src = p.src.ip;
+    ip.dst = p.dst.ip;
+    ip.proto = p.proto;
+    if (outgoing) {
+      ip.ttl = kLocalTtl;
+    } else {
+      auto it = ttl_.find(p.src.ip);
+      ip.ttl = it == ttl_.end() ? kDefaultRemoteTtl : it->second;
+    }
+    auto [it, fresh] = ip_id.try_emplace(p.src.ip, initial_ip_id(p.src.ip));
+    ip.id = it->second++;
+    (void)fresh;
+    const Bytes l4 = p.proto == kIpProtoTcp ? tcp_segment(p.src, p.dst, p.tcp, p.payload)
+                                            : udp_datagram(p.src, p.dst, p.payload);
+    const Bytes frame = ethernet_frame(outgoing ? kGatewayMac : kServerMac, outgoing ? kServerMac : kGatewayMac,
+                                       kEtherTypeIpv4, ipv4_packet(ip, l4));
+    writer.write(p.t_us, frame);
+  }
+  writer.close();
+  return writer.frames();
+}
+
+}  // namespace wcsgen

@@ -1,0 +1,60 @@
+// The capture being generated: a list of timed transport payloads, seen by a
+// tap on the WCS server's interface. Frames (Ethernet/IPv4 headers, IP ids,
+// TTLs, MACs) are only built when the capture is written, after sorting and
+// after scenarios have dropped what their fault removes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bytes.h"
+#include "net.h"
+
+namespace wcsgen {
+
+enum class Content : std::uint8_t { kTcpControl, kTls, kStun, kDtls, kRtp, kRtcp };
+
+struct Packet {
+  std::int64_t t_us = 0;    // absolute, microseconds since the Unix epoch
+  std::uint64_t order = 0;  // insertion order, tie-breaker for equal times
+  Endpoint src;
+  Endpoint dst;
+  std::uint8_t proto = kIpProtoUdp;
+  TcpHeader tcp;  // only for proto == kIpProtoTcp
+  Content content = Content::kRtp;
+  Bytes payload;  // transport payload
+};
+
+class Capture {
+ public:
+  // The host the tap runs on (frames from it leave, frames to it arrive).
+  explicit Capture(Ipv4Addr local) : local_(local) {}
+
+  // TTL seen on packets coming from a remote host (default 52).
+  void set_remote_ttl(Ipv4Addr host, std::uint8_t ttl) { ttl_[host] = ttl; }
+
+  void add_udp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, Content c, Bytes payload);
+  void add_tcp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, const TcpHeader& h, Content c,
+               Bytes payload);
+
+  // Removes every packet for which pred is true; returns how many.
+  std::size_t drop_if(const std::function<bool(const Packet&)>& pred);
+
+  // Sorts by time (stable for equal times). Call before reading packets().
+  void sort();
+  const std::vector<Packet>& packets() const { return packets_; }
+
+  // Builds frames and writes the pcap; returns the number of frames written.
+  std::uint64_t write_pcap(const std::string& path) const;
+
+ private:
+  Ipv4Addr local_;
+  std::map<Ipv4Addr, std::uint8_t> ttl_;
+  std::vector<Packet> packets_;
+  std::uint64_t next_order_ = 0;
+};
+
+}  // namespace wcsgen

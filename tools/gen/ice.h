@@ -1,0 +1,45 @@
+// ICE connectivity checks on one candidate pair (browser host candidate <->
+// WCS media port): the browser is controlling, WCS controlled. Every request
+// that is not dropped later by a scenario gets its Binding Success.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "capture.h"
+#include "net.h"
+#include "rng.h"
+#include "stun.h"
+
+namespace wcsgen {
+
+class IcePair {
+ public:
+  IcePair(Capture& cap, const Endpoint& browser, const Endpoint& wcs, std::int64_t rtt_us, Rng& rng);
+
+  // Browser request reaching the tap at t_us; WCS answers at once.
+  // Returns the tap time of the response.
+  std::int64_t browser_check(std::int64_t t_us, bool use_candidate);
+
+  // WCS request (consent freshness) leaving at t_us; the browser's answer
+  // reaches the tap one RTT later. Returns the tap time of the response.
+  std::int64_t wcs_check(std::int64_t t_us);
+
+  const std::string& browser_ufrag() const { return browser_ufrag_; }
+  const std::string& wcs_ufrag() const { return wcs_ufrag_; }
+
+ private:
+  Capture& cap_;
+  Rng& rng_;
+  Endpoint browser_;
+  Endpoint wcs_;
+  std::int64_t rtt_us_;
+  std::string browser_ufrag_;
+  std::string wcs_ufrag_;
+  stun::IceRole browser_role_;
+  stun::IceRole wcs_role_;
+  std::uint32_t browser_priority_;
+  std::uint32_t wcs_priority_;
+};
+
+}  // namespace wcsgen

@@ -1,0 +1,95 @@
+#include "scenarios.h"
+
+#include <algorithm>
+#include <array>
+
+#include "rng.h"
+#include "webrtc_session.h"
+
+namespace wcsgen {
+
+namespace {
+
+constexpr std::int64_t kSec = 1000000;
+
+struct PublishAndPlay {
+  SessionResult publish;
+  SessionResult play;
+};
+
+std::int64_t duration_us(const ScenarioParams& p) { return static_cast<std::int64_t>(p.duration_s * 1e6); }
+
+// A browser publishing audio+video to WCS and another browser playing a
+// stream from WCS, overlapping in time. Both healthy.
+PublishAndPlay publish_and_play(const ScenarioParams& p, Capture& cap) {
+  Rng rng(p.seed);
+  const auto pub_host = static_cast<std::uint8_t>(rng.range(2, 120));
+  const auto play_host = static_cast<std::uint8_t>(rng.range(121, 250));
+  const Ipv4Addr pub_ip = Ipv4Addr::of(203, 0, 113, pub_host);
+  const Ipv4Addr play_ip = Ipv4Addr::of(203, 0, 113, play_host);
+  cap.set_remote_ttl(pub_ip, static_cast<std::uint8_t>(128 - rng.range(8, 16)));  // a Windows browser
+  cap.set_remote_ttl(play_ip, static_cast<std::uint8_t>(64 - rng.range(8, 16)));  // a macOS/Linux browser
+
+  Rng pub_rng = rng.fork(1);
+  Rng play_rng = rng.fork(2);
+  SessionConfig pub = random_session_config(SessionKind::kPublish, kWcsIp, pub_ip,
+                                            kBaseTimeUs + rng.range(200000, 500000), duration_us(p), pub_rng);
+  SessionConfig play = random_session_config(SessionKind::kPlay, kWcsIp, play_ip,
+                                             kBaseTimeUs + rng.range(1000000, 2000000), duration_us(p), play_rng);
+  while (play.wcs_media_port == pub.wcs_media_port)
+    play.wcs_media_port = random_wcs_media_port(rng);
+
+  PublishAndPlay s;
+  s.publish = build_webrtc_session(pub, pub_rng, cap);
+  s.play = build_webrtc_session(play, play_rng, cap);
+  return s;
+}
+
+std::vector<Anomaly> healthy(const ScenarioParams& p, Capture& cap) {
+  publish_and_play(p, cap);
+  return {};
+}
+
+// The play session loses its browser -> WCS direction 5 s into the media (a
+// firewall drops it): no RTCP, no STUN comes back, WCS keeps sending.
+std::vector<Anomaly> one_way(const ScenarioParams& p, Capture& cap) {
+  constexpr std::int64_t kCutAfterMediaStart = 5 * kSec;
+  constexpr std::int64_t kThreshold = 3 * kSec;
+  const PublishAndPlay s = publish_and_play(p, cap);
+  const Endpoint browser = s.play.browser_media;
+  const Endpoint wcs = s.play.wcs_media;
+  const std::int64_t cut = s.play.media_start_us + kCutAfterMediaStart;
+  auto from_browser = [&](const Packet& pk) {
+    return pk.proto == kIpProtoUdp && pk.src == browser && pk.dst == wcs;
+  };
+  cap.drop_if([&](const Packet& pk) { return from_browser(pk) && pk.t_us >= cut; });
+
+  std::int64_t last_back = 0;
+  for (const Packet& pk : cap.packets())
+    if (from_browser(pk)) last_back = std::max(last_back, pk.t_us);
+
+  std::vector<Anomaly> out;
+  for (const StreamInfo& st : s.play.streams)
+    out.push_back(Anomaly{"one_way_media", "udp", st.src, st.dst, st.ssrc, last_back + kThreshold, 0.5});
+  return out;
+}
+
+constexpr std::array kScenarios{
+    ScenarioDef{"healthy", "a WebRTC publish and a WebRTC play session, nothing anomalous", 5.0, &healthy},
+    ScenarioDef{"one-way",
+                "as healthy, but 5 s into the play session's media a firewall drops everything from that "
+                "browser to WCS on the media 5-tuple (one_way_media on both WCS->browser streams)",
+                12.0, &one_way},
+};
+
+}  // namespace
+
+std::span<const ScenarioDef> all_scenarios() { return kScenarios; }
+
+const ScenarioDef* find_scenario(std::string_view name) {
+  for (const auto& s : kScenarios)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace wcsgen

@@ -1,0 +1,106 @@
+#include "stun.h"
+
+namespace wcsgen::stun {
+
+namespace {
+
+constexpr std::array<std::uint32_t, 256> make_crc_table() {
+  std::array<std::uint32_t, 256> t{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+constexpr auto kCrcTable = make_crc_table();
+constexpr std::size_t kHeaderLen = 20;
+
+}  // namespace
+
+std::uint32_t crc32(ByteView data) {
+  std::uint32_t c = 0xFFFFFFFFu;
+  for (std::uint8_t byte : data) c = kCrcTable[(c ^ byte) & 0xff] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+TransactionId new_transaction_id(Rng& rng) {
+  TransactionId tid{};
+  for (auto& b : tid) b = static_cast<std::uint8_t>(rng.next() >> 56);
+  return tid;
+}
+
+MessageBuilder::MessageBuilder(std::uint16_t type, const TransactionId& tid) {
+  put16(msg_, type);
+  put16(msg_, 0);
+  put32(msg_, kMagicCookie);
+  append(msg_, tid);
+}
+
+void MessageBuilder::add(std::uint16_t type, ByteView value) {
+  put16(msg_, type);
+  put16(msg_, static_cast<std::uint16_t>(value.size()));
+  append(msg_, value);
+  while (msg_.size() % 4 != 0) put8(msg_, 0);
+}
+
+void MessageBuilder::add_string(std::uint16_t type, const std::string& s) {
+  Bytes v(s.begin(), s.end());
+  add(type, v);
+}
+
+void MessageBuilder::add_u32(std::uint16_t type, std::uint32_t v) {
+  Bytes b;
+  put32(b, v);
+  add(type, b);
+}
+
+void MessageBuilder::add_u64(std::uint16_t type, std::uint64_t v) {
+  Bytes b;
+  put64(b, v);
+  add(type, b);
+}
+
+void MessageBuilder::add_flag(std::uint16_t type) { add(type, {}); }
+
+void MessageBuilder::add_xor_mapped_address(const Endpoint& ep) {
+  Bytes b;
+  put8(b, 0);
+  put8(b, 0x01);  // IPv4
+  put16(b, static_cast<std::uint16_t>(ep.port ^ (kMagicCookie >> 16)));
+  put32(b, ep.ip.v ^ kMagicCookie);
+  add(attr::kXorMappedAddress, b);
+}
+
+void MessageBuilder::fix_length(std::size_t extra) {
+  set16(msg_, 2, static_cast<std::uint16_t>(msg_.size() - kHeaderLen + extra));
+}
+
+Bytes MessageBuilder::finish(Rng& rng) {
+  // MESSAGE-INTEGRITY covers the message with the length counting itself.
+  fix_length(24);
+  add(attr::kMessageIntegrity, rng.bytes(20));
+  // FINGERPRINT: CRC over everything before it, length counting it.
+  fix_length(8);
+  add_u32(attr::kFingerprint, crc32(msg_) ^ kFingerprintXor);
+  return std::move(msg_);
+}
+
+Bytes binding_request(const TransactionId& tid, const std::string& username, std::uint32_t priority,
+                      const IceRole& role, bool use_candidate, Rng& rng) {
+  MessageBuilder m(kBindingRequest, tid);
+  m.add_string(attr::kUsername, username);
+  m.add_u64(role.controlling ? attr::kIceControlling : attr::kIceControlled, role.tiebreaker);
+  m.add_u32(attr::kPriority, priority);
+  if (use_candidate) m.add_flag(attr::kUseCandidate);
+  return m.finish(rng);
+}
+
+Bytes binding_success(const TransactionId& tid, const Endpoint& mapped, Rng& rng) {
+  MessageBuilder m(kBindingSuccess, tid);
+  m.add_xor_mapped_address(mapped);
+  return m.finish(rng);
+}
+
+}  // namespace wcsgen::stun

@@ -1,0 +1,99 @@
+#include "truth.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+namespace wcsgen {
+
+namespace {
+
+std::string hex_ssrc(std::uint32_t ssrc) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", ssrc);
+  return buf;
+}
+
+double seconds(std::int64_t t_us) { return static_cast<double>(t_us) / 1e6; }
+
+nlohmann::ordered_json duration_value(double d) {
+  if (d == std::floor(d)) return static_cast<std::int64_t>(d);
+  return d;
+}
+
+struct StreamStats {
+  std::size_t first_seen;  // order of first packet, to list streams in capture order
+  std::uint8_t pt = 0;
+  std::uint64_t packets = 0;
+  std::int64_t first_ext = 0;
+  std::int64_t max_ext = 0;
+  std::int64_t last_ext = 0;
+  std::uint16_t last_seq = 0;
+};
+
+nlohmann::ordered_json rtp_streams(const Capture& cap) {
+  using Key = std::tuple<Endpoint, Endpoint, std::uint32_t>;
+  std::map<Key, StreamStats> streams;
+  for (const Packet& p : cap.packets()) {
+    if (p.content != Content::kRtp || p.payload.size() < 12) continue;
+    const std::uint16_t seq = get16(p.payload, 2);
+    const Key key{p.src, p.dst, get32(p.payload, 8)};
+    auto [it, fresh] = streams.try_emplace(key, StreamStats{streams.size()});
+    StreamStats& s = it->second;
+    if (fresh) {
+      s.pt = p.payload[1] & 0x7f;
+      s.first_ext = s.max_ext = s.last_ext = seq;
+    } else {
+      s.last_ext += static_cast<std::int16_t>(static_cast<std::uint16_t>(seq - s.last_seq));
+      s.max_ext = std::max(s.max_ext, s.last_ext);
+    }
+    s.last_seq = seq;
+    ++s.packets;
+  }
+  std::vector<std::pair<const Key*, const StreamStats*>> ordered;
+  for (const auto& [k, s] : streams) ordered.emplace_back(&k, &s);
+  std::sort(ordered.begin(), ordered.end(), [](auto& a, auto& b) { return a.second->first_seen < b.second->first_seen; });
+
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& [k, s] : ordered) {
+    const auto expected = static_cast<std::uint64_t>(s->max_ext - s->first_ext + 1);
+    out.push_back({{"src", std::get<0>(*k).str()},
+                   {"dst", std::get<1>(*k).str()},
+                   {"ssrc", hex_ssrc(std::get<2>(*k))},
+                   {"pt", s->pt},
+                   {"packets", s->packets},
+                   {"lost", expected - s->packets}});
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::ordered_json make_truth(const std::string& scenario, const ScenarioParams& params, const Capture& cap,
+                                  const std::vector<Anomaly>& anomalies, std::uint64_t frames_written) {
+  nlohmann::ordered_json anoms = nlohmann::ordered_json::array();
+  for (const Anomaly& a : anomalies) {
+    nlohmann::ordered_json j;
+    j["kind"] = a.kind;
+    j["proto"] = a.proto;
+    j["src"] = a.src.str();
+    j["dst"] = a.dst.str();
+    if (a.ssrc) j["ssrc"] = hex_ssrc(*a.ssrc);
+    j["from_ts"] = seconds(a.from_us);
+    j["tolerance_s"] = a.tolerance_s;
+    anoms.push_back(std::move(j));
+  }
+  nlohmann::ordered_json t;
+  t["scenario"] = scenario;
+  t["seed"] = params.seed;
+  t["duration_s"] = duration_value(params.duration_s);
+  t["linktype"] = "ethernet";
+  t["anomalies"] = std::move(anoms);
+  t["rtp_streams"] = rtp_streams(cap);
+  t["packets"] = frames_written;
+  return t;
+}
+
+}  // namespace wcsgen

@@ -1,0 +1,19 @@
+// The ground-truth JSON written next to each capture. RTP stream statistics
+// are counted from the packets actually written, not from the plan.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "capture.h"
+#include "scenarios.h"
+
+namespace wcsgen {
+
+nlohmann::ordered_json make_truth(const std::string& scenario, const ScenarioParams& params, const Capture& cap,
+                                  const std::vector<Anomaly>& anomalies, std::uint64_t frames_written);
+
+}  // namespace wcsgen

@@ -1,0 +1,182 @@
+#include "webrtc_session.h"
+
+#include <algorithm>
+#include <string>
+
+#include "dtls.h"
+#include "ice.h"
+#include "media.h"
+#include "rtp.h"
+#include "wss_signalling.h"
+
+namespace wcsgen {
+
+namespace {
+
+constexpr std::int64_t kMs = 1000;
+constexpr std::int64_t kSec = 1000000;
+
+// Tap-side jitter: packets from the browser crossed the Internet; WCS's own
+// packets only see its scheduler.
+constexpr PathTiming kFromBrowser{3 * kMs};
+constexpr PathTiming kFromWcs{600};
+
+std::int64_t ms(Rng& rng, std::int64_t lo, std::int64_t hi) { return rng.range(lo * kMs, hi * kMs); }
+
+std::string random_cname(Rng& rng) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string s;
+  for (int i = 0; i < 16; ++i) s.push_back(kAlphabet[rng.below(sizeof kAlphabet - 1)]);
+  return s;
+}
+
+std::uint32_t random_ssrc(Rng& rng, const std::vector<std::uint32_t>& taken) {
+  for (;;) {
+    const std::uint32_t s = rng.u32();
+    if (s != 0 && std::find(taken.begin(), taken.end(), s) == taken.end()) return s;
+  }
+}
+
+// SRTCP from the media sender (SR + SDES per SSRC, about once a second) and
+// from the receiver (one RR with a block per received SSRC + SDES).
+void add_rtcp(Capture& cap, Rng& rng, std::vector<MediaStream>& streams, const Endpoint& sender,
+              const Endpoint& receiver, std::int64_t receiver_lag_us, std::int64_t start_us, std::int64_t end_us,
+              std::uint32_t receiver_ssrc) {
+  for (auto& s : streams) {
+    const std::string cname = random_cname(rng);
+    std::uint32_t index = 1;
+    for (std::int64_t t = start_us + ms(rng, 300, 1000); t < end_us; t += ms(rng, 850, 1150)) {
+      const rtcp::SenderInfo si = s.sender_info(t);
+      s.note_sender_report(t, si.ntp);
+      Bytes compound = rtcp::sender_report(s.spec().ssrc, si, {});
+      append(compound, rtcp::sdes_cname(s.spec().ssrc, cname));
+      cap.add_udp(t, sender, receiver, Content::kRtcp, rtcp::srtcp(std::move(compound), index++, rng));
+    }
+  }
+  const std::string cname = random_cname(rng);
+  std::uint32_t index = 1;
+  for (std::int64_t t = start_us + ms(rng, 500, 1200); t < end_us + 200 * kMs; t += ms(rng, 850, 1150)) {
+    std::vector<rtcp::ReportBlock> blocks;
+    for (const auto& s : streams)
+      if (auto rb = s.report_block(t - receiver_lag_us)) blocks.push_back(*rb);
+    if (blocks.empty()) continue;
+    Bytes compound = rtcp::receiver_report(receiver_ssrc, blocks);
+    append(compound, rtcp::sdes_cname(receiver_ssrc, cname));
+    cap.add_udp(t, receiver, sender, Content::kRtcp, rtcp::srtcp(std::move(compound), index++, rng));
+  }
+}
+
+}  // namespace
+
+std::uint16_t random_wcs_media_port(Rng& rng) {
+  // Even ports of WCS's default range 31001-32000, minus 32000 (Wireshark's
+  // UA/UDP port, which would hide STUN/DTLS/RTP from tshark).
+  return static_cast<std::uint16_t>(31002 + 2 * rng.range(0, 497));
+}
+
+SessionConfig random_session_config(SessionKind kind, Ipv4Addr wcs_ip, Ipv4Addr browser_ip, std::int64_t start_us,
+                                    std::int64_t duration_us, Rng& rng) {
+  SessionConfig c;
+  c.kind = kind;
+  c.wcs_ip = wcs_ip;
+  c.browser_ip = browser_ip;
+  c.wcs_media_port = random_wcs_media_port(rng);
+  // Browser ports avoid the few high ports Wireshark binds a dissector to
+  // (e.g. 54328 Elasticsearch, 56000+ EOBI, 57000 IRC), so that tshark
+  // decodes STUN/DTLS/RTP there like on any other port.
+  c.browser_media_port = static_cast<std::uint16_t>(rng.range(50000, 53999));
+  c.browser_tcp_port = static_cast<std::uint16_t>(rng.range(49152, 53999));
+  c.start_us = start_us;
+  c.duration_us = duration_us;
+  c.rtt_us = ms(rng, 15, 80);
+  c.video_pt = rng.chance(0.5) ? 96 : 102;
+  c.video_kbps = rng.uniform(600, 900);
+  return c;
+}
+
+SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Capture& cap) {
+  const bool publish = cfg.kind == SessionKind::kPublish;
+  const std::int64_t rtt = cfg.rtt_us;
+  const std::int64_t end = cfg.start_us + cfg.duration_us;
+  SessionResult res;
+  res.wcs_media = Endpoint{cfg.wcs_ip, cfg.wcs_media_port};
+  res.browser_media = Endpoint{cfg.browser_ip, cfg.browser_media_port};
+  const Endpoint& wcs_m = res.wcs_media;
+  const Endpoint& br_m = res.browser_media;
+
+  // Signalling: connection, publishStream/playStream with the SDP offer,
+  // setRemoteSDP with the answer, stream status PENDING.
+  WssSignalling ws(cap, Endpoint{cfg.browser_ip, cfg.browser_tcp_port}, Endpoint{cfg.wcs_ip, cfg.wcs_ws_port}, rtt,
+                   rng, "wcs.example.com");
+  const std::int64_t t_101 = ws.connect(cfg.start_us);
+  const std::int64_t t_connection = t_101 + rtt + ms(rng, 2, 15);
+  ws.client_message(t_connection, static_cast<std::size_t>(rng.range(500, 900)));
+  const std::int64_t t_user_data = t_connection + ms(rng, 3, 20);
+  ws.server_message(t_user_data, static_cast<std::size_t>(rng.range(250, 450)));
+  const std::int64_t t_offer = t_user_data + rtt + ms(rng, 30, 120);
+  ws.client_message(t_offer, static_cast<std::size_t>(rng.range(4000, 6500)));
+  const std::int64_t t_answer = t_offer + ms(rng, 10, 60);
+  ws.server_message(t_answer, static_cast<std::size_t>(rng.range(1800, 2800)));
+  ws.server_message(t_answer + ms(rng, 1, 5), static_cast<std::size_t>(rng.range(350, 500)));
+
+  // ICE: the browser's nominating check, then consent freshness both ways.
+  IcePair ice(cap, br_m, wcs_m, rtt, rng);
+  const std::int64_t t_check = t_answer + rtt + ms(rng, 5, 30);
+  const std::int64_t t_first_response = ice.browser_check(t_check, true);
+
+  // DTLS, WCS is the client; about 1 s after the first Binding Response.
+  const std::int64_t t_client_hello = t_first_response + kSec + ms(rng, -50, 50);
+  const dtls::Handshake hs = dtls::build_handshake(rng, t_client_hello / kSec);
+  cap.add_udp(t_client_hello, wcs_m, br_m, Content::kDtls, hs.client_hello);
+  const std::int64_t t_server_flight = t_client_hello + rtt + ms(rng, 1, 4);
+  cap.add_udp(t_server_flight, br_m, wcs_m, Content::kDtls, hs.server_flight);
+  const std::int64_t t_client_finish = t_server_flight + ms(rng, 2, 6);
+  cap.add_udp(t_client_finish, wcs_m, br_m, Content::kDtls, hs.client_finish_flight);
+  const std::int64_t t_server_finish = t_client_finish + rtt + rng.range(500, 2000);
+  cap.add_udp(t_server_finish, br_m, wcs_m, Content::kDtls, hs.server_finish_flight);
+
+  // Media: audio + video from the publisher (browser) or to the player.
+  res.media_start_us = t_server_finish + (publish ? ms(rng, 5, 30) : ms(rng, 20, 80));
+  res.media_end_us = end - ms(rng, 300, 500);
+  const Endpoint& sender = publish ? br_m : wcs_m;
+  const Endpoint& receiver = publish ? wcs_m : br_m;
+  const PathTiming timing = publish ? kFromBrowser : kFromWcs;
+  std::vector<std::uint32_t> ssrcs;
+  ssrcs.push_back(random_ssrc(rng, ssrcs));
+  ssrcs.push_back(random_ssrc(rng, ssrcs));
+  ssrcs.push_back(random_ssrc(rng, ssrcs));  // the receiver's own RTCP SSRC
+  std::vector<MediaStream> streams;
+  streams.emplace_back(opus_stream(ssrcs[0]), rng);
+  streams.emplace_back(video_stream(ssrcs[1], cfg.video_pt), rng);
+  const EmitFn emit = [&](std::int64_t t, Bytes payload) {
+    cap.add_udp(t, sender, receiver, Content::kRtp, std::move(payload));
+  };
+  streams[0].generate_audio(res.media_start_us, res.media_end_us, timing, rng, emit);
+  VideoProfile video;
+  video.kbps = cfg.video_kbps;
+  streams[1].generate_video(res.media_start_us + ms(rng, 0, 15), res.media_end_us, video, timing, rng, emit);
+  for (const auto& s : streams) res.streams.push_back({sender, receiver, s.spec().ssrc, s.spec().pt, s.spec().video});
+
+  // What the receiver knows lags by one RTT when it is the browser.
+  add_rtcp(cap, rng, streams, sender, receiver, publish ? 0 : rtt, res.media_start_us, res.media_end_us, ssrcs[2]);
+
+  // Consent freshness: WCS every ~1.5 s, the browser every ~2.5 s.
+  for (std::int64_t t = t_first_response + ms(rng, 1, 3); t < res.media_end_us; t += ms(rng, 1400, 1600))
+    ice.wcs_check(t);
+  for (std::int64_t t = t_check + ms(rng, 2300, 2700); t < res.media_end_us; t += ms(rng, 2300, 2700))
+    ice.browser_check(t, false);
+
+  // Signalling for the rest of the session: PUBLISHING/PLAYING, WCS pings
+  // (answered by pongs), unPublishStream/stopStream, status, close.
+  ws.server_message(res.media_start_us + ms(rng, 50, 200), static_cast<std::size_t>(rng.range(350, 500)));
+  for (std::int64_t t = t_101 + ms(rng, 4500, 5500); t < res.media_end_us - kSec; t += ms(rng, 4800, 5200)) {
+    ws.server_message(t, 31);
+    ws.client_message(t + rtt + ms(rng, 1, 5), 31);
+  }
+  ws.client_message(res.media_end_us, static_cast<std::size_t>(rng.range(200, 300)));
+  ws.server_message(res.media_end_us + ms(rng, 5, 20), static_cast<std::size_t>(rng.range(350, 500)));
+  res.end_us = ws.close(std::max(end, res.media_end_us + rtt + 100 * kMs));
+  return res;
+}
+
+}  // namespace wcsgen

@@ -1,0 +1,62 @@
+// One complete WCS WebRTC session (publish or play) between a browser and the
+// WCS server: wss signalling, ICE, DTLS, SRTP audio + video, SRTCP reports,
+// consent freshness, teardown. Everything on one media 5-tuple (BUNDLE +
+// rtcp-mux).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "capture.h"
+#include "net.h"
+#include "rng.h"
+
+namespace wcsgen {
+
+enum class SessionKind : std::uint8_t {
+  kPublish,  // browser -> WCS media; WCS sends back RTCP RR and STUN only
+  kPlay,     // WCS -> browser media; the browser sends back RTCP RR and STUN
+};
+
+struct SessionConfig {
+  SessionKind kind = SessionKind::kPublish;
+  Ipv4Addr wcs_ip;
+  Ipv4Addr browser_ip;
+  std::uint16_t wcs_ws_port = 8443;
+  std::uint16_t wcs_media_port = 31002;
+  std::uint16_t browser_media_port = 50000;
+  std::uint16_t browser_tcp_port = 50001;
+  std::int64_t start_us = 0;
+  std::int64_t duration_us = 20000000;
+  std::int64_t rtt_us = 30000;
+  std::uint8_t video_pt = 96;  // 96 VP8, 102 H264
+  double video_kbps = 800;
+};
+
+// An even WCS media port from the default range (31002..31998).
+std::uint16_t random_wcs_media_port(Rng& rng);
+
+// A plausible configuration with random ports, RTT, codec and bitrate.
+SessionConfig random_session_config(SessionKind kind, Ipv4Addr wcs_ip, Ipv4Addr browser_ip, std::int64_t start_us,
+                                    std::int64_t duration_us, Rng& rng);
+
+struct StreamInfo {
+  Endpoint src;
+  Endpoint dst;
+  std::uint32_t ssrc = 0;
+  std::uint8_t pt = 0;
+  bool video = false;
+};
+
+struct SessionResult {
+  Endpoint wcs_media;
+  Endpoint browser_media;
+  std::int64_t media_start_us = 0;  // first RTP packet
+  std::int64_t media_end_us = 0;
+  std::int64_t end_us = 0;          // last packet of the session
+  std::vector<StreamInfo> streams;  // RTP streams (audio first)
+};
+
+SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Capture& cap);
+
+}  // namespace wcsgen
