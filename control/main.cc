@@ -1,0 +1,306 @@
+// wcstap-control: reads one or more taps over ZeroMQ and prints what they report, as operator words
+// or (--json) the same JSON lines as wcstap-analyze --json.
+//
+//   wcstap-control [-c CONFIG] [--connect EP]... [--json] [--until-goodbye] [--timeout S]
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "codec.h"
+#include "config/config.h"
+#include "output/format.h"
+#include "tap_tracker.h"
+
+namespace wcstap::control {
+namespace {
+
+std::atomic<bool> g_quit{false};
+void on_signal(int) { g_quit.store(true); }
+
+struct Options {
+  std::string config;
+  std::vector<std::string> connect;
+  bool json = false;
+  bool flows = false;
+  bool until_goodbye = false;
+  std::optional<double> timeout_s;
+  std::string log_level = "info";
+};
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+class Printer {
+ public:
+  explicit Printer(const Options& o) : json_(o.json), flows_(o.flows) {}
+
+  void event(const Event& ev) {
+    if (json_) {
+      line(event_to_json(ev));
+    } else if (flows_ || !std::holds_alternative<FlowEvent>(ev)) {
+      line(event_to_text(ev));
+    }
+  }
+  // The per-tap summary: summary_to_json plus the tap it is about (as wcstap-analyze adds "file").
+  void summary(std::string_view tap, const PipelineCounters& c) {
+    if (json_) {
+      std::string s = summary_to_json(c);
+      s.insert(s.size() - 1, ",\"tap\":" + json_string(tap));
+      line(s);
+    } else {
+      line("tap " + std::string(tap) + ": " + summary_to_text(c));
+    }
+  }
+
+ private:
+  static void line(const std::string& s) {
+    std::fwrite(s.data(), 1, s.size(), stdout);
+    std::fputc('\n', stdout);
+  }
+  bool json_, flows_;
+};
+
+class Control {
+ public:
+  Control(const Options& o) : opt_(o), printer_(o) {}
+
+  void on_message(const zmq::message_t& topic, const zmq::message_t& payload) {
+    const msg::Envelope* env = codec::verify_envelope(payload.data(), payload.size());
+    if (env == nullptr || env->tap_id() == nullptr) {
+      ++invalid_;
+      spdlog::warn("invalid message on topic '{}' ({} bytes): not a wcstap envelope", topic.to_string_view(),
+                   payload.size());
+      return;
+    }
+    const std::string_view tap = env->tap_id()->string_view();
+    const msg::Body type = env->body_type();
+    if (topic.to_string_view() != codec::topic_of(type))
+      spdlog::warn("tap {}: topic '{}' does not match its body ({})", tap, topic.to_string_view(),
+                   codec::topic_of(type));
+
+    const auto check = tracker_.on_message(tap, env->seq(), type == msg::Body::Hello);
+    if (check.restarted) spdlog::warn("tap {} restarted (Hello with sequence 0)", tap);
+    if (check.missed > 0)
+      spdlog::warn("tap {}: sequence gap: {} message(s) missing before seq {}{}", tap, check.missed, env->seq(),
+                   tracker_.taps().find(tap)->second.messages == 1 ? " (joined after the tap started)" : "");
+    if (check.stale) spdlog::warn("tap {}: message seq {} arrived out of order or twice", tap, env->seq());
+
+    switch (type) {
+      case msg::Body::Anomaly: emit(codec::decode(*env->body_as_Anomaly()), tap); break;
+      case msg::Body::RtpStream: emit(codec::decode(*env->body_as_RtpStream()), tap); break;
+      case msg::Body::FlowStats:
+        if (const auto* flows = env->body_as_FlowStats()->flows())
+          for (const auto* f : *flows)
+            if (f != nullptr) emit(codec::decode(*f), tap);
+        break;
+      case msg::Body::Hello: hello(tap, *env->body_as_Hello()); break;
+      case msg::Body::TapStats: stats(tap, *env->body_as_TapStats()); break;
+      case msg::Body::Heartbeat: spdlog::trace("tap {}: heartbeat", tap); break;
+      case msg::Body::Goodbye: goodbye(tap, *env->body_as_Goodbye()); break;
+      case msg::Body::NONE: spdlog::warn("tap {}: message without a body", tap); break;
+    }
+    std::fflush(stdout);
+  }
+
+  bool done() const { return tracker_.all_said_goodbye(); }
+  const TapTracker& tracker() const { return tracker_; }
+  uint64_t invalid() const { return invalid_; }
+
+ private:
+  template <typename E>
+  void emit(const std::optional<E>& ev, std::string_view tap) {
+    if (!ev) {
+      ++invalid_;
+      spdlog::warn("tap {}: event with values this build does not know (newer tap?): skipped", tap);
+      return;
+    }
+    printer_.event(Event{*ev});
+  }
+
+  void hello(std::string_view tap, const msg::Hello& h) {
+    std::string ports;
+    if (h.ports())
+      for (const auto* p : *h.ports())
+        ports += fmt::format("{}{} ({}, {} queue(s))", ports.empty() ? "" : ", ", p->name() ? p->name()->str() : "?",
+                             p->driver() ? p->driver()->str() : "?", p->rx_queues());
+    spdlog::info("hello from tap {}: version {}, pid {}, {} worker(s), ports: {}", tap,
+                 h.version() ? h.version()->str() : "?", h.pid(), h.workers(), ports.empty() ? "none" : ports);
+  }
+
+  static void log_tap_stats(std::string_view tap, const msg::TapStats& s, spdlog::level::level_enum level) {
+    if (s.ports())
+      for (const auto* p : *s.ports())
+        spdlog::log(level, "tap {} port {}: rx {} packets {} bytes, imissed {}, ierrors {}, rx_nombuf {}", tap,
+                    p->name() ? p->name()->str() : "?", p->rx_packets(), p->rx_bytes(), p->imissed(), p->ierrors(),
+                    p->rx_nombuf());
+    if (s.workers())
+      for (const auto* w : *s.workers())
+        spdlog::log(level, "tap {} worker lcore {} (port {} queue {}): rx {}, multi-segment {}, truncated {}, "
+                    "ring drops {}, events published {}",
+                    tap, w->lcore(), w->port_id(), w->queue(), w->rx_packets(), w->multiseg(), w->truncated(),
+                    w->ring_drops(), w->events_published());
+    if (s.publish_drops() > 0) spdlog::warn("tap {}: {} message(s) refused by its ZeroMQ queue", tap, s.publish_drops());
+  }
+
+  void stats(std::string_view tap, const msg::TapStats& s) {
+    if (spdlog::should_log(spdlog::level::debug)) log_tap_stats(tap, s, spdlog::level::debug);
+  }
+
+  void goodbye(std::string_view tap, const msg::Goodbye& g) {
+    tracker_.on_goodbye(tap);
+    spdlog::info("goodbye from tap {} ({})", tap, g.reason() ? g.reason()->str() : "?");
+    if (const auto* s = g.stats()) {
+      log_tap_stats(tap, *s, spdlog::level::info);
+      printer_.summary(tap, s->totals() ? codec::decode(*s->totals()) : PipelineCounters{});
+    } else {
+      printer_.summary(tap, PipelineCounters{});
+    }
+  }
+
+  const Options& opt_;
+  Printer printer_;
+  TapTracker tracker_;
+  uint64_t invalid_ = 0;
+};
+
+int run(const Options& opt, const std::vector<std::string>& endpoints) {
+  zmq::context_t zctx(1);
+  zmq::socket_t sub(zctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::rcvhwm, 0);  // no limit: what reached us is not thrown away here
+  sub.set(zmq::sockopt::linger, 0);
+  for (const auto& ep : endpoints) {
+    try {
+      sub.connect(ep);
+    } catch (const zmq::error_t& e) {
+      spdlog::error("cannot connect to '{}': {}", ep, e.what());
+      return 2;
+    }
+    spdlog::info("subscribed to {}", ep);
+  }
+  sub.set(zmq::sockopt::subscribe, "");
+
+  Control control(opt);
+  const auto start = std::chrono::steady_clock::now();
+  const std::optional<std::chrono::steady_clock::time_point> deadline =
+      opt.timeout_s ? std::optional(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                std::chrono::duration<double>(*opt.timeout_s)))
+                    : std::nullopt;
+  int rc = 0;
+  std::vector<zmq::message_t> frames;
+  while (true) {
+    if (g_quit.load()) {
+      spdlog::info("interrupted");
+      rc = opt.until_goodbye ? 130 : 0;
+      break;
+    }
+    if (opt.until_goodbye && control.done()) break;
+    if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+      spdlog::error("timeout after {} s: {}", *opt.timeout_s,
+                    control.tracker().taps().empty() ? "no tap heard" : "not every tap said goodbye");
+      rc = 1;
+      break;
+    }
+    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+    try {
+      if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) <= 0) continue;
+      for (;;) {
+        frames.clear();
+        if (!zmq::recv_multipart(sub, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+        if (frames.size() != 2) {
+          spdlog::warn("message with {} frame(s), expected topic + body: skipped", frames.size());
+          continue;
+        }
+        control.on_message(frames[0], frames[1]);
+        if (opt.until_goodbye && control.done()) break;
+      }
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) {
+        spdlog::error("zmq: {}", e.what());
+        rc = 1;
+        break;
+      }
+    }
+  }
+  std::fflush(stdout);
+  const auto& tracker = control.tracker();
+  for (const auto& [tap, t] : tracker.taps())
+    spdlog::info("tap {}: {} message(s){}{}, {} gap(s), {} missing", tap, t.messages, t.hello ? "" : ", no hello",
+                 t.goodbye ? ", goodbye" : ", no goodbye", t.gaps, t.missed);
+  if (tracker.total_gaps() > 0)
+    spdlog::warn("sequence gaps: {} ({} message(s) missing)", tracker.total_gaps(), tracker.total_missed());
+  if (control.invalid() > 0) spdlog::warn("{} message(s) or event(s) could not be decoded", control.invalid());
+  return rc;
+}
+
+}  // namespace
+}  // namespace wcstap::control
+
+int main(int argc, char** argv) {
+  using namespace wcstap;
+  using namespace wcstap::control;
+  auto logger = spdlog::stderr_color_mt("wcstap-control");
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %n %^%l%$: %v");
+  spdlog::set_default_logger(logger);
+
+  Options opt;
+  CLI::App app{"wcstap-control: reads wcstap taps over ZeroMQ and prints their anomalies, RTP streams and flows",
+               "wcstap-control"};
+  app.add_option("-c,--config", opt.config, "YAML configuration (zmq.subscribe names the taps)");
+  app.add_option("--connect", opt.connect, "tap endpoint to subscribe to (repeatable; overrides zmq.subscribe)");
+  app.add_flag("--json", opt.json, "JSON lines: anomaly, rtp_stream, flow, summary (as wcstap-analyze --json)");
+  app.add_flag("--flows", opt.flows, "also print flow reports in the human output");
+  app.add_flag("--until-goodbye", opt.until_goodbye, "exit once every tap heard has said goodbye");
+  app.add_option("--timeout", opt.timeout_s, "give up (exit 1) after this many seconds")->check(CLI::PositiveNumber);
+  app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(opt.log_level));
+
+  Config cfg;
+  try {
+    cfg = opt.config.empty() ? default_config() : load_config(opt.config);
+  } catch (const ConfigError& e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::error("config {}: {}", opt.config, e.what());
+    return 2;
+  }
+  const std::vector<std::string>& endpoints = opt.connect.empty() ? cfg.zmq.subscribe : opt.connect;
+  if (endpoints.empty()) {
+    spdlog::error("no tap to read: give --connect EP or zmq.subscribe in the config");
+    return 2;
+  }
+
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return run(opt, endpoints);
+}

@@ -1,0 +1,136 @@
+#include "collector.h"
+
+#include <cstdio>
+
+#include <rte_ring.h>
+#include <spdlog/spdlog.h>
+
+#include "clock.h"
+
+namespace wcstap::dp {
+
+namespace {
+constexpr unsigned kDrainBurst = 32;
+}
+
+Collector::Collector(const Config& cfg, Publisher& publisher, const std::vector<Port>& ports,
+                     const std::vector<std::unique_ptr<WorkerContext>>& workers, double stats_interval_s)
+    : cfg_(cfg), publisher_(publisher), ports_(ports), workers_(workers), interval_s_(stats_interval_s) {}
+
+size_t Collector::drain_some() {
+  Event buf[kDrainBurst];
+  size_t total = 0;
+  for (const auto& w : workers_) {
+    const unsigned n = rte_ring_sc_dequeue_burst_elem(w->events, buf, sizeof(Event), kDrainBurst, nullptr);
+    for (unsigned i = 0; i < n; ++i) publisher_.event(buf[i], {w->port_id, w->queue});
+    w->events_published += n;
+    total += n;
+  }
+  return total;
+}
+
+void Collector::drain_worker(WorkerContext& ctx) {
+  Event buf[kDrainBurst];
+  unsigned n;
+  while ((n = rte_ring_sc_dequeue_burst_elem(ctx.events, buf, sizeof(Event), kDrainBurst, nullptr)) > 0) {
+    for (unsigned i = 0; i < n; ++i) publisher_.event(buf[i], {ctx.port_id, ctx.queue});
+    ctx.events_published += n;
+  }
+}
+
+void Collector::drain_all() {
+  for (const auto& w : workers_) drain_worker(*w);
+  publisher_.flush();
+}
+
+uint64_t Collector::rx_packets() const {
+  uint64_t n = 0;
+  for (const auto& w : workers_) n += w->rx_packets.load(std::memory_order_relaxed);
+  return n;
+}
+
+TapStatsSample Collector::sample() const {
+  TapStatsSample s;
+  s.uptime_ns = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count());
+  for (const auto& p : ports_) s.ports.push_back({p.port_id, p.name, read_port_counters(p.port_id)});
+  for (const auto& w : workers_) {
+    WorkerStatsSample ws;
+    ws.lcore = w->lcore;
+    ws.port_id = w->port_id;
+    ws.queue = w->queue;
+    ws.rx_packets = w->rx_packets.load(std::memory_order_relaxed);
+    ws.multiseg = w->multiseg.load(std::memory_order_relaxed);
+    ws.truncated = w->truncated.load(std::memory_order_relaxed);
+    ws.pipeline = w->pipeline_counters.load();
+    ws.ring_drops = w->ring_drops.load(std::memory_order_relaxed);
+    ws.events_published = w->events_published;
+    s.totals.add(ws.pipeline);
+    s.workers.push_back(ws);
+  }
+  s.publish_drops = publisher_.drops();
+  return s;
+}
+
+void Collector::check_overload(const TapStatsSample& s) {
+  Drops now;
+  for (const auto& p : s.ports) {
+    now.nic += p.counters.imissed;
+    now.nombuf += p.counters.rx_nombuf;
+  }
+  for (const auto& w : s.workers) now.ring += w.ring_drops;
+  now.publish = s.publish_drops;
+  const Drops d{now.nic - last_drops_.nic, now.nombuf - last_drops_.nombuf, now.ring - last_drops_.ring,
+                now.publish - last_drops_.publish};
+  last_drops_ = now;
+
+  const KindSettings& kind = cfg_.anomalies[AnomalyKind::tap_overload];
+  if (!kind.enabled) return;
+  const Nanos t = wall_clock_ns();
+  const auto refresh = static_cast<Nanos>(cfg_.anomalies.refresh_interval_s * 1e9);
+  AnomalyEvent ev;
+  ev.kind = AnomalyKind::tap_overload;
+  ev.severity = kind.severity;
+  ev.l4 = L4::Other;
+  ev.ts = t;
+  ev.value = static_cast<double>(d.total());
+  ev.threshold = 1;
+  if (d.total() > 0) {
+    if (!overload_open_) {
+      overload_open_ = true;
+      overload_first_ = t;
+      ev.state = AnomalyState::Raised;
+    } else if (t - overload_announced_ >= refresh) {
+      ev.state = AnomalyState::Refreshed;
+    } else {
+      return;
+    }
+    std::snprintf(ev.detail, sizeof ev.detail,
+                  "tap dropped %llu in %.1f s: nic %llu, no mbuf %llu, event ring %llu, publish %llu",
+                  static_cast<unsigned long long>(d.total()), interval_s_,
+                  static_cast<unsigned long long>(d.nic), static_cast<unsigned long long>(d.nombuf),
+                  static_cast<unsigned long long>(d.ring), static_cast<unsigned long long>(d.publish));
+    spdlog::warn("{}", ev.detail);
+  } else if (overload_open_) {
+    overload_open_ = false;
+    ev.state = AnomalyState::Resolved;
+    std::snprintf(ev.detail, sizeof ev.detail, "no tap drop in the last %.1f s", interval_s_);
+  } else {
+    return;
+  }
+  ev.first_ts = overload_first_;
+  overload_announced_ = t;
+  publisher_.event(ev, {});
+}
+
+bool CaptureEndWatch::ended(uint64_t rx_packets, std::chrono::steady_clock::time_point now) {
+  if (rx_packets != last_rx_) {
+    last_rx_ = rx_packets;
+    last_change_ = now;
+    return false;
+  }
+  if (rx_packets == 0) return now - start_ >= nothing_at_all_;
+  return now - last_change_ >= quiet_;
+}
+
+}  // namespace wcstap::dp

@@ -1,0 +1,326 @@
+// wcstap-dataplane: the DPDK tap. Workers (one per port RX queue) run the analyzer pipeline; the
+// main lcore drains their events and publishes them over ZeroMQ.
+//
+//   wcstap-dataplane [EAL options] -- -c CONFIG [--tap-id ID] [--publish EP] [--exit-on-pcap-end]
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "clock.h"
+#include "collector.h"
+#include "config/config.h"
+#include "output/format.h"
+#include "port.h"
+#include "publisher.h"
+#include "worker.h"
+
+namespace wcstap::dp {
+namespace {
+
+std::atomic<bool> g_quit{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+
+void on_signal(int) { g_quit.store(true); }
+
+struct Options {
+  std::string config;
+  std::optional<std::string> tap_id, publish;
+  bool exit_on_pcap_end = false;
+  std::optional<uint32_t> wait_for_subscribers_ms;
+  std::optional<double> stats_interval_s;
+  uint32_t linger_ms = 10000;
+  std::string log_level = "info";
+};
+
+// App arguments come after the first "--"; everything before it belongs to the EAL.
+struct SplitArgs {
+  std::vector<char*> eal, app;
+};
+
+SplitArgs split_args(int argc, char** argv) {
+  SplitArgs s;
+  s.eal.push_back(argv[0]);
+  s.app.push_back(argv[0]);
+  int i = 1;
+  bool separator = false;
+  for (; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) {
+      separator = true;
+      ++i;
+      break;
+    }
+    s.eal.push_back(argv[i]);
+  }
+  for (; i < argc; ++i) s.app.push_back(argv[i]);
+  if (!separator) {
+    // Without "--", a lone -h/--help still shows the application's help.
+    for (size_t k = 1; k < s.eal.size(); ++k)
+      if (std::strcmp(s.eal[k], "-h") == 0 || std::strcmp(s.eal[k], "--help") == 0) s.app.push_back(s.eal[k]);
+  }
+  // getopt wants argv[argc] == NULL; the terminators are not counted.
+  s.eal.push_back(nullptr);
+  s.app.push_back(nullptr);
+  return s;
+}
+
+// Returns an exit code when the program should stop now (help, usage error).
+std::optional<int> parse_options(std::vector<char*>& args, Options& o) {
+  CLI::App app{"wcstap-dataplane: DPDK packet tap for WCS media servers.\n"
+               "Usage: wcstap-dataplane [EAL options] -- -c CONFIG [options]",
+               "wcstap-dataplane"};
+  app.add_option("-c,--config", o.config, "YAML configuration file")->required();
+  app.add_option("--tap-id", o.tap_id, "tap id in every message (default: config tap_id)");
+  app.add_option("--publish", o.publish, "ZeroMQ endpoint to publish on (default: config zmq.publish)");
+  app.add_flag("--exit-on-pcap-end", o.exit_on_pcap_end,
+               "stop once every net_pcap port is exhausted (config dataplane.exit_on_pcap_end)");
+  app.add_option("--wait-for-subscribers", o.wait_for_subscribers_ms,
+                 "hold the workers up to this many ms until a subscriber is there (config "
+                 "zmq.wait_for_subscribers_ms)");
+  app.add_option("--stats-interval", o.stats_interval_s, "seconds between TapStats (config dataplane.stats_interval_s)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--linger-ms", o.linger_ms, "at exit, how long queued messages may take to leave")
+      ->capture_default_str();
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  try {
+    app.parse(static_cast<int>(args.size()) - 1, args.data());
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    if (rc == 0) return 0;  // --help
+    std::fprintf(stderr, "usage: wcstap-dataplane [EAL options] -- -c CONFIG [options] (--help for more)\n");
+    return 2;
+  }
+  return std::nullopt;
+}
+
+TimeSource choose_time_source(const Port& p, const RxTimestampField& f) {
+  if (p.driver == "net_pcap") {
+    if (f.present()) return TimeSource::PcapMicros;
+    spdlog::warn("port {}: net_pcap but no Rx-timestamp dynfield registered: using the TSC", p.name);
+  }
+  return TimeSource::Tsc;
+}
+
+void check_lcores(const std::vector<Port>& ports, uint16_t rx_queues) {
+  const unsigned needed = static_cast<unsigned>(ports.size()) * rx_queues;
+  const unsigned have = rte_lcore_count() - 1;
+  if (have < needed)
+    throw SetupError("need " + std::to_string(needed) + " worker lcore(s) (" + std::to_string(ports.size()) +
+                     " port(s) x " + std::to_string(rx_queues) + " RX queue(s)) besides the main lcore, have " +
+                     std::to_string(have) + ": give the EAL more cores (e.g. -l 0-" + std::to_string(needed) +
+                     ") or lower dataplane.rx_queues");
+  if (have > needed) spdlog::info("{} lcore(s) left idle", have - needed);
+}
+
+// One context per (port, queue), on the worker lcores in order.
+std::vector<std::unique_ptr<WorkerContext>> make_workers(const Config& cfg, const std::vector<Port>& ports,
+                                                         const TscClock& clock, const RxTimestampField& rx_ts) {
+  std::vector<std::unique_ptr<WorkerContext>> workers;
+  unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+  for (const auto& p : ports) {
+    for (uint16_t q = 0; q < p.rx_queues; ++q, lcore = rte_get_next_lcore(lcore, 1, 0)) {
+      auto w = std::make_unique<WorkerContext>();
+      w->lcore = lcore;
+      w->port_id = p.port_id;
+      w->queue = q;
+      w->time_source = p.time_source;
+      w->rx_ts = rx_ts;
+      w->clock = &clock;
+      const std::string ring = "events_" + std::to_string(workers.size());
+      w->events = rte_ring_create_elem(ring.c_str(), sizeof(Event), cfg.dataplane.event_ring_size,
+                                       static_cast<int>(rte_lcore_to_socket_id(lcore)),
+                                       RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+      if (w->events == nullptr)
+        throw SetupError("cannot create an event ring of " + std::to_string(cfg.dataplane.event_ring_size) +
+                         " events: " + rte_strerror(rte_errno));
+      w->scratch = std::make_unique<uint8_t[]>(kScratchSize);
+      w->pipeline = std::make_unique<Pipeline>(cfg, w->sink);
+      workers.push_back(std::move(w));
+    }
+  }
+  return workers;
+}
+
+void launch_workers(const std::vector<std::unique_ptr<WorkerContext>>& workers) {
+  g_workers_stop.store(false);
+  for (const auto& w : workers) {
+    const int rc = rte_eal_remote_launch(worker_main, w.get(), w->lcore);
+    if (rc != 0)
+      throw SetupError("cannot launch a worker on lcore " + std::to_string(w->lcore) + ": " + rte_strerror(-rc));
+    spdlog::info("worker on lcore {}: port {} queue {}", w->lcore, w->port_id, w->queue);
+  }
+}
+
+// The main lcore while the workers run: publish their events, stats every interval, watch for the end.
+// Returns why it stopped.
+std::string publish_until_stop(Collector& collector, Publisher& publisher, double interval_s,
+                               bool watch_capture_end) {
+  CaptureEndWatch capture_end(std::chrono::milliseconds(500), std::chrono::milliseconds(10000));
+  const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(interval_s));
+  auto next_stats = std::chrono::steady_clock::now() + interval;
+  while (!g_quit.load(std::memory_order_relaxed)) {
+    const size_t n = collector.drain_some();
+    publisher.flush();
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_stats) {
+      const TapStatsSample s = collector.sample();
+      collector.check_overload(s);
+      publisher.stats(s);
+      publisher.heartbeat(s.uptime_ns);
+      next_stats += interval;
+      if (next_stats < now) next_stats = now + interval;
+    }
+    if (watch_capture_end && capture_end.ended(collector.rx_packets(), now)) {
+      spdlog::info("end of capture: {} packet(s) received", collector.rx_packets());
+      return "end of capture";
+    }
+    publisher.poll(n > 0 ? 0 : 1);
+  }
+  return "signal";
+}
+
+// Workers have stopped: finish each pipeline (its last flow and RTP stream reports), publish every
+// event, then Goodbye with the final counters.
+void finish_and_say_goodbye(Collector& collector, Publisher& publisher,
+                            const std::vector<std::unique_ptr<WorkerContext>>& workers, const std::string& reason,
+                            std::chrono::milliseconds linger) {
+  publisher.set_patient_until(std::chrono::steady_clock::now() + linger);
+  collector.drain_all();
+  for (const auto& w : workers) {
+    w->sink.drain_when_full(&collector);
+    w->pipeline->finish();
+    collector.drain_worker(*w);
+    w->pipeline_counters.store(w->pipeline->counters());
+  }
+  collector.drain_all();
+  const TapStatsSample final_stats = collector.sample();
+  publisher.goodbye(reason, final_stats);
+  spdlog::info("stopping ({}): {}", reason, summary_to_text(final_stats.totals));
+  for (const auto& p : final_stats.ports)
+    spdlog::info("port {}: rx {} packets, {} bytes, imissed {}, ierrors {}, rx_nombuf {}", p.name,
+                 p.counters.rx_packets, p.counters.rx_bytes, p.counters.imissed, p.counters.ierrors,
+                 p.counters.rx_nombuf);
+  spdlog::info("published {} message(s), {} dropped", publisher.sent(), publisher.drops());
+  publisher.close(linger);
+}
+
+// Everything between a working EAL and its cleanup. Throws SetupError before any worker starts.
+int run(const Config& cfg, const Options& opt) {
+  std::vector<Port> ports = select_ports(cfg.dataplane);
+  check_lcores(ports, cfg.dataplane.rx_queues);
+
+  struct PortGuard {
+    std::vector<Port>& ports;
+    ~PortGuard() {
+      for (auto& p : ports) stop_port(p);
+    }
+  } port_guard{ports};
+  for (auto& p : ports) start_port(p, cfg.dataplane);
+
+  // Looked up once the ports are set up: a PMD that dates packets (net_pcap) has registered it by then.
+  const RxTimestampField rx_ts = lookup_rx_timestamp_field();
+  bool all_pcap = true;
+  for (auto& p : ports) {
+    p.time_source = choose_time_source(p, rx_ts);
+    all_pcap = all_pcap && p.driver == "net_pcap";
+    spdlog::info("port {}: packet time from {}", p.name, time_source_name(p.time_source));
+  }
+  const bool exit_on_pcap_end = opt.exit_on_pcap_end || cfg.dataplane.exit_on_pcap_end;
+  if (exit_on_pcap_end && !all_pcap)
+    spdlog::warn("exit on capture end ignored: not every port is a net_pcap capture");
+
+  const TscClock clock;
+  const auto workers = make_workers(cfg, ports, clock, rx_ts);
+  Publisher publisher(opt.publish.value_or(cfg.zmq.publish), opt.tap_id.value_or(cfg.tap_id), cfg.zmq.send_hwm);
+  const uint32_t wait_ms = opt.wait_for_subscribers_ms.value_or(cfg.zmq.wait_for_subscribers_ms);
+  if (wait_ms > 0) {
+    spdlog::info("waiting up to {} ms for a subscriber", wait_ms);
+    if (!publisher.wait_for_subscriber(std::chrono::milliseconds(wait_ms), g_quit))
+      spdlog::warn("no subscriber after {} ms: starting anyway", wait_ms);
+  }
+  publisher.hello(ports, static_cast<unsigned>(workers.size()));
+
+  // Whatever happens from here, no worker outlives its context.
+  struct WorkerGuard {
+    ~WorkerGuard() {
+      g_workers_stop.store(true);
+      rte_eal_mp_wait_lcore();
+    }
+  } worker_guard;
+  launch_workers(workers);
+
+  const double interval_s = opt.stats_interval_s.value_or(cfg.dataplane.stats_interval_s);
+  Collector collector(cfg, publisher, ports, workers, interval_s);
+  const std::string reason = publish_until_stop(collector, publisher, interval_s, exit_on_pcap_end && all_pcap);
+
+  g_workers_stop.store(true);
+  rte_eal_mp_wait_lcore();
+  finish_and_say_goodbye(collector, publisher, workers, reason, std::chrono::milliseconds(opt.linger_ms));
+  return 0;
+}
+
+}  // namespace
+}  // namespace wcstap::dp
+
+int main(int argc, char** argv) {
+  using namespace wcstap;
+  using namespace wcstap::dp;
+  auto logger = spdlog::stderr_color_mt("wcstap-dataplane");
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %n %^%l%$: %v");
+  spdlog::set_default_logger(logger);
+
+  SplitArgs args = split_args(argc, argv);
+  Options opt;
+  if (auto rc = parse_options(args.app, opt)) return *rc;
+  spdlog::set_level(spdlog::level::from_str(opt.log_level));
+
+  Config cfg;
+  try {
+    cfg = load_config(opt.config);
+  } catch (const ConfigError& e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::error("config {}: {}", opt.config, e.what());
+    return 2;
+  }
+  if (opt.tap_id && opt.tap_id->empty()) {
+    spdlog::error("--tap-id must not be empty");
+    return 2;
+  }
+
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  if (rte_eal_init(static_cast<int>(args.eal.size()) - 1, args.eal.data()) < 0) {
+    spdlog::error("DPDK EAL initialisation failed: {} (check the EAL options before '--')", rte_strerror(rte_errno));
+    return 1;
+  }
+  int rc = 1;
+  try {
+    rc = run(cfg, opt);
+  } catch (const SetupError& e) {
+    spdlog::error("{}", e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("fatal: {}", e.what());
+  }
+  rte_eal_cleanup();
+  return rc;
+}

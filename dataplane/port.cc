@@ -1,0 +1,164 @@
+#include "port.h"
+
+#include <algorithm>
+#include <array>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <spdlog/spdlog.h>
+
+namespace wcstap::dp {
+
+namespace {
+
+constexpr uint32_t kMempoolCache = 256;
+
+std::string errstr(int rc) { return rte_strerror(rc < 0 ? -rc : rc); }
+
+int port_socket(uint16_t port_id) {
+  const int s = rte_eth_dev_socket_id(port_id);
+  return s < 0 ? static_cast<int>(SOCKET_ID_ANY) : s;
+}
+
+}  // namespace
+
+std::vector<Port> select_ports(const DataplaneConfig& cfg) {
+  std::vector<Port> ports;
+  auto describe = [](uint16_t id) {
+    Port p;
+    p.port_id = id;
+    char name[RTE_ETH_NAME_MAX_LEN] = {};
+    if (rte_eth_dev_get_name_by_port(id, name) == 0) p.name = name;
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(id, &info) == 0 && info.driver_name != nullptr) p.driver = info.driver_name;
+    return p;
+  };
+  if (cfg.ports.empty()) {
+    uint16_t id;
+    RTE_ETH_FOREACH_DEV(id) ports.push_back(describe(id));
+    if (ports.empty())
+      throw SetupError(
+          "no DPDK port found: bind a NIC to a DPDK driver or give a virtual device, e.g. "
+          "--vdev net_pcap0,rx_pcap=FILE or --vdev net_af_packet0,iface=eth0");
+    return ports;
+  }
+  for (const auto& name : cfg.ports) {
+    uint16_t id;
+    if (rte_eth_dev_get_port_by_name(name.c_str(), &id) != 0) {
+      std::string known;
+      uint16_t k;
+      RTE_ETH_FOREACH_DEV(k) {
+        char n[RTE_ETH_NAME_MAX_LEN] = {};
+        if (rte_eth_dev_get_name_by_port(k, n) == 0) known += (known.empty() ? "" : ", ") + std::string(n);
+      }
+      throw SetupError("dataplane.ports names '" + name + "', which is not a DPDK port (ports: " +
+                       (known.empty() ? "none" : known) + ")");
+    }
+    if (std::any_of(ports.begin(), ports.end(), [&](const Port& p) { return p.port_id == id; }))
+      throw SetupError("dataplane.ports names '" + name + "' twice");
+    ports.push_back(describe(id));
+  }
+  return ports;
+}
+
+void start_port(Port& port, const DataplaneConfig& cfg) {
+  const uint16_t id = port.port_id;
+  rte_eth_dev_info info{};
+  int rc = rte_eth_dev_info_get(id, &info);
+  if (rc != 0) throw SetupError("port " + port.name + ": cannot read device info: " + errstr(rc));
+
+  const uint16_t nq = cfg.rx_queues;
+  if (nq > info.max_rx_queues)
+    throw SetupError("port " + port.name + " (" + port.driver + ") has at most " +
+                     std::to_string(info.max_rx_queues) + " RX queue(s); dataplane.rx_queues is " +
+                     std::to_string(nq));
+
+  rte_eth_conf conf{};
+  std::vector<uint8_t> rss_key;
+  if (nq > 1) {
+    const uint64_t hf = info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
+    if (hf != 0) {
+      // 0x6d5a repeated makes the Toeplitz hash symmetric: both directions of a flow meet in one queue.
+      rss_key.resize(info.hash_key_size > 0 ? info.hash_key_size : 40);
+      for (size_t i = 0; i < rss_key.size(); ++i) rss_key[i] = (i % 2 == 0) ? 0x6d : 0x5a;
+      conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+      conf.rx_adv_conf.rss_conf.rss_key = rss_key.data();
+      conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<uint8_t>(rss_key.size());
+      conf.rx_adv_conf.rss_conf.rss_hf = hf;
+    } else {
+      spdlog::warn("port {} ({}) has no RSS: its {} queues are split by the device, both directions "
+                   "of a flow may land in different workers",
+                   port.name, port.driver, nq);
+    }
+  }
+  if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+
+  rc = rte_eth_dev_configure(id, nq, 0, &conf);
+  if (rc != 0) throw SetupError("port " + port.name + ": rte_eth_dev_configure failed: " + errstr(rc));
+
+  uint16_t nb_rxd = cfg.rx_descriptors, nb_txd = 0;
+  rc = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rxd, &nb_txd);
+  if (rc != 0) throw SetupError("port " + port.name + ": cannot adjust descriptor counts: " + errstr(rc));
+
+  // Every RX descriptor holds an mbuf, plus a burst in flight and a cache per lcore.
+  const uint64_t needed = static_cast<uint64_t>(nq) * (nb_rxd + kBurstSize) + kMempoolCache * (rte_lcore_count() + 1);
+  if (cfg.mbufs < needed)
+    throw SetupError("port " + port.name + ": dataplane.mbufs (" + std::to_string(cfg.mbufs) +
+                     ") is too small for " + std::to_string(nq) + " queue(s) of " + std::to_string(nb_rxd) +
+                     " descriptors; need at least " + std::to_string(needed));
+
+  const std::string pool_name = "mbuf_p" + std::to_string(id);
+  port.pool = rte_pktmbuf_pool_create(pool_name.c_str(), cfg.mbufs, kMempoolCache, 0,
+                                      RTE_MBUF_DEFAULT_BUF_SIZE, port_socket(id));
+  if (port.pool == nullptr)
+    throw SetupError("port " + port.name + ": cannot create a pool of " + std::to_string(cfg.mbufs) +
+                     " mbufs: " + errstr(rte_errno) + " (raise -m / hugepages or lower dataplane.mbufs)");
+
+  rte_eth_rxconf rxconf = info.default_rxconf;
+  rxconf.offloads = conf.rxmode.offloads;
+  for (uint16_t q = 0; q < nq; ++q) {
+    rc = rte_eth_rx_queue_setup(id, q, nb_rxd, static_cast<unsigned>(port_socket(id)), &rxconf, port.pool);
+    if (rc != 0)
+      throw SetupError("port " + port.name + ": RX queue " + std::to_string(q) + " setup failed: " + errstr(rc));
+  }
+  rc = rte_eth_dev_start(id);
+  if (rc != 0) throw SetupError("port " + port.name + ": cannot start: " + errstr(rc));
+  port.started = true;
+  port.rx_queues = nq;
+
+  rc = rte_eth_promiscuous_enable(id);
+  if (rc != 0 && rc != -ENOTSUP)
+    spdlog::warn("port {}: cannot enable promiscuous mode: {}", port.name, errstr(rc));
+  rte_eth_stats_reset(id);
+  spdlog::info("port {} ({}, id {}): {} RX queue(s) of {} descriptors{}", port.name, port.driver, id, nq,
+               nb_rxd, conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? ", symmetric RSS" : "");
+}
+
+void stop_port(Port& port) {
+  if (port.started) {
+    const int rc = rte_eth_dev_stop(port.port_id);
+    if (rc != 0) spdlog::warn("port {}: stop failed: {}", port.name, errstr(rc));
+    port.started = false;
+  }
+  rte_eth_dev_close(port.port_id);
+  if (port.pool != nullptr) {
+    rte_mempool_free(port.pool);
+    port.pool = nullptr;
+  }
+}
+
+PortCounters read_port_counters(uint16_t port_id) {
+  PortCounters c;
+  rte_eth_stats s{};
+  if (rte_eth_stats_get(port_id, &s) == 0) {
+    c.rx_packets = s.ipackets;
+    c.rx_bytes = s.ibytes;
+    c.imissed = s.imissed;
+    c.ierrors = s.ierrors;
+    c.rx_nombuf = s.rx_nombuf;
+  }
+  return c;
+}
+
+}  // namespace wcstap::dp

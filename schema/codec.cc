@@ -1,0 +1,281 @@
+#include "codec.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "decode/decode.h"
+
+namespace wcstap::codec {
+
+static_assert(static_cast<unsigned>(msg::AnomalyKind::MAX) + 1 == kAnomalyKindCount,
+              "schema/wcstap.fbs AnomalyKind must mirror analyzers/anomaly/anomaly_kind.h");
+static_assert(static_cast<unsigned>(msg::FlowClass::MAX) + 1 ==
+                  static_cast<unsigned>(FlowClass::Count),
+              "schema/wcstap.fbs FlowClass must mirror analyzers/event.h");
+static_assert(static_cast<unsigned>(msg::AnomalyState::MAX) ==
+              static_cast<unsigned>(AnomalyState::Resolved));
+static_assert(static_cast<unsigned>(msg::Severity::MAX) ==
+              static_cast<unsigned>(Severity::Critical));
+static_assert(static_cast<uint8_t>(msg::L4::Udp) == static_cast<uint8_t>(L4::Udp) &&
+              static_cast<uint8_t>(msg::L4::Tcp) == static_cast<uint8_t>(L4::Tcp) &&
+              static_cast<uint8_t>(msg::L4::Icmp) == static_cast<uint8_t>(L4::Icmp) &&
+              static_cast<uint8_t>(msg::L4::Icmpv6) == static_cast<uint8_t>(L4::Icmpv6) &&
+              static_cast<uint8_t>(msg::L4::Other) == static_cast<uint8_t>(L4::Other));
+
+namespace {
+
+template <typename To, typename From>
+constexpr To cast_enum(From v) {
+  return static_cast<To>(static_cast<std::underlying_type_t<From>>(v));
+}
+
+std::optional<L4> decode_l4(msg::L4 v) {
+  switch (v) {
+    case msg::L4::Other: return L4::Other;
+    case msg::L4::Icmp: return L4::Icmp;
+    case msg::L4::Tcp: return L4::Tcp;
+    case msg::L4::Udp: return L4::Udp;
+    case msg::L4::Icmpv6: return L4::Icmpv6;
+  }
+  return std::nullopt;
+}
+
+msg::Origin encode(Origin o) { return msg::Origin(o.port_id, o.queue); }
+
+Endpoint decode_ptr(const msg::Endpoint* e) { return e ? decode(*e) : Endpoint{}; }
+
+}  // namespace
+
+std::string_view topic_of(msg::Body body) {
+  switch (body) {
+    case msg::Body::Anomaly: return kTopicAnomaly;
+    case msg::Body::RtpStream: return kTopicRtpStream;
+    case msg::Body::FlowStats: return kTopicFlow;
+    case msg::Body::TapStats: return kTopicStats;
+    case msg::Body::Hello: return kTopicHello;
+    case msg::Body::Heartbeat: return kTopicHeartbeat;
+    case msg::Body::Goodbye: return kTopicGoodbye;
+    case msg::Body::NONE: break;
+  }
+  return {};
+}
+
+msg::Endpoint encode(const Endpoint& e) {
+  return msg::Endpoint(flatbuffers::span<const uint8_t, 16>(e.addr.data(), e.addr.size()), e.port,
+                       e.family);
+}
+
+Endpoint decode(const msg::Endpoint& e) {
+  Endpoint out;
+  const auto* a = e.addr();
+  for (size_t i = 0; i < out.addr.size(); ++i) out.addr[i] = a->Get(static_cast<flatbuffers::uoffset_t>(i));
+  out.port = e.port();
+  out.family = e.family();
+  return out;
+}
+
+flatbuffers::Offset<msg::Anomaly> encode(flatbuffers::FlatBufferBuilder& fbb, const AnomalyEvent& ev,
+                                         Origin origin) {
+  const size_t detail_len = strnlen(ev.detail, sizeof ev.detail);
+  const auto detail = fbb.CreateString(ev.detail, detail_len);
+  const msg::Endpoint src = encode(ev.src), dst = encode(ev.dst);
+  const msg::Origin org = encode(origin);
+  msg::AnomalyBuilder b(fbb);
+  b.add_kind(cast_enum<msg::AnomalyKind>(ev.kind));
+  b.add_state(cast_enum<msg::AnomalyState>(ev.state));
+  b.add_severity(cast_enum<msg::Severity>(ev.severity));
+  b.add_l4(cast_enum<msg::L4>(ev.l4));
+  b.add_src(&src);
+  b.add_dst(&dst);
+  b.add_has_ssrc(ev.has_ssrc);
+  b.add_ssrc(ev.ssrc);
+  b.add_first_ts(ev.first_ts);
+  b.add_ts(ev.ts);
+  b.add_value(ev.value);
+  b.add_threshold(ev.threshold);
+  b.add_detail(detail);
+  b.add_origin(&org);
+  return b.Finish();
+}
+
+flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
+                                           const RtpStreamEvent& ev, Origin origin) {
+  const msg::Endpoint src = encode(ev.src), dst = encode(ev.dst);
+  const msg::Origin org = encode(origin);
+  msg::RtpStreamBuilder b(fbb);
+  b.add_src(&src);
+  b.add_dst(&dst);
+  b.add_ssrc(ev.ssrc);
+  b.add_pt(ev.pt);
+  b.add_packets(ev.packets);
+  b.add_bytes(ev.bytes);
+  b.add_lost(ev.lost);
+  b.add_ext_seq_first(ev.ext_seq_first);
+  b.add_ext_seq_max(ev.ext_seq_max);
+  b.add_first_ts(ev.first_ts);
+  b.add_last_ts(ev.last_ts);
+  b.add_origin(&org);
+  return b.Finish();
+}
+
+flatbuffers::Offset<msg::Flow> encode(flatbuffers::FlatBufferBuilder& fbb, const FlowEvent& ev,
+                                      Origin origin) {
+  const msg::Endpoint src = encode(ev.src), dst = encode(ev.dst);
+  const msg::Origin org = encode(origin);
+  msg::FlowBuilder b(fbb);
+  b.add_l4(cast_enum<msg::L4>(ev.l4));
+  b.add_src(&src);
+  b.add_dst(&dst);
+  b.add_cls(cast_enum<msg::FlowClass>(ev.cls));
+  b.add_classes(ev.classes);
+  b.add_packets_fwd(ev.packets[0]);
+  b.add_packets_rev(ev.packets[1]);
+  b.add_bytes_fwd(ev.bytes[0]);
+  b.add_bytes_rev(ev.bytes[1]);
+  b.add_first_ts(ev.first_ts);
+  b.add_last_ts(ev.last_ts);
+  b.add_origin(&org);
+  return b.Finish();
+}
+
+flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& fbb,
+                                               const PipelineCounters& c) {
+  std::vector<flatbuffers::Offset<msg::NamedCount>> reasons;
+  for (unsigned i = 0; i < kDecodeErrorCount; ++i) {
+    if (c.malformed_by_reason[i] == 0) continue;
+    const auto name = fbb.CreateString(decode_error_name(static_cast<DecodeError>(i)));
+    reasons.push_back(msg::CreateNamedCount(fbb, name, c.malformed_by_reason[i]));
+  }
+  const auto reasons_vec = fbb.CreateVector(reasons);
+  msg::PipelineStatsBuilder b(fbb);
+  b.add_packets(c.packets);
+  b.add_bytes(c.bytes);
+  b.add_malformed(c.malformed);
+  b.add_malformed_by_reason(reasons_vec);
+  b.add_non_ip(c.non_ip);
+  b.add_ip_fragments(c.ip_fragments);
+  b.add_flows_created(c.flows_created);
+  b.add_flows_expired(c.flows_expired);
+  b.add_flow_table_full(c.flow_table_full);
+  b.add_rtp_packets(c.rtp_packets);
+  b.add_rtcp_packets(c.rtcp_packets);
+  b.add_rtp_streams(c.rtp_streams);
+  b.add_rtp_stream_pool_full(c.rtp_stream_pool_full);
+  b.add_anomalies_raised(c.anomalies_raised);
+  b.add_events(c.events);
+  return b.Finish();
+}
+
+std::optional<AnomalyEvent> decode(const msg::Anomaly& m) {
+  if (m.kind() > msg::AnomalyKind::MAX || m.state() > msg::AnomalyState::MAX ||
+      m.severity() > msg::Severity::MAX)
+    return std::nullopt;
+  const auto l4 = decode_l4(m.l4());
+  if (!l4) return std::nullopt;
+  AnomalyEvent ev;
+  ev.kind = cast_enum<AnomalyKind>(m.kind());
+  ev.state = cast_enum<AnomalyState>(m.state());
+  ev.severity = cast_enum<Severity>(m.severity());
+  ev.l4 = *l4;
+  ev.src = decode_ptr(m.src());
+  ev.dst = decode_ptr(m.dst());
+  ev.has_ssrc = m.has_ssrc();
+  ev.ssrc = m.ssrc();
+  ev.first_ts = m.first_ts();
+  ev.ts = m.ts();
+  ev.value = m.value();
+  ev.threshold = m.threshold();
+  if (const auto* d = m.detail()) {
+    const size_t n = std::min<size_t>(d->size(), sizeof ev.detail - 1);
+    std::memcpy(ev.detail, d->data(), n);
+    ev.detail[n] = '\0';
+  }
+  return ev;
+}
+
+std::optional<RtpStreamEvent> decode(const msg::RtpStream& m) {
+  RtpStreamEvent ev;
+  ev.src = decode_ptr(m.src());
+  ev.dst = decode_ptr(m.dst());
+  ev.ssrc = m.ssrc();
+  ev.pt = m.pt();
+  ev.packets = m.packets();
+  ev.bytes = m.bytes();
+  ev.lost = m.lost();
+  ev.ext_seq_first = m.ext_seq_first();
+  ev.ext_seq_max = m.ext_seq_max();
+  ev.first_ts = m.first_ts();
+  ev.last_ts = m.last_ts();
+  return ev;
+}
+
+std::optional<FlowEvent> decode(const msg::Flow& m) {
+  if (m.cls() > msg::FlowClass::MAX) return std::nullopt;
+  const auto l4 = decode_l4(m.l4());
+  if (!l4) return std::nullopt;
+  FlowEvent ev;
+  ev.l4 = *l4;
+  ev.src = decode_ptr(m.src());
+  ev.dst = decode_ptr(m.dst());
+  ev.cls = cast_enum<FlowClass>(m.cls());
+  ev.classes = m.classes();
+  ev.packets = {m.packets_fwd(), m.packets_rev()};
+  ev.bytes = {m.bytes_fwd(), m.bytes_rev()};
+  ev.first_ts = m.first_ts();
+  ev.last_ts = m.last_ts();
+  return ev;
+}
+
+PipelineCounters decode(const msg::PipelineStats& m) {
+  PipelineCounters c;
+  c.packets = m.packets();
+  c.bytes = m.bytes();
+  c.malformed = m.malformed();
+  if (const auto* reasons = m.malformed_by_reason()) {
+    for (const auto* r : *reasons) {
+      if (!r || !r->name()) continue;
+      const std::string_view name = r->name()->string_view();
+      for (unsigned i = 0; i < kDecodeErrorCount; ++i) {
+        if (name == decode_error_name(static_cast<DecodeError>(i))) {
+          c.malformed_by_reason[i] += r->count();
+          break;
+        }
+      }
+    }
+  }
+  c.non_ip = m.non_ip();
+  c.ip_fragments = m.ip_fragments();
+  c.flows_created = m.flows_created();
+  c.flows_expired = m.flows_expired();
+  c.flow_table_full = m.flow_table_full();
+  c.rtp_packets = m.rtp_packets();
+  c.rtcp_packets = m.rtcp_packets();
+  c.rtp_streams = m.rtp_streams();
+  c.rtp_stream_pool_full = m.rtp_stream_pool_full();
+  c.anomalies_raised = m.anomalies_raised();
+  c.events = m.events();
+  return c;
+}
+
+void finish_envelope(flatbuffers::FlatBufferBuilder& fbb, std::string_view tap_id, uint64_t seq,
+                     uint64_t time_ns, msg::Body type, flatbuffers::Offset<void> body) {
+  const auto tap = fbb.CreateString(tap_id.data(), tap_id.size());
+  msg::EnvelopeBuilder b(fbb);
+  b.add_tap_id(tap);
+  b.add_seq(seq);
+  b.add_time_ns(time_ns);
+  b.add_body_type(type);
+  b.add_body(body);
+  msg::FinishEnvelopeBuffer(fbb, b.Finish());
+}
+
+const msg::Envelope* verify_envelope(const void* data, size_t size) {
+  if (data == nullptr || size < sizeof(flatbuffers::uoffset_t) + flatbuffers::kFileIdentifierLength)
+    return nullptr;
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  flatbuffers::Verifier verifier(bytes, size);
+  if (!msg::VerifyEnvelopeBuffer(verifier)) return nullptr;
+  return msg::GetEnvelope(bytes);
+}
+
+}  // namespace wcstap::codec

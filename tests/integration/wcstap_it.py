@@ -1,0 +1,497 @@
+#!/usr/bin/env python3
+"""End-to-end tests: capture -> wcstap-dataplane -> ZeroMQ -> wcstap-control.
+
+  wcstap_it.py pcap      --scenario one-way ...   net_pcap vdev replays a generated capture; the live
+                                                  verdicts must equal the offline analyzer's and the truth
+  wcstap_it.py afpacket  --scenario healthy ...   net_af_packet on a veth pair inside a network namespace
+                                                  made (and removed) by the test; frames are sent into the
+                                                  peer with a raw socket; counts come from Goodbye
+  wcstap_it.py errors ...                         start-up failures: clear message, non-zero exit
+  wcstap_it.py send IFACE PCAP                    (internal) the raw-socket sender, run inside the namespace
+
+Exit 0: pass, 1: fail, 77: skipped (meson's skip code: no root / no network namespaces).
+Stdlib only. Every process and namespace it makes is removed on the way out, on failure too.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+
+MINIMAL_CONFIG = "tap_id: wcstap-it\n"
+
+
+class Fail(Exception):
+    pass
+
+
+def log(msg):
+    print(f"[wcstap_it] {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# pcap reading (classic pcap, any byte order, us or ns)
+
+def read_pcap(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        raise Fail(f"{path}: not a pcap file")
+    magic_le = struct.unpack("<I", data[:4])[0]
+    if magic_le in (0xA1B2C3D4, 0xA1B23C4D):
+        endian = "<"
+    elif struct.unpack(">I", data[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D):
+        endian = ">"
+    else:
+        raise Fail(f"{path}: not a classic pcap file (pcapng?)")
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    frames = []
+    off = 24
+    while off + 16 <= len(data):
+        _, _, caplen, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        off += 16
+        frames.append(data[off:off + caplen])
+        off += caplen
+    return linktype, frames
+
+
+# ---------------------------------------------------------------------------------------------------
+# processes
+
+class Procs:
+    """Processes started by the test; all are ended (by pid) when the test leaves."""
+
+    def __init__(self):
+        self.procs = []
+
+    def start(self, name, argv, stdout, stderr):
+        log(f"start {name}: {' '.join(argv)}")
+        p = subprocess.Popen(argv, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+        self.procs.append((name, p))
+        return p
+
+    def cleanup(self):
+        for name, p in self.procs:
+            if p.poll() is None:
+                log(f"killing leftover {name} (pid {p.pid})")
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+
+
+def wait(p, name, timeout):
+    try:
+        return p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        raise Fail(f"{name} did not finish within {timeout} s")
+
+
+def run(argv, **kw):
+    log(f"run: {' '.join(argv)}")
+    return subprocess.run(argv, check=True, **kw)
+
+
+def json_lines(path):
+    out = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise Fail(f"{path}:{n}: not JSON ({e}): {line[:200]}")
+    return out
+
+
+def show(path, limit=60):
+    try:
+        with open(path) as f:
+            lines = f.readlines()
+    except OSError:
+        return
+    log(f"---- {path} (last {min(limit, len(lines))} of {len(lines)} lines)")
+    for line in lines[-limit:]:
+        sys.stderr.write("    " + line)
+
+
+def anomaly_key(a):
+    return (a["kind"], a["src"], a["dst"], a.get("ssrc"))
+
+
+def raised(lines):
+    return {anomaly_key(a) for a in lines if a.get("type") == "anomaly" and a.get("state") == "raised"}
+
+
+def stream_packets(lines):
+    counts = {}
+    for s in lines:
+        if s.get("type") == "rtp_stream":
+            k = (s["src"], s["dst"], s["ssrc"])
+            counts[k] = counts.get(k, 0) + s["packets"]
+    return counts
+
+
+def summaries(lines):
+    return [s for s in lines if s.get("type") == "summary"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# the pieces both tests share
+
+class Env:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = tempfile.mkdtemp(prefix="wcstap-it-")
+        self.procs = Procs()
+        self.prefixes = []
+        self.endpoint = f"ipc://{self.tmp}/tap.sock"
+        self.config = args.config
+        if not self.config or not os.path.exists(self.config):
+            self.config = os.path.join(self.tmp, "wcstap.yaml")
+            with open(self.config, "w") as f:
+                f.write(MINIMAL_CONFIG)
+            log(f"config {args.config!r} not found: using a minimal one")
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def file_prefix(self, what):
+        prefix = f"wcstap-it-{what}-{os.getpid()}"
+        self.prefixes.append(prefix)
+        return prefix
+
+    def generate(self, scenario):
+        pcap, truth = self.path(f"{scenario}.pcap"), self.path(f"{scenario}.truth.json")
+        run([self.args.gen, "--scenario", scenario, "--out", pcap, "--truth", truth])
+        with open(truth) as f:
+            return pcap, json.load(f)
+
+    def offline(self, pcap):
+        out = self.path("offline.jsonl")
+        with open(out, "w") as f:
+            run([self.args.analyze, "--json", "-c", self.config, pcap], stdout=f)
+        return json_lines(out)
+
+    def start_control(self):
+        self.ctl_out, self.ctl_err = self.path("control.jsonl"), self.path("control.err")
+        self.ctl = self.procs.start(
+            "wcstap-control",
+            [self.args.control, "--json", "--until-goodbye", "--timeout", "60", "--connect", self.endpoint],
+            open(self.ctl_out, "w"), open(self.ctl_err, "w"))
+
+    def control_heard_hello(self):
+        with open(self.ctl_err) as f:
+            return "hello from tap" in f.read()
+
+    def cleanup(self):
+        self.procs.cleanup()
+        for prefix in self.prefixes:
+            shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+        if self.args.keep:
+            log(f"kept {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# net_pcap: live verdicts == offline verdicts == truth
+
+def test_pcap(env):
+    scenario = env.args.scenario
+    pcap, truth = env.generate(scenario)
+    offline = env.offline(pcap)
+
+    env.start_control()
+    dp_err = env.path("dataplane.err")
+    dp = env.procs.start("wcstap-dataplane", [
+        env.args.dataplane, "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", env.file_prefix("pcap"),
+        "--vdev", f"net_pcap0,rx_pcap={pcap}", "-l", "0-1", "--",
+        "-c", env.config, "--exit-on-pcap-end", "--publish", env.endpoint, "--wait-for-subscribers", "10000",
+    ], subprocess.DEVNULL, open(dp_err, "w"))
+    try:
+        rc = wait(dp, "wcstap-dataplane", 120)
+        if rc != 0:
+            raise Fail(f"wcstap-dataplane exited {rc}")
+        rc = wait(env.ctl, "wcstap-control", 70)
+        if rc != 0:
+            raise Fail(f"wcstap-control exited {rc}")
+        live = json_lines(env.ctl_out)
+        check_pcap_results(scenario, truth, offline, live)
+        with open(env.ctl_err) as f:
+            if "sequence gap" in f.read():
+                raise Fail("wcstap-control reported sequence gaps")
+    except Fail:
+        show(dp_err)
+        show(env.ctl_err)
+        show(env.ctl_out, 20)
+        raise
+
+
+def check_pcap_results(scenario, truth, offline, live):
+    types = {line.get("type") for line in live}
+    unknown = types - {"anomaly", "rtp_stream", "flow", "summary"}
+    if unknown:
+        raise Fail(f"control printed unknown line types {unknown}")
+
+    live_raised, offline_raised = raised(live), raised(offline)
+    log(f"anomalies raised: live {sorted(live_raised)}")
+    if live_raised != offline_raised:
+        raise Fail(f"live anomalies {sorted(live_raised)} != offline {sorted(offline_raised)}")
+
+    truth_one_way = {(a["kind"], a["src"], a["dst"], a.get("ssrc"))
+                     for a in truth["anomalies"] if a["kind"] == "one_way_media"}
+    missing = truth_one_way - live_raised
+    if missing:
+        raise Fail(f"truth one_way_media not raised live: {sorted(missing)}")
+    if scenario == "healthy":
+        any_anomaly = [a for a in live if a.get("type") == "anomaly"]
+        if any_anomaly:
+            raise Fail(f"healthy scenario gave anomalies: {any_anomaly}")
+
+    live_streams = stream_packets(live)
+    for s in truth["rtp_streams"]:
+        k = (s["src"], s["dst"], s["ssrc"])
+        if live_streams.get(k) != s["packets"]:
+            raise Fail(f"rtp_stream {k}: live {live_streams.get(k)} packets, truth {s['packets']}")
+    if stream_packets(offline) != live_streams:
+        raise Fail(f"rtp_stream packets differ: live {live_streams}, offline {stream_packets(offline)}")
+
+    live_sum, off_sum = summaries(live), summaries(offline)
+    if len(live_sum) != 1:
+        raise Fail(f"expected one summary line from the control, got {len(live_sum)}")
+    ls, os_ = dict(live_sum[0]), dict(off_sum[0])
+    if ls["packets"] != truth["packets"]:
+        raise Fail(f"summary packets {ls['packets']} != truth {truth['packets']}")
+    ls.pop("tap", None)
+    os_.pop("file", None)
+    if ls != os_:
+        raise Fail(f"summary differs: live {ls} offline {os_}")
+    log(f"{scenario}: {len(live_raised)} anomalies, {len(live_streams)} RTP streams, "
+        f"{ls['packets']} packets: live == offline == truth")
+
+
+# ---------------------------------------------------------------------------------------------------
+# net_af_packet on a veth pair in a private network namespace
+
+def sh(argv, check=True):
+    return subprocess.run(argv, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_afpacket(env):
+    if os.geteuid() != 0:
+        log("skipped: needs root for a network namespace")
+        return SKIP
+    ns = f"wcstap-it-{os.getpid()}"
+    r = sh(["ip", "netns", "add", ns], check=False)
+    if r.returncode != 0:
+        log(f"skipped: cannot create a network namespace: {r.stderr.strip()}")
+        return SKIP
+    try:
+        return afpacket_in_namespace(env, ns)
+    finally:
+        sh(["ip", "netns", "del", ns], check=False)
+        if ns in sh(["ip", "netns", "list"], check=False).stdout:
+            log(f"WARNING: namespace {ns} still there")
+
+
+def afpacket_in_namespace(env, ns):
+    nsx = ["ip", "netns", "exec", ns]
+    # No IPv6 in the namespace: no router solicitation or MLD frame joins the test traffic.
+    for key in ("all", "default"):
+        sh(nsx + ["sysctl", "-qw", f"net.ipv6.conf.{key}.disable_ipv6=1"], check=False)
+    sh(nsx + ["ip", "link", "add", "wtap0", "type", "veth", "peer", "name", "wsend0"])
+    sh(nsx + ["ip", "link", "set", "wtap0", "up"])
+    sh(nsx + ["ip", "link", "set", "wsend0", "up"])
+
+    pcap, truth = env.generate(env.args.scenario)
+    offline = env.offline(pcap)
+    off_sum = summaries(offline)[0]
+
+    env.start_control()
+    dp_err = env.path("dataplane.err")
+    dp = env.procs.start("wcstap-dataplane", nsx + [
+        env.args.dataplane, "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", env.file_prefix("afp"),
+        "--vdev", "net_af_packet0,iface=wtap0", "-l", "0-1", "--",
+        "-c", env.config, "--publish", env.endpoint, "--wait-for-subscribers", "10000",
+        "--stats-interval", "0.2",
+    ], subprocess.DEVNULL, open(dp_err, "w"))
+    try:
+        deadline = time.monotonic() + 30
+        while not env.control_heard_hello():
+            if dp.poll() is not None:
+                raise Fail(f"wcstap-dataplane exited {dp.returncode} before its Hello")
+            if time.monotonic() > deadline:
+                raise Fail("no Hello from the dataplane within 30 s")
+            time.sleep(0.05)
+        time.sleep(0.5)  # workers are launched right after Hello
+
+        sender = subprocess.run(nsx + [sys.executable, os.path.abspath(__file__), "send", "wsend0", pcap],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        if sender.returncode != 0:
+            raise Fail(f"sender failed: {sender.stderr.strip()}")
+        sent = json.loads(sender.stdout)
+        log(f"sent {sent}")
+        time.sleep(1.0)  # the worker drains the socket ring
+        dp.send_signal(signal.SIGINT)
+        rc = wait(dp, "wcstap-dataplane", 60)
+        if rc != 0:
+            raise Fail(f"wcstap-dataplane exited {rc} after SIGINT")
+        rc = wait(env.ctl, "wcstap-control", 70)
+        if rc != 0:
+            raise Fail(f"wcstap-control exited {rc}")
+
+        live = json_lines(env.ctl_out)
+        live_sum = summaries(live)
+        if len(live_sum) != 1:
+            raise Fail(f"expected one summary (from Goodbye), got {len(live_sum)}")
+        s = live_sum[0]
+        log(f"goodbye summary: {s}")
+        exact = s["packets"] == sent["sent"]
+        if not exact:
+            # A busy machine may starve the worker and the socket ring overflow: fine if the tap
+            # counted that loss (port imissed), which is what tap_overload is for.
+            imissed = port_imissed(env.ctl_err)
+            if imissed == 0 or s["packets"] + imissed != sent["sent"]:
+                raise Fail(f"tap counted {s['packets']} packets (imissed {imissed}), {sent['sent']} were sent")
+            log(f"WARNING: {imissed} frames lost in the socket ring (counted as imissed): counts not compared")
+        if exact and sent["skipped"] == 0:
+            for key in ("flows", "rtp_streams", "rtp_packets", "rtcp_packets", "non_ip", "malformed"):
+                if s[key] != off_sum[key]:
+                    raise Fail(f"summary {key}: tap {s[key]}, offline {off_sum[key]}")
+            if s["rtp_streams"] != len(truth["rtp_streams"]):
+                raise Fail(f"rtp_streams {s['rtp_streams']} != truth {len(truth['rtp_streams'])}")
+        flows = [line for line in live if line.get("type") == "flow"]
+        if len(flows) != s["flows"]:
+            raise Fail(f"{len(flows)} flow lines, summary says {s['flows']} flows")
+        log(f"af_packet: {s['packets']} packets, {s['flows']} flows, {s['rtp_streams']} RTP streams: as sent")
+        return 0
+    except Fail:
+        show(dp_err)
+        show(env.ctl_err)
+        raise
+
+
+# ---------------------------------------------------------------------------------------------------
+# start-up failures: a clear message and a non-zero exit, before any packet
+
+def test_errors(env):
+    pcap = env.path("empty.pcap")
+    with open(pcap, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    bad = env.path("bad.yaml")
+    with open(bad, "w") as f:
+        f.write("dataplane:\n  rx_queues: many\n")
+    eal = ["--no-huge", "-m", "1024", "--no-pci", "--vdev", f"net_pcap0,rx_pcap={pcap}"]
+    cases = [
+        ("bad config", eal + ["--file-prefix", env.file_prefix("err1"), "-l", "0-1", "--", "-c", bad],
+         2, ["bad.yaml", "dataplane.rx_queues"]),
+        ("missing config", eal + ["--file-prefix", env.file_prefix("err2"), "-l", "0-1", "--",
+                                  "-c", env.path("nonexistent.yaml")], 2, ["nonexistent.yaml"]),
+        ("too few lcores", eal + ["--file-prefix", env.file_prefix("err3"), "-l", "0", "--", "-c", env.config,
+                                  "--publish", env.endpoint], 1, ["worker lcore", "-l 0-1"]),
+        ("bad EAL option", ["--no-such-eal-option", "--", "-c", env.config], 1, ["EAL"]),
+        ("no app options", eal + ["--file-prefix", env.file_prefix("err4"), "-l", "0-1"], 2, ["--config"]),
+    ]
+    for name, argv, want_rc, want_text in cases:
+        r = subprocess.run([env.args.dataplane] + argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=60)
+        if r.returncode != want_rc:
+            raise Fail(f"{name}: exit {r.returncode}, expected {want_rc}\n{r.stdout[-2000:]}")
+        for text in want_text:
+            if text not in r.stdout:
+                raise Fail(f"{name}: output does not say {text!r}\n{r.stdout[-2000:]}")
+        log(f"{name}: exit {r.returncode} as expected")
+    return 0
+
+
+def port_imissed(ctl_err):
+    """The imissed of the Goodbye's port lines in wcstap-control's log."""
+    total = 0
+    with open(ctl_err) as f:
+        for line in f:
+            if " port " in line and "imissed" in line:
+                total += int(line.split("imissed", 1)[1].split(",")[0])
+    return total
+
+
+def send(iface, pcap):
+    """Sends every frame of the capture out of `iface`, paced so a socket ring on the peer keeps up."""
+    linktype, frames = read_pcap(pcap)
+    if linktype != 1:
+        raise Fail(f"{pcap}: link type {linktype}, the sender needs Ethernet")
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    mtu = int(open(f"/sys/class/net/{iface}/mtu").read())
+    sent = skipped = 0
+    for i, fr in enumerate(frames):
+        if len(fr) > mtu + 14 or len(fr) < 14:
+            skipped += 1
+            continue
+        s.send(fr)
+        sent += 1
+        if i % 8 == 7:
+            time.sleep(0.001)
+    s.close()
+    print(json.dumps({"sent": sent, "skipped": skipped}))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="mode", required=True)
+    for mode in ("pcap", "afpacket", "errors"):
+        p = sub.add_parser(mode)
+        p.add_argument("--scenario", required=mode != "errors")
+        p.add_argument("--gen", required=True)
+        p.add_argument("--analyze", required=True)
+        p.add_argument("--dataplane", required=True)
+        p.add_argument("--control", required=True)
+        p.add_argument("--config", default="")
+        p.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    p = sub.add_parser("send")
+    p.add_argument("iface")
+    p.add_argument("pcap")
+    args = ap.parse_args()
+
+    if args.mode == "send":
+        return send(args.iface, args.pcap)
+
+    env = Env(args)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        rc = {"pcap": test_pcap, "afpacket": test_afpacket, "errors": test_errors}[args.mode](env)
+        if rc == SKIP:
+            return SKIP
+        log("PASS")
+        return 0
+    except Fail as e:
+        log(f"FAIL: {e}")
+        return 1
+    except subprocess.CalledProcessError as e:
+        log(f"FAIL: {e}")
+        return 1
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 1
+    finally:
+        env.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,305 @@
+// schema/codec: every Event field survives Event -> FlatBuffers -> Event; the schema mirrors the C++ enums.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstring>
+#include <string>
+
+#include "codec.h"
+#include "decode/decode.h"
+
+namespace wcstap {
+namespace {
+
+Endpoint v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port) {
+  Endpoint e;
+  e.addr = {a, b, c, d};
+  e.port = port;
+  e.family = 4;
+  return e;
+}
+
+Endpoint v6(uint16_t port) {
+  Endpoint e;
+  for (size_t i = 0; i < e.addr.size(); ++i) e.addr[i] = static_cast<uint8_t>(0x20 + i * 7);
+  e.port = port;
+  e.family = 6;
+  return e;
+}
+
+// Builds `table` as the root of a finished buffer and gives back the verified root.
+template <typename T>
+const T* roundtrip_table(flatbuffers::FlatBufferBuilder& fbb, flatbuffers::Offset<T> table) {
+  fbb.Finish(table);
+  flatbuffers::Verifier v(fbb.GetBufferPointer(), fbb.GetSize());
+  EXPECT_TRUE(v.VerifyBuffer<T>(nullptr));
+  return flatbuffers::GetRoot<T>(fbb.GetBufferPointer());
+}
+
+AnomalyEvent sample_anomaly() {
+  AnomalyEvent a;
+  a.kind = AnomalyKind::dtls_incomplete;
+  a.state = AnomalyState::Refreshed;
+  a.severity = Severity::Critical;
+  a.l4 = L4::Udp;
+  a.src = v4(198, 51, 100, 10, 31286);
+  a.dst = v6(56879);
+  a.has_ssrc = true;
+  a.ssrc = 0xd4eccd4a;
+  a.first_ts = 1767225606678554123ull;
+  a.ts = 1767225619706794001ull;
+  a.value = 13.02824;
+  a.threshold = 3.0;
+  std::snprintf(a.detail, sizeof a.detail, "151 RTP packets in 3.0 s (PT 111) with \"nothing\" back");
+  return a;
+}
+
+void expect_same(const AnomalyEvent& a, const AnomalyEvent& b) {
+  EXPECT_EQ(a.kind, b.kind);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.severity, b.severity);
+  EXPECT_EQ(a.l4, b.l4);
+  EXPECT_EQ(a.src, b.src);
+  EXPECT_EQ(a.dst, b.dst);
+  EXPECT_EQ(a.has_ssrc, b.has_ssrc);
+  EXPECT_EQ(a.ssrc, b.ssrc);
+  EXPECT_EQ(a.first_ts, b.first_ts);
+  EXPECT_EQ(a.ts, b.ts);
+  EXPECT_EQ(a.value, b.value);
+  EXPECT_EQ(a.threshold, b.threshold);
+  EXPECT_STREQ(a.detail, b.detail);
+}
+
+TEST(Codec, AnomalyRoundTripsEveryField) {
+  const AnomalyEvent in = sample_anomaly();
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto* m = roundtrip_table(fbb, codec::encode(fbb, in, {3, 7}));
+  ASSERT_NE(m->origin(), nullptr);
+  EXPECT_EQ(m->origin()->port_id(), 3);
+  EXPECT_EQ(m->origin()->queue(), 7);
+  const auto out = codec::decode(*m);
+  ASSERT_TRUE(out.has_value());
+  expect_same(in, *out);
+}
+
+TEST(Codec, AnomalyEveryKindStateSeverityAndL4) {
+  for (unsigned k = 0; k < kAnomalyKindCount; ++k) {
+    for (auto state : {AnomalyState::Raised, AnomalyState::Refreshed, AnomalyState::Resolved}) {
+      for (auto sev : {Severity::Info, Severity::Minor, Severity::Major, Severity::Critical}) {
+        for (auto l4 : {L4::Other, L4::Icmp, L4::Tcp, L4::Udp, L4::Icmpv6}) {
+          AnomalyEvent in = sample_anomaly();
+          in.kind = static_cast<AnomalyKind>(k);
+          in.state = state;
+          in.severity = sev;
+          in.l4 = l4;
+          flatbuffers::FlatBufferBuilder fbb;
+          const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in)));
+          ASSERT_TRUE(out.has_value());
+          expect_same(in, *out);
+        }
+      }
+    }
+  }
+}
+
+TEST(Codec, AnomalyWithoutSsrcAndLongestDetail) {
+  AnomalyEvent in = sample_anomaly();
+  in.has_ssrc = false;
+  in.ssrc = 0;
+  std::memset(in.detail, 'x', sizeof in.detail - 1);
+  in.detail[sizeof in.detail - 1] = '\0';
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in)));
+  ASSERT_TRUE(out.has_value());
+  expect_same(in, *out);
+  EXPECT_EQ(std::strlen(out->detail), sizeof in.detail - 1);
+}
+
+TEST(Codec, AnomalyDetailLongerThanTheRecordIsCut) {
+  flatbuffers::FlatBufferBuilder fbb;
+  const std::string long_detail(500, 'y');
+  const auto detail = fbb.CreateString(long_detail);
+  msg::AnomalyBuilder b(fbb);
+  b.add_detail(detail);
+  const auto out = codec::decode(*roundtrip_table(fbb, b.Finish()));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(std::string(out->detail), long_detail.substr(0, sizeof out->detail - 1));
+}
+
+TEST(Codec, AnomalyOfAnUnknownKindIsRefused) {
+  flatbuffers::FlatBufferBuilder fbb;
+  msg::AnomalyBuilder b(fbb);
+  b.add_kind(static_cast<msg::AnomalyKind>(kAnomalyKindCount));  // from a newer tap
+  EXPECT_FALSE(codec::decode(*roundtrip_table(fbb, b.Finish())).has_value());
+}
+
+TEST(Codec, AnomalyWithAnUnknownL4IsRefused) {
+  flatbuffers::FlatBufferBuilder fbb;
+  msg::AnomalyBuilder b(fbb);
+  b.add_l4(static_cast<msg::L4>(2));
+  EXPECT_FALSE(codec::decode(*roundtrip_table(fbb, b.Finish())).has_value());
+}
+
+TEST(Codec, RtpStreamRoundTripsEveryField) {
+  RtpStreamEvent in;
+  in.src = v6(5004);
+  in.dst = v4(10, 0, 0, 2, 31010);
+  in.ssrc = 0xfedcba98;
+  in.pt = 127;
+  in.packets = 123456789012ull;
+  in.bytes = 9876543210123ull;
+  in.lost = -17;
+  in.ext_seq_first = 65530;
+  in.ext_seq_max = (5ull << 16) + 12;
+  in.first_ts = 1700000000000001000ull;
+  in.last_ts = 1700000099999999999ull;
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in, {1, 2})));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->src, in.src);
+  EXPECT_EQ(out->dst, in.dst);
+  EXPECT_EQ(out->ssrc, in.ssrc);
+  EXPECT_EQ(out->pt, in.pt);
+  EXPECT_EQ(out->packets, in.packets);
+  EXPECT_EQ(out->bytes, in.bytes);
+  EXPECT_EQ(out->lost, in.lost);
+  EXPECT_EQ(out->ext_seq_first, in.ext_seq_first);
+  EXPECT_EQ(out->ext_seq_max, in.ext_seq_max);
+  EXPECT_EQ(out->first_ts, in.first_ts);
+  EXPECT_EQ(out->last_ts, in.last_ts);
+}
+
+TEST(Codec, FlowRoundTripsEveryFieldAndClass) {
+  for (unsigned c = 0; c < static_cast<unsigned>(FlowClass::Count); ++c) {
+    FlowEvent in;
+    in.l4 = L4::Tcp;
+    in.src = v4(203, 0, 113, 11, 56262);
+    in.dst = v4(198, 51, 100, 10, 8443);
+    in.cls = static_cast<FlowClass>(c);
+    in.classes = class_bit(FlowClass::Rtp) | class_bit(FlowClass::Stun) | class_bit(static_cast<FlowClass>(c));
+    in.packets = {26, 27};
+    in.bytes = {7464, 9031};
+    in.first_ts = 1767225600481463000ull;
+    in.last_ts = 1767225620532597000ull;
+    flatbuffers::FlatBufferBuilder fbb;
+    const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in)));
+    ASSERT_TRUE(out.has_value());
+    EXPECT_EQ(out->l4, in.l4);
+    EXPECT_EQ(out->src, in.src);
+    EXPECT_EQ(out->dst, in.dst);
+    EXPECT_EQ(out->cls, in.cls);
+    EXPECT_EQ(out->classes, in.classes);
+    EXPECT_EQ(out->packets, in.packets);
+    EXPECT_EQ(out->bytes, in.bytes);
+    EXPECT_EQ(out->first_ts, in.first_ts);
+    EXPECT_EQ(out->last_ts, in.last_ts);
+  }
+}
+
+TEST(Codec, FlowOfAnUnknownClassIsRefused) {
+  flatbuffers::FlatBufferBuilder fbb;
+  msg::FlowBuilder b(fbb);
+  b.add_cls(static_cast<msg::FlowClass>(static_cast<unsigned>(FlowClass::Count)));
+  EXPECT_FALSE(codec::decode(*roundtrip_table(fbb, b.Finish())).has_value());
+}
+
+TEST(Codec, PipelineCountersRoundTripEveryField) {
+  PipelineCounters in;
+  uint64_t v = 1;
+  // Every counter a distinct value (the struct is all uint64_t words).
+  uint64_t words[sizeof(PipelineCounters) / sizeof(uint64_t)];
+  for (auto& w : words) w = v++ * 1000003;
+  std::memcpy(&in, words, sizeof in);
+  in.malformed_by_reason[static_cast<unsigned>(DecodeError::None)] = 0;  // never a reason on the wire
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in)));
+  EXPECT_EQ(std::memcmp(&in, &out, sizeof in), 0);
+  EXPECT_EQ(out.packets, in.packets);
+  EXPECT_EQ(out.malformed_by_reason, in.malformed_by_reason);
+  EXPECT_EQ(out.events, in.events);
+}
+
+TEST(Codec, PipelineCountersSkipUnknownReasons) {
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<msg::NamedCount>> reasons{
+      msg::CreateNamedCount(fbb, fbb.CreateString("no.such.reason"), 5),
+      msg::CreateNamedCount(fbb, fbb.CreateString(decode_error_name(DecodeError::UdpTruncated)), 3)};
+  const auto vec = fbb.CreateVector(reasons);
+  msg::PipelineStatsBuilder b(fbb);
+  b.add_malformed(8);
+  b.add_malformed_by_reason(vec);
+  const auto out = codec::decode(*roundtrip_table(fbb, b.Finish()));
+  EXPECT_EQ(out.malformed, 8u);
+  EXPECT_EQ(out.malformed_by_reason[static_cast<unsigned>(DecodeError::UdpTruncated)], 3u);
+}
+
+TEST(Codec, EnvelopeRoundTrip) {
+  const AnomalyEvent in = sample_anomaly();
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto body = codec::encode(fbb, in);
+  codec::finish_envelope(fbb, "tap-7", 42, 1767225619706794001ull, msg::Body::Anomaly, body.Union());
+  const msg::Envelope* env = codec::verify_envelope(fbb.GetBufferPointer(), fbb.GetSize());
+  ASSERT_NE(env, nullptr);
+  EXPECT_EQ(env->tap_id()->string_view(), "tap-7");
+  EXPECT_EQ(env->seq(), 42u);
+  EXPECT_EQ(env->time_ns(), 1767225619706794001ull);
+  ASSERT_EQ(env->body_type(), msg::Body::Anomaly);
+  const auto out = codec::decode(*env->body_as_Anomaly());
+  ASSERT_TRUE(out.has_value());
+  expect_same(in, *out);
+  EXPECT_EQ(codec::topic_of(env->body_type()), "anomaly");
+}
+
+TEST(Codec, VerifyRejectsGarbageAndTruncation) {
+  EXPECT_EQ(codec::verify_envelope(nullptr, 0), nullptr);
+  const uint8_t garbage[64] = {1, 2, 3, 4, 'W', 'C', 'S', 'T'};
+  EXPECT_EQ(codec::verify_envelope(garbage, sizeof garbage), nullptr);
+
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto body = msg::CreateHeartbeat(fbb, 5);
+  codec::finish_envelope(fbb, "t", 1, 2, msg::Body::Heartbeat, body.Union());
+  EXPECT_NE(codec::verify_envelope(fbb.GetBufferPointer(), fbb.GetSize()), nullptr);
+  EXPECT_EQ(codec::verify_envelope(fbb.GetBufferPointer(), fbb.GetSize() / 2), nullptr);
+}
+
+TEST(Codec, TopicPerBody) {
+  EXPECT_EQ(codec::topic_of(msg::Body::Anomaly), "anomaly");
+  EXPECT_EQ(codec::topic_of(msg::Body::RtpStream), "rtp_stream");
+  EXPECT_EQ(codec::topic_of(msg::Body::FlowStats), "flow");
+  EXPECT_EQ(codec::topic_of(msg::Body::TapStats), "stats");
+  EXPECT_EQ(codec::topic_of(msg::Body::Hello), "hello");
+  EXPECT_EQ(codec::topic_of(msg::Body::Heartbeat), "heartbeat");
+  EXPECT_EQ(codec::topic_of(msg::Body::Goodbye), "goodbye");
+  EXPECT_EQ(codec::topic_of(msg::Body::NONE), "");
+}
+
+TEST(Schema, AnomalyKindNamesMirrorTheCatalogue) {
+  for (unsigned k = 0; k < kAnomalyKindCount; ++k)
+    EXPECT_EQ(std::string_view(msg::EnumNameAnomalyKind(static_cast<msg::AnomalyKind>(k))),
+              anomaly_kind_name(static_cast<AnomalyKind>(k)))
+        << "kind " << k;
+}
+
+TEST(Schema, StateAndSeverityNamesMirrorTheCpp) {
+  for (unsigned s = 0; s <= static_cast<unsigned>(AnomalyState::Resolved); ++s) {
+    std::string fb = msg::EnumNameAnomalyState(static_cast<msg::AnomalyState>(s));
+    for (auto& c : fb) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_EQ(fb, anomaly_state_name(static_cast<AnomalyState>(s)));
+  }
+  for (unsigned s = 0; s <= static_cast<unsigned>(Severity::Critical); ++s) {
+    std::string fb = msg::EnumNameSeverity(static_cast<msg::Severity>(s));
+    for (auto& c : fb) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_EQ(fb, severity_name(static_cast<Severity>(s)));
+  }
+}
+
+TEST(Schema, FlowClassNamesMirrorTheCpp) {
+  for (unsigned c = 0; c < static_cast<unsigned>(FlowClass::Count); ++c) {
+    std::string fb = msg::EnumNameFlowClass(static_cast<msg::FlowClass>(c));
+    for (auto& ch : fb) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    EXPECT_EQ(fb, flow_class_name(static_cast<FlowClass>(c))) << "class " << c;
+  }
+}
+
+}  // namespace
+}  // namespace wcstap
