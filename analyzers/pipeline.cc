@@ -202,6 +202,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (!s.confirmed) return;
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
+  if (!was_confirmed) s.since_back = static_cast<uint32_t>(s.packets - 1);  // ... and went one way
   if (ts - s.noted_ts >= kEvidenceEvery) {
     s.noted_ts = ts;
     Endpoint to = key_endpoint(f.key, s.dir == 0);
@@ -213,13 +214,17 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
 void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t /*dir*/, Nanos ts, const DecodedPacket& p) {
   f.classes |= class_bit(FlowClass::Rtcp);
   ++ctr.rtcp_packets;
-  // With rtcp-mux the reports travel on the media 5-tuple and count as traffic back there; only
-  // reports on a port of their own need the index.
-  if (f.rtp_head != kNoIndex) return;
+  // After a DTLS handshake on the 5-tuple the keys are DTLS-SRTP's and RTCP is SRTCP: only the
+  // first 8 bytes (header and sender SSRC) are in clear; what follows is ciphertext, however much
+  // it looks like report blocks.
+  const bool srtcp = f.classes & class_bit(FlowClass::Dtls);
+  // Plain reports count as life from the receiver for an RTCP interval wherever they travel: on a
+  // port of their own, or on the media 5-tuple (rtcp-mux) where they may be 5 s apart.
   walk_rtcp(
       p.l4_payload,
       [&](const RtcpHeader& h) {
         if (h.pt == 200) evidence.note(Evidence::SenderReport, p.src, h.sender_ssrc, ts);
+        return !srtcp;
       },
       [&](const RtcpHeader&, const RtcpReportBlock& b) {
         evidence.note(Evidence::ReceiverReport, p.src, b.ssrc, ts);

@@ -52,7 +52,7 @@ class Loader {
   explicit Loader(std::string file) : file_(std::move(file)) {}
 
   [[noreturn]] void fail(const std::string& key, const YAML::Node& n, const std::string& problem) const {
-    std::string where = key;
+    std::string where = key.empty() ? "(top level)" : key;
     if (n.IsDefined() && n.Mark().line >= 0) where += " (line " + std::to_string(n.Mark().line + 1) + ")";
     throw ConfigError(file_, where, problem);
   }
@@ -84,7 +84,7 @@ class Loader {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size())
       fail(key, n, "expected a number, got '" + s + "'");
-    if (v < lo || v > hi) {
+    if (!(v >= lo && v <= hi)) {  // also rejects nan
       std::ostringstream o;
       o << "must be between " << lo << " and " << hi << ", got " << s;
       fail(key, n, o.str());

@@ -47,8 +47,8 @@ struct Decoder {
       off += 4;
     }
     if (type == kEtherPppoeSession) {
-      // PPPoE header (6) + PPP protocol (2); control frames and other PPP protocols are not IP.
-      if (!has(b, off, 8)) return DecodeStatus::NotIp;
+      // PPPoE header (6) + PPP protocol (2); other PPP protocols (LCP, IPCP...) are not IP.
+      if (!has(b, off, 8)) return invalid(DecodeError::PppoeTruncated);
       uint16_t ppp = be16(&b[off + 6]);
       off += 8;
       if (ppp == kPppIpv4) return ipv4(b.subspan(off));
@@ -248,8 +248,8 @@ const char* link_type_name(LinkType l) {
 const char* decode_error_name(DecodeError e) {
   static constexpr std::array<const char*, kDecodeErrorCount> kNames{
       "none",
-      "eth.truncated", "vlan.truncated", "sll.truncated", "sll2.truncated", "null.truncated",
-      "null.bad_family",
+      "eth.truncated", "vlan.truncated", "pppoe.truncated", "sll.truncated", "sll2.truncated",
+      "null.truncated", "null.bad_family",
       "ipv4.truncated", "ipv4.bad_version", "ipv4.bad_header_length", "ipv4.bad_total_length",
       "ipv6.truncated", "ipv6.bad_version", "ipv6.ext_truncated",
       "udp.truncated", "udp.bad_length", "tcp.truncated", "tcp.bad_offset", "icmp.truncated",

@@ -17,7 +17,8 @@ const char* link_type_name(LinkType l);
 // Why a frame was dropped as invalid. Stable dotted names (decode_error_name) appear in summaries.
 enum class DecodeError : uint8_t {
   None = 0,
-  EthTruncated, VlanTruncated, SllTruncated, Sll2Truncated, NullTruncated, NullBadFamily,
+  EthTruncated, VlanTruncated, PppoeTruncated, SllTruncated, Sll2Truncated, NullTruncated,
+  NullBadFamily,
   Ipv4Truncated, Ipv4BadVersion, Ipv4BadHeaderLength, Ipv4BadTotalLength,
   Ipv6Truncated, Ipv6BadVersion, Ipv6ExtTruncated,
   UdpTruncated, UdpBadLength, TcpTruncated, TcpBadOffset, IcmpTruncated, Icmpv6Truncated,

@@ -31,6 +31,7 @@ struct RtcpReportBlock {
 bool looks_like_rtcp(Bytes p);
 
 // Calls on_packet(header) for each packet and on_block(header, block) for each SR/RR report block.
+// on_packet returns false to stop after that header (SRTCP: the rest is ciphertext).
 // Returns the number of packets walked.
 template <class OnPacket, class OnBlock>
 unsigned walk_rtcp(Bytes p, OnPacket&& on_packet, OnBlock&& on_block) {
@@ -42,8 +43,8 @@ unsigned walk_rtcp(Bytes p, OnPacket&& on_packet, OnBlock&& on_block) {
     size_t len = (size_t{be16(h + 2)} + 1) * 4;
     if (!has(p, off, len)) break;
     RtcpHeader hdr{static_cast<uint8_t>(h[0] & 0x1f), h[1], be16(h + 2), be32(h + 4)};
-    on_packet(hdr);
     ++n;
+    if (!on_packet(hdr)) break;
     if (hdr.pt == 200 || hdr.pt == 201) {
       size_t blocks_at = off + (hdr.pt == 200 ? 28 : 8);
       for (unsigned i = 0; i < hdr.count && blocks_at + 24 <= off + len; ++i, blocks_at += 24) {

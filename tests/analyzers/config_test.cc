@@ -1,0 +1,355 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace wcstap {
+namespace {
+
+// The message of the ConfigError that `yaml` raises; a test failure if it loads.
+std::string config_error(const std::string& yaml) {
+  try {
+    load_config_string(yaml, "test.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no ConfigError for:\n" << yaml;
+  return {};
+}
+
+testing::AssertionResult Contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << "'" << text << "' does not contain '" << part << "'";
+}
+
+testing::AssertionResult StartsWith(const std::string& text, const std::string& head) {
+  if (text.rfind(head, 0) == 0) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << "'" << text << "' does not start with '" << head << "'";
+}
+
+// ---- defaults ----------------------------------------------------------------------------------
+
+TEST(Config, DefaultPortMapMatchesWcsMd) {
+  const WcsConfig wcs = default_config().wcs;
+  EXPECT_EQ(wcs.class_of_port(8080), FlowClass::Websocket);
+  EXPECT_EQ(wcs.class_of_port(8443), FlowClass::Websocket);
+  EXPECT_EQ(wcs.class_of_port(8081), FlowClass::Http);
+  EXPECT_EQ(wcs.class_of_port(8444), FlowClass::Tls);
+  EXPECT_EQ(wcs.class_of_port(8082), FlowClass::Hls);
+  EXPECT_EQ(wcs.class_of_port(8445), FlowClass::Tls);
+  EXPECT_EQ(wcs.class_of_port(1935), FlowClass::Rtmp);
+  EXPECT_EQ(wcs.class_of_port(554), FlowClass::Rtsp);
+  EXPECT_EQ(wcs.class_of_port(5060), FlowClass::Sip);
+  EXPECT_EQ(wcs.class_of_port(3478), FlowClass::Stun);
+  EXPECT_EQ(wcs.class_of_port(5349), FlowClass::Stun);
+  EXPECT_EQ(wcs.class_of_port(53), FlowClass::Dns);
+  EXPECT_EQ(wcs.class_of_port(8084), FlowClass::Websocket);
+  EXPECT_EQ(wcs.class_of_port(31002), FlowClass::Unknown);
+  EXPECT_EQ(wcs.class_of_port(80), FlowClass::Unknown);
+}
+
+TEST(Config, DefaultMediaPortRange) {
+  const WcsConfig wcs = default_config().wcs;
+  EXPECT_EQ(wcs.media_ports.from, 31001);
+  EXPECT_EQ(wcs.media_ports.to, 32000);
+  EXPECT_FALSE(wcs.media_ports.contains(31000));
+  EXPECT_TRUE(wcs.media_ports.contains(31001));
+  EXPECT_TRUE(wcs.media_ports.contains(32000));
+  EXPECT_FALSE(wcs.media_ports.contains(32001));
+}
+
+TEST(Config, DefaultOneWayMediaThresholds) {
+  const Config c = default_config();
+  EXPECT_EQ(c.anomalies.one_way_media.min_duration_s, 3.0);
+  EXPECT_EQ(c.anomalies.one_way_media.min_packets, 50u);
+  EXPECT_EQ(c.anomalies.one_way_media.rtcp_interval_s, 7.5);
+  EXPECT_EQ(c.anomalies.refresh_interval_s, 10.0);
+  EXPECT_TRUE(c.anomalies[AnomalyKind::one_way_media].enabled);
+  EXPECT_EQ(c.anomalies[AnomalyKind::one_way_media].severity, Severity::Critical);
+}
+
+TEST(Config, EveryKindEnabledWithItsDefaultSeverity) {
+  const Config c = default_config();
+  for (unsigned i = 0; i < kAnomalyKindCount; ++i) {
+    auto k = static_cast<AnomalyKind>(i);
+    EXPECT_TRUE(c.anomalies[k].enabled) << anomaly_kind_name(k);
+    EXPECT_EQ(c.anomalies[k].severity, default_severity(k)) << anomaly_kind_name(k);
+  }
+}
+
+TEST(Config, EmptyDocumentGivesDefaults) {
+  Config c = load_config_string("", "empty.yaml");
+  EXPECT_EQ(c.source_file, "empty.yaml");
+  EXPECT_EQ(c.tap_id, "wcstap");
+  EXPECT_EQ(c.flows.capacity, default_config().flows.capacity);
+  EXPECT_EQ(c.wcs.port_map.size(), default_config().wcs.port_map.size());
+}
+
+TEST(Config, EmptySectionsKeepDefaults) {
+  Config c = load_config_string("wcs:\nanomalies:\n  one_way_media:\nflows:\n", "test.yaml");
+  EXPECT_EQ(c.wcs.class_of_port(8080), FlowClass::Websocket);
+  EXPECT_EQ(c.anomalies.one_way_media.min_packets, 50u);
+  EXPECT_TRUE(c.anomalies[AnomalyKind::one_way_media].enabled);
+}
+
+// ---- accepted values ---------------------------------------------------------------------------
+
+TEST(Config, PortRangeAccepted) {
+  Config c = load_config_string("wcs:\n  media_ports: 32000-32999\n", "test.yaml");
+  EXPECT_EQ(c.wcs.media_ports.from, 32000);
+  EXPECT_EQ(c.wcs.media_ports.to, 32999);
+}
+
+TEST(Config, PortMapEntryTakesRangesAndLists) {
+  Config c = load_config_string("wcs:\n  ports:\n    sip: \"5060-5070\"\n    turn: [3478, 13478]\n", "test.yaml");
+  EXPECT_EQ(c.wcs.class_of_port(5065), FlowClass::Sip);
+  EXPECT_EQ(c.wcs.class_of_port(5071), FlowClass::Unknown);
+  EXPECT_EQ(c.wcs.class_of_port(13478), FlowClass::Stun);
+  EXPECT_EQ(c.wcs.class_of_port(5349), FlowClass::Unknown);  // the list replaced the default
+  EXPECT_EQ(c.wcs.class_of_port(8443), FlowClass::Websocket);  // untouched entries keep theirs
+}
+
+TEST(Config, PortMapOverrideMovesTheService) {
+  Config c = load_config_string("wcs:\n  ports:\n    ws: 9080\n", "test.yaml");
+  EXPECT_EQ(c.wcs.class_of_port(9080), FlowClass::Websocket);
+  EXPECT_EQ(c.wcs.class_of_port(8080), FlowClass::Unknown);
+}
+
+TEST(Config, DisablingAKind) {
+  Config c = load_config_string("anomalies:\n  one_way_media:\n    enabled: false\n", "test.yaml");
+  EXPECT_FALSE(c.anomalies[AnomalyKind::one_way_media].enabled);
+  EXPECT_TRUE(c.anomalies[AnomalyKind::media_stall].enabled);
+  EXPECT_EQ(c.anomalies[AnomalyKind::one_way_media].severity, Severity::Critical);
+}
+
+TEST(Config, SeverityOverride) {
+  Config c = load_config_string("anomalies:\n  media_stall:\n    severity: critical\n", "test.yaml");
+  EXPECT_EQ(c.anomalies[AnomalyKind::media_stall].severity, Severity::Critical);
+}
+
+TEST(Config, OneWayMediaThresholdsLoaded) {
+  Config c = load_config_string(
+      "anomalies:\n  refresh_interval_s: 30\n  one_way_media:\n    min_duration_s: 5.5\n    min_packets: 100\n"
+      "    rtcp_interval_s: 12\n",
+      "test.yaml");
+  EXPECT_EQ(c.anomalies.refresh_interval_s, 30.0);
+  EXPECT_EQ(c.anomalies.one_way_media.min_duration_s, 5.5);
+  EXPECT_EQ(c.anomalies.one_way_media.min_packets, 100u);
+  EXPECT_EQ(c.anomalies.one_way_media.rtcp_interval_s, 12.0);
+}
+
+TEST(Config, ZmqEndpointsLoaded) {
+  Config c = load_config_string(
+      "zmq:\n  publish: ipc:///run/wcstap.sock\n  subscribe:\n    - tcp://10.0.0.5:7755\n    - tcp://10.0.0.6:7755\n",
+      "test.yaml");
+  EXPECT_EQ(c.zmq.publish, "ipc:///run/wcstap.sock");
+  ASSERT_EQ(c.zmq.subscribe.size(), 2u);
+  EXPECT_EQ(c.zmq.subscribe[1], "tcp://10.0.0.6:7755");
+}
+
+// ---- errors: file, key path, problem -----------------------------------------------------------
+
+TEST(Config, UnknownTopLevelKey) {
+  std::string e = config_error("tap_id: a\nflow:\n  capacity: 100\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: flow (line 2): unknown key"));
+  EXPECT_TRUE(Contains(e, "flows"));  // the known keys are listed
+}
+
+TEST(Config, UnknownNestedKey) {
+  std::string e = config_error("flows:\n  capacity: 100\n  idle: 5\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: flows.idle (line 3): unknown key"));
+}
+
+TEST(Config, UnknownKeyUnderAKind) {
+  std::string e = config_error("anomalies:\n  one_way_media:\n    min_packet: 5\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: anomalies.one_way_media.min_packet (line 3): unknown key"));
+  EXPECT_TRUE(Contains(e, "min_packets"));
+}
+
+TEST(Config, ThresholdOfAnotherKindIsUnknownKey) {
+  std::string e = config_error("anomalies:\n  media_stall:\n    min_packets: 5\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: anomalies.media_stall.min_packets (line 3): unknown key"));
+}
+
+TEST(Config, WrongTypeNotANumber) {
+  std::string e = config_error("flows:\n  capacity: lots\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: flows.capacity (line 2): "));
+  EXPECT_TRUE(Contains(e, "expected a whole number, got 'lots'"));
+}
+
+TEST(Config, WrongTypeFractionForWholeNumber) {
+  std::string e = config_error("anomalies:\n  one_way_media:\n    min_packets: 2.5\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: anomalies.one_way_media.min_packets (line 3): "));
+  EXPECT_TRUE(Contains(e, "expected a whole number"));
+}
+
+TEST(Config, WrongTypeMappingForAValue) {
+  std::string e = config_error("flows:\n  udp_idle_timeout_s: {a: 1}\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: flows.udp_idle_timeout_s (line 2): expected a single value"));
+}
+
+TEST(Config, WrongTypeBoolean) {
+  std::string e = config_error("anomalies:\n  one_way_media:\n    enabled: maybe\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: anomalies.one_way_media.enabled (line 3): expected true or false"));
+}
+
+TEST(Config, WrongTypeSectionNotAMapping) {
+  std::string e = config_error("flows: 5\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: flows (line 1): expected a mapping"));
+}
+
+TEST(Config, OutOfRangeWholeNumber) {
+  std::string e = config_error("anomalies:\n  one_way_media:\n    min_packets: 0\n");
+  EXPECT_EQ(e, "test.yaml: anomalies.one_way_media.min_packets (line 3): must be between 1 and 1000000, got 0");
+}
+
+TEST(Config, OutOfRangeNumber) {
+  std::string e = config_error("anomalies:\n  refresh_interval_s: 0.01\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: anomalies.refresh_interval_s (line 2): must be between 0.1 and 3600"));
+}
+
+TEST(Config, NotANumberIsOutOfRange) {
+  std::string e = config_error("anomalies:\n  one_way_media:\n    min_duration_s: nan\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: anomalies.one_way_media.min_duration_s (line 3): "));
+}
+
+TEST(Config, InfinityIsOutOfRange) {
+  std::string e = config_error("flows:\n  udp_idle_timeout_s: inf\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: flows.udp_idle_timeout_s (line 2): must be between"));
+}
+
+TEST(Config, NegativeWholeNumberRejected) {
+  std::string e = config_error("flows:\n  capacity: -5\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: flows.capacity (line 2): "));
+}
+
+TEST(Config, EventRingMustBePowerOfTwo) {
+  std::string e = config_error("dataplane:\n  event_ring_size: 1000\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: dataplane.event_ring_size (line 2): must be a power of two"));
+}
+
+TEST(Config, BadPortRange) {
+  for (const char* bad : {"31001-99999", "abc", "0", "31001-", "-32000", "31001-32000-33000"}) {
+    std::string e = config_error(std::string("wcs:\n  media_ports: \"") + bad + "\"\n");
+    EXPECT_TRUE(StartsWith(e, "test.yaml: wcs.media_ports (line 2): expected a port 1-65535 or a range"));
+    EXPECT_TRUE(Contains(e, bad));
+  }
+}
+
+TEST(Config, BackwardsPortRange) {
+  std::string e = config_error("wcs:\n  media_ports: 32000-31001\n");
+  EXPECT_EQ(e, "test.yaml: wcs.media_ports (line 2): range '32000-31001' runs backwards");
+}
+
+TEST(Config, BadPortInAListNamesTheIndex) {
+  std::string e = config_error("wcs:\n  ports:\n    turn: [3478, x]\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: wcs.ports.turn[1] (line 3): expected a port"));
+}
+
+TEST(Config, UnknownPortMapName) {
+  std::string e = config_error("wcs:\n  ports:\n    xmpp: 5222\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: wcs.ports.xmpp (line 3): unknown key"));
+}
+
+TEST(Config, BadEndpoint) {
+  std::string e = config_error("zmq:\n  publish: http://127.0.0.1:7755\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: zmq.publish (line 2): expected a ZeroMQ endpoint"));
+  EXPECT_TRUE(Contains(e, "http://127.0.0.1:7755"));
+}
+
+TEST(Config, BadEndpointInListNamesTheIndex) {
+  std::string e = config_error("zmq:\n  subscribe:\n    - tcp://a:1\n    - udp://b:2\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: zmq.subscribe[1] (line 4): expected a ZeroMQ endpoint"));
+}
+
+TEST(Config, BadYamlSyntaxNamesTheLine) {
+  std::string e = config_error("tap_id: a\nflows:\n  capacity: 1\n bad: 2\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: line 4: YAML syntax"));
+}
+
+TEST(Config, UnknownAnomalyKind) {
+  std::string e = config_error("anomalies:\n  one_way_video:\n    enabled: false\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: anomalies.one_way_video (line 2): not an anomaly kind"));
+}
+
+TEST(Config, BadSeverity) {
+  std::string e = config_error("anomalies:\n  media_stall:\n    severity: urgent\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: anomalies.media_stall.severity (line 3): expected info, minor, major or critical"));
+}
+
+TEST(Config, TapIdTooLong) {
+  std::string e = config_error("tap_id: " + std::string(65, 'x') + "\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: tap_id (line 1): must be 1 to 64 characters"));
+}
+
+TEST(Config, TopLevelNotAMapping) {
+  std::string e = config_error("- a\n- b\n");
+  EXPECT_EQ(e, "test.yaml: (top level) (line 1): expected a mapping at the top level");
+}
+
+TEST(Config, ErrorCarriesFileAndKey) {
+  try {
+    load_config_string("anomalies:\n  one_way_media:\n    min_packets: 0\n", "deploy.yaml");
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.file(), "deploy.yaml");
+    EXPECT_TRUE(StartsWith(e.key(), "anomalies.one_way_media.min_packets"));
+  }
+}
+
+TEST(Config, MissingFileNamesIt) {
+  try {
+    load_config("/nonexistent/wcstap.yaml");
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.file(), "/nonexistent/wcstap.yaml");
+    EXPECT_TRUE(Contains(e.what(), "cannot open"));
+  }
+}
+
+// ---- the shipped default file ------------------------------------------------------------------
+
+// WCSTAP_DEFAULT_CONFIG: the path of configs/wcstap.yaml, from meson.
+// configs/wcstap.yaml says every value in it is the default: it must load, and agree with the code.
+TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
+  Config file = load_config(WCSTAP_DEFAULT_CONFIG);
+  Config def = default_config();
+  EXPECT_EQ(file.source_file, WCSTAP_DEFAULT_CONFIG);
+  EXPECT_EQ(file.tap_id, def.tap_id);
+  ASSERT_EQ(file.wcs.port_map.size(), def.wcs.port_map.size());
+  for (size_t i = 0; i < def.wcs.port_map.size(); ++i) {
+    EXPECT_EQ(file.wcs.port_map[i].name, def.wcs.port_map[i].name) << i;
+    EXPECT_EQ(file.wcs.port_map[i].cls, def.wcs.port_map[i].cls) << i;
+    EXPECT_EQ(file.wcs.port_map[i].ports.from, def.wcs.port_map[i].ports.from) << i;
+    EXPECT_EQ(file.wcs.port_map[i].ports.to, def.wcs.port_map[i].ports.to) << i;
+  }
+  EXPECT_EQ(file.wcs.media_ports.from, def.wcs.media_ports.from);
+  EXPECT_EQ(file.wcs.media_ports.to, def.wcs.media_ports.to);
+  EXPECT_EQ(file.anomalies.refresh_interval_s, def.anomalies.refresh_interval_s);
+  for (unsigned i = 0; i < kAnomalyKindCount; ++i) {
+    EXPECT_EQ(file.anomalies.kinds[i].enabled, def.anomalies.kinds[i].enabled) << i;
+    EXPECT_EQ(file.anomalies.kinds[i].severity, def.anomalies.kinds[i].severity) << i;
+  }
+  EXPECT_EQ(file.anomalies.one_way_media.min_duration_s, def.anomalies.one_way_media.min_duration_s);
+  EXPECT_EQ(file.anomalies.one_way_media.min_packets, def.anomalies.one_way_media.min_packets);
+  EXPECT_EQ(file.anomalies.one_way_media.rtcp_interval_s, def.anomalies.one_way_media.rtcp_interval_s);
+  EXPECT_EQ(file.flows.capacity, def.flows.capacity);
+  EXPECT_EQ(file.flows.rtp_streams, def.flows.rtp_streams);
+  EXPECT_EQ(file.flows.udp_idle_timeout_s, def.flows.udp_idle_timeout_s);
+  EXPECT_EQ(file.flows.tcp_idle_timeout_s, def.flows.tcp_idle_timeout_s);
+  EXPECT_EQ(file.dataplane.ports, def.dataplane.ports);
+  EXPECT_EQ(file.dataplane.rx_queues, def.dataplane.rx_queues);
+  EXPECT_EQ(file.dataplane.mbufs, def.dataplane.mbufs);
+  EXPECT_EQ(file.dataplane.rx_descriptors, def.dataplane.rx_descriptors);
+  EXPECT_EQ(file.dataplane.event_ring_size, def.dataplane.event_ring_size);
+  EXPECT_EQ(file.dataplane.exit_on_pcap_end, def.dataplane.exit_on_pcap_end);
+  EXPECT_EQ(file.dataplane.stats_interval_s, def.dataplane.stats_interval_s);
+  EXPECT_EQ(file.zmq.publish, def.zmq.publish);
+  EXPECT_EQ(file.zmq.wait_for_subscribers_ms, def.zmq.wait_for_subscribers_ms);
+  EXPECT_EQ(file.zmq.send_hwm, def.zmq.send_hwm);
+  EXPECT_EQ(file.zmq.subscribe, def.zmq.subscribe);
+}
+
+}  // namespace
+}  // namespace wcstap

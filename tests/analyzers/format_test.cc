@@ -1,0 +1,203 @@
+// The JSON lines are a contract (wcstap-analyze and wcstap-control print them, scripts read them):
+// field names, order and formats are checked exactly.
+#include "output/format.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "packet_builder.h"
+
+namespace wcstap {
+namespace {
+
+constexpr Nanos kSec = 1'000'000'000;
+constexpr Nanos kT0 = 1'767'225'600 * kSec;  // 2026-01-01 00:00:00 UTC
+
+AnomalyEvent one_way_event() {
+  AnomalyEvent a;
+  a.kind = AnomalyKind::one_way_media;
+  a.state = AnomalyState::Raised;
+  a.severity = Severity::Critical;
+  a.l4 = L4::Udp;
+  a.src = test::endpoint("10.0.0.1", 5004);
+  a.dst = test::endpoint("10.0.0.2", 31002);
+  a.has_ssrc = true;
+  a.ssrc = 0x1a2b3c4d;
+  a.first_ts = kT0;
+  a.ts = kT0 + 3'123'456'789;  // printed to the microsecond
+  a.value = 3.5;
+  a.threshold = 3;
+  std::snprintf(a.detail, sizeof a.detail, "151 RTP packets in 3.1 s");
+  return a;
+}
+
+TEST(Format, EndpointToString) {
+  EXPECT_EQ(endpoint_to_string(test::endpoint("10.0.0.1", 5004)), "10.0.0.1:5004");
+  EXPECT_EQ(endpoint_to_string(test::endpoint("2001:db8::1", 5004)), "[2001:db8::1]:5004");
+  EXPECT_EQ(endpoint_to_string(test::endpoint("::ffff:10.0.0.1", 53)), "[::ffff:10.0.0.1]:53");
+}
+
+TEST(Format, AnomalyJsonLine) {
+  EXPECT_EQ(event_to_json(one_way_event()),
+            R"({"type":"anomaly","kind":"one_way_media","state":"raised","severity":"critical","proto":"udp",)"
+            R"("src":"10.0.0.1:5004","dst":"10.0.0.2:31002","ssrc":"0x1a2b3c4d","ts":1767225603.123456,)"
+            R"("first_ts":1767225600.0,"value":3.5,"threshold":3.0,"detail":"151 RTP packets in 3.1 s"})");
+}
+
+TEST(Format, AnomalyStatesAndSeverities) {
+  AnomalyEvent a = one_way_event();
+  a.state = AnomalyState::Refreshed;
+  a.severity = Severity::Minor;
+  std::string j = event_to_json(a);
+  EXPECT_NE(j.find(R"("state":"refreshed","severity":"minor")"), std::string::npos) << j;
+  a.state = AnomalyState::Resolved;
+  a.severity = Severity::Info;
+  j = event_to_json(a);
+  EXPECT_NE(j.find(R"("state":"resolved","severity":"info")"), std::string::npos) << j;
+}
+
+TEST(Format, AnomalyWithoutSsrcHasNoSsrcField) {
+  AnomalyEvent a = one_way_event();
+  a.has_ssrc = false;
+  std::string j = event_to_json(a);
+  EXPECT_EQ(j.find("ssrc"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("dst":"10.0.0.2:31002","ts":)"), std::string::npos) << j;
+}
+
+TEST(Format, AnomalyIpv6EndpointsBracketed) {
+  AnomalyEvent a = one_way_event();
+  a.src = test::endpoint("2001:db8::1", 5004);
+  a.dst = test::endpoint("2001:db8::2", 31002);
+  std::string j = event_to_json(a);
+  EXPECT_NE(j.find(R"("src":"[2001:db8::1]:5004","dst":"[2001:db8::2]:31002")"), std::string::npos) << j;
+}
+
+TEST(Format, IcmpEndpointsHaveNoPorts) {
+  AnomalyEvent a = one_way_event();
+  a.kind = AnomalyKind::icmp_unreachable;
+  a.l4 = L4::Icmp;
+  a.src.port = a.dst.port = 0;
+  a.has_ssrc = false;
+  std::string j = event_to_json(a);
+  EXPECT_NE(j.find(R"("kind":"icmp_unreachable")"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("proto":"icmp","src":"10.0.0.1","dst":"10.0.0.2")"), std::string::npos) << j;
+}
+
+TEST(Format, DetailEscaped) {
+  AnomalyEvent a = one_way_event();
+  std::snprintf(a.detail, sizeof a.detail, "say \"hi\"\n");
+  std::string j = event_to_json(a);
+  EXPECT_NE(j.find(R"("detail":"say \"hi\"\n"})"), std::string::npos) << j;
+  EXPECT_EQ(j.find('\n'), std::string::npos);  // one line
+}
+
+TEST(Format, RtpStreamJsonLine) {
+  RtpStreamEvent r;
+  r.src = test::endpoint("10.0.0.1", 5004);
+  r.dst = test::endpoint("10.0.0.2", 31002);
+  r.ssrc = 0x0000abcd;
+  r.pt = 111;
+  r.packets = 250;
+  r.bytes = 43000;
+  r.lost = -1;
+  r.ext_seq_first = 65000;
+  r.ext_seq_max = 65248;
+  r.first_ts = kT0;
+  r.last_ts = kT0 + 4'980'000'000;
+  EXPECT_EQ(event_to_json(r),
+            R"({"type":"rtp_stream","src":"10.0.0.1:5004","dst":"10.0.0.2:31002","ssrc":"0x0000abcd","pt":111,)"
+            R"("packets":250,"bytes":43000,"lost":-1,"ext_seq_first":65000,"ext_seq_max":65248,)"
+            R"("first_ts":1767225600.0,"last_ts":1767225604.98})");
+}
+
+TEST(Format, FlowJsonLine) {
+  FlowEvent f;
+  f.l4 = L4::Udp;
+  f.src = test::endpoint("10.0.0.2", 31002);
+  f.dst = test::endpoint("10.0.0.1", 5004);
+  f.cls = FlowClass::Rtp;
+  f.classes = class_bit(FlowClass::Rtp) | class_bit(FlowClass::Stun) | class_bit(FlowClass::Dtls);
+  f.packets = {10, 7};
+  f.bytes = {1400, 1680};
+  f.first_ts = kT0;
+  f.last_ts = kT0 + 320'000'000;
+  EXPECT_EQ(event_to_json(f),
+            R"({"type":"flow","proto":"udp","src":"10.0.0.2:31002","dst":"10.0.0.1:5004","class":"rtp",)"
+            R"("classes":["rtp","stun","dtls"],"packets":[10,7],"bytes":[1400,1680],)"
+            R"("first_ts":1767225600.0,"last_ts":1767225600.32})");
+}
+
+TEST(Format, FlowWithoutClassesHasEmptyList) {
+  FlowEvent f;
+  f.l4 = L4::Tcp;
+  f.src = test::endpoint("10.0.0.2", 50000);
+  f.dst = test::endpoint("10.0.0.1", 8080);
+  std::string j = event_to_json(f);
+  EXPECT_NE(j.find(R"("proto":"tcp","src":"10.0.0.2:50000","dst":"10.0.0.1:8080","class":"unknown","classes":[])"),
+            std::string::npos)
+      << j;
+}
+
+TEST(Format, SummaryJsonLine) {
+  PipelineCounters c;
+  c.packets = 1000;
+  c.bytes = 200000;
+  c.malformed = 3;
+  c.malformed_by_reason[static_cast<unsigned>(DecodeError::EthTruncated)] = 1;
+  c.malformed_by_reason[static_cast<unsigned>(DecodeError::UdpTruncated)] = 2;
+  c.non_ip = 4;
+  c.ip_fragments = 5;
+  c.flows_created = 6;
+  c.flows_expired = 2;
+  c.flow_table_full = 1;
+  c.rtp_packets = 900;
+  c.rtcp_packets = 9;
+  c.rtp_streams = 2;
+  c.rtp_stream_pool_full = 0;
+  c.anomalies_raised = 1;
+  c.events = 9;
+  EXPECT_EQ(summary_to_json(c),
+            R"({"type":"summary","packets":1000,"bytes":200000,"malformed":3,)"
+            R"("malformed_by_reason":{"eth.truncated":1,"udp.truncated":2},"non_ip":4,"ip_fragments":5,)"
+            R"("flows":6,"flows_expired":2,"flow_table_full":1,"rtp_packets":900,"rtcp_packets":9,)"
+            R"("rtp_streams":2,"rtp_stream_pool_full":0,"anomalies":1,"events":9})");
+}
+
+TEST(Format, SummaryWithoutMalformedHasEmptyReasons) {
+  std::string j = summary_to_json(PipelineCounters{});
+  EXPECT_NE(j.find(R"("malformed":0,"malformed_by_reason":{},)"), std::string::npos) << j;
+}
+
+TEST(Format, TextLinesAreSingleLinesNamingTheEvent) {
+  std::string a = event_to_text(one_way_event());
+  EXPECT_EQ(a.find('\n'), std::string::npos) << a;
+  EXPECT_NE(a.find("one_way_media"), std::string::npos) << a;
+  EXPECT_NE(a.find("10.0.0.1:5004 -> 10.0.0.2:31002"), std::string::npos) << a;
+  EXPECT_NE(a.find("2026-01-01 00:00:03.123456Z"), std::string::npos) << a;
+  EXPECT_NE(a.find("ssrc 0x1a2b3c4d"), std::string::npos) << a;
+}
+
+TEST(Format, SummaryTextListsMalformedReasons) {
+  PipelineCounters c;
+  c.malformed = 2;
+  c.malformed_by_reason[static_cast<unsigned>(DecodeError::Ipv6ExtTruncated)] = 2;
+  std::string t = summary_to_text(c);
+  EXPECT_NE(t.find("malformed ipv6.ext_truncated: 2"), std::string::npos) << t;
+}
+
+TEST(Format, Names) {
+  EXPECT_STREQ(l4_name(L4::Udp), "udp");
+  EXPECT_STREQ(l4_name(L4::Tcp), "tcp");
+  EXPECT_STREQ(l4_name(L4::Icmp), "icmp");
+  EXPECT_STREQ(l4_name(L4::Icmpv6), "icmpv6");
+  EXPECT_STREQ(l4_name(L4::Other), "other");
+  EXPECT_STREQ(flow_class_name(FlowClass::Unknown), "unknown");
+  EXPECT_STREQ(flow_class_name(FlowClass::Websocket), "websocket");
+  EXPECT_STREQ(flow_class_name(FlowClass::Icmp), "icmp");
+  EXPECT_STREQ(flow_class_name(FlowClass::Count), "unknown");
+}
+
+}  // namespace
+}  // namespace wcstap

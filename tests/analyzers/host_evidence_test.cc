@@ -1,0 +1,58 @@
+#include "media/host_evidence.h"
+
+#include <gtest/gtest.h>
+
+#include "packet_builder.h"
+
+namespace wcstap {
+namespace {
+
+constexpr Nanos kSec = 1'000'000'000;
+
+TEST(HostEvidence, NeverSeenIsZero) {
+  HostEvidenceIndex idx;
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, test::endpoint("10.0.0.2", 31003), 7), 0u);
+}
+
+TEST(HostEvidence, LastNoteWins) {
+  HostEvidenceIndex idx;
+  Endpoint b = test::endpoint("10.0.0.2", 31003);
+  idx.note(Evidence::ReceiverReport, b, 0x1a2b3c4d, 5 * kSec);
+  idx.note(Evidence::ReceiverReport, b, 0x1a2b3c4d, 10 * kSec);
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 0x1a2b3c4d), 10 * kSec);
+}
+
+TEST(HostEvidence, KeyedByHostNotPort) {
+  HostEvidenceIndex idx;
+  idx.note(Evidence::ReceiverReport, test::endpoint("10.0.0.2", 31003), 9, 5 * kSec);
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, test::endpoint("10.0.0.2", 31002), 9), 5 * kSec);
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, test::endpoint("10.0.0.3", 31003), 9), 0u);
+}
+
+TEST(HostEvidence, KindAndTagKeptApart) {
+  HostEvidenceIndex idx;
+  Endpoint b = test::endpoint("2001:db8::2", 31003);
+  idx.note(Evidence::SenderReport, b, 9, 5 * kSec);
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 9), 0u);
+  EXPECT_EQ(idx.last(Evidence::SenderReport, b, 10), 0u);
+  EXPECT_EQ(idx.last(Evidence::SenderReport, b, 9), 5 * kSec);
+}
+
+TEST(HostEvidence, FullWindowReplacesOldest) {
+  HostEvidenceIndex idx(8);  // one probe window covers the whole index
+  Endpoint b = test::endpoint("10.0.0.2", 1);
+  for (uint32_t tag = 1; tag <= 8; ++tag) idx.note(Evidence::ReceiverReport, b, tag, tag * kSec);
+  idx.note(Evidence::ReceiverReport, b, 100, 100 * kSec);
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 1), 0u);  // the oldest went
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 100), 100 * kSec);
+  for (uint32_t tag = 2; tag <= 8; ++tag) EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, tag), tag * kSec) << tag;
+}
+
+TEST(HostEvidence, FoldIpv4IsTheAddress) {
+  Endpoint a = test::endpoint("10.0.0.1", 1), b = test::endpoint("10.0.0.2", 1);
+  EXPECT_NE(HostEvidenceIndex::fold(a), HostEvidenceIndex::fold(b));
+  EXPECT_EQ(HostEvidenceIndex::fold(a), HostEvidenceIndex::fold(test::endpoint("10.0.0.1", 2)));
+}
+
+}  // namespace
+}  // namespace wcstap

@@ -1,0 +1,671 @@
+// Synthesized sessions through the whole pipeline: decode, flows, classification, RTP/RTCP,
+// one_way_media, and the events at expiry and at the end.
+#include "pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "classify/classify.h"
+#include "packet_builder.h"
+
+namespace wcstap {
+namespace {
+
+using test::Frame;
+
+constexpr Nanos kMs = 1'000'000;
+constexpr Nanos kSec = 1000 * kMs;
+constexpr Nanos kT0 = 1'767'225'600 * kSec;  // 2026-01-01 00:00:00 UTC
+Nanos at_ms(uint64_t ms) { return kT0 + ms * kMs; }
+
+constexpr uint32_t kSsrcA = 0x1a2b3c4d;
+constexpr uint32_t kSsrcB = 0x5e6f7081;
+
+// A (a client) sends to B (WCS, a media port); A sorts low, B high.
+const Endpoint kA = test::endpoint("10.0.0.1", 5004);
+const Endpoint kB = test::endpoint("10.0.0.2", 31002);
+const Endpoint kARtcp = test::endpoint("10.0.0.1", 5005);
+const Endpoint kBRtcp = test::endpoint("10.0.0.2", 31003);
+
+class Collector : public EventSink {
+ public:
+  void emit(const Event& ev) override { events.push_back(ev); }
+
+  std::vector<AnomalyEvent> anomalies(AnomalyKind kind = AnomalyKind::one_way_media) const {
+    std::vector<AnomalyEvent> out;
+    for (const auto& e : events)
+      if (auto* a = std::get_if<AnomalyEvent>(&e); a && a->kind == kind) out.push_back(*a);
+    return out;
+  }
+  std::vector<RtpStreamEvent> streams() const { return all<RtpStreamEvent>(); }
+  std::vector<FlowEvent> flows() const { return all<FlowEvent>(); }
+
+  std::vector<Event> events;
+
+ private:
+  template <class T>
+  std::vector<T> all() const {
+    std::vector<T> out;
+    for (const auto& e : events)
+      if (auto* x = std::get_if<T>(&e)) out.push_back(*x);
+    return out;
+  }
+};
+
+// One RTP sender: consecutive sequence numbers, 20 ms of 48 kHz audio per packet.
+class RtpSource {
+ public:
+  RtpSource(Endpoint src, Endpoint dst, uint32_t ssrc, size_t payload_size = 160)
+      : src_(src), dst_(dst), ssrc_(ssrc), payload_size_(payload_size) {}
+  Frame next() {
+    Frame f = test::eth_udp(src_, dst_,
+                            test::rtp({.pt = 111, .seq = seq_++, .timestamp = rtp_ts_, .ssrc = ssrc_,
+                                       .payload_size = payload_size_}));
+    rtp_ts_ += 960;
+    return f;
+  }
+  void skip() { ++seq_; }
+
+ private:
+  Endpoint src_, dst_;
+  uint32_t ssrc_;
+  size_t payload_size_;
+  uint16_t seq_ = 1000;
+  uint32_t rtp_ts_ = 0;
+};
+
+Config test_config() {
+  Config c = default_config();
+  c.flows.capacity = 1024;
+  c.flows.rtp_streams = 1024;
+  return c;
+}
+
+struct Tap {
+  explicit Tap(const Config& c = test_config()) : pipeline(c, sink) {}
+  void send(Nanos ts, const Frame& f) { pipeline.process(LinkType::Ethernet, ts, f, static_cast<uint32_t>(f.size())); }
+  void send(Nanos ts, const Endpoint& src, const Endpoint& dst, const Frame& payload) {
+    send(ts, test::eth_udp(src, dst, payload));
+  }
+  const PipelineCounters& counters() const { return pipeline.counters(); }
+
+  Collector sink;
+  Pipeline pipeline;
+};
+
+Frame receiver_report_about(uint32_t reporter, uint32_t media_ssrc) {
+  return test::rtcp_rr(reporter, {{.ssrc = media_ssrc, .ext_highest_seq = 1100, .jitter = 20}});
+}
+
+void expect_one_way(const AnomalyEvent& e, AnomalyState state, const Endpoint& src, const Endpoint& dst,
+                    uint32_t ssrc, Nanos first_ts, Nanos ts) {
+  EXPECT_EQ(e.kind, AnomalyKind::one_way_media);
+  EXPECT_EQ(e.state, state);
+  EXPECT_EQ(e.severity, Severity::Critical);
+  EXPECT_EQ(e.l4, L4::Udp);
+  EXPECT_EQ(e.src, src);
+  EXPECT_EQ(e.dst, dst);
+  EXPECT_TRUE(e.has_ssrc);
+  EXPECT_EQ(e.ssrc, ssrc);
+  EXPECT_EQ(e.first_ts, first_ts) << "first_ts off by " << static_cast<int64_t>(e.first_ts - first_ts) << " ns";
+  EXPECT_EQ(e.ts, ts) << "ts off by " << static_cast<int64_t>(e.ts - ts) << " ns";
+}
+
+// ---- (a) one way, nothing back -----------------------------------------------------------------
+
+TEST(Pipeline, OneWayMediaRaisedOnceWhenNothingComesBack) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 250; ++i) tap.send(at_ms(i * 20), a.next());  // 5 s at 50 pps
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 1u);
+  // 50 packets are there after 1 s; 3 s of nothing back is the later condition.
+  expect_one_way(an[0], AnomalyState::Raised, kA, kB, kSsrcA, at_ms(0), at_ms(3000));
+  EXPECT_EQ(an[0].value, 3.0);
+  EXPECT_EQ(an[0].threshold, 3.0);
+  EXPECT_GT(std::strlen(an[0].detail), 0u);
+  EXPECT_EQ(tap.counters().anomalies_raised, 1u);
+  EXPECT_EQ(tap.sink.events.size(), 1u);
+}
+
+TEST(Pipeline, OneWayMediaNotRaisedBeforeThreeSeconds) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 150; ++i) tap.send(at_ms(i * 20), a.next());  // up to 2.98 s
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+  tap.send(at_ms(3000), a.next());
+  EXPECT_EQ(tap.sink.anomalies().size(), 1u);
+}
+
+TEST(Pipeline, OneWayMediaAtLowRateWaitsForMinPackets) {
+  // 10 pps: 3 s pass at the 31st packet; the 50th (4.9 s) is the later condition.
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 49; ++i) tap.send(at_ms(i * 100), a.next());
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+  tap.send(at_ms(4900), a.next());
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 1u);
+  expect_one_way(an[0], AnomalyState::Raised, kA, kB, kSsrcA, at_ms(0), at_ms(4900));
+}
+
+TEST(Pipeline, OneWayMediaOverIpv6) {
+  const Endpoint a6 = test::endpoint("2001:db8::10", 5004), b6 = test::endpoint("2001:db8::20", 31002);
+  Tap tap;
+  RtpSource a(a6, b6, kSsrcA);
+  for (uint64_t i = 0; i < 200; ++i) tap.send(at_ms(i * 20), a.next());
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 1u);
+  expect_one_way(an[0], AnomalyState::Raised, a6, b6, kSsrcA, at_ms(0), at_ms(3000));
+}
+
+TEST(Pipeline, OneWayMediaThresholdsFromConfig) {
+  Config c = test_config();
+  c.anomalies.one_way_media.min_duration_s = 1.0;
+  c.anomalies.one_way_media.min_packets = 10;
+  c.anomalies[AnomalyKind::one_way_media].severity = Severity::Major;
+  Tap tap(c);
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 100; ++i) tap.send(at_ms(i * 20), a.next());
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].ts, at_ms(1000));
+  EXPECT_EQ(an[0].severity, Severity::Major);
+  EXPECT_EQ(an[0].threshold, 1.0);
+}
+
+TEST(Pipeline, OneWayMediaDisabledEmitsNoAnomaly) {
+  Config c = test_config();
+  c.anomalies[AnomalyKind::one_way_media].enabled = false;
+  Tap tap(c);
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 250; ++i) tap.send(at_ms(i * 20), a.next());
+  tap.pipeline.finish();
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+  EXPECT_EQ(tap.sink.streams().size(), 1u);  // the stream is still reported
+  EXPECT_EQ(tap.counters().anomalies_raised, 0u);
+}
+
+// ---- (b) both ways -----------------------------------------------------------------------------
+
+TEST(Pipeline, RtpBothWaysIsNotOneWay) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA), b(kB, kA, kSsrcB);
+  for (uint64_t i = 0; i < 500; ++i) tap.send(at_ms(i * 10), i % 2 == 0 ? a.next() : b.next());
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+  tap.pipeline.finish();
+  EXPECT_EQ(tap.sink.streams().size(), 2u);
+}
+
+// ---- (c) send-only, RTCP back on the same 5-tuple ----------------------------------------------
+
+TEST(Pipeline, SendOnlyWithReceiverReportsOnTheFiveTupleIsNotOneWay) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 1000; ++i) {  // 10 s in 10 ms ticks
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+    if (i % 100 == 51) tap.send(at_ms(i * 10), kB, kA, receiver_report_about(kSsrcB, kSsrcA));
+  }
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+  EXPECT_EQ(tap.counters().rtcp_packets, 10u);
+}
+
+TEST(Pipeline, SendOnlyWithStunConsentChecksOnTheFiveTupleIsNotOneWay) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 1000; ++i) {
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+    if (i % 150 == 75) tap.send(at_ms(i * 10), kB, kA, test::stun_binding_request());
+  }
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+}
+
+TEST(Pipeline, SendOnlyWithReceiverReportsEveryFiveSecondsOnTheFiveTupleIsNotOneWay) {
+  // rtcp-mux with RFC 3550's nominal 5 s interval: the 5-tuple is silent longer than 3 s between
+  // reports, but each report about the SSRC shows the receiver alive for an RTCP interval.
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 2500; ++i) {  // 25 s
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+    if (i % 500 == 51) tap.send(at_ms(i * 10), kB, kA, receiver_report_about(kSsrcB, kSsrcA));
+  }
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+}
+
+TEST(Pipeline, SrtcpReportBlocksAfterDtlsAreNotTrusted) {
+  // After DTLS on the 5-tuple, RTCP is SRTCP: bytes after the first 8 are ciphertext even when they
+  // happen to parse as a report block naming the SSRC. Only the 5-tuple silence counts then.
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  tap.send(at_ms(0), kA, kB, test::dtls_record(22, 0xfefd, test::Frame(40, 0x11)));
+  tap.send(at_ms(1), kB, kA, test::dtls_record(22, 0xfefd, test::Frame(40, 0x22)));
+  for (uint64_t i = 1; i < 1000; ++i) {  // 10 s
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+    if (i == 51) tap.send(at_ms(i * 10), kB, kA, receiver_report_about(kSsrcB, kSsrcA));
+  }
+  auto raised = tap.sink.anomalies();
+  ASSERT_FALSE(raised.empty());
+  EXPECT_EQ(raised.front().state, AnomalyState::Raised);
+  // 3 s after the report's packet on the 5-tuple, not an RTCP interval (7.5 s) later
+  EXPECT_LT(raised.front().ts, at_ms(510 + 3100));
+  EXPECT_GE(raised.front().ts, at_ms(510 + 3000));
+}
+
+// ---- (d) send-only, RTCP on a separate port pair -----------------------------------------------
+
+TEST(Pipeline, SendOnlyWithReceiverReportsOnSeparateRtcpPortIsNotOneWay) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 2000; ++i) {  // 20 s
+    if (i % 500 == 101) tap.send(at_ms(i * 10), kARtcp, kBRtcp, test::rtcp_sr(kSsrcA, {}));
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+    if (i % 500 == 401) tap.send(at_ms(i * 10), kBRtcp, kARtcp, receiver_report_about(kSsrcB, kSsrcA));
+  }
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+  EXPECT_EQ(tap.counters().rtcp_packets, 8u);
+}
+
+TEST(Pipeline, SenderReportsAloneWaitOneRtcpIntervalThenRaise) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 1000; ++i) {  // 10 s; SRs at 1.01 s and 6.01 s, no report back
+    if (i % 500 == 101) tap.send(at_ms(i * 10), kARtcp, kBRtcp, test::rtcp_sr(kSsrcA, {}));
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+  }
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 1u);
+  expect_one_way(an[0], AnomalyState::Raised, kA, kB, kSsrcA, at_ms(0), at_ms(7500));
+}
+
+TEST(Pipeline, ReceiverReportAboutAnotherSsrcIsNotLifeForThisOne) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 500; ++i) {
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+    if (i % 100 == 51) tap.send(at_ms(i * 10), kBRtcp, kARtcp, receiver_report_about(kSsrcB, 0xdeadbeef));
+  }
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].ts, at_ms(3000));
+}
+
+TEST(Pipeline, ReceiverReportFromAnotherHostIsNotLifeFromTheReceiver) {
+  const Endpoint other = test::endpoint("10.0.0.3", 31003);
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 500; ++i) {
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+    if (i % 100 == 51) tap.send(at_ms(i * 10), other, kARtcp, receiver_report_about(kSsrcB, kSsrcA));
+  }
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].ts, at_ms(3000));
+}
+
+TEST(Pipeline, ReceiverReportsStoppingRaiseAfterRtcpIntervalAndResolveWhenBack) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 2200; ++i) {  // 22 s; reports at 4.01 s and 9.01 s, then again at 20.01 s
+    if (i % 500 == 101) tap.send(at_ms(i * 10), kARtcp, kBRtcp, test::rtcp_sr(kSsrcA, {}));
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+    if (i == 401 || i == 901 || i == 2001) tap.send(at_ms(i * 10), kBRtcp, kARtcp, receiver_report_about(kSsrcB, kSsrcA));
+  }
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 2u);
+  // 7.5 s after the last report (9.01 s): the first RTP packet at or after 16.51 s.
+  expect_one_way(an[0], AnomalyState::Raised, kA, kB, kSsrcA, at_ms(9010), at_ms(16520));
+  // The next RTP packet after the report at 20.01 s sees it.
+  expect_one_way(an[1], AnomalyState::Resolved, kA, kB, kSsrcA, at_ms(9010), at_ms(20020));
+}
+
+// ---- (e) the reverse direction stops -----------------------------------------------------------
+
+TEST(Pipeline, ReverseDirectionStoppingRaisesThreeSecondsLaterAndResolvesWhenBack) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA), b(kB, kA, kSsrcB);
+  // A sends at even 10 ms ticks throughout; B at odd ticks up to 3.99 s and again from 8.01 s.
+  for (uint64_t i = 0; i < 1000; ++i) {
+    if (i % 2 == 0) {
+      tap.send(at_ms(i * 10), a.next());
+      if (i < 700) {
+        EXPECT_TRUE(tap.sink.anomalies().empty()) << "raised early, at " << i * 10 << " ms";
+      }
+    } else if (i < 400 || i > 800) {
+      tap.send(at_ms(i * 10), b.next());
+    }
+  }
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 2u);
+  expect_one_way(an[0], AnomalyState::Raised, kA, kB, kSsrcA, at_ms(3990), at_ms(7000));
+  EXPECT_EQ(an[0].value, 3.01);
+  expect_one_way(an[1], AnomalyState::Resolved, kA, kB, kSsrcA, at_ms(3990), at_ms(8010));
+  EXPECT_EQ(tap.counters().anomalies_raised, 1u);
+}
+
+// ---- (f) refresh -------------------------------------------------------------------------------
+
+TEST(Pipeline, OneWayMediaRefreshedEveryRefreshInterval) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 1750; ++i) tap.send(at_ms(i * 20), a.next());  // 35 s
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 4u);
+  expect_one_way(an[0], AnomalyState::Raised, kA, kB, kSsrcA, at_ms(0), at_ms(3000));
+  for (size_t k = 1; k < 4; ++k) {
+    expect_one_way(an[k], AnomalyState::Refreshed, kA, kB, kSsrcA, at_ms(0), at_ms(3000 + 10000 * k));
+    EXPECT_EQ(an[k].value, 3.0 + 10.0 * static_cast<double>(k));
+  }
+  EXPECT_EQ(tap.counters().anomalies_raised, 1u);
+}
+
+// ---- (g) asymmetric RTP ------------------------------------------------------------------------
+
+TEST(Pipeline, AsymmetricRtpIsNotOneWay) {
+  const Endpoint a_other_port = test::endpoint("10.0.0.1", 5006);
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA), b(kB, a_other_port, kSsrcB);
+  for (uint64_t i = 0; i < 1000; ++i) tap.send(at_ms(i * 10), i % 2 == 0 ? a.next() : b.next());
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+  tap.pipeline.finish();
+  auto streams = tap.sink.streams();
+  ASSERT_EQ(streams.size(), 2u);  // both confirmed, on two flows
+  EXPECT_EQ(tap.sink.flows().size(), 2u);
+}
+
+TEST(Pipeline, RtpFromTheReceiverToAnotherHostIsNotTrafficBack) {
+  const Endpoint c = test::endpoint("10.0.0.3", 5006);
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA), b(kB, c, kSsrcB);
+  for (uint64_t i = 0; i < 1000; ++i) tap.send(at_ms(i * 10), i % 2 == 0 ? a.next() : b.next());
+  bool a_raised = false;
+  for (const auto& e : tap.sink.anomalies())
+    if (e.state == AnomalyState::Raised && e.src == kA && e.ssrc == kSsrcA) a_raised = true;
+  EXPECT_TRUE(a_raised);
+}
+
+// ---- (h) reports at finish() -------------------------------------------------------------------
+
+TEST(Pipeline, FinishReportsStreamsAndFlowWithInitiatorAsSource) {
+  Tap tap;
+  // B (the high side of the key) starts; A answers after it with bigger packets.
+  RtpSource a(kA, kB, kSsrcA, 200), b(kB, kA, kSsrcB, 100);
+  for (uint64_t i = 0; i < 10; ++i) tap.send(at_ms(i * 20), b.next());
+  for (uint64_t i = 0; i < 7; ++i) tap.send(at_ms(200 + i * 20), a.next());
+  ASSERT_TRUE(tap.sink.events.empty());
+  tap.pipeline.finish();
+
+  ASSERT_EQ(tap.sink.events.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<RtpStreamEvent>(tap.sink.events[0]));
+  EXPECT_TRUE(std::holds_alternative<RtpStreamEvent>(tap.sink.events[1]));
+  ASSERT_TRUE(std::holds_alternative<FlowEvent>(tap.sink.events[2]));
+
+  auto streams = tap.sink.streams();
+  const RtpStreamEvent& sb = streams[0].ssrc == kSsrcB ? streams[0] : streams[1];
+  const RtpStreamEvent& sa = streams[0].ssrc == kSsrcB ? streams[1] : streams[0];
+  EXPECT_EQ(sb.src, kB);
+  EXPECT_EQ(sb.dst, kA);
+  EXPECT_EQ(sb.ssrc, kSsrcB);
+  EXPECT_EQ(sb.pt, 111);
+  EXPECT_EQ(sb.packets, 10u);
+  EXPECT_EQ(sb.bytes, 10u * (12 + 100));
+  EXPECT_EQ(sb.lost, 0);
+  EXPECT_EQ(sb.ext_seq_first, 1000u);
+  EXPECT_EQ(sb.ext_seq_max, 1009u);
+  EXPECT_EQ(sb.first_ts, at_ms(0));
+  EXPECT_EQ(sb.last_ts, at_ms(180));
+  EXPECT_EQ(sa.src, kA);
+  EXPECT_EQ(sa.dst, kB);
+  EXPECT_EQ(sa.ssrc, kSsrcA);
+  EXPECT_EQ(sa.packets, 7u);
+  EXPECT_EQ(sa.bytes, 7u * (12 + 200));
+  EXPECT_EQ(sa.ext_seq_max, 1006u);
+  EXPECT_EQ(sa.first_ts, at_ms(200));
+  EXPECT_EQ(sa.last_ts, at_ms(320));
+
+  const FlowEvent& f = std::get<FlowEvent>(tap.sink.events[2]);
+  EXPECT_EQ(f.l4, L4::Udp);
+  EXPECT_EQ(f.src, kB);  // the initiator
+  EXPECT_EQ(f.dst, kA);
+  EXPECT_EQ(f.cls, FlowClass::Rtp);
+  EXPECT_EQ(f.classes, class_bit(FlowClass::Rtp));
+  EXPECT_EQ(f.packets[0], 10u);
+  EXPECT_EQ(f.packets[1], 7u);
+  EXPECT_EQ(f.bytes[0], 10u * (20 + 8 + 12 + 100));  // IP bytes
+  EXPECT_EQ(f.bytes[1], 7u * (20 + 8 + 12 + 200));
+  EXPECT_EQ(f.first_ts, at_ms(0));
+  EXPECT_EQ(f.last_ts, at_ms(320));
+
+  const PipelineCounters& c = tap.counters();
+  EXPECT_EQ(c.packets, 17u);
+  EXPECT_EQ(c.flows_created, 1u);
+  EXPECT_EQ(c.rtp_packets, 17u);
+  EXPECT_EQ(c.rtp_streams, 2u);
+  EXPECT_EQ(c.events, 3u);
+}
+
+TEST(Pipeline, StreamReportCountsLostPackets) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 20; ++i) {
+    if (i == 10 || i == 15) a.skip();
+    tap.send(at_ms(i * 20), a.next());
+  }
+  tap.pipeline.finish();
+  auto streams = tap.sink.streams();
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_EQ(streams[0].packets, 20u);
+  EXPECT_EQ(streams[0].lost, 2);
+  EXPECT_EQ(streams[0].ext_seq_max, 1021u);
+}
+
+TEST(Pipeline, UnconfirmedStreamNotReported) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  tap.send(at_ms(0), a.next());
+  tap.send(at_ms(20), a.next());
+  tap.pipeline.finish();
+  EXPECT_TRUE(tap.sink.streams().empty());
+  auto flows = tap.sink.flows();
+  ASSERT_EQ(flows.size(), 1u);
+  EXPECT_EQ(flows[0].cls, FlowClass::Unknown);
+  EXPECT_EQ(flows[0].packets[0], 2u);
+  EXPECT_EQ(tap.counters().rtp_packets, 0u);
+}
+
+TEST(Pipeline, FinishReportsFlowsInOrderOfFirstPacket) {
+  Tap tap;
+  const Endpoint c = test::endpoint("10.0.0.9", 40000);
+  tap.send(at_ms(0), kB, c, test::stun_binding_request());
+  tap.send(at_ms(5), kA, kB, test::stun_binding_request());
+  tap.send(at_ms(10), c, kA, test::dtls_record(22, 0xfefd, Frame(40, 1)));
+  tap.pipeline.finish();
+  auto flows = tap.sink.flows();
+  ASSERT_EQ(flows.size(), 3u);
+  EXPECT_EQ(flows[0].src, kB);
+  EXPECT_EQ(flows[0].cls, FlowClass::Stun);
+  EXPECT_EQ(flows[1].src, kA);
+  EXPECT_EQ(flows[2].src, c);
+  EXPECT_EQ(flows[2].cls, FlowClass::Dtls);
+}
+
+TEST(Pipeline, FinishLeavesOpenAnomaliesOpen) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 250; ++i) tap.send(at_ms(i * 20), a.next());
+  tap.pipeline.finish();
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].state, AnomalyState::Raised);
+}
+
+// ---- (i) idle expiry ---------------------------------------------------------------------------
+
+TEST(Pipeline, IdleExpiryReportsFlowAndResolvesOpenAnomaly) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 250; ++i) tap.send(at_ms(i * 20), a.next());  // last packet at 4.98 s
+  ASSERT_EQ(tap.sink.events.size(), 1u);
+  const Nanos last = at_ms(4980);
+  tap.pipeline.advance(last + 30 * kSec, 4096);  // exactly the UDP idle timeout: not yet
+  EXPECT_EQ(tap.sink.events.size(), 1u);
+  tap.pipeline.advance(last + 30 * kSec + 1, 4096);
+  ASSERT_EQ(tap.sink.events.size(), 4u);
+
+  ASSERT_TRUE(std::holds_alternative<AnomalyEvent>(tap.sink.events[1]));
+  const AnomalyEvent& r = std::get<AnomalyEvent>(tap.sink.events[1]);
+  expect_one_way(r, AnomalyState::Resolved, kA, kB, kSsrcA, at_ms(0), last);
+  EXPECT_STREQ(r.detail, "media stopped (flow idle)");
+
+  ASSERT_TRUE(std::holds_alternative<RtpStreamEvent>(tap.sink.events[2]));
+  EXPECT_EQ(std::get<RtpStreamEvent>(tap.sink.events[2]).packets, 250u);
+  ASSERT_TRUE(std::holds_alternative<FlowEvent>(tap.sink.events[3]));
+  const FlowEvent& f = std::get<FlowEvent>(tap.sink.events[3]);
+  EXPECT_EQ(f.src, kA);
+  EXPECT_EQ(f.packets[0], 250u);
+  EXPECT_EQ(f.packets[1], 0u);
+  EXPECT_EQ(f.last_ts, last);
+  EXPECT_EQ(tap.counters().flows_expired, 1u);
+
+  tap.pipeline.finish();
+  EXPECT_EQ(tap.sink.events.size(), 4u);  // nothing left to report
+}
+
+TEST(Pipeline, FlowKeptAliveByEitherDirection) {
+  Tap tap;
+  tap.send(at_ms(0), kA, kB, test::stun_binding_request());
+  tap.send(at_ms(20000), kB, kA, test::stun_binding_request());
+  tap.pipeline.advance(at_ms(40000), 4096);  // 40 s after the first packet, 20 s after the last
+  EXPECT_TRUE(tap.sink.flows().empty());
+  tap.pipeline.advance(at_ms(50001), 4096);
+  ASSERT_EQ(tap.sink.flows().size(), 1u);
+  EXPECT_EQ(tap.sink.flows()[0].packets[1], 1u);
+}
+
+TEST(Pipeline, TcpFlowsUseTheTcpIdleTimeout) {
+  Tap tap;
+  test::Ipv4Header h{.src = test::ip4("10.0.0.1"), .dst = test::ip4("10.0.0.2"), .proto = test::kIpProtoTcp};
+  Frame syn = test::ethernet(test::kEtherIpv4, test::ipv4(h, test::tcp({.src_port = 50000, .dst_port = 8443, .flags = test::kTcpSyn}, {})));
+  tap.send(at_ms(0), syn);
+  tap.pipeline.advance(at_ms(60000), 4096);
+  EXPECT_TRUE(tap.sink.flows().empty());
+  tap.pipeline.advance(at_ms(300001), 4096);
+  auto flows = tap.sink.flows();
+  ASSERT_EQ(flows.size(), 1u);
+  EXPECT_EQ(flows[0].l4, L4::Tcp);
+  EXPECT_EQ(flows[0].cls, FlowClass::Websocket);  // by the port map: 8443 is wss
+}
+
+// ---- (j) malformed and non-IP frames -----------------------------------------------------------
+
+TEST(Pipeline, MalformedFramesCountedByReason) {
+  Tap tap;
+  Frame udp_cut = test::ethernet(test::kEtherIpv4, test::ipv4({}, Frame(5, 0)));
+  Frame bad_ihl = test::ethernet(test::kEtherIpv4, test::ipv4({.ihl_override = 4}, test::udp(1, 2, {})));
+  Frame runt(10, 0);
+  Frame arp = test::ethernet(test::kEtherArp, Frame(28, 0), {}, 60);
+  tap.send(at_ms(0), runt);
+  tap.send(at_ms(1), bad_ihl);
+  tap.send(at_ms(2), udp_cut);
+  tap.send(at_ms(3), udp_cut);
+  tap.send(at_ms(4), arp);
+  const PipelineCounters& c = tap.counters();
+  EXPECT_EQ(c.packets, 5u);
+  EXPECT_EQ(c.bytes, runt.size() + bad_ihl.size() + 2 * udp_cut.size() + arp.size());
+  EXPECT_EQ(c.malformed, 4u);
+  EXPECT_EQ(c.malformed_by_reason[static_cast<unsigned>(DecodeError::EthTruncated)], 1u);
+  EXPECT_EQ(c.malformed_by_reason[static_cast<unsigned>(DecodeError::Ipv4BadHeaderLength)], 1u);
+  EXPECT_EQ(c.malformed_by_reason[static_cast<unsigned>(DecodeError::UdpTruncated)], 2u);
+  uint64_t sum = 0;
+  for (uint64_t n : c.malformed_by_reason) sum += n;
+  EXPECT_EQ(sum, c.malformed);
+  EXPECT_EQ(c.non_ip, 1u);
+  EXPECT_EQ(c.flows_created, 0u);
+}
+
+TEST(Pipeline, LaterIpFragmentsCountedButNotFlowed) {
+  Tap tap;
+  Frame whole = test::udp(kA.port, kB.port, test::rtp({.ssrc = kSsrcA, .payload_size = 1400}));
+  Frame first = test::ethernet(test::kEtherIpv4, test::ipv4({.more_fragments = true}, Frame(whole.begin(), whole.begin() + 1000)));
+  Frame rest = test::ethernet(test::kEtherIpv4, test::ipv4({.fragment_offset = 125}, Frame(whole.begin() + 1000, whole.end())));
+  tap.send(at_ms(0), first);
+  tap.send(at_ms(0), rest);
+  const PipelineCounters& c = tap.counters();
+  EXPECT_EQ(c.ip_fragments, 2u);
+  EXPECT_EQ(c.flows_created, 1u);
+  tap.pipeline.finish();
+  auto flows = tap.sink.flows();
+  ASSERT_EQ(flows.size(), 1u);
+  EXPECT_EQ(flows[0].packets[0], 1u);  // the first fragment only
+}
+
+// ---- (k) flow table full -----------------------------------------------------------------------
+
+TEST(Pipeline, FullFlowTableCounted) {
+  Config cfg = test_config();
+  cfg.flows.capacity = 16;
+  Tap tap(cfg);
+  for (uint16_t i = 0; i < 20; ++i)
+    tap.send(at_ms(i), test::endpoint("10.0.0.1", static_cast<uint16_t>(6000 + i)), kB, test::stun_binding_request());
+  EXPECT_EQ(tap.counters().flows_created, 16u);
+  EXPECT_EQ(tap.counters().flow_table_full, 4u);
+  tap.send(at_ms(30), kB, test::endpoint("10.0.0.1", 6000), test::stun_binding_request());  // a known flow
+  EXPECT_EQ(tap.counters().flow_table_full, 4u);
+  tap.pipeline.finish();
+  EXPECT_EQ(tap.sink.flows().size(), 16u);
+}
+
+// ---- classification inside the pipeline --------------------------------------------------------
+
+TEST(Pipeline, RtpBetweenWellKnownPortsIsNotAStream) {
+  Tap tap;
+  RtpSource a(test::endpoint("10.0.0.1", 500), test::endpoint("10.0.0.2", 600), kSsrcA);
+  for (uint64_t i = 0; i < 250; ++i) tap.send(at_ms(i * 20), a.next());
+  tap.pipeline.finish();
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+  EXPECT_TRUE(tap.sink.streams().empty());
+  EXPECT_EQ(tap.counters().rtp_packets, 0u);
+}
+
+TEST(Pipeline, SignallingPortWinsOverFirstBytes) {
+  Tap tap;
+  RtpSource a(test::endpoint("10.0.0.1", 40000), test::endpoint("10.0.0.2", 5060), kSsrcA);
+  for (uint64_t i = 0; i < 250; ++i) tap.send(at_ms(i * 20), a.next());
+  tap.pipeline.finish();
+  EXPECT_TRUE(tap.sink.anomalies().empty());
+  EXPECT_TRUE(tap.sink.streams().empty());
+  auto flows = tap.sink.flows();
+  ASSERT_EQ(flows.size(), 1u);
+  EXPECT_EQ(flows[0].cls, FlowClass::Sip);
+}
+
+TEST(Pipeline, MediaClassesSeenOnOneFlow) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  tap.send(at_ms(0), kA, kB, test::stun_binding_request());
+  tap.send(at_ms(1), kB, kA, test::stun_binding_request());
+  tap.send(at_ms(2), kA, kB, test::dtls_record(22, 0xfefd, Frame(100, 1)));
+  for (uint64_t i = 0; i < 5; ++i) tap.send(at_ms(10 + i * 20), a.next());
+  tap.send(at_ms(200), kB, kA, receiver_report_about(kSsrcB, kSsrcA));
+  tap.pipeline.finish();
+  auto flows = tap.sink.flows();
+  ASSERT_EQ(flows.size(), 1u);
+  EXPECT_EQ(flows[0].classes, class_bit(FlowClass::Stun) | class_bit(FlowClass::Dtls) |
+                                  class_bit(FlowClass::Rtp) | class_bit(FlowClass::Rtcp));
+  EXPECT_EQ(flows[0].cls, FlowClass::Rtp);
+  EXPECT_EQ(tap.counters().rtcp_packets, 1u);
+}
+
+TEST(Pipeline, LastPacketTimeFollowsPacketsAndAdvance) {
+  Tap tap;
+  tap.send(at_ms(500), kA, kB, test::stun_binding_request());
+  tap.send(at_ms(400), kA, kB, test::stun_binding_request());  // reordered capture: time does not go back
+  EXPECT_EQ(tap.pipeline.last_packet_time(), at_ms(500));
+  tap.pipeline.advance(at_ms(900));
+  EXPECT_EQ(tap.pipeline.last_packet_time(), at_ms(900));
+}
+
+}  // namespace
+}  // namespace wcstap

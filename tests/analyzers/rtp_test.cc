@@ -1,0 +1,244 @@
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+
+#include "packet_builder.h"
+#include "rtp/rtp_parser.h"
+#include "rtp/rtp_stream.h"
+
+namespace wcstap {
+namespace {
+
+using test::Frame;
+
+constexpr Nanos kMs = 1'000'000;
+
+// ---- parse_rtp ---------------------------------------------------------------------------------
+
+TEST(RtpParser, FixedHeaderFields) {
+  Frame f = test::rtp({.marker = true, .pt = 111, .seq = 0xabcd, .timestamp = 0x01020304, .ssrc = 0x1a2b3c4d});
+  RtpHeader h;
+  ASSERT_TRUE(parse_rtp(f, h));
+  EXPECT_TRUE(h.marker);
+  EXPECT_FALSE(h.padding);
+  EXPECT_FALSE(h.extension);
+  EXPECT_EQ(h.pt, 111);
+  EXPECT_EQ(h.seq, 0xabcd);
+  EXPECT_EQ(h.timestamp, 0x01020304u);
+  EXPECT_EQ(h.ssrc, 0x1a2b3c4du);
+  EXPECT_EQ(h.csrc_count, 0);
+  EXPECT_EQ(h.header_len, 12);
+}
+
+TEST(RtpParser, PaddingFlag) {
+  RtpHeader h;
+  ASSERT_TRUE(parse_rtp(test::rtp({.padding = true, .ssrc = 1}), h));
+  EXPECT_TRUE(h.padding);
+}
+
+TEST(RtpParser, CsrcsCountInHeaderLength) {
+  Frame f = test::rtp({.ssrc = 1, .csrcs = {0x11111111, 0x22222222, 0x33333333}});
+  RtpHeader h;
+  ASSERT_TRUE(parse_rtp(f, h));
+  EXPECT_EQ(h.csrc_count, 3);
+  EXPECT_EQ(h.header_len, 12 + 12);
+}
+
+TEST(RtpParser, ExtensionCountsInHeaderLength) {
+  Frame f = test::rtp({.ssrc = 1, .ext_profile = 0xbede, .ext_words = {0x10ff0000, 0x22000000}});
+  RtpHeader h;
+  ASSERT_TRUE(parse_rtp(f, h));
+  EXPECT_TRUE(h.extension);
+  EXPECT_EQ(h.header_len, 12 + 4 + 8);
+}
+
+TEST(RtpParser, CsrcsAndExtensionTogether) {
+  Frame f = test::rtp({.ssrc = 1, .csrcs = {7, 8}, .ext_profile = 0x1000, .ext_words = {1}});
+  RtpHeader h;
+  ASSERT_TRUE(parse_rtp(f, h));
+  EXPECT_EQ(h.header_len, 12 + 8 + 4 + 4);
+}
+
+TEST(RtpParser, EmptyExtensionAndNoPayload) {
+  Frame f = test::rtp({.ssrc = 1, .ext_profile = 0xbede, .payload_size = 0});
+  RtpHeader h;
+  ASSERT_TRUE(parse_rtp(f, h));
+  EXPECT_EQ(h.header_len, 16);
+  EXPECT_EQ(h.header_len, f.size());
+}
+
+TEST(RtpParser, RejectsBadVersion) {
+  RtpHeader h;
+  for (uint8_t v : {0, 1, 3}) EXPECT_FALSE(parse_rtp(test::rtp({.version = v, .ssrc = 1}), h)) << int{v};
+}
+
+TEST(RtpParser, RejectsShorterThanFixedHeader) {
+  Frame f = test::rtp({.ssrc = 1, .payload_size = 0});
+  f.pop_back();
+  RtpHeader h;
+  EXPECT_FALSE(parse_rtp(f, h));
+}
+
+TEST(RtpParser, RejectsCsrcsBeyondPacket) {
+  Frame f = test::rtp({.ssrc = 1, .csrcs = {1, 2}, .payload_size = 0});
+  f.resize(f.size() - 1);
+  RtpHeader h;
+  EXPECT_FALSE(parse_rtp(f, h));
+}
+
+TEST(RtpParser, RejectsTruncatedExtensionHeader) {
+  Frame f = test::rtp({.ssrc = 1, .ext_profile = 0xbede, .payload_size = 0});
+  f.resize(14);  // the extension bit is set, its 4-byte header is cut
+  RtpHeader h;
+  EXPECT_FALSE(parse_rtp(f, h));
+}
+
+TEST(RtpParser, RejectsExtensionLongerThanPacket) {
+  Frame f = test::rtp({.ssrc = 1, .ext_profile = 0xbede, .ext_words = {1, 2, 3}, .payload_size = 0});
+  f.resize(f.size() - 4);
+  RtpHeader h;
+  EXPECT_FALSE(parse_rtp(f, h));
+}
+
+TEST(RtpParser, EveryPrefixOfAPacketIsSafe) {
+  Frame f = test::rtp({.ssrc = 1, .csrcs = {1}, .ext_profile = 0xbede, .ext_words = {1, 2}, .payload_size = 4});
+  for (size_t n = 0; n <= f.size(); ++n) {
+    Frame prefix(f.begin(), f.begin() + static_cast<long>(n));
+    RtpHeader h;
+    EXPECT_EQ(parse_rtp(prefix, h), n >= 12 + 4 + 4 + 8) << n;
+  }
+}
+
+// ---- RtpStreamState ----------------------------------------------------------------------------
+
+RtpStreamState stream_of(std::initializer_list<uint16_t> seqs) {
+  RtpStreamState s;
+  Nanos ts = 1000 * kMs;
+  for (uint16_t seq : seqs) {
+    RtpHeader h;
+    h.seq = seq;
+    h.pt = 111;
+    h.ssrc = 0x1a2b3c4d;
+    s.count(h, 172, ts);
+    ts += 20 * kMs;
+  }
+  return s;
+}
+
+TEST(RtpStream, FirstPacketStartsTheStream) {
+  RtpStreamState s = stream_of({4242});
+  EXPECT_EQ(s.packets, 1u);
+  EXPECT_EQ(s.bytes, 172u);
+  EXPECT_EQ(s.pt, 111);
+  EXPECT_EQ(s.ext_first, 4242);
+  EXPECT_EQ(s.ext_max, 4242);
+  EXPECT_EQ(s.first_ts, 1000 * kMs);
+  EXPECT_EQ(s.last_ts, 1000 * kMs);
+  EXPECT_FALSE(s.confirmed);
+  EXPECT_EQ(s.lost(), 0);
+}
+
+TEST(RtpStream, TwoInSequencePacketsAreStillOnProbation) { EXPECT_FALSE(stream_of({10, 11}).confirmed); }
+
+TEST(RtpStream, ThreeInSequencePacketsConfirm) {
+  RtpStreamState s = stream_of({10, 11, 12});
+  EXPECT_TRUE(s.confirmed);
+  EXPECT_EQ(s.last_ts, 1040 * kMs);
+}
+
+TEST(RtpStream, GapDuringProbationRestartsIt) {
+  EXPECT_FALSE(stream_of({10, 11, 13, 14}).confirmed);
+  EXPECT_TRUE(stream_of({10, 11, 13, 14, 15}).confirmed);
+}
+
+TEST(RtpStream, RepeatedSequenceNumbersDoNotConfirm) { EXPECT_FALSE(stream_of({10, 10, 10, 10}).confirmed); }
+
+TEST(RtpStream, ExtendedSequenceAcrossWrap) {
+  RtpStreamState s = stream_of({65533, 65534, 65535, 0, 1, 2});
+  EXPECT_EQ(s.ext_first, 65533);
+  EXPECT_EQ(s.ext_max, 65536 + 2);
+  EXPECT_EQ(s.lost(), 0);
+  EXPECT_TRUE(s.confirmed);
+}
+
+TEST(RtpStream, ExtendedSequenceAcrossSeveralWraps) {
+  RtpStreamState s;
+  RtpHeader h;
+  uint16_t seq = 65000;
+  for (int i = 0; i < 3 * 65536 + 10; ++i) {
+    h.seq = seq++;
+    s.count(h, 100, 1);
+  }
+  EXPECT_EQ(s.ext_first, 65000);
+  EXPECT_EQ(s.ext_max, 65000 + 3 * 65536 + 9);
+  EXPECT_EQ(s.lost(), 0);
+}
+
+TEST(RtpStream, LostCountsGaps) {
+  RtpStreamState s = stream_of({1, 2, 3, 5, 6, 9});
+  // expected = 9 - 1 + 1 = 9, received 6
+  EXPECT_EQ(s.lost(), 3);
+}
+
+TEST(RtpStream, LostCountsGapsAcrossWrap) {
+  RtpStreamState s = stream_of({65534, 65535, 1, 2});
+  EXPECT_EQ(s.ext_max, 65536 + 2);
+  EXPECT_EQ(s.lost(), 1);
+}
+
+TEST(RtpStream, DuplicatesMakeLostNegative) {
+  RtpStreamState s = stream_of({1, 2, 3, 3, 4, 4});
+  EXPECT_EQ(s.packets, 6u);
+  EXPECT_EQ(s.ext_max, 4);
+  EXPECT_EQ(s.lost(), -2);
+}
+
+TEST(RtpStream, ReorderingDoesNotMoveMaxBackwards) {
+  RtpStreamState s = stream_of({1, 2, 3, 5, 4, 6});
+  EXPECT_EQ(s.ext_max, 6);
+  EXPECT_EQ(s.lost(), 0);
+}
+
+TEST(RtpStream, ReorderingAcrossWrapDoesNotMoveMaxBackwards) {
+  RtpStreamState s = stream_of({65533, 65534, 0, 65535, 1});
+  EXPECT_EQ(s.ext_max, 65536 + 1);
+  EXPECT_EQ(s.lost(), 0);
+}
+
+TEST(RtpStream, LatePacketAfterWrapStaysInPreviousCycle) {
+  RtpStreamState s = stream_of({65530, 65531, 65532, 0, 1});
+  EXPECT_EQ(s.ext_max, 65537);
+  RtpHeader h;
+  h.seq = 65533;  // late, from before the wrap
+  s.count(h, 172, 2000 * kMs);
+  EXPECT_EQ(s.ext_max, 65537);
+  EXPECT_EQ(s.lost(), 65537 - 65530 + 1 - 6);
+}
+
+TEST(RtpStream, BytesAndLastTimeAccumulate) {
+  RtpStreamState s = stream_of({1, 2, 3, 4});
+  EXPECT_EQ(s.bytes, 4u * 172);
+  EXPECT_EQ(s.first_ts, 1000 * kMs);
+  EXPECT_EQ(s.last_ts, 1060 * kMs);
+}
+
+TEST(RtpStreamTable, AllocUntilFullThenRelease) {
+  RtpStreamTable t(3);
+  uint32_t a = t.alloc(), b = t.alloc(), c = t.alloc();
+  EXPECT_NE(a, kNoIndex);
+  EXPECT_NE(b, kNoIndex);
+  EXPECT_NE(c, kNoIndex);
+  EXPECT_NE(a, b);
+  EXPECT_NE(b, c);
+  EXPECT_EQ(t.alloc(), kNoIndex);
+  EXPECT_EQ(t.in_use(), 3u);
+  t[b].packets = 99;
+  t.release(b);
+  EXPECT_EQ(t.in_use(), 2u);
+  uint32_t again = t.alloc();
+  EXPECT_EQ(again, b);
+  EXPECT_EQ(t[again].packets, 0u);  // handed out fresh
+}
+
+}  // namespace
+}  // namespace wcstap
