@@ -223,8 +223,10 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t /*dir*/, Nanos ts, const Decode
   walk_rtcp(
       p.l4_payload,
       [&](const RtcpHeader& h) {
+        if (srtcp) return false;
+        // A sender running plain RTCP: its receiver's first report is worth waiting for.
         if (h.pt == 200) evidence.note(Evidence::SenderReport, p.src, h.sender_ssrc, ts);
-        return !srtcp;
+        return true;
       },
       [&](const RtcpHeader&, const RtcpReportBlock& b) {
         evidence.note(Evidence::ReceiverReport, p.src, b.ssrc, ts);

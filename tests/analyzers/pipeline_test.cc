@@ -254,6 +254,22 @@ TEST(Pipeline, SrtcpReportBlocksAfterDtlsAreNotTrusted) {
   EXPECT_GE(raised.front().ts, at_ms(510 + 3000));
 }
 
+TEST(Pipeline, SrtcpSenderReportsDoNotDeferTheVerdict) {
+  // The sender's SRTCP SR is readable (first 8 bytes) but its receiver's reports never are: waiting
+  // an RTCP interval for one would only delay a real one-way verdict.
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  tap.send(at_ms(0), kA, kB, test::dtls_record(22, 0xfefd, test::Frame(40, 0x11)));
+  tap.send(at_ms(1), kB, kA, test::dtls_record(22, 0xfefd, test::Frame(40, 0x22)));
+  for (uint64_t i = 1; i < 1000; ++i) {  // 10 s, the receiver silent from the start
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+    if (i % 100 == 1) tap.send(at_ms(i * 10), kA, kB, test::rtcp_sr(kSsrcA, {}));
+  }
+  auto raised = tap.sink.anomalies();
+  ASSERT_FALSE(raised.empty());
+  EXPECT_LT(raised.front().ts, at_ms(3100));
+}
+
 // ---- (d) send-only, RTCP on a separate port pair -----------------------------------------------
 
 TEST(Pipeline, SendOnlyWithReceiverReportsOnSeparateRtcpPortIsNotOneWay) {
