@@ -38,41 +38,21 @@ struct Options {
   std::string log_level = "info";
 };
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-
 class Printer {
  public:
   explicit Printer(const Options& o) : json_(o.json), flows_(o.flows) {}
 
-  void event(const Event& ev) {
+  void event(const Event& ev, const EventSource& source) {
     if (json_) {
-      line(event_to_json(ev));
+      line(event_to_json(ev, &source));
     } else if (flows_ || !std::holds_alternative<FlowEvent>(ev)) {
-      line(event_to_text(ev));
+      line(event_to_text(ev, &source));
     }
   }
-  // The per-tap summary: summary_to_json plus the tap it is about (as wcstap-analyze adds "file").
+  // The per-tap summary, labelled with the tap it is about (as wcstap-analyze labels the file).
   void summary(std::string_view tap, const PipelineCounters& c) {
     if (json_) {
-      std::string s = summary_to_json(c);
-      s.insert(s.size() - 1, ",\"tap\":" + json_string(tap));
-      line(s);
+      line(summary_to_json(c, {"tap", tap}));
     } else {
       line("tap " + std::string(tap) + ": " + summary_to_text(c));
     }
@@ -112,12 +92,12 @@ class Control {
     if (check.stale) spdlog::warn("tap {}: message seq {} arrived out of order or twice", tap, env->seq());
 
     switch (type) {
-      case msg::Body::Anomaly: emit(codec::decode(*env->body_as_Anomaly()), tap); break;
-      case msg::Body::RtpStream: emit(codec::decode(*env->body_as_RtpStream()), tap); break;
+      case msg::Body::Anomaly: emit(*env->body_as_Anomaly(), tap); break;
+      case msg::Body::RtpStream: emit(*env->body_as_RtpStream(), tap); break;
       case msg::Body::FlowStats:
         if (const auto* flows = env->body_as_FlowStats()->flows())
           for (const auto* f : *flows)
-            if (f != nullptr) emit(codec::decode(*f), tap);
+            if (f != nullptr) emit(*f, tap);
         break;
       case msg::Body::Hello: hello(tap, *env->body_as_Hello()); break;
       case msg::Body::TapStats: stats(tap, *env->body_as_TapStats()); break;
@@ -133,14 +113,20 @@ class Control {
   uint64_t invalid() const { return invalid_; }
 
  private:
-  template <typename E>
-  void emit(const std::optional<E>& ev, std::string_view tap) {
+  template <typename Msg>
+  void emit(const Msg& m, std::string_view tap) {
+    const auto ev = codec::decode(m);
     if (!ev) {
       ++invalid_;
       spdlog::warn("tap {}: event with values this build does not know (newer tap?): skipped", tap);
       return;
     }
-    printer_.event(Event{*ev});
+    EventSource source{tap};
+    if (const auto* o = m.origin()) {
+      source.port = o->port_id();
+      source.queue = o->queue();
+    }
+    printer_.event(Event{*ev}, source);
   }
 
   void hello(std::string_view tap, const msg::Hello& h) {

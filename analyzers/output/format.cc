@@ -171,15 +171,25 @@ std::string endpoint_to_string(const Endpoint& e) {
   return out;
 }
 
-std::string event_to_json(const Event& ev) {
-  return std::visit([](const auto& e) { return to_json(e).dump(); }, ev);
+std::string event_to_json(const Event& ev, const EventSource* source) {
+  Json j = std::visit([](const auto& e) { return to_json(e); }, ev);
+  if (source) {
+    j["tap"] = source->tap;
+    j["port"] = source->port;
+    j["queue"] = source->queue;
+  }
+  return j.dump();
 }
 
-std::string event_to_text(const Event& ev) {
-  return std::visit([](const auto& e) { return to_text(e); }, ev);
+std::string event_to_text(const Event& ev, const EventSource* source) {
+  std::string s = std::visit([](const auto& e) { return to_text(e); }, ev);
+  if (!source) return s;
+  std::string where = "[";
+  where.append(source->tap).append(" port ").append(std::to_string(source->port)).append("] ");
+  return where + s;
 }
 
-std::string summary_to_json(const PipelineCounters& c) {
+std::string summary_to_json(const PipelineCounters& c, std::pair<std::string_view, std::string_view> label) {
   Json j;
   j["type"] = "summary";
   j["packets"] = c.packets;
@@ -200,6 +210,7 @@ std::string summary_to_json(const PipelineCounters& c) {
   j["rtp_stream_pool_full"] = c.rtp_stream_pool_full;
   j["anomalies"] = c.anomalies_raised;
   j["events"] = c.events;
+  if (!label.first.empty()) j[label.first] = label.second;
   return j.dump();
 }
 

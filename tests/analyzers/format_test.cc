@@ -46,6 +46,24 @@ TEST(Format, AnomalyJsonLine) {
             R"("first_ts":1767225600.0,"value":3.5,"threshold":3.0,"detail":"151 RTP packets in 3.1 s"})");
 }
 
+TEST(Format, LiveEventNamesItsTapPortAndQueueAfterTheContractFields) {
+  EventSource src{"tap-a", 1, 3};
+  std::string with = event_to_json(Event{one_way_event()}, &src);
+  std::string without = event_to_json(Event{one_way_event()});
+  // the contract's fields unchanged, the source appended
+  EXPECT_EQ(with, without.substr(0, without.size() - 1) + R"(,"tap":"tap-a","port":1,"queue":3})");
+  std::string text = event_to_text(Event{one_way_event()}, &src);
+  EXPECT_EQ(text.rfind("[tap-a port 1] ", 0), 0u) << text;
+}
+
+TEST(Format, SummaryLabelledWithWhatItIsAbout) {
+  PipelineCounters c;
+  c.packets = 7;
+  std::string j = summary_to_json(c, {"file", "a \"b\".pcap"});
+  EXPECT_NE(j.find(R"("file":"a \"b\".pcap"})"), std::string::npos) << j;
+  EXPECT_EQ(summary_to_json(c).find("file"), std::string::npos);
+}
+
 TEST(Format, AnomalyStatesAndSeverities) {
   AnomalyEvent a = one_way_event();
   a.state = AnomalyState::Refreshed;

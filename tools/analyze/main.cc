@@ -91,9 +91,7 @@ int main(int argc, char** argv) {
   int status = 0;
   auto report = [&](const PipelineCounters& c, const std::string& name) {
     if (json) {
-      std::string s = summary_to_json(c);
-      s.insert(s.size() - 1, ",\"file\":\"" + name + "\"");
-      std::cout << s << '\n';
+      std::cout << summary_to_json(c, {"file", name}) << '\n';
     } else {
       std::cout << name << ": " << summary_to_text(c) << '\n';
     }
