@@ -284,6 +284,65 @@ def check_pcap_results(scenario, truth, offline, live):
 
 
 # ---------------------------------------------------------------------------------------------------
+# two taps, one control: every event carries its tap, and each tap's verdicts are its own
+
+def test_multitap(env):
+    taps = {"tap-a": "one-way", "tap-b": "healthy"}
+    runs = {}
+    for tap, scenario in taps.items():
+        pcap, truth = env.generate(scenario)
+        config = env.path(f"{tap}.yaml")
+        with open(config, "w") as f:
+            f.write(f"tap_id: {tap}\n")
+        runs[tap] = dict(pcap=pcap, truth=truth, config=config, endpoint=f"ipc://{env.tmp}/{tap}.sock",
+                         offline=env.offline(pcap), err=env.path(f"{tap}.err"))
+
+    env.ctl_out, env.ctl_err = env.path("control.jsonl"), env.path("control.err")
+    argv = [env.args.control, "--json", "--until-goodbye", "--timeout", "90"]
+    for r in runs.values():
+        argv += ["--connect", r["endpoint"]]
+    env.ctl = env.procs.start("wcstap-control", argv, open(env.ctl_out, "w"), open(env.ctl_err, "w"))
+    dps = {}
+    for tap, r in runs.items():
+        dps[tap] = env.procs.start(f"wcstap-dataplane {tap}", [
+            env.args.dataplane, "--no-huge", "-m", "512", "--no-pci", "--file-prefix", env.file_prefix(tap),
+            "--vdev", f"net_pcap0,rx_pcap={r['pcap']}", "-l", "0-1", "--",
+            "-c", r["config"], "--exit-on-pcap-end", "--publish", r["endpoint"], "--wait-for-subscribers", "10000",
+        ], subprocess.DEVNULL, open(r["err"], "w"))
+    try:
+        for tap, dp in dps.items():
+            if wait(dp, f"wcstap-dataplane {tap}", 150) != 0:
+                raise Fail(f"wcstap-dataplane {tap} failed")
+        if wait(env.ctl, "wcstap-control", 100) != 0:
+            raise Fail("wcstap-control failed")
+        live = json_lines(env.ctl_out)
+        untagged = [l for l in live if l.get("tap") not in taps]
+        if untagged:
+            raise Fail(f"lines without one of the taps' ids: {untagged[:3]}")
+        for tap, r in runs.items():
+            mine = [l for l in live if l["tap"] == tap]
+            if raised(mine) != raised(r["offline"]):
+                raise Fail(f"{tap}: live {sorted(raised(mine))} != offline {sorted(raised(r['offline']))}")
+            want = {(a["kind"], a["src"], a["dst"], a.get("ssrc")) for a in r["truth"]["anomalies"]}
+            if raised(mine) != want:
+                raise Fail(f"{tap}: raised {sorted(raised(mine))}, truth {sorted(want)}")
+            if stream_packets(mine) != stream_packets(r["offline"]):
+                raise Fail(f"{tap}: RTP streams differ from offline")
+            sums = summaries(mine)
+            if len(sums) != 1 or sums[0]["packets"] != r["truth"]["packets"]:
+                raise Fail(f"{tap}: summaries {sums}, truth packets {r['truth']['packets']}")
+            log(f"{tap} ({taps[tap]}): {len(raised(mine))} anomalies, {sums[0]['packets']} packets, as offline")
+        with open(env.ctl_err) as f:
+            if "sequence gap" in f.read():
+                raise Fail("wcstap-control reported sequence gaps")
+    except Fail:
+        for r in runs.values():
+            show(r["err"])
+        show(env.ctl_err)
+        raise
+
+
+# ---------------------------------------------------------------------------------------------------
 # net_af_packet on a veth pair in a private network namespace
 
 def sh(argv, check=True):
@@ -454,9 +513,9 @@ def send(iface, pcap):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="mode", required=True)
-    for mode in ("pcap", "afpacket", "errors"):
+    for mode in ("pcap", "afpacket", "errors", "multitap"):
         p = sub.add_parser(mode)
-        p.add_argument("--scenario", required=mode != "errors")
+        p.add_argument("--scenario", required=mode in ("pcap", "afpacket"))
         p.add_argument("--gen", required=True)
         p.add_argument("--analyze", required=True)
         p.add_argument("--dataplane", required=True)
@@ -475,7 +534,8 @@ def main():
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        rc = {"pcap": test_pcap, "afpacket": test_afpacket, "errors": test_errors}[args.mode](env)
+        rc = {"pcap": test_pcap, "afpacket": test_afpacket, "errors": test_errors,
+              "multitap": test_multitap}[args.mode](env)
         if rc == SKIP:
             return SKIP
         log("PASS")
