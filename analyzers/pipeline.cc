@@ -141,9 +141,11 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
   }
 
   // A packet back on the 5-tuple may end a one-way condition on the other direction's streams.
-  for (uint32_t i = f->rtp_head; i != kNoIndex; i = streams[i].next) {
-    RtpStreamState& s = streams[i];
-    if (s.dir != dir && s.one_way.open) check_one_way(*f, s, ts, false);
+  if (f->open_one_way != 0) {
+    for (uint32_t i = f->rtp_head; i != kNoIndex; i = streams[i].next) {
+      RtpStreamState& s = streams[i];
+      if (s.dir != dir && s.one_way.open) check_one_way(*f, s, ts, false);
+    }
   }
 }
 
@@ -262,6 +264,7 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
     if (s.one_way.open) {
       engine.clear(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), now, 0,
                    cfg.anomalies.one_way_media.min_duration_s, "traffic came back from the receiver");
+      --f.open_one_way;
     }
   }
   if (!media_packet) return;
@@ -277,6 +280,7 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
   }
   Nanos start = std::max(s.first_ts, s.back_ts);
   double secs = to_seconds(now - start);
+  const bool was_open = s.one_way.open;
   engine.hold(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), start, now, secs,
               th.min_duration_s, [&](char* buf, size_t n) {
                 std::snprintf(buf, n,
@@ -284,6 +288,7 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
                               "5-tuple, no RTCP report for this SSRC",
                               s.since_back, secs, s.pt);
               });
+  if (!was_open && s.one_way.open) ++f.open_one_way;
 }
 
 void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {

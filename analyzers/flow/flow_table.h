@@ -23,6 +23,7 @@ struct FlowRecord {
   FlowClass port_class = FlowClass::Unknown;  // from the WCS port map
   uint8_t initiator = 0;   // direction of the first packet
   uint8_t used = 0;
+  uint8_t open_one_way = 0;      // streams of this flow with one_way_media open
   uint32_t rtp_head = kNoIndex;  // first RTP stream of this flow (RtpStreamTable index)
 };
 
