@@ -40,6 +40,7 @@ void PipelineCounters::add(const PipelineCounters& o) {
   rtcp_packets += o.rtcp_packets;
   rtp_streams += o.rtp_streams;
   rtp_stream_pool_full += o.rtp_stream_pool_full;
+  rtp_streams_over_flow_cap += o.rtp_streams_over_flow_cap;
   anomalies_raised += o.anomalies_raised;
   events += o.events;
 }
@@ -186,7 +187,10 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   for (; idx != kNoIndex; idx = streams[idx].next, ++n)
     if (streams[idx].ssrc == h.ssrc && streams[idx].dir == dir) break;
   if (idx == kNoIndex) {
-    if (n >= kMaxStreamsPerFlow) return;
+    if (n >= kMaxStreamsPerFlow) {
+      ++ctr.rtp_streams_over_flow_cap;
+      return;
+    }
     idx = streams.alloc();
     if (idx == kNoIndex) {
       ++ctr.rtp_stream_pool_full;

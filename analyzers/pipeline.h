@@ -26,6 +26,7 @@ struct PipelineCounters {
   uint64_t rtcp_packets = 0;
   uint64_t rtp_streams = 0;      // RTP streams reported
   uint64_t rtp_stream_pool_full = 0;
+  uint64_t rtp_streams_over_flow_cap = 0;  // SSRCs refused: their flow already had kMaxStreamsPerFlow
   uint64_t anomalies_raised = 0;
   uint64_t events = 0;           // events emitted (all types)
   void add(const PipelineCounters& o);

@@ -208,6 +208,7 @@ std::string summary_to_json(const PipelineCounters& c, std::pair<std::string_vie
   j["rtcp_packets"] = c.rtcp_packets;
   j["rtp_streams"] = c.rtp_streams;
   j["rtp_stream_pool_full"] = c.rtp_stream_pool_full;
+  j["rtp_streams_over_flow_cap"] = c.rtp_streams_over_flow_cap;
   j["anomalies"] = c.anomalies_raised;
   j["events"] = c.events;
   if (!label.first.empty()) j[label.first] = label.second;

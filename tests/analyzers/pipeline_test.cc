@@ -635,6 +635,15 @@ TEST(Pipeline, FullFlowTableCounted) {
 
 // ---- classification inside the pipeline --------------------------------------------------------
 
+TEST(Pipeline, StreamsBeyondTheCapOfAFlowAreCountedNotTracked) {
+  // Noise starting with an RTP-like byte would open a stream per datagram: 16 per flow, the rest counted.
+  Tap tap;
+  for (uint32_t i = 0; i < 20; ++i)
+    tap.send(at_ms(i), kA, kB, test::rtp({.pt = 0, .seq = 1, .timestamp = 0, .ssrc = 0x1000 + i, .payload_size = 20}));
+  EXPECT_EQ(tap.counters().rtp_streams_over_flow_cap, 4u);
+  EXPECT_EQ(tap.counters().rtp_stream_pool_full, 0u);
+}
+
 TEST(Pipeline, RtpBetweenWellKnownPortsIsNotAStream) {
   Tap tap;
   RtpSource a(test::endpoint("10.0.0.1", 500), test::endpoint("10.0.0.2", 600), kSsrcA);
