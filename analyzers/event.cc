@@ -15,6 +15,16 @@ const char* l4_name(L4 l4) {
   return "other";
 }
 
+const char* clock_source_name(ClockSource s) {
+  switch (s) {
+    case ClockSource::Sdp: return "sdp";
+    case ClockSource::Static: return "static";
+    case ClockSource::Inferred: return "inferred";
+    case ClockSource::None: break;
+  }
+  return "none";
+}
+
 const char* flow_class_name(FlowClass c) {
   static constexpr std::array<const char*, static_cast<size_t>(FlowClass::Count)> kNames{
       "unknown", "rtp", "rtcp", "stun", "dtls", "turn", "zrtp", "sip", "websocket",

@@ -47,6 +47,11 @@ struct AnomalyEvent {
   char detail[128]{};   // operator-readable, NUL-terminated; never carries secrets
 };
 
+// Where a stream's RTP clock rate came from: the session's SDP, the static payload-type table
+// (RFC 3551), or inferred from timestamps against arrival times. None: jitter is not computed.
+enum class ClockSource : uint8_t { None = 0, Sdp, Static, Inferred };
+const char* clock_source_name(ClockSource s);
+
 struct RtpStreamEvent {
   Endpoint src, dst;
   uint32_t ssrc = 0;
@@ -57,6 +62,14 @@ struct RtpStreamEvent {
   uint64_t ext_seq_first = 0;
   uint64_t ext_seq_max = 0;
   Nanos first_ts = 0, last_ts = 0;
+  uint64_t duplicates = 0;     // sequence numbers received again
+  uint64_t reordered = 0;      // packets older than the highest sequence number, not duplicates
+  double max_delta_ms = 0;     // longest gap between consecutive packets' arrivals
+  double mean_delta_ms = 0;
+  uint32_t clock_rate = 0;     // Hz; 0 when unknown
+  ClockSource clock_source = ClockSource::None;
+  double jitter_max_ms = 0;    // RFC 3550 interarrival jitter (only with a clock rate)
+  double jitter_mean_ms = 0;
 };
 
 struct FlowEvent {

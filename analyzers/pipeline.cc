@@ -306,15 +306,7 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       RtpStreamEvent ev;
       ev.src = key_endpoint(f.key, s.dir == 1);
       ev.dst = key_endpoint(f.key, s.dir == 0);
-      ev.ssrc = s.ssrc;
-      ev.pt = s.pt;
-      ev.packets = s.packets;
-      ev.bytes = s.bytes;
-      ev.lost = s.lost();
-      ev.ext_seq_first = static_cast<uint64_t>(s.ext_first);
-      ev.ext_seq_max = static_cast<uint64_t>(s.ext_max);
-      ev.first_ts = s.first_ts;
-      ev.last_ts = s.last_ts;
+      s.fill(ev);
       ++ctr.rtp_streams;
       emit(ev);
     }

@@ -16,6 +16,8 @@ static_assert(static_cast<unsigned>(msg::AnomalyState::MAX) ==
               static_cast<unsigned>(AnomalyState::Resolved));
 static_assert(static_cast<unsigned>(msg::Severity::MAX) ==
               static_cast<unsigned>(Severity::Critical));
+static_assert(static_cast<unsigned>(msg::ClockSource::MAX) == static_cast<unsigned>(ClockSource::Inferred),
+              "schema ClockSource must mirror analyzers/event.h");
 static_assert(static_cast<uint8_t>(msg::L4::Udp) == static_cast<uint8_t>(L4::Udp) &&
               static_cast<uint8_t>(msg::L4::Tcp) == static_cast<uint8_t>(L4::Tcp) &&
               static_cast<uint8_t>(msg::L4::Icmp) == static_cast<uint8_t>(L4::Icmp) &&
@@ -115,6 +117,14 @@ flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
   b.add_first_ts(ev.first_ts);
   b.add_last_ts(ev.last_ts);
   b.add_origin(&org);
+  b.add_duplicates(ev.duplicates);
+  b.add_reordered(ev.reordered);
+  b.add_max_delta_ms(ev.max_delta_ms);
+  b.add_mean_delta_ms(ev.mean_delta_ms);
+  b.add_clock_rate(ev.clock_rate);
+  b.add_clock_source(static_cast<msg::ClockSource>(ev.clock_source));
+  b.add_jitter_max_ms(ev.jitter_max_ms);
+  b.add_jitter_mean_ms(ev.jitter_mean_ms);
   return b.Finish();
 }
 
@@ -195,6 +205,7 @@ std::optional<AnomalyEvent> decode(const msg::Anomaly& m) {
 }
 
 std::optional<RtpStreamEvent> decode(const msg::RtpStream& m) {
+  if (m.clock_source() > msg::ClockSource::MAX) return std::nullopt;
   RtpStreamEvent ev;
   ev.src = decode_ptr(m.src());
   ev.dst = decode_ptr(m.dst());
@@ -207,6 +218,14 @@ std::optional<RtpStreamEvent> decode(const msg::RtpStream& m) {
   ev.ext_seq_max = m.ext_seq_max();
   ev.first_ts = m.first_ts();
   ev.last_ts = m.last_ts();
+  ev.duplicates = m.duplicates();
+  ev.reordered = m.reordered();
+  ev.max_delta_ms = m.max_delta_ms();
+  ev.mean_delta_ms = m.mean_delta_ms();
+  ev.clock_rate = m.clock_rate();
+  ev.clock_source = static_cast<ClockSource>(m.clock_source());
+  ev.jitter_max_ms = m.jitter_max_ms();
+  ev.jitter_mean_ms = m.jitter_mean_ms();
   return ev;
 }
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,9 @@ std::string addr_string(const Endpoint& e) {
     inet_ntop(AF_INET6, e.addr.data(), buf, sizeof buf);
   return buf;
 }
+
+// Milliseconds to the microsecond: what the timestamps can tell.
+double ms3(double ms) { return std::round(ms * 1000.0) / 1000.0; }
 
 std::string ssrc_string(uint32_t ssrc) {
   char buf[16];
@@ -100,6 +104,15 @@ Json to_json(const RtpStreamEvent& r) {
   j["ext_seq_max"] = r.ext_seq_max;
   j["first_ts"] = secs(r.first_ts);
   j["last_ts"] = secs(r.last_ts);
+  j["duplicates"] = r.duplicates;
+  j["reordered"] = r.reordered;
+  j["max_delta_ms"] = ms3(r.max_delta_ms);
+  j["mean_delta_ms"] = ms3(r.mean_delta_ms);
+  j["clock_rate"] = r.clock_rate;
+  j["clock_source"] = clock_source_name(r.clock_source);
+  // Jitter needs a clock rate: null, not a made-up 0, where there is none.
+  j["jitter_max_ms"] = r.clock_rate ? Json(ms3(r.jitter_max_ms)) : Json(nullptr);
+  j["jitter_mean_ms"] = r.clock_rate ? Json(ms3(r.jitter_mean_ms)) : Json(nullptr);
   return j;
 }
 
@@ -135,9 +148,12 @@ std::string to_text(const RtpStreamEvent& r) {
   double dur = static_cast<double>(r.last_ts - r.first_ts) / 1e9;
   uint64_t expected = r.ext_seq_max - r.ext_seq_first + 1;
   double loss = expected ? 100.0 * static_cast<double>(r.lost) / static_cast<double>(expected) : 0;
-  char buf[192];
-  std::snprintf(buf, sizeof buf, " PT %u: %" PRIu64 " packets, %s, lost %" PRId64 " (%.2f%%), %.1f s",
-                r.pt, r.packets, human_bytes(r.bytes).c_str(), r.lost, loss, dur);
+  char buf[320];
+  int n = std::snprintf(buf, sizeof buf, " PT %u: %" PRIu64 " packets, %s, lost %" PRId64 " (%.2f%%), %.1f s, max delta %.1f ms",
+                r.pt, r.packets, human_bytes(r.bytes).c_str(), r.lost, loss, dur, r.max_delta_ms);
+  if (r.clock_rate && n > 0 && static_cast<size_t>(n) < sizeof buf)
+    std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ", jitter %.2f ms mean, %.2f max (%u Hz, %s)",
+                  r.jitter_mean_ms, r.jitter_max_ms, r.clock_rate, clock_source_name(r.clock_source));
   return "rtp stream  ssrc " + ssrc_string(r.ssrc) + "  " + endpoint_to_string(r.src) + " -> " +
          endpoint_to_string(r.dst) + buf;
 }

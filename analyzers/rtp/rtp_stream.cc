@@ -8,30 +8,129 @@ namespace {
 constexpr uint8_t kProbation = 3;
 }  // namespace
 
+namespace {
+constexpr bool is_comfort_noise(uint8_t pt) { return pt == 13 || pt == 19; }
+}  // namespace
+
 void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
   if (packets == 0) {
-    pt = h.pt;
+    pt = last_pt = h.pt;
     ext_first = ext_max = h.seq;
-    first_ts = ts;
+    first_ts = ref_arrival = ts;
     probation = kProbation - 1;
+    seen = 1;
+    last_rtp_ts = h.timestamp;
+    if (clock_rate == 0 && (clock_rate = static_clock_rate(h.pt)) != 0) clock_source = ClockSource::Static;
   } else {
-    // Distance from the highest sequence number so far, in the 16-bit circle: forward up to
-    // half the space (wrapping on), backward otherwise (late or reordered packet).
-    auto delta = static_cast<int16_t>(static_cast<uint16_t>(h.seq - static_cast<uint16_t>(ext_max)));
-    int64_t ext = ext_max + delta;
-    if (!confirmed) {
-      if (delta == 1) {
-        if (probation > 0) --probation;
-      } else {
-        probation = kProbation - 1;
-      }
-      if (probation == 0) confirmed = 1;
-    }
-    if (ext > ext_max) ext_max = ext;
+    count_sequence(h);
+    count_timing(h, ts);
   }
   ++packets;
   bytes += len;
   last_ts = ts;
+}
+
+void RtpStreamState::count_sequence(const RtpHeader& h) {
+  // Distance from the highest sequence number so far, in the 16-bit circle: forward up to half
+  // the space (wrapping on), backward otherwise (late, reordered or repeated packet).
+  auto delta = static_cast<int16_t>(static_cast<uint16_t>(h.seq - static_cast<uint16_t>(ext_max)));
+  int64_t ext = ext_max + delta;
+  if (!confirmed) {
+    if (delta == 1) {
+      if (probation > 0) --probation;
+    } else {
+      probation = kProbation - 1;
+    }
+    if (probation == 0) confirmed = 1;
+  }
+  if (ext > ext_max) {
+    int64_t shift = ext - ext_max;
+    seen = (shift >= 64 ? 0 : seen << shift) | 1;
+    ext_max = ext;
+    return;
+  }
+  int64_t back = ext_max - ext;
+  uint64_t bit = back < 64 ? uint64_t{1} << back : 0;
+  if (bit != 0 && (seen & bit)) {
+    ++duplicates;
+  } else {
+    seen |= bit;
+    ++reordered;
+  }
+}
+
+uint32_t RtpStreamState::clock_of(uint8_t packet_pt) const {
+  if (packet_pt == pt) return clock_rate;
+  return packet_pt < 96 ? static_clock_rate(packet_pt) : 0;
+}
+
+void RtpStreamState::count_timing(const RtpHeader& h, Nanos ts) {
+  // Extended timestamp relative to the first packet's (0). A packet stamped before the first one
+  // is out of order; one that merely steps back a little is not (tshark 4.0 counts it in order).
+  int64_t ext_ts = last_ext_ts + static_cast<int32_t>(h.timestamp - last_rtp_ts);
+  last_rtp_ts = h.timestamp;
+  last_ext_ts = ext_ts;
+  const bool in_order = ext_ts >= 0;
+  const double delta = (static_cast<double>(ts) - static_cast<double>(ref_arrival)) / 1e9;
+  const uint32_t clock = clock_of(h.pt);
+  if (clock != 0) {
+    // RFC 3550 section 6.4.1: D = (Rj - Ri) - (Sj - Si), J += (|D| - J) / 16
+    double d = delta - static_cast<double>(ext_ts - ref_ext_ts) / clock;
+    jitter += ((d < 0 ? -d : d) - jitter) / 16;
+  }
+  const bool regular = !h.marker && in_order && !is_comfort_noise(h.pt) && !is_comfort_noise(last_pt);
+  if (regular) {
+    Nanos gap = ts > ref_arrival ? ts - ref_arrival : 0;
+    if (gap > max_delta) max_delta = gap;
+    // `packets` deltas precede this packet (it is not counted yet)
+    const auto n = static_cast<double>(packets);
+    mean_delta = (mean_delta * (n - 1) + static_cast<double>(gap) / 1e9) / n;
+    if (clock != 0) {
+      if (jitter > jitter_max) jitter_max = jitter;
+      jitter_mean = (jitter_mean * (n - 1) + jitter) / n;
+    }
+  }
+  // The reference arrival moves with every packet in order; its timestamp only with packets whose
+  // clock is known (a telephone-event's frozen timestamp does not become the reference).
+  if (in_order) {
+    ref_arrival = ts;
+    if (clock != 0) ref_ext_ts = ext_ts;
+  }
+  last_pt = h.pt;
+}
+
+void RtpStreamState::fill(RtpStreamEvent& ev) const {
+  ev.ssrc = ssrc;
+  ev.pt = pt;
+  ev.packets = packets;
+  ev.bytes = bytes;
+  ev.lost = lost();
+  ev.ext_seq_first = static_cast<uint64_t>(ext_first);
+  ev.ext_seq_max = static_cast<uint64_t>(ext_max);
+  ev.first_ts = first_ts;
+  ev.last_ts = last_ts;
+  ev.duplicates = duplicates;
+  ev.reordered = reordered;
+  ev.max_delta_ms = static_cast<double>(max_delta) / 1e6;
+  ev.mean_delta_ms = mean_delta * 1e3;
+  ev.clock_rate = clock_rate;
+  ev.clock_source = clock_source;
+  ev.jitter_max_ms = jitter_max * 1e3;
+  ev.jitter_mean_ms = jitter_mean * 1e3;
+}
+
+uint32_t static_clock_rate(uint8_t pt) {
+  switch (pt) {
+    case 0: case 3: case 4: case 5: case 7: case 8: case 9: case 12: case 13: case 15: case 18:
+      return 8000;  // PCMU, GSM, G723, DVI4/8000, LPC, PCMA, G722 (8000 by RFC 3551's erratum), QCELP, CN, G728, G729
+    case 6: return 16000;   // DVI4/16000
+    case 10: case 11: return 44100;  // L16
+    case 14: case 25: case 26: case 28: case 31: case 32: case 33: case 34:
+      return 90000;  // MPA, CelB, JPEG, nv, H261, MPV, MP2T, H263
+    case 16: return 11025;  // DVI4/11025
+    case 17: return 22050;  // DVI4/22050
+    default: return 0;
+  }
 }
 
 RtpStreamTable::RtpStreamTable(uint32_t capacity) : pool_(capacity) {

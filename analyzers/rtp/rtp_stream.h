@@ -24,6 +24,28 @@ struct RtpStreamState {
   uint64_t bytes = 0;
   Nanos first_ts = 0;
   Nanos last_ts = 0;
+  // sequence history: bit i set = ext_max - i received (duplicates and reordering)
+  uint64_t seen = 0;
+  uint64_t duplicates = 0;
+  uint64_t reordered = 0;
+  // Timing: arrival deltas and RFC 3550 interarrival jitter, measured against the last packet in
+  // RTP timestamp order (the reference). The statistics leave out what Wireshark's leave out, so
+  // the figures compare: the first packet, marker-bit packets (talkspurt or frame boundaries),
+  // comfort noise and the packet after it, and packets whose timestamp goes backwards.
+  uint32_t clock_rate = 0;      // of the stream's payload type
+  ClockSource clock_source = ClockSource::None;
+  uint32_t last_rtp_ts = 0;     // as carried, for extending the next one
+  int64_t last_ext_ts = 0;      // extended (wrap-free) RTP timestamp of the last packet
+  int64_t ref_ext_ts = 0;       // ... of the reference packet
+  Nanos ref_arrival = 0;
+  uint8_t last_pt = 0;
+  Nanos max_delta = 0;
+  // Means as Wireshark keeps them, so the figures compare: a running mean updated on the regular
+  // packets only but weighted by the count of all packets before it.
+  double mean_delta = 0;        // seconds
+  double jitter = 0;            // seconds
+  double jitter_max = 0;
+  double jitter_mean = 0;
   // one_way_media: the last sign of life from the receiving side, packets sent since then
   Nanos back_ts = 0;
   uint32_t since_back = 0;
@@ -32,8 +54,22 @@ struct RtpStreamState {
 
   // Counts a packet: extended sequence number across wrap (and reordering), probation.
   void count(const RtpHeader& h, uint32_t len, Nanos ts);
+  // The clock rate of one packet's payload type: the stream's for its own type, the static
+  // table's for a static type, none for another dynamic type (telephone-event, RED...).
+  uint32_t clock_of(uint8_t packet_pt) const;
+
+ private:
+  void count_sequence(const RtpHeader& h);
+  void count_timing(const RtpHeader& h, Nanos ts);
+
+ public:
   int64_t lost() const { return (ext_max - ext_first + 1) - static_cast<int64_t>(packets); }
+  // The stream's figures as reported (rtp_stream event), without the endpoints.
+  void fill(RtpStreamEvent& ev) const;
 };
+
+// RFC 3551's static payload types: their RTP clock rate, 0 for dynamic or unassigned types.
+uint32_t static_clock_rate(uint8_t pt);
 
 class RtpStreamTable {
  public:

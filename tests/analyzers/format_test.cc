@@ -127,7 +127,27 @@ TEST(Format, RtpStreamJsonLine) {
   EXPECT_EQ(event_to_json(r),
             R"({"type":"rtp_stream","src":"10.0.0.1:5004","dst":"10.0.0.2:31002","ssrc":"0x0000abcd","pt":111,)"
             R"("packets":250,"bytes":43000,"lost":-1,"ext_seq_first":65000,"ext_seq_max":65248,)"
-            R"("first_ts":1767225600.0,"last_ts":1767225604.98})");
+            R"("first_ts":1767225600.0,"last_ts":1767225604.98,"duplicates":0,"reordered":0,)"
+            R"("max_delta_ms":0.0,"mean_delta_ms":0.0,"clock_rate":0,"clock_source":"none",)"
+            R"("jitter_max_ms":null,"jitter_mean_ms":null})");
+}
+
+TEST(Format, RtpStreamTimingFieldsToTheMicrosecond) {
+  RtpStreamEvent r;
+  r.src = test::endpoint("10.0.0.1", 5004);
+  r.dst = test::endpoint("10.0.0.2", 31002);
+  r.duplicates = 2;
+  r.reordered = 3;
+  r.max_delta_ms = 30.0664999;
+  r.mean_delta_ms = 20.0071234;
+  r.clock_rate = 8000;
+  r.clock_source = ClockSource::Static;
+  r.jitter_max_ms = 0.8354;
+  r.jitter_mean_ms = 0.2012;
+  std::string j = event_to_json(r);
+  EXPECT_NE(j.find(R"("duplicates":2,"reordered":3,"max_delta_ms":30.066,"mean_delta_ms":20.007,)"
+                   R"("clock_rate":8000,"clock_source":"static","jitter_max_ms":0.835,"jitter_mean_ms":0.201})"),
+            std::string::npos) << j;
 }
 
 TEST(Format, FlowJsonLine) {

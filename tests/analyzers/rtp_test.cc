@@ -222,6 +222,89 @@ TEST(RtpStream, BytesAndLastTimeAccumulate) {
   EXPECT_EQ(s.last_ts, 1060 * kMs);
 }
 
+// ---- duplicates, reordering, timing --------------------------------------------------------------
+
+struct TimedPacket {
+  uint16_t seq;
+  uint32_t rtp_ts;
+  double at_ms;
+  uint8_t pt = 0;
+  bool marker = false;
+};
+
+RtpStreamEvent timed_stream(std::initializer_list<TimedPacket> pkts) {
+  RtpStreamState s;
+  for (const auto& p : pkts) {
+    RtpHeader h;
+    h.seq = p.seq;
+    h.timestamp = p.rtp_ts;
+    h.pt = p.pt;
+    h.marker = p.marker;
+    s.count(h, 172, static_cast<Nanos>(p.at_ms * 1e6));
+  }
+  RtpStreamEvent ev;
+  s.fill(ev);
+  return ev;
+}
+
+TEST(RtpStream, DuplicatesAndReorderedAreTellApart) {
+  RtpStreamState s = stream_of({1, 2, 4, 3, 3, 4, 5});
+  RtpStreamEvent ev;
+  s.fill(ev);
+  EXPECT_EQ(ev.reordered, 1u);   // 3 after 4
+  EXPECT_EQ(ev.duplicates, 2u);  // 3 and 4 again
+  EXPECT_EQ(ev.lost, -2);        // Wireshark's count: duplicates make it negative
+}
+
+TEST(RtpStream, StaticPayloadTypeGivesTheClockRate) {
+  RtpStreamEvent ev = timed_stream({{1, 0, 0}, {2, 160, 20}});
+  EXPECT_EQ(ev.clock_rate, 8000u);
+  EXPECT_EQ(ev.clock_source, ClockSource::Static);
+  ev = timed_stream({{1, 0, 0, 111}, {2, 960, 20, 111}});
+  EXPECT_EQ(ev.clock_rate, 0u);
+  EXPECT_EQ(ev.clock_source, ClockSource::None);
+  EXPECT_EQ(static_clock_rate(34), 90000u);
+  EXPECT_EQ(static_clock_rate(9), 8000u);  // G.722's RTP clock is 8000 (RFC 3551)
+}
+
+TEST(RtpStream, PerfectPacingHasNoJitterAndItsDelta) {
+  RtpStreamEvent ev = timed_stream({{1, 0, 0}, {2, 160, 20}, {3, 320, 40}, {4, 480, 60}});
+  EXPECT_DOUBLE_EQ(ev.jitter_max_ms, 0);
+  EXPECT_DOUBLE_EQ(ev.max_delta_ms, 20);
+  EXPECT_NEAR(ev.mean_delta_ms, 20, 1e-9);
+}
+
+TEST(RtpStream, OneLatePacketGivesASixteenthOfItsLateness) {
+  // RFC 3550: J += (|D| - J) / 16. Packet 3 arrives 8 ms late: D = 8 ms, J = 0.5 ms. Packet 4 is on
+  // time again, 12 ms after packet 3 for 20 ms of media: |D| = 8 ms, J = 0.5 + (8 - 0.5) / 16.
+  RtpStreamEvent ev = timed_stream({{1, 0, 0}, {2, 160, 20}, {3, 320, 48}, {4, 480, 60}});
+  EXPECT_NEAR(ev.jitter_max_ms, 0.5 + 7.5 / 16, 1e-9);
+  EXPECT_DOUBLE_EQ(ev.max_delta_ms, 28);
+}
+
+TEST(RtpStream, MarkerPacketsAreLeftOutOfTheStatistics) {
+  // A talkspurt starting after 500 ms of silence: its marker packet's gap is not a delay.
+  RtpStreamEvent ev = timed_stream({{1, 0, 0}, {2, 160, 20}, {3, 4160, 520, 0, true}, {4, 4320, 540}});
+  EXPECT_DOUBLE_EQ(ev.max_delta_ms, 20);
+  EXPECT_DOUBLE_EQ(ev.jitter_max_ms, 0);
+}
+
+TEST(RtpStream, TelephoneEventsLikeWireshark) {
+  // PCMU with an RFC 4733 event (dynamic PT 101, clock unknown) in between. As in tshark 4.0 (and so
+  // matching it on SIP_DTMF2.cap): the event packets give no jitter sample and their frozen timestamp
+  // never becomes the reference, but their arrival does. The first audio after the event is 20 ms
+  // after the last event packet for 60 ms of media since the last audio: D = -40 ms, J = 40/16.
+  RtpStreamEvent ev = timed_stream({{1, 0, 0}, {2, 160, 20}, {3, 320, 40, 101, true}, {4, 320, 60, 101},
+                                    {5, 640, 80}, {6, 800, 100}});
+  EXPECT_NEAR(ev.jitter_max_ms, 40.0 / 16, 1e-9);
+  EXPECT_DOUBLE_EQ(ev.max_delta_ms, 20);
+}
+
+TEST(RtpStream, ComfortNoiseAndThePacketAfterItAreLeftOut) {
+  RtpStreamEvent ev = timed_stream({{1, 0, 0}, {2, 160, 20}, {3, 320, 40, 13}, {4, 8000, 1000}, {5, 8160, 1020}});
+  EXPECT_DOUBLE_EQ(ev.max_delta_ms, 20);
+}
+
 TEST(RtpStreamTable, AllocUntilFullThenRelease) {
   RtpStreamTable t(3);
   uint32_t a = t.alloc(), b = t.alloc(), c = t.alloc();
