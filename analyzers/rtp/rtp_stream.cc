@@ -64,12 +64,25 @@ uint32_t RtpStreamState::clock_of(uint8_t packet_pt) const {
   return packet_pt < 96 ? static_clock_rate(packet_pt) : 0;
 }
 
+// A dynamic payload type without SDP: after long enough, the timestamps' pace against arrival
+// time names the clock (8000, 16000, 48000, 90000 Hz... differ by far more than network jitter).
+void RtpStreamState::infer_clock(int64_t ext_ts, Nanos ts) {
+  constexpr Nanos kWindow = 2'000'000'000;
+  constexpr uint64_t kMinPackets = 20;
+  if (packets < kMinPackets || ts - first_ts < kWindow || ext_ts <= 0) return;
+  clock_rate = nearest_clock_rate(static_cast<double>(ext_ts) / (static_cast<double>(ts - first_ts) / 1e9));
+  if (clock_rate == 0) return;
+  clock_source = ClockSource::Inferred;
+  ref_ext_ts = ext_ts;  // jitter is measured from this packet on
+}
+
 void RtpStreamState::count_timing(const RtpHeader& h, Nanos ts) {
   // Extended timestamp relative to the first packet's (0). A packet stamped before the first one
   // is out of order; one that merely steps back a little is not (tshark 4.0 counts it in order).
   int64_t ext_ts = last_ext_ts + static_cast<int32_t>(h.timestamp - last_rtp_ts);
   last_rtp_ts = h.timestamp;
   last_ext_ts = ext_ts;
+
   const bool in_order = ext_ts >= 0;
   const double delta = (static_cast<double>(ts) - static_cast<double>(ref_arrival)) / 1e9;
   const uint32_t clock = clock_of(h.pt);
@@ -97,6 +110,7 @@ void RtpStreamState::count_timing(const RtpHeader& h, Nanos ts) {
     if (clock != 0) ref_ext_ts = ext_ts;
   }
   last_pt = h.pt;
+  if (clock_rate == 0 && h.pt == pt && pt >= 96) infer_clock(ext_ts, ts);
 }
 
 void RtpStreamState::fill(RtpStreamEvent& ev) const {
@@ -117,6 +131,13 @@ void RtpStreamState::fill(RtpStreamEvent& ev) const {
   ev.clock_source = clock_source;
   ev.jitter_max_ms = jitter_max * 1e3;
   ev.jitter_mean_ms = jitter_mean * 1e3;
+}
+
+uint32_t nearest_clock_rate(double ticks_per_second) {
+  static constexpr uint32_t kRates[] = {8000, 16000, 22050, 24000, 32000, 44100, 48000, 90000};
+  for (uint32_t r : kRates)
+    if (ticks_per_second > r * 0.95 && ticks_per_second < r * 1.05) return r;
+  return 0;
 }
 
 uint32_t static_clock_rate(uint8_t pt) {

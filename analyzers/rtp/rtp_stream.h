@@ -61,6 +61,7 @@ struct RtpStreamState {
  private:
   void count_sequence(const RtpHeader& h);
   void count_timing(const RtpHeader& h, Nanos ts);
+  void infer_clock(int64_t ext_ts, Nanos ts);
 
  public:
   int64_t lost() const { return (ext_max - ext_first + 1) - static_cast<int64_t>(packets); }
@@ -70,6 +71,10 @@ struct RtpStreamState {
 
 // RFC 3551's static payload types: their RTP clock rate, 0 for dynamic or unassigned types.
 uint32_t static_clock_rate(uint8_t pt);
+
+// The standard RTP clock rate that `ticks_per_second` (timestamp advance over arrival time) is,
+// within 5 %; 0 when it is none of them.
+uint32_t nearest_clock_rate(double ticks_per_second);
 
 class RtpStreamTable {
  public:

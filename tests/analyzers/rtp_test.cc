@@ -305,6 +305,49 @@ TEST(RtpStream, ComfortNoiseAndThePacketAfterItAreLeftOut) {
   EXPECT_DOUBLE_EQ(ev.max_delta_ms, 20);
 }
 
+TEST(RtpStream, NearestClockRateWithinFivePercent) {
+  EXPECT_EQ(nearest_clock_rate(8000), 8000u);
+  EXPECT_EQ(nearest_clock_rate(47000), 48000u);
+  EXPECT_EQ(nearest_clock_rate(91500), 90000u);
+  EXPECT_EQ(nearest_clock_rate(16300), 16000u);
+  EXPECT_EQ(nearest_clock_rate(60000), 0u);  // between rates: no guess
+  EXPECT_EQ(nearest_clock_rate(0), 0u);
+}
+
+// A dynamic-PT stream: `per_packet` timestamp ticks every `every_ms`, for `seconds`.
+RtpStreamEvent dynamic_stream(uint32_t per_packet, double every_ms, double seconds, uint8_t pt = 111) {
+  RtpStreamState s;
+  uint32_t rtp_ts = 0x7ffffff0;  // wraps the 32-bit timestamp on the way
+  for (uint16_t i = 0; i * every_ms < seconds * 1000; ++i, rtp_ts += per_packet) {
+    RtpHeader h;
+    h.seq = static_cast<uint16_t>(60000 + i);
+    h.timestamp = rtp_ts;
+    h.pt = pt;
+    s.count(h, 100, static_cast<Nanos>((1000 + i * every_ms) * 1e6));
+  }
+  RtpStreamEvent ev;
+  s.fill(ev);
+  return ev;
+}
+
+TEST(RtpStream, InfersOpusAndVideoClocksFromTimestampPace) {
+  RtpStreamEvent opus = dynamic_stream(960, 20, 5);
+  EXPECT_EQ(opus.clock_rate, 48000u);
+  EXPECT_EQ(opus.clock_source, ClockSource::Inferred);
+  EXPECT_NEAR(opus.jitter_max_ms, 0, 1e-6);  // perfectly paced: no jitter once the clock is known
+  RtpStreamEvent video = dynamic_stream(3000, 1000.0 / 30, 5, 96);
+  EXPECT_EQ(video.clock_rate, 90000u);
+  RtpStreamEvent wideband = dynamic_stream(320, 20, 5, 100);
+  EXPECT_EQ(wideband.clock_rate, 16000u);
+}
+
+TEST(RtpStream, NoClockInferredTooEarlyOrFromFrozenTimestamps) {
+  EXPECT_EQ(dynamic_stream(960, 20, 1.5).clock_rate, 0u);   // under 2 s
+  EXPECT_EQ(dynamic_stream(0, 20, 5).clock_rate, 0u);       // timestamps do not move
+  EXPECT_EQ(dynamic_stream(1200, 20, 5).clock_rate, 0u);    // 60 kHz is no standard rate
+  EXPECT_EQ(dynamic_stream(1200, 20, 5).clock_source, ClockSource::None);
+}
+
 TEST(RtpStreamTable, AllocUntilFullThenRelease) {
   RtpStreamTable t(3);
   uint32_t a = t.alloc(), b = t.alloc(), c = t.alloc();

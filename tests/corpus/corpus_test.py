@@ -15,9 +15,9 @@ ANALYZE, CORPUS, ORACLE = sys.argv[1], sys.argv[2], sys.argv[3]
 STREAM = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(0x[0-9A-Fa-f]+)\s+.*?\s(\d+)\s+(-?\d+) \([^)]*\)"
                     r"\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)")
 
-# Streams whose clock rate tshark learns from SDP and wcstap does not know yet (no SDP parsing, no
-# inference): tshark computes their jitter, wcstap reports none. Listed so a change either way shows.
-NO_CLOCK_YET = {("wswiki__sip-rtp-opus.pcap", "0x043eee04")}
+# Streams whose clock rate tshark learns from SDP and wcstap does not know (none left: wcstap infers
+# Opus's 48000 from the timestamps). Listed so a change either way shows.
+NO_CLOCK_YET = set()
 
 # Streams where wcstap deliberately differs from tshark, with the reason (also in the README).
 # Value: what wcstap must report instead (packets, lost).

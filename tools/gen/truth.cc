@@ -33,6 +33,15 @@ struct StreamStats {
   std::uint16_t last_seq = 0;
 };
 
+// The RTP clock of the generator's payload types (media.h): what an analyzer should infer.
+std::uint32_t clock_of_pt(std::uint8_t pt) {
+  switch (pt) {
+    case 111: return 48000;           // Opus
+    case 96: case 102: return 90000;  // VP8, H264
+    default: return 0;
+  }
+}
+
 nlohmann::ordered_json rtp_streams(const Capture& cap) {
   using Key = std::tuple<Endpoint, Endpoint, std::uint32_t>;
   std::map<Key, StreamStats> streams;
@@ -63,6 +72,7 @@ nlohmann::ordered_json rtp_streams(const Capture& cap) {
                    {"dst", std::get<1>(*k).str()},
                    {"ssrc", hex_ssrc(std::get<2>(*k))},
                    {"pt", s->pt},
+                   {"clock_rate", clock_of_pt(s->pt)},
                    {"packets", s->packets},
                    {"lost", expected - s->packets}});
   }
