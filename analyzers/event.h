@@ -70,6 +70,12 @@ struct RtpStreamEvent {
   ClockSource clock_source = ClockSource::None;
   double jitter_max_ms = 0;    // RFC 3550 interarrival jitter (only with a clock rate)
   double jitter_mean_ms = 0;
+  // RTP bytes in 1 s windows from the stream's first packet: mean over the stream, min and max over
+  // its complete windows (a silent window counts as 0).
+  double bitrate_mean_kbps = 0;
+  double bitrate_min_kbps = 0;
+  double bitrate_max_kbps = 0;
+  double frame_rate = 0;       // video (90 kHz clock): frames (marker bits) per second; 0 otherwise
 };
 
 struct FlowEvent {

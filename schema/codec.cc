@@ -125,6 +125,10 @@ flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
   b.add_clock_source(static_cast<msg::ClockSource>(ev.clock_source));
   b.add_jitter_max_ms(ev.jitter_max_ms);
   b.add_jitter_mean_ms(ev.jitter_mean_ms);
+  b.add_bitrate_mean_kbps(ev.bitrate_mean_kbps);
+  b.add_bitrate_min_kbps(ev.bitrate_min_kbps);
+  b.add_bitrate_max_kbps(ev.bitrate_max_kbps);
+  b.add_frame_rate(ev.frame_rate);
   return b.Finish();
 }
 
@@ -226,6 +230,10 @@ std::optional<RtpStreamEvent> decode(const msg::RtpStream& m) {
   ev.clock_source = static_cast<ClockSource>(m.clock_source());
   ev.jitter_max_ms = m.jitter_max_ms();
   ev.jitter_mean_ms = m.jitter_mean_ms();
+  ev.bitrate_mean_kbps = m.bitrate_mean_kbps();
+  ev.bitrate_min_kbps = m.bitrate_min_kbps();
+  ev.bitrate_max_kbps = m.bitrate_max_kbps();
+  ev.frame_rate = m.frame_rate();
   return ev;
 }
 

@@ -113,6 +113,9 @@ Json to_json(const RtpStreamEvent& r) {
   // Jitter needs a clock rate: null, not a made-up 0, where there is none.
   j["jitter_max_ms"] = r.clock_rate ? Json(ms3(r.jitter_max_ms)) : Json(nullptr);
   j["jitter_mean_ms"] = r.clock_rate ? Json(ms3(r.jitter_mean_ms)) : Json(nullptr);
+  j["bitrate_kbps"] = {{"mean", ms3(r.bitrate_mean_kbps)}, {"min", ms3(r.bitrate_min_kbps)},
+                       {"max", ms3(r.bitrate_max_kbps)}};
+  if (r.frame_rate > 0) j["frame_rate"] = std::round(r.frame_rate * 100) / 100;
   return j;
 }
 

@@ -1,5 +1,7 @@
 #include "rtp/rtp_stream.h"
 
+#include <algorithm>
+
 namespace wcstap {
 
 namespace {
@@ -25,9 +27,24 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
     count_sequence(h);
     count_timing(h, ts);
   }
+  count_bitrate(len, ts);
+  if (h.marker) ++markers;
   ++packets;
   bytes += len;
   last_ts = ts;
+}
+
+void RtpStreamState::count_bitrate(uint32_t len, Nanos ts) {
+  constexpr Nanos kWindow = 1'000'000'000;
+  const uint64_t index = (ts - first_ts) / kWindow;
+  if (index > window_index) {
+    // The window just finished, and any silent ones after it, are complete.
+    window_min_bytes = std::min(window_min_bytes, index > window_index + 1 ? 0 : window_bytes);
+    window_max_bytes = std::max(window_max_bytes, window_bytes);
+    window_index = index;
+    window_bytes = 0;
+  }
+  window_bytes += len;
 }
 
 void RtpStreamState::count_sequence(const RtpHeader& h) {
@@ -131,6 +148,15 @@ void RtpStreamState::fill(RtpStreamEvent& ev) const {
   ev.clock_source = clock_source;
   ev.jitter_max_ms = jitter_max * 1e3;
   ev.jitter_mean_ms = jitter_mean * 1e3;
+  const double secs = static_cast<double>(last_ts - first_ts) / 1e9;
+  ev.bitrate_mean_kbps = secs > 0 ? static_cast<double>(bytes) * 8 / 1000 / secs : 0;
+  if (window_index > 0) {  // at least one complete window
+    ev.bitrate_min_kbps = static_cast<double>(window_min_bytes) * 8 / 1000;
+    ev.bitrate_max_kbps = static_cast<double>(window_max_bytes) * 8 / 1000;
+  } else {
+    ev.bitrate_min_kbps = ev.bitrate_max_kbps = ev.bitrate_mean_kbps;
+  }
+  ev.frame_rate = clock_rate == 90000 && secs > 0 ? static_cast<double>(markers) / secs : 0;
 }
 
 uint32_t nearest_clock_rate(double ticks_per_second) {

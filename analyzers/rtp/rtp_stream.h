@@ -46,6 +46,12 @@ struct RtpStreamState {
   double jitter = 0;            // seconds
   double jitter_max = 0;
   double jitter_mean = 0;
+  // bitrate windows of 1 s from first_ts; frames by marker bit
+  uint64_t window_index = 0;    // the window being filled
+  uint64_t window_bytes = 0;
+  uint64_t window_min_bytes = UINT64_MAX;
+  uint64_t window_max_bytes = 0;
+  uint64_t markers = 0;
   // one_way_media: the last sign of life from the receiving side, packets sent since then
   Nanos back_ts = 0;
   uint32_t since_back = 0;
@@ -62,6 +68,7 @@ struct RtpStreamState {
   void count_sequence(const RtpHeader& h);
   void count_timing(const RtpHeader& h, Nanos ts);
   void infer_clock(int64_t ext_ts, Nanos ts);
+  void count_bitrate(uint32_t len, Nanos ts);
 
  public:
   int64_t lost() const { return (ext_max - ext_first + 1) - static_cast<int64_t>(packets); }

@@ -129,7 +129,7 @@ TEST(Format, RtpStreamJsonLine) {
             R"("packets":250,"bytes":43000,"lost":-1,"ext_seq_first":65000,"ext_seq_max":65248,)"
             R"("first_ts":1767225600.0,"last_ts":1767225604.98,"duplicates":0,"reordered":0,)"
             R"("max_delta_ms":0.0,"mean_delta_ms":0.0,"clock_rate":0,"clock_source":"none",)"
-            R"("jitter_max_ms":null,"jitter_mean_ms":null})");
+            R"("jitter_max_ms":null,"jitter_mean_ms":null,"bitrate_kbps":{"mean":0.0,"min":0.0,"max":0.0}})");
 }
 
 TEST(Format, RtpStreamTimingFieldsToTheMicrosecond) {
@@ -144,9 +144,14 @@ TEST(Format, RtpStreamTimingFieldsToTheMicrosecond) {
   r.clock_source = ClockSource::Static;
   r.jitter_max_ms = 0.8354;
   r.jitter_mean_ms = 0.2012;
+  r.bitrate_mean_kbps = 64.0004;
+  r.bitrate_min_kbps = 0;
+  r.bitrate_max_kbps = 70.5;
+  r.frame_rate = 29.966;
   std::string j = event_to_json(r);
   EXPECT_NE(j.find(R"("duplicates":2,"reordered":3,"max_delta_ms":30.066,"mean_delta_ms":20.007,)"
-                   R"("clock_rate":8000,"clock_source":"static","jitter_max_ms":0.835,"jitter_mean_ms":0.201})"),
+                   R"("clock_rate":8000,"clock_source":"static","jitter_max_ms":0.835,"jitter_mean_ms":0.201,)"
+                   R"("bitrate_kbps":{"mean":64.0,"min":0.0,"max":70.5},"frame_rate":29.97})"),
             std::string::npos) << j;
 }
 

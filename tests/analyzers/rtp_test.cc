@@ -348,6 +348,45 @@ TEST(RtpStream, NoClockInferredTooEarlyOrFromFrozenTimestamps) {
   EXPECT_EQ(dynamic_stream(1200, 20, 5).clock_source, ClockSource::None);
 }
 
+TEST(RtpStream, BitrateInOneSecondWindowsWithASilentSecondAtZero) {
+  // 100 bytes every 20 ms (40 kbit/s) for 2 s, silent from 2 s to 3.5 s, then 1 s more.
+  RtpStreamState s;
+  uint16_t seq = 0;
+  auto send = [&](double at_ms) {
+    RtpHeader h;
+    h.seq = seq++;
+    h.pt = 0;
+    s.count(h, 100, static_cast<Nanos>(at_ms * 1e6));
+  };
+  for (double t = 0; t < 2000; t += 20) send(t);
+  for (double t = 3500; t <= 4500; t += 20) send(t);
+  RtpStreamEvent ev;
+  s.fill(ev);
+  EXPECT_DOUBLE_EQ(ev.bitrate_max_kbps, 40);
+  EXPECT_DOUBLE_EQ(ev.bitrate_min_kbps, 0);  // the window 2-3 s carried nothing
+  EXPECT_NEAR(ev.bitrate_mean_kbps, (151.0 * 100 * 8 / 1000) / 4.5, 1e-9);
+  EXPECT_EQ(ev.frame_rate, 0);  // audio
+}
+
+TEST(RtpStream, VideoFrameRateFromMarkerBits) {
+  // 90 kHz video, 25 frames per second of 3 packets each, the last with the marker bit, for 4 s.
+  RtpStreamState s;
+  uint16_t seq = 0;
+  for (int frame = 0; frame <= 100; ++frame) {
+    for (int k = 0; k < 3; ++k) {
+      RtpHeader h;
+      h.seq = seq++;
+      h.pt = 34;  // H263: static, 90 kHz
+      h.timestamp = static_cast<uint32_t>(frame * 3600);
+      h.marker = k == 2;
+      s.count(h, 1000, static_cast<Nanos>((frame * 40 + k) * 1e6));
+    }
+  }
+  RtpStreamEvent ev;
+  s.fill(ev);
+  EXPECT_NEAR(ev.frame_rate, 101 / 4.002, 1e-6);
+}
+
 TEST(RtpStreamTable, AllocUntilFullThenRelease) {
   RtpStreamTable t(3);
   uint32_t a = t.alloc(), b = t.alloc(), c = t.alloc();

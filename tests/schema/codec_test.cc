@@ -161,6 +161,10 @@ TEST(Codec, RtpStreamRoundTripsEveryField) {
   in.clock_source = ClockSource::Inferred;
   in.jitter_max_ms = 5.106;
   in.jitter_mean_ms = 1.006;
+  in.bitrate_mean_kbps = 812.5;
+  in.bitrate_min_kbps = 0;
+  in.bitrate_max_kbps = 2400.25;
+  in.frame_rate = 29.97;
   flatbuffers::FlatBufferBuilder fbb;
   const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in, {1, 2})));
   ASSERT_TRUE(out.has_value());
@@ -172,6 +176,10 @@ TEST(Codec, RtpStreamRoundTripsEveryField) {
   EXPECT_EQ(out->clock_source, in.clock_source);
   EXPECT_EQ(out->jitter_max_ms, in.jitter_max_ms);
   EXPECT_EQ(out->jitter_mean_ms, in.jitter_mean_ms);
+  EXPECT_EQ(out->bitrate_mean_kbps, in.bitrate_mean_kbps);
+  EXPECT_EQ(out->bitrate_min_kbps, in.bitrate_min_kbps);
+  EXPECT_EQ(out->bitrate_max_kbps, in.bitrate_max_kbps);
+  EXPECT_EQ(out->frame_rate, in.frame_rate);
   EXPECT_EQ(out->src, in.src);
   EXPECT_EQ(out->dst, in.dst);
   EXPECT_EQ(out->ssrc, in.ssrc);
