@@ -70,6 +70,7 @@ struct Pipeline::Impl : EventSink {
   void rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
   void check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, bool media_packet);
+  void check_packet_loss(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void report_flow(FlowRecord& f, bool expired);
   AnomalySubject stream_subject(const FlowRecord& f, const RtpStreamState& s) const;
 
@@ -208,6 +209,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (!s.confirmed) return;
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
+  if (s.second_closed) check_packet_loss(f, s, ts);
   if (!was_confirmed) s.since_back = static_cast<uint32_t>(s.packets - 1);  // ... and went one way
   if (ts - s.noted_ts >= kEvidenceEvery) {
     s.noted_ts = ts;
@@ -295,14 +297,45 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
   if (!was_open && s.one_way.open) ++f.open_one_way;
 }
 
+// packet_loss (ANOMALIES.md #5): sequence gaps over the last window_s whole seconds, judged as each
+// second completes; above major_pct the configured severity, above critical_pct critical.
+void Pipeline::Impl::check_packet_loss(const FlowRecord& f, RtpStreamState& s, Nanos now) {
+  const auto& th = cfg.anomalies.packet_loss;
+  if (s.closed_seconds < th.window_s) return;
+  uint64_t expected, received;
+  Nanos first_lossy;
+  s.loss_window(th.window_s, expected, received, first_lossy);
+  if (expected < th.min_expected) return;
+  const uint64_t lost = expected > received ? expected - received : 0;
+  const double pct = 100.0 * static_cast<double>(lost) / static_cast<double>(expected);
+  if (pct <= th.major_pct) {
+    engine.clear(s.loss, AnomalyKind::packet_loss, stream_subject(f, s), now, pct, th.major_pct,
+                 "loss back under the threshold");
+    return;
+  }
+  const bool critical = pct > th.critical_pct;
+  engine.hold(
+      s.loss, AnomalyKind::packet_loss, stream_subject(f, s), first_lossy, now, pct,
+      critical ? th.critical_pct : th.major_pct,
+      [&](char* buf, size_t n) {
+        std::snprintf(buf, n, "%llu of %llu packets lost in the last %u s (%.1f %%)",
+                      static_cast<unsigned long long>(lost), static_cast<unsigned long long>(expected),
+                      th.window_s, pct);
+      },
+      critical ? std::optional<Severity>(Severity::Critical) : std::nullopt);
+}
+
 void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   for (uint32_t i = f.rtp_head; i != kNoIndex;) {
     RtpStreamState& s = streams[i];
     uint32_t next = s.next;
     if (s.confirmed) {
-      if (expired && s.one_way.open)
+      if (expired) {
         engine.clear(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), f.last_ts, 0,
                      cfg.anomalies.one_way_media.min_duration_s, "media stopped (flow idle)");
+        engine.clear(s.loss, AnomalyKind::packet_loss, stream_subject(f, s), f.last_ts, 0,
+                     cfg.anomalies.packet_loss.major_pct, "media stopped (flow idle)");
+      }
       RtpStreamEvent ev;
       ev.src = key_endpoint(f.key, s.dir == 1);
       ev.dst = key_endpoint(f.key, s.dir == 0);

@@ -29,6 +29,7 @@ void AnomalyEngine::clear(AnomalySlot& slot, AnomalyKind kind, const AnomalySubj
                           Nanos now, double value, double threshold, const char* why) {
   if (!slot.open) return;
   AnomalyEvent ev = make(kind, AnomalyState::Resolved, subj, slot.first_ts, now, value, threshold);
+  ev.severity = slot.severity;
   std::snprintf(ev.detail, sizeof ev.detail, "%s", why);
   slot = AnomalySlot{};
   sink_.emit(ev);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <optional>
 
 #include "config/config.h"
 #include "event.h"
@@ -13,6 +14,7 @@ struct AnomalySlot {
   Nanos first_ts = 0;   // when the current occurrence started
   Nanos last_emit = 0;  // last raised/refreshed event
   bool open = false;
+  Severity severity{};  // as last announced
 };
 
 struct AnomalySubject {
@@ -29,19 +31,23 @@ class AnomalyEngine {
   bool enabled(AnomalyKind k) const { return cfg_[k].enabled; }
 
   // The condition holds at `now` (it started at `since`): raises it once, then refreshes it at
-  // most every refresh interval. `detail(buf, size)` writes the text only when an event goes out.
+  // most every refresh interval, or at once when its severity changes. `detail(buf, size)` writes
+  // the text only when an event goes out. Without `severity`, the kind's configured one.
   template <class Detail>
   void hold(AnomalySlot& slot, AnomalyKind kind, const AnomalySubject& subj, Nanos since, Nanos now,
-            double value, double threshold, Detail&& detail) {
+            double value, double threshold, Detail&& detail, std::optional<Severity> severity = {}) {
     if (!enabled(kind)) return;
-    if (slot.open && now - slot.last_emit < refresh_ns_) return;
+    const Severity sev = severity.value_or(cfg_[kind].severity);
+    if (slot.open && now - slot.last_emit < refresh_ns_ && sev == slot.severity) return;
     AnomalyEvent ev = make(kind, slot.open ? AnomalyState::Refreshed : AnomalyState::Raised, subj,
                            slot.open ? slot.first_ts : since, now, value, threshold);
+    ev.severity = sev;
     detail(ev.detail, sizeof ev.detail);
     if (!slot.open) {
       slot.open = true;
       slot.first_ts = since;
     }
+    slot.severity = sev;
     slot.last_emit = now;
     sink_.emit(ev);
   }

@@ -200,6 +200,7 @@ class Loader {
       std::string path = "anomalies." + k;
       std::set<std::string> allowed{"enabled", "severity"};
       if (*kind == AnomalyKind::one_way_media) allowed.insert({"min_duration_s", "min_packets", "rtcp_interval_s"});
+      if (*kind == AnomalyKind::packet_loss) allowed.insert({"window_s", "major_pct", "critical_pct", "min_expected"});
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
       if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
@@ -207,6 +208,15 @@ class Loader {
         auto sev = severity_from_name(scalar(s, path + ".severity"));
         if (!sev) fail(path + ".severity", s, "expected info, minor, major or critical");
         ks.severity = *sev;
+      }
+      if (*kind == AnomalyKind::packet_loss) {
+        auto& pl = a.packet_loss;
+        if (auto w = v["window_s"]) pl.window_s = static_cast<uint32_t>(whole(w, path + ".window_s", 1, 8));
+        if (auto m = v["major_pct"]) pl.major_pct = number(m, path + ".major_pct", 0.01, 100);
+        if (auto c = v["critical_pct"]) pl.critical_pct = number(c, path + ".critical_pct", 0.01, 100);
+        if (auto m = v["min_expected"]) pl.min_expected = static_cast<uint32_t>(whole(m, path + ".min_expected", 1, 1000000));
+        if (pl.critical_pct < pl.major_pct)
+          fail(path + ".critical_pct", v, "must not be below major_pct");
       }
       if (*kind == AnomalyKind::one_way_media) {
         if (auto d = v["min_duration_s"]) a.one_way_media.min_duration_s = number(d, path + ".min_duration_s", 0.1, 3600);

@@ -55,10 +55,18 @@ struct OneWayMediaThresholds {
   double rtcp_interval_s = 7.5;
 };
 
+struct PacketLossThresholds {
+  uint32_t window_s = 5;       // loss judged over the last this many whole seconds (1-8)
+  double major_pct = 2.0;      // above: major
+  double critical_pct = 5.0;   // above: critical
+  uint32_t min_expected = 50;  // a window expecting fewer packets is not judged (1 of 20 is not 5 %)
+};
+
 struct AnomalyConfig {
   double refresh_interval_s = 10.0;  // how often an open anomaly is re-announced
   std::array<KindSettings, kAnomalyKindCount> kinds{};
   OneWayMediaThresholds one_way_media;
+  PacketLossThresholds packet_loss;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };

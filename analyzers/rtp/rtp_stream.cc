@@ -15,7 +15,10 @@ constexpr bool is_comfort_noise(uint8_t pt) { return pt == 13 || pt == 19; }
 }  // namespace
 
 void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
+  second_closed = false;
   if (packets == 0) {
+    loss_second_ext = h.seq - 1;  // the first packet is expected too
+    loss_second_received = 1;
     pt = last_pt = h.pt;
     ext_first = ext_max = h.seq;
     first_ts = ref_arrival = ts;
@@ -24,7 +27,10 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
     last_rtp_ts = h.timestamp;
     if (clock_rate == 0 && (clock_rate = static_clock_rate(h.pt)) != 0) clock_source = ClockSource::Static;
   } else {
+    close_seconds(ts);
+    const uint64_t dups = duplicates;
     count_sequence(h);
+    if (duplicates == dups) ++loss_second_received;
     count_timing(h, ts);
   }
   count_bitrate(len, ts);
@@ -32,6 +38,36 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
   ++packets;
   bytes += len;
   last_ts = ts;
+}
+
+void RtpStreamState::close_seconds(Nanos ts) {
+  const uint64_t now = (ts - first_ts) / 1'000'000'000;
+  for (unsigned n = 0; loss_second < now; ++n) {
+    if (n == kLossSeconds) {  // a long silence: the ring holds only empty seconds now
+      loss_second = now;
+      break;
+    }
+    const unsigned slot = loss_second % kLossSeconds;
+    second_expected[slot] = static_cast<uint32_t>(ext_max - loss_second_ext);
+    second_received[slot] = loss_second_received;
+    loss_second_ext = ext_max;
+    loss_second_received = 0;
+    ++loss_second;
+    if (closed_seconds < kLossSeconds) ++closed_seconds;
+    second_closed = true;
+  }
+}
+
+void RtpStreamState::loss_window(unsigned seconds, uint64_t& expected, uint64_t& received,
+                                 Nanos& first_lossy) const {
+  expected = received = 0;
+  first_lossy = 0;
+  for (unsigned i = 1; i <= seconds && i <= closed_seconds; ++i) {
+    const unsigned slot = (loss_second - i) % kLossSeconds;
+    expected += second_expected[slot];
+    received += second_received[slot];
+    if (second_expected[slot] > second_received[slot]) first_lossy = first_ts + (loss_second - i) * 1'000'000'000;
+  }
 }
 
 void RtpStreamState::count_bitrate(uint32_t len, Nanos ts) {

@@ -2,6 +2,7 @@
 // in a fixed pool; the streams of a flow are chained from the flow record.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -52,6 +53,17 @@ struct RtpStreamState {
   uint64_t window_min_bytes = UINT64_MAX;
   uint64_t window_max_bytes = 0;
   uint64_t markers = 0;
+  // packet_loss: expected and received packets per whole second since the first packet, the last
+  // kLossSeconds of them in a ring
+  static constexpr unsigned kLossSeconds = 8;
+  std::array<uint32_t, kLossSeconds> second_expected{};
+  std::array<uint32_t, kLossSeconds> second_received{};
+  uint64_t loss_second = 0;       // the second being filled
+  int64_t loss_second_ext = 0;    // highest extended sequence number before it
+  uint32_t loss_second_received = 0;
+  uint8_t closed_seconds = 0;     // complete seconds in the ring
+  bool second_closed = false;     // the last count() completed a second
+  AnomalySlot loss;
   // one_way_media: the last sign of life from the receiving side, packets sent since then
   Nanos back_ts = 0;
   uint32_t since_back = 0;
@@ -69,9 +81,13 @@ struct RtpStreamState {
   void count_timing(const RtpHeader& h, Nanos ts);
   void infer_clock(int64_t ext_ts, Nanos ts);
   void count_bitrate(uint32_t len, Nanos ts);
+  void close_seconds(Nanos ts);
 
  public:
   int64_t lost() const { return (ext_max - ext_first + 1) - static_cast<int64_t>(packets); }
+  // Expected and received packets over the last `seconds` complete seconds (at most kLossSeconds),
+  // and when the earliest of them that lost packets began (0 when none did).
+  void loss_window(unsigned seconds, uint64_t& expected, uint64_t& received, Nanos& first_lossy) const;
   // The stream's figures as reported (rtp_stream event), without the endpoints.
   void fill(RtpStreamEvent& ev) const;
 };

@@ -353,3 +353,28 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
 
 }  // namespace
 }  // namespace wcstap
+
+namespace wcstap {
+namespace {
+
+TEST(Config, PacketLossThresholds) {
+  Config c = load_config_string("anomalies:\n  packet_loss:\n    window_s: 3\n    major_pct: 1.5\n"
+                                "    critical_pct: 4\n    min_expected: 20\n", "t.yaml");
+  EXPECT_EQ(c.anomalies.packet_loss.window_s, 3u);
+  EXPECT_DOUBLE_EQ(c.anomalies.packet_loss.major_pct, 1.5);
+  EXPECT_DOUBLE_EQ(c.anomalies.packet_loss.critical_pct, 4);
+  EXPECT_EQ(c.anomalies.packet_loss.min_expected, 20u);
+}
+
+TEST(Config, PacketLossCriticalBelowMajorIsAnError) {
+  try {
+    load_config_string("anomalies:\n  packet_loss:\n    major_pct: 5\n    critical_pct: 2\n", "t.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("anomalies.packet_loss.critical_pct"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_config_string("anomalies:\n  packet_loss:\n    window_s: 9\n", "t.yaml"), ConfigError);
+}
+
+}  // namespace
+}  // namespace wcstap

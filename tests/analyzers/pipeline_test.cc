@@ -644,6 +644,78 @@ TEST(Pipeline, StreamsBeyondTheCapOfAFlowAreCountedNotTracked) {
   EXPECT_EQ(tap.counters().rtp_stream_pool_full, 0u);
 }
 
+// ---- packet_loss ---------------------------------------------------------------------------------
+
+// 50 packets/s from A to B for `seconds`; packet i is lost when lose(i) says so.
+template <class Lose>
+Tap& stream_with_loss(Tap& tap, int seconds, Lose&& lose) {
+  RtpSource a(kA, kB, kSsrcA);
+  RtpSource back(kB, kA, kSsrcB);  // two-way: no one_way_media in the way
+  for (int i = 0; i < seconds * 50; ++i) {
+    if (lose(i))
+      a.skip();
+    else
+      tap.send(at_ms(static_cast<uint64_t>(i) * 20), a.next());
+    tap.send(at_ms(static_cast<uint64_t>(i) * 20 + 5), back.next());
+  }
+  return tap;
+}
+
+std::vector<AnomalyEvent> loss_events(const Tap& tap) { return tap.sink.anomalies(AnomalyKind::packet_loss); }
+
+TEST(Pipeline, PacketLossRaisedWhenTheWindowPassesTwoPercent) {
+  Tap tap;
+  stream_with_loss(tap, 10, [](int i) { return i >= 250 && i % 33 == 0; });  // 3 % from 5 s on
+  auto ev = loss_events(tap);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev[0].state, AnomalyState::Raised);
+  EXPECT_EQ(ev[0].severity, Severity::Major);
+  EXPECT_EQ(ev[0].src, kA);
+  EXPECT_EQ(ev[0].ssrc, kSsrcA);
+  EXPECT_GT(ev[0].value, 2.0);
+  EXPECT_DOUBLE_EQ(ev[0].threshold, 2.0);
+  EXPECT_GE(ev[0].first_ts, at_ms(5000));  // since the first second that lost packets
+  EXPECT_LE(ev[0].ts, at_ms(9000));
+}
+
+TEST(Pipeline, PacketLossAboveFivePercentIsCriticalAtOnce) {
+  Tap tap;
+  stream_with_loss(tap, 12, [](int i) { return i >= 250 && i % 10 == 0; });  // 10 %
+  auto ev = loss_events(tap);
+  ASSERT_GE(ev.size(), 2u);
+  EXPECT_EQ(ev[0].severity, Severity::Major);      // the window crosses 2 % first
+  EXPECT_EQ(ev[1].state, AnomalyState::Refreshed);  // and is re-announced as it crosses 5 %
+  EXPECT_EQ(ev[1].severity, Severity::Critical);
+  EXPECT_DOUBLE_EQ(ev[1].threshold, 5.0);
+  EXPECT_LT(ev[1].ts - ev[0].ts, 10 * kSec);  // not held back by the refresh interval
+}
+
+TEST(Pipeline, PacketLossUnderTwoPercentIsNotRaised) {
+  Tap tap;
+  stream_with_loss(tap, 12, [](int i) { return i % 100 == 7; });  // 1 %
+  EXPECT_TRUE(loss_events(tap).empty());
+}
+
+TEST(Pipeline, PacketLossResolvedWhenTheWindowIsCleanAgain) {
+  Tap tap;
+  stream_with_loss(tap, 20, [](int i) { return i >= 100 && i < 400 && i % 10 == 0; });  // 2 s..8 s
+  auto ev = loss_events(tap);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back().state, AnomalyState::Resolved);
+  EXPECT_GT(ev.back().ts, at_ms(8000));
+}
+
+TEST(Pipeline, PacketLossNotJudgedOnSparseStreams) {
+  // 4 packets/s: one lost packet in 20 would read as 5 %; under min_expected it is not judged.
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA), back(kB, kA, kSsrcB);
+  for (int i = 0; i < 60; ++i) {
+    if (i == 30) a.skip(); else tap.send(at_ms(static_cast<uint64_t>(i) * 250), a.next());
+    tap.send(at_ms(static_cast<uint64_t>(i) * 250 + 5), back.next());
+  }
+  EXPECT_TRUE(loss_events(tap).empty());
+}
+
 TEST(Pipeline, RtpBetweenWellKnownPortsIsNotAStream) {
   Tap tap;
   RtpSource a(test::endpoint("10.0.0.1", 500), test::endpoint("10.0.0.2", 600), kSsrcA);

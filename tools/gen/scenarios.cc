@@ -74,12 +74,35 @@ std::vector<Anomaly> one_way(const ScenarioParams& p, Capture& cap) {
   return out;
 }
 
+// The play session's video loses 8 % of its packets (at random) for 6 s, starting 6 s into the
+// media. packet_loss (> 2 % over 5 s) is crossed once about 1.25 s of that loss is in the window,
+// judged at whole seconds of the stream: between 1.25 and 2.25 s after the loss starts.
+std::vector<Anomaly> loss(const ScenarioParams& p, Capture& cap) {
+  constexpr std::int64_t kStart = 6 * kSec, kLength = 6 * kSec;
+  constexpr double kRate = 0.08;
+  const PublishAndPlay s = publish_and_play(p, cap);
+  const StreamInfo* video = nullptr;
+  for (const StreamInfo& st : s.play.streams)
+    if (st.video) video = &st;
+  const std::int64_t from = s.play.media_start_us + kStart;
+  Rng rng(p.seed ^ 0x10557u);
+  cap.drop_if([&](const Packet& pk) {
+    return pk.content == Content::kRtp && pk.src == video->src && pk.dst == video->dst && pk.payload.size() >= 12 &&
+           get32(pk.payload, 8) == video->ssrc && pk.t_us >= from && pk.t_us < from + kLength && rng.chance(kRate);
+  });
+  return {Anomaly{"packet_loss", "udp", video->src, video->dst, video->ssrc, from + 1'750'000, 0.8}};
+}
+
 constexpr std::array kScenarios{
     ScenarioDef{"healthy", "a WebRTC publish and a WebRTC play session, nothing anomalous", 5.0, &healthy},
     ScenarioDef{"one-way",
                 "as healthy, but 5 s into the play session's media a firewall drops everything from that "
                 "browser to WCS on the media 5-tuple (one_way_media on both WCS->browser streams)",
                 12.0, &one_way},
+    ScenarioDef{"loss",
+                "as healthy, but the play session's video loses 8 % of its packets for 6 s from 6 s into "
+                "the media (packet_loss on that stream)",
+                16.0, &loss},
 };
 
 }  // namespace
