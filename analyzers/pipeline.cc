@@ -71,6 +71,7 @@ struct Pipeline::Impl : EventSink {
   void rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
   void check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, bool media_packet);
   void check_packet_loss(const FlowRecord& f, RtpStreamState& s, Nanos now);
+  void check_high_jitter(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void report_flow(FlowRecord& f, bool expired);
   AnomalySubject stream_subject(const FlowRecord& f, const RtpStreamState& s) const;
 
@@ -209,7 +210,10 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (!s.confirmed) return;
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
-  if (s.second_closed) check_packet_loss(f, s, ts);
+  if (s.second_closed) {
+    check_packet_loss(f, s, ts);
+    check_high_jitter(f, s, ts);
+  }
   if (!was_confirmed) s.since_back = static_cast<uint32_t>(s.packets - 1);  // ... and went one way
   if (ts - s.noted_ts >= kEvidenceEvery) {
     s.noted_ts = ts;
@@ -325,6 +329,33 @@ void Pipeline::Impl::check_packet_loss(const FlowRecord& f, RtpStreamState& s, N
       critical ? std::optional<Severity>(Severity::Critical) : std::nullopt);
 }
 
+// high_jitter (ANOMALIES.md #6): a completed second's mean RFC 3550 jitter above the audio or video
+// threshold, sustain_s seconds in a row; resolved after clear_s seconds in a row under it.
+void Pipeline::Impl::check_high_jitter(const FlowRecord& f, RtpStreamState& s, Nanos now) {
+  if (s.clock_rate == 0) return;
+  const auto& th = cfg.anomalies.high_jitter;
+  const bool video = s.clock_rate == 90000;
+  const double limit_ms = video ? th.video_ms : th.audio_ms;
+  const double jitter_ms = s.last_second_jitter * 1e3;
+  s.jitter_high_bits = static_cast<uint16_t>(s.jitter_high_bits << 1 | (jitter_ms > limit_ms ? 1 : 0));
+  if (s.jitter_judged_seconds < 16) ++s.jitter_judged_seconds;
+  const auto all = [&](uint32_t n, bool high) {
+    const uint16_t mask = static_cast<uint16_t>((1u << n) - 1);
+    return s.jitter_judged_seconds >= n && (s.jitter_high_bits & mask) == (high ? mask : 0);
+  };
+  if (all(th.sustain_s, true)) {
+    const Nanos since = now - static_cast<Nanos>(th.sustain_s) * 1'000'000'000;
+    engine.hold(s.high_jitter, AnomalyKind::high_jitter, stream_subject(f, s), since, now, jitter_ms, limit_ms,
+                [&](char* buf, size_t n) {
+                  std::snprintf(buf, n, "%s jitter %.1f ms over the last second, above %.0f ms for %u s",
+                                video ? "video" : "audio", jitter_ms, limit_ms, th.sustain_s);
+                });
+  } else if (all(th.clear_s, false)) {
+    engine.clear(s.high_jitter, AnomalyKind::high_jitter, stream_subject(f, s), now, jitter_ms, limit_ms,
+                 "jitter back under the threshold");
+  }
+}
+
 void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   for (uint32_t i = f.rtp_head; i != kNoIndex;) {
     RtpStreamState& s = streams[i];
@@ -335,6 +366,9 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
                      cfg.anomalies.one_way_media.min_duration_s, "media stopped (flow idle)");
         engine.clear(s.loss, AnomalyKind::packet_loss, stream_subject(f, s), f.last_ts, 0,
                      cfg.anomalies.packet_loss.major_pct, "media stopped (flow idle)");
+        engine.clear(s.high_jitter, AnomalyKind::high_jitter, stream_subject(f, s), f.last_ts, 0,
+                     s.clock_rate == 90000 ? cfg.anomalies.high_jitter.video_ms : cfg.anomalies.high_jitter.audio_ms,
+                     "media stopped (flow idle)");
       }
       RtpStreamEvent ev;
       ev.src = key_endpoint(f.key, s.dir == 1);

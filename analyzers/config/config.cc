@@ -201,6 +201,7 @@ class Loader {
       std::set<std::string> allowed{"enabled", "severity"};
       if (*kind == AnomalyKind::one_way_media) allowed.insert({"min_duration_s", "min_packets", "rtcp_interval_s"});
       if (*kind == AnomalyKind::packet_loss) allowed.insert({"window_s", "major_pct", "critical_pct", "min_expected"});
+      if (*kind == AnomalyKind::high_jitter) allowed.insert({"audio_ms", "video_ms", "sustain_s", "clear_s"});
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
       if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
@@ -208,6 +209,13 @@ class Loader {
         auto sev = severity_from_name(scalar(s, path + ".severity"));
         if (!sev) fail(path + ".severity", s, "expected info, minor, major or critical");
         ks.severity = *sev;
+      }
+      if (*kind == AnomalyKind::high_jitter) {
+        auto& hj = a.high_jitter;
+        if (auto x = v["audio_ms"]) hj.audio_ms = number(x, path + ".audio_ms", 0.1, 10000);
+        if (auto x = v["video_ms"]) hj.video_ms = number(x, path + ".video_ms", 0.1, 10000);
+        if (auto x = v["sustain_s"]) hj.sustain_s = static_cast<uint32_t>(whole(x, path + ".sustain_s", 1, 16));
+        if (auto x = v["clear_s"]) hj.clear_s = static_cast<uint32_t>(whole(x, path + ".clear_s", 1, 16));
       }
       if (*kind == AnomalyKind::packet_loss) {
         auto& pl = a.packet_loss;

@@ -62,11 +62,19 @@ struct PacketLossThresholds {
   uint32_t min_expected = 50;  // a window expecting fewer packets is not judged (1 of 20 is not 5 %)
 };
 
+struct HighJitterThresholds {
+  double audio_ms = 30;   // RFC 3550 jitter above this, for a stream whose clock is not 90 kHz
+  double video_ms = 50;   // ... for 90 kHz (video) streams
+  uint32_t sustain_s = 10;  // whole seconds in a row above it (1-16)
+  uint32_t clear_s = 3;     // whole seconds in a row under it to resolve (1-16)
+};
+
 struct AnomalyConfig {
   double refresh_interval_s = 10.0;  // how often an open anomaly is re-announced
   std::array<KindSettings, kAnomalyKindCount> kinds{};
   OneWayMediaThresholds one_way_media;
   PacketLossThresholds packet_loss;
+  HighJitterThresholds high_jitter;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };

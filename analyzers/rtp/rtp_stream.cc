@@ -52,6 +52,9 @@ void RtpStreamState::close_seconds(Nanos ts) {
     second_received[slot] = loss_second_received;
     loss_second_ext = ext_max;
     loss_second_received = 0;
+    if (second_jitter_samples != 0) last_second_jitter = second_jitter_sum / second_jitter_samples;
+    second_jitter_sum = 0;
+    second_jitter_samples = 0;
     ++loss_second;
     if (closed_seconds < kLossSeconds) ++closed_seconds;
     second_closed = true;
@@ -143,6 +146,8 @@ void RtpStreamState::count_timing(const RtpHeader& h, Nanos ts) {
     // RFC 3550 section 6.4.1: D = (Rj - Ri) - (Sj - Si), J += (|D| - J) / 16
     double d = delta - static_cast<double>(ext_ts - ref_ext_ts) / clock;
     jitter += ((d < 0 ? -d : d) - jitter) / 16;
+    second_jitter_sum += jitter;
+    ++second_jitter_samples;
   }
   const bool regular = !h.marker && in_order && !is_comfort_noise(h.pt) && !is_comfort_noise(last_pt);
   if (regular) {

@@ -64,6 +64,14 @@ struct RtpStreamState {
   uint8_t closed_seconds = 0;     // complete seconds in the ring
   bool second_closed = false;     // the last count() completed a second
   AnomalySlot loss;
+  // high_jitter: the mean jitter of the second being filled, and of the last completed ones as
+  // bits (bit 0 = the last second, set = above the threshold judged at its close)
+  double second_jitter_sum = 0;
+  uint32_t second_jitter_samples = 0;
+  double last_second_jitter = 0;  // seconds; mean over the last completed second that had samples
+  uint16_t jitter_high_bits = 0;
+  uint8_t jitter_judged_seconds = 0;
+  AnomalySlot high_jitter;
   // one_way_media: the last sign of life from the receiving side, packets sent since then
   Nanos back_ts = 0;
   uint32_t since_back = 0;

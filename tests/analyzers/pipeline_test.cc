@@ -716,6 +716,76 @@ TEST(Pipeline, PacketLossNotJudgedOnSparseStreams) {
   EXPECT_TRUE(loss_events(tap).empty());
 }
 
+// ---- high_jitter ---------------------------------------------------------------------------------
+
+// PCMU (static PT 0, 8 kHz) from A to B, 20 ms packets for `seconds`, with the path stalling
+// `stall_ms` every 11 packets from `from_s` to `to_s` and releasing in a burst. Media comes back.
+Tap& jittery_stream(Tap& tap, int seconds, double stall_ms, int from_s, int to_s) {
+  uint16_t seq = 100;
+  double extra = 0, last = 0;
+  RtpSource back(kB, kA, kSsrcB);
+  for (int i = 0; i < seconds * 50; ++i) {
+    const double send = i * 20.0;
+    const bool disturbed = send >= from_s * 1000.0 && send < to_s * 1000.0;
+    extra = disturbed ? (i % 11 == 0 ? stall_ms : std::max(0.0, extra - 20)) : 0;
+    const double arrive = std::max(send + extra, last + 0.01);
+    last = arrive;
+    tap.send(static_cast<Nanos>(kT0 + arrive * 1e6), kA, kB,
+             test::rtp({.pt = 0, .seq = seq++, .timestamp = static_cast<uint32_t>(i * 160), .ssrc = kSsrcA,
+                        .payload_size = 160}));
+    tap.send(at_ms(static_cast<uint64_t>(send) + 5), back.next());
+  }
+  return tap;
+}
+
+std::vector<AnomalyEvent> jitter_events(const Tap& tap) { return tap.sink.anomalies(AnomalyKind::high_jitter); }
+
+TEST(Pipeline, HighJitterRaisedAfterTenSustainedSeconds) {
+  Tap tap;
+  jittery_stream(tap, 20, 200, 2, 20);  // RFC 3550 jitter settles near 36 ms from 2 s on
+  auto ev = jitter_events(tap);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].state, AnomalyState::Raised);
+  EXPECT_EQ(ev[0].severity, Severity::Minor);
+  EXPECT_EQ(ev[0].ssrc, kSsrcA);
+  EXPECT_DOUBLE_EQ(ev[0].threshold, 30);
+  EXPECT_GT(ev[0].value, 30);
+  EXPECT_LT(ev[0].value, 45);
+  EXPECT_GE(ev[0].ts, at_ms(12000));  // not before 10 whole seconds of it
+  EXPECT_LE(ev[0].ts, at_ms(14100));
+}
+
+TEST(Pipeline, HighJitterNotRaisedWhenShorterThanSustain) {
+  Tap tap;
+  jittery_stream(tap, 20, 200, 2, 9);  // 7 s of it
+  EXPECT_TRUE(jitter_events(tap).empty());
+}
+
+TEST(Pipeline, HighJitterNotRaisedUnderTheAudioThreshold) {
+  Tap tap;
+  jittery_stream(tap, 20, 100, 2, 20);  // settles near 20 ms
+  EXPECT_TRUE(jitter_events(tap).empty());
+}
+
+TEST(Pipeline, HighJitterResolvedAfterThreeCleanSeconds) {
+  Tap tap;
+  jittery_stream(tap, 30, 200, 2, 16);
+  auto ev = jitter_events(tap);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[1].state, AnomalyState::Resolved);
+  EXPECT_GT(ev[1].ts, at_ms(16000));
+}
+
+TEST(Pipeline, HighJitterNeedsAClock) {
+  // Same disturbance on a dynamic PT stream too short to infer a clock: no jitter, no verdict.
+  Config c = test_config();
+  c.anomalies.high_jitter.sustain_s = 1;
+  Tap tap(c);
+  RtpSource a(kA, kB, kSsrcA);  // PT 111
+  for (int i = 0; i < 90; ++i) tap.send(at_ms(static_cast<uint64_t>(i) * 20 + (i % 11 == 0 ? 200 : 0)), a.next());
+  EXPECT_TRUE(jitter_events(tap).empty());
+}
+
 TEST(Pipeline, RtpBetweenWellKnownPortsIsNotAStream) {
   Tap tap;
   RtpSource a(test::endpoint("10.0.0.1", 500), test::endpoint("10.0.0.2", 600), kSsrcA);

@@ -48,6 +48,16 @@ std::size_t Capture::drop_if(const std::function<bool(const Packet&)>& pred) {
   return before - packets_.size();
 }
 
+std::vector<Packet*> Capture::matching(const std::function<bool(const Packet&)>& pred) {
+  std::vector<Packet*> out;
+  for (Packet& p : packets_)
+    if (pred(p)) out.push_back(&p);
+  std::stable_sort(out.begin(), out.end(), [](const Packet* a, const Packet* b) {
+    return a->t_us != b->t_us ? a->t_us < b->t_us : a->order < b->order;
+  });
+  return out;
+}
+
 void Capture::sort() {
   std::sort(packets_.begin(), packets_.end(), [](const Packet& a, const Packet& b) {
     return a.t_us != b.t_us ? a.t_us < b.t_us : a.order < b.order;

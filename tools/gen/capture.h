@@ -43,6 +43,10 @@ class Capture {
   // Removes every packet for which pred is true; returns how many.
   std::size_t drop_if(const std::function<bool(const Packet&)>& pred);
 
+  // The packets for which pred is true, in time order, to change (e.g. re-time a path's delay).
+  // Call sort() after changing times.
+  std::vector<Packet*> matching(const std::function<bool(const Packet&)>& pred);
+
   // Sorts by time (stable for equal times). Call before reading packets().
   void sort();
   const std::vector<Packet>& packets() const { return packets_; }
