@@ -21,6 +21,9 @@ constexpr double to_seconds(Nanos ns) { return static_cast<double>(ns) / 1e9; }
 // happens to start with an RTP-like byte would otherwise open a "stream" per datagram.
 constexpr unsigned kMaxStreamsPerFlow = 16;
 
+// How often a flow's streams are looked at for media_stall (packet time).
+constexpr Nanos kStallCheckEvery = 200'000'000;
+
 // How often a stream refreshes its entry in the host evidence index.
 constexpr Nanos kEvidenceEvery = 100'000'000;
 
@@ -72,6 +75,7 @@ struct Pipeline::Impl : EventSink {
   void check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, bool media_packet);
   void check_packet_loss(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_high_jitter(const FlowRecord& f, RtpStreamState& s, Nanos now);
+  void check_stalls(FlowRecord& f, Nanos now);
   void report_flow(FlowRecord& f, bool expired);
   AnomalySubject stream_subject(const FlowRecord& f, const RtpStreamState& s) const;
 
@@ -143,6 +147,11 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
       break;
   }
 
+  if (f->rtp_head != kNoIndex && ts >= f->next_stall_check) {
+    f->next_stall_check = ts + kStallCheckEvery;
+    check_stalls(*f, ts);
+  }
+
   // A packet back on the 5-tuple may end a one-way condition on the other direction's streams.
   if (f->open_one_way != 0) {
     for (uint32_t i = f->rtp_head; i != kNoIndex; i = streams[i].next) {
@@ -206,10 +215,16 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   }
   RtpStreamState& s = streams[idx];
   bool was_confirmed = s.confirmed;
+  // A talkspurt after silence (RFC 3551: marker bit on its first packet): the sender suppresses silence.
+  if (h.marker && s.packets != 0 && ts - s.last_ts > seconds(cfg.anomalies.media_stall.audio_s)) s.talkspurts = 1;
   s.count(h, static_cast<uint32_t>(payload.size()), ts);
   if (!s.confirmed) return;
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
+  if (s.stall.open)
+    engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), ts, 0,
+                 s.clock_rate == 90000 ? cfg.anomalies.media_stall.video_s : cfg.anomalies.media_stall.audio_s,
+                 "media resumed");
   if (s.second_closed) {
     check_packet_loss(f, s, ts);
     check_high_jitter(f, s, ts);
@@ -217,8 +232,10 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (!was_confirmed) s.since_back = static_cast<uint32_t>(s.packets - 1);  // ... and went one way
   if (ts - s.noted_ts >= kEvidenceEvery) {
     s.noted_ts = ts;
-    Endpoint to = key_endpoint(f.key, s.dir == 0);
-    evidence.note(Evidence::Media, key_endpoint(f.key, s.dir == 1), HostEvidenceIndex::fold(to), ts);
+    const Endpoint from = key_endpoint(f.key, s.dir == 1), to = key_endpoint(f.key, s.dir == 0);
+    evidence.note(Evidence::Media, from, HostEvidenceIndex::fold(to), ts);
+    evidence.note(Evidence::SsrcFrom, from, s.ssrc, ts);
+    evidence.note(Evidence::SsrcTo, to, s.ssrc, ts);
   }
   check_one_way(f, s, ts, true);
 }
@@ -235,6 +252,7 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t /*dir*/, Nanos ts, const Decode
   walk_rtcp(
       p.l4_payload,
       [&](const RtcpHeader& h) {
+        if (h.pt == 200 || h.pt == 201) evidence.note(Evidence::SenderRtcp, p.src, h.sender_ssrc, ts);
         if (srtcp) return false;
         // A sender running plain RTCP: its receiver's first report is worth waiting for.
         if (h.pt == 200) evidence.note(Evidence::SenderReport, p.src, h.sender_ssrc, ts);
@@ -356,6 +374,48 @@ void Pipeline::Impl::check_high_jitter(const FlowRecord& f, RtpStreamState& s, N
   }
 }
 
+// media_stall (ANOMALIES.md #4): a confirmed SSRC silent longer than its limit while its flow still
+// carries traffic (this runs on the flow's packets). Not a stall:
+//  - a stream replaced by another of the same payload type in the same direction (it ended);
+//  - audio pausing (DTX, silence suppression): after comfort noise; from a sender that runs RTCP
+//    and has sent some within an RTCP interval ("require no RTCP either"); on a stream without
+//    RTCP known to resume talkspurts with the marker bit.
+void Pipeline::Impl::check_stalls(FlowRecord& f, Nanos now) {
+  const auto& th = cfg.anomalies.media_stall;
+  auto replaced = [&](const RtpStreamState& s) {
+    for (uint32_t j = f.rtp_head; j != kNoIndex; j = streams[j].next) {
+      const RtpStreamState& o = streams[j];
+      if (&o != &s && o.confirmed && o.dir == s.dir && o.pt == s.pt && o.last_ts > s.last_ts) return true;
+    }
+    return false;
+  };
+  for (uint32_t i = f.rtp_head; i != kNoIndex; i = streams[i].next) {
+    RtpStreamState& s = streams[i];
+    if (!s.confirmed || s.stall.open) continue;
+    const bool audio = s.clock_rate != 0 && s.clock_rate != 90000;
+    const double limit = audio ? th.audio_s : th.video_s;
+    const Nanos silent = now - s.last_ts;
+    if (silent <= seconds(limit) || replaced(s)) continue;
+    // The same SSRC from the same sender or to the same receiver on another 5-tuple since: the
+    // stream moved (ICE path switch), it did not stall.
+    const Endpoint sender = key_endpoint(f.key, s.dir == 1), receiver = key_endpoint(f.key, s.dir == 0);
+    if (std::max(evidence.last(Evidence::SsrcFrom, sender, s.ssrc), evidence.last(Evidence::SsrcTo, receiver, s.ssrc)) >
+        s.last_ts)
+      continue;
+    if (audio) {
+      if (s.last_pt == 13 || s.last_pt == 19) continue;
+      const Nanos rtcp = evidence.last(Evidence::SenderRtcp, sender, s.ssrc);
+      if (rtcp != 0 ? now - rtcp < rtcp_wait : s.talkspurts != 0) continue;
+    }
+    const double secs = to_seconds(silent);
+    engine.hold(s.stall, AnomalyKind::media_stall, stream_subject(f, s), s.last_ts, now, secs, limit,
+                [&](char* buf, size_t n) {
+                  std::snprintf(buf, n, "%s SSRC silent for %.1f s while its flow carries other traffic",
+                                audio ? "audio" : (s.clock_rate == 90000 ? "video" : "media"), secs);
+                });
+  }
+}
+
 void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   for (uint32_t i = f.rtp_head; i != kNoIndex;) {
     RtpStreamState& s = streams[i];
@@ -366,6 +426,8 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
                      cfg.anomalies.one_way_media.min_duration_s, "media stopped (flow idle)");
         engine.clear(s.loss, AnomalyKind::packet_loss, stream_subject(f, s), f.last_ts, 0,
                      cfg.anomalies.packet_loss.major_pct, "media stopped (flow idle)");
+        engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), f.last_ts, 0,
+                     cfg.anomalies.media_stall.video_s, "flow idle");
         engine.clear(s.high_jitter, AnomalyKind::high_jitter, stream_subject(f, s), f.last_ts, 0,
                      s.clock_rate == 90000 ? cfg.anomalies.high_jitter.video_ms : cfg.anomalies.high_jitter.audio_ms,
                      "media stopped (flow idle)");

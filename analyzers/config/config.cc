@@ -202,6 +202,7 @@ class Loader {
       if (*kind == AnomalyKind::one_way_media) allowed.insert({"min_duration_s", "min_packets", "rtcp_interval_s"});
       if (*kind == AnomalyKind::packet_loss) allowed.insert({"window_s", "major_pct", "critical_pct", "min_expected"});
       if (*kind == AnomalyKind::high_jitter) allowed.insert({"audio_ms", "video_ms", "sustain_s", "clear_s"});
+      if (*kind == AnomalyKind::media_stall) allowed.insert({"audio_s", "video_s"});
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
       if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
@@ -209,6 +210,10 @@ class Loader {
         auto sev = severity_from_name(scalar(s, path + ".severity"));
         if (!sev) fail(path + ".severity", s, "expected info, minor, major or critical");
         ks.severity = *sev;
+      }
+      if (*kind == AnomalyKind::media_stall) {
+        if (auto x = v["audio_s"]) a.media_stall.audio_s = number(x, path + ".audio_s", 0.1, 3600);
+        if (auto x = v["video_s"]) a.media_stall.video_s = number(x, path + ".video_s", 0.1, 3600);
       }
       if (*kind == AnomalyKind::high_jitter) {
         auto& hj = a.high_jitter;

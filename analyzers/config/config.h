@@ -69,12 +69,18 @@ struct HighJitterThresholds {
   uint32_t clear_s = 3;     // whole seconds in a row under it to resolve (1-16)
 };
 
+struct MediaStallThresholds {
+  double audio_s = 1.0;  // an audio SSRC silent this long while its flow carries other traffic
+  double video_s = 2.0;  // ... a video (90 kHz) SSRC, or one whose clock is not known yet
+};
+
 struct AnomalyConfig {
   double refresh_interval_s = 10.0;  // how often an open anomaly is re-announced
   std::array<KindSettings, kAnomalyKindCount> kinds{};
   OneWayMediaThresholds one_way_media;
   PacketLossThresholds packet_loss;
   HighJitterThresholds high_jitter;
+  MediaStallThresholds media_stall;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };

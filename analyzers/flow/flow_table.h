@@ -24,6 +24,7 @@ struct FlowRecord {
   uint8_t initiator = 0;   // direction of the first packet
   uint8_t used = 0;
   uint8_t open_one_way = 0;      // streams of this flow with one_way_media open
+  Nanos next_stall_check = 0;    // media_stall: the flow's streams are looked at from this time
   uint32_t rtp_head = kNoIndex;  // first RTP stream of this flow (RtpStreamTable index)
 };
 

@@ -13,7 +13,13 @@
 
 namespace wcstap {
 
-enum class Evidence : uint8_t { ReceiverReport = 1, SenderReport = 2, Media = 3 };
+// ReceiverReport and SenderReport: plain RTCP (report blocks readable). SenderRtcp: any RTCP,
+// SRTCP included, whose sender SSRC (always in clear) is the tag: the sender is alive.
+// SsrcFrom / SsrcTo: RTP of an SSRC (the tag) sent from / to a host, on whatever 5-tuple (an ICE
+// path switch moves a stream to another one).
+enum class Evidence : uint8_t {
+  ReceiverReport = 1, SenderReport = 2, Media = 3, SenderRtcp = 4, SsrcFrom = 5, SsrcTo = 6
+};
 
 class HostEvidenceIndex {
  public:

@@ -72,6 +72,8 @@ struct RtpStreamState {
   uint16_t jitter_high_bits = 0;
   uint8_t jitter_judged_seconds = 0;
   AnomalySlot high_jitter;
+  AnomalySlot stall;
+  uint8_t talkspurts = 0;  // has resumed after silence with the marker bit: suppresses silence
   // one_way_media: the last sign of life from the receiving side, packets sent since then
   Nanos back_ts = 0;
   uint32_t since_back = 0;

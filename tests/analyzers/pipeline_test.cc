@@ -358,7 +358,11 @@ TEST(Pipeline, ReverseDirectionStoppingRaisesThreeSecondsLaterAndResolvesWhenBac
   expect_one_way(an[0], AnomalyState::Raised, kA, kB, kSsrcA, at_ms(3990), at_ms(7000));
   EXPECT_EQ(an[0].value, 3.01);
   expect_one_way(an[1], AnomalyState::Resolved, kA, kB, kSsrcA, at_ms(3990), at_ms(8010));
-  EXPECT_EQ(tap.counters().anomalies_raised, 1u);
+  // B's media itself stopped while the flow carried A's: that is a media_stall of B, the only other.
+  auto stalls = tap.sink.anomalies(AnomalyKind::media_stall);
+  ASSERT_EQ(stalls.size(), 2u);
+  EXPECT_EQ(stalls[0].ssrc, kSsrcB);
+  EXPECT_EQ(tap.counters().anomalies_raised, 2u);
 }
 
 // ---- (f) refresh -------------------------------------------------------------------------------
@@ -784,6 +788,133 @@ TEST(Pipeline, HighJitterNeedsAClock) {
   RtpSource a(kA, kB, kSsrcA);  // PT 111
   for (int i = 0; i < 90; ++i) tap.send(at_ms(static_cast<uint64_t>(i) * 20 + (i % 11 == 0 ? 200 : 0)), a.next());
   EXPECT_TRUE(jitter_events(tap).empty());
+}
+
+// ---- media_stall ---------------------------------------------------------------------------------
+
+// A frame-per-packet 90 kHz stream (static PT 34, H263) and PCMU audio (PT 0) from A to B on one
+// 5-tuple, STUN coming back; `video_off(ms)` / `audio_off(ms)` silence a stream at that time.
+// `tick(ms)` runs first at every 20 ms step (to interleave other packets in time).
+template <class VideoOff, class AudioOff, class Tick = void (*)(int)>
+Tap& bundle(Tap& tap, int seconds, VideoOff&& video_off, AudioOff&& audio_off, Tick tick = [](int) {}) {
+  const uint32_t audio_ssrc = kSsrcB;
+  uint16_t vseq = 1, aseq = 1;
+  for (int ms = 0; ms < seconds * 1000; ms += 20) {
+    tick(ms);
+    if (ms % 40 == 0 && !video_off(ms))
+      tap.send(at_ms(static_cast<uint64_t>(ms)), kA, kB,
+               test::rtp({.marker = true, .pt = 34, .seq = vseq++, .timestamp = static_cast<uint32_t>(ms * 90),
+                          .ssrc = kSsrcA, .payload_size = 900}));
+    if (!audio_off(ms))
+      tap.send(at_ms(static_cast<uint64_t>(ms) + 1), kA, kB,
+               test::rtp({.pt = 0, .seq = aseq++, .timestamp = static_cast<uint32_t>(ms * 8), .ssrc = audio_ssrc,
+                          .payload_size = 160}));
+    if (ms % 500 == 0) tap.send(at_ms(static_cast<uint64_t>(ms) + 2), kB, kA, test::stun_binding_request());
+  }
+  return tap;
+}
+
+std::vector<AnomalyEvent> stall_events(const Tap& tap) { return tap.sink.anomalies(AnomalyKind::media_stall); }
+auto never = [](int) { return false; };
+
+TEST(Pipeline, VideoStallWhileAudioGoesOnRaisedAfterTwoSecondsAndResolved) {
+  Tap tap;
+  bundle(tap, 10, [](int ms) { return ms >= 4000 && ms < 7000; }, never);
+  auto ev = stall_events(tap);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].state, AnomalyState::Raised);
+  EXPECT_EQ(ev[0].ssrc, kSsrcA);
+  EXPECT_EQ(ev[0].first_ts, at_ms(3960));  // the last video packet
+  EXPECT_GT(ev[0].ts, at_ms(5960));
+  EXPECT_LE(ev[0].ts, at_ms(6200));
+  EXPECT_DOUBLE_EQ(ev[0].threshold, 2.0);
+  EXPECT_EQ(ev[1].state, AnomalyState::Resolved);
+  EXPECT_EQ(ev[1].ts, at_ms(7000));
+}
+
+TEST(Pipeline, AudioStallWithoutRtcpRaisedAfterOneSecond) {
+  Tap tap;
+  bundle(tap, 8, never, [](int ms) { return ms >= 4000 && ms < 6000; });
+  auto ev = stall_events(tap);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev[0].ssrc, kSsrcB);
+  EXPECT_GT(ev[0].ts, at_ms(4980));
+  EXPECT_LE(ev[0].ts, at_ms(5200));
+}
+
+TEST(Pipeline, AudioPauseWithTheSenderStillSendingRtcpIsNoStall) {
+  // DTX: the audio pauses 4-7 s, its sender's SRTCP-style reports go on every 2 s.
+  Tap tap;
+  bundle(tap, 10, never, [](int ms) { return ms >= 4000 && ms < 7000; },
+         [&](int ms) { if (ms % 2000 == 0) tap.send(at_ms(static_cast<uint64_t>(ms) + 3), kA, kB, test::rtcp_sr(kSsrcB, {})); });
+  EXPECT_TRUE(stall_events(tap).empty());
+}
+
+TEST(Pipeline, AudioStallOfARtcpSenderWaitsForItsRtcpToStopToo) {
+  // The sender's last report is at 2 s; its audio stops for good at 4 s. Not a pause once no
+  // report has come for an RTCP interval (7.5 s): raised just after 9.5 s, not at 5 s.
+  Tap tap;
+  bundle(tap, 12, never, [](int ms) { return ms >= 4000; },
+         [&](int ms) { if (ms == 2000) tap.send(at_ms(2003), kA, kB, test::rtcp_sr(kSsrcB, {})); });
+  auto ev = stall_events(tap);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_GT(ev[0].ts, at_ms(9503));
+  EXPECT_LE(ev[0].ts, at_ms(9720));
+}
+
+TEST(Pipeline, StreamReplacedByOneOfTheSamePayloadTypeIsNoStall) {
+  Tap tap;
+  // audio SSRC B until 4 s, then a new audio SSRC (an SSRC change), video on throughout
+  bundle(tap, 4, never, never);
+  Tap& t = tap;
+  uint16_t seq = 500;
+  for (int ms = 4000; ms < 8000; ms += 20) {
+    t.send(at_ms(static_cast<uint64_t>(ms) + 1), kA, kB,
+           test::rtp({.pt = 0, .seq = seq++, .timestamp = static_cast<uint32_t>(ms * 8), .ssrc = 0x77777777,
+                      .payload_size = 160}));
+    if (ms % 40 == 0)
+      t.send(at_ms(static_cast<uint64_t>(ms)), kA, kB,
+             test::rtp({.marker = true, .pt = 34, .seq = static_cast<uint16_t>(100 + ms / 40),
+                        .timestamp = static_cast<uint32_t>(ms * 90), .ssrc = kSsrcA, .payload_size = 900}));
+  }
+  EXPECT_TRUE(stall_events(tap).empty());
+}
+
+TEST(Pipeline, StreamMovedToAnotherPathIsNoStall) {
+  // ICE path switch: from 4 s the audio SSRC reaches the same receiver from another port, while
+  // video goes on on the old 5-tuple.
+  Tap tap;
+  const Endpoint other = test::endpoint("10.0.0.1", 6000);
+  uint16_t vseq = 1, aseq = 1;
+  for (int ms = 0; ms < 8000; ms += 20) {
+    const auto t = static_cast<uint64_t>(ms);
+    if (ms % 40 == 0)
+      tap.send(at_ms(t), kA, kB,
+               test::rtp({.marker = true, .pt = 34, .seq = vseq++, .timestamp = static_cast<uint32_t>(ms * 90),
+                          .ssrc = kSsrcA, .payload_size = 900}));
+    tap.send(at_ms(t + 1), ms < 4000 ? kA : other, kB,
+             test::rtp({.pt = 0, .seq = aseq++, .timestamp = static_cast<uint32_t>(ms * 8), .ssrc = kSsrcB,
+                        .payload_size = 160}));
+  }
+  EXPECT_TRUE(stall_events(tap).empty());
+}
+
+TEST(Pipeline, StreamGoneForGoodIsAStall) {
+  // The same without the new path: the audio stalls.
+  Tap tap;
+  bundle(tap, 8, never, [](int ms) { return ms >= 4000; });
+  EXPECT_EQ(stall_events(tap).size(), 1u);
+}
+
+TEST(Pipeline, AudioLastSeenAsComfortNoiseIsNoStall) {
+  Tap tap;
+  bundle(tap, 4, never, never);
+  tap.send(at_ms(4001), kA, kB, test::rtp({.pt = 13, .seq = 201, .timestamp = 32000, .ssrc = kSsrcB, .payload_size = 1}));
+  for (int ms = 4000; ms < 8000; ms += 40)
+    tap.send(at_ms(static_cast<uint64_t>(ms) + 2), kA, kB,
+             test::rtp({.marker = true, .pt = 34, .seq = static_cast<uint16_t>(101 + ms / 40),
+                        .timestamp = static_cast<uint32_t>(ms * 90), .ssrc = kSsrcA, .payload_size = 900}));
+  EXPECT_TRUE(stall_events(tap).empty());
 }
 
 TEST(Pipeline, RtpBetweenWellKnownPortsIsNotAStream) {

@@ -122,6 +122,36 @@ std::vector<Anomaly> jitter(const ScenarioParams& p, Capture& cap) {
   return {Anomaly{"high_jitter", "udp", audio->src, audio->dst, audio->ssrc, from + 11'000'000, 1.0}};
 }
 
+// The play session's video encoder pauses for 4 s, 6 s into the media (a WCS transcoder stall):
+// no video packets, then video resumes with the next sequence number, while audio, RTCP and
+// STUN go on on the same 5-tuple. media_stall (video, 2 s) is judged at most every 200 ms of the
+// flow's packets: raised 2.0-2.22 s after the last video packet before the pause.
+std::vector<Anomaly> stall(const ScenarioParams& p, Capture& cap) {
+  constexpr std::int64_t kStart = 6 * kSec, kLength = 4 * kSec;
+  const PublishAndPlay s = publish_and_play(p, cap);
+  const StreamInfo* video = nullptr;
+  for (const StreamInfo& st : s.play.streams)
+    if (st.video) video = &st;
+  const std::int64_t from = s.play.media_start_us + kStart;
+  auto is_video = [&](const Packet& q) {
+    return q.content == Content::kRtp && q.src == video->src && q.dst == video->dst && q.payload.size() >= 12 &&
+           get32(q.payload, 8) == video->ssrc;
+  };
+  const auto paused = static_cast<std::uint16_t>(
+      cap.drop_if([&](const Packet& q) { return is_video(q) && q.t_us >= from && q.t_us < from + kLength; }));
+  std::int64_t last_before = 0;
+  for (Packet* pk : cap.matching(is_video)) {
+    if (pk->t_us < from) {
+      last_before = pk->t_us;
+    } else {  // the encoder numbers on from where it stopped
+      const auto seq = static_cast<std::uint16_t>(get16(pk->payload, 2) - paused);
+      pk->payload[2] = static_cast<std::uint8_t>(seq >> 8);
+      pk->payload[3] = static_cast<std::uint8_t>(seq);
+    }
+  }
+  return {Anomaly{"media_stall", "udp", video->src, video->dst, video->ssrc, last_before + 2'110'000, 0.12}};
+}
+
 constexpr std::array kScenarios{
     ScenarioDef{"healthy", "a WebRTC publish and a WebRTC play session, nothing anomalous", 5.0, &healthy},
     ScenarioDef{"one-way",
@@ -136,6 +166,10 @@ constexpr std::array kScenarios{
                 "as healthy, but the play session's audio path stalls 200 ms every 11 packets and bursts, "
                 "for 14 s from 4 s into the media (high_jitter on that stream)",
                 20.0, &jitter},
+    ScenarioDef{"stall",
+                "as healthy, but the play session's video pauses for 4 s from 6 s into the media while its "
+                "audio goes on (media_stall on the video stream)",
+                14.0, &stall},
 };
 
 }  // namespace
