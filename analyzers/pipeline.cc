@@ -76,6 +76,7 @@ struct Pipeline::Impl : EventSink {
   void check_packet_loss(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_high_jitter(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_stalls(FlowRecord& f, Nanos now);
+  void check_resets(const FlowRecord& f, RtpStreamState& s, bool just_confirmed, Nanos now);
   void report_flow(FlowRecord& f, bool expired);
   AnomalySubject stream_subject(const FlowRecord& f, const RtpStreamState& s) const;
 
@@ -221,6 +222,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (!s.confirmed) return;
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
+  if (s.reset || !was_confirmed) check_resets(f, s, !was_confirmed, ts);
   if (s.stall.open)
     engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), ts, 0,
                  s.clock_rate == 90000 ? cfg.anomalies.media_stall.video_s : cfg.anomalies.media_stall.audio_s,
@@ -413,6 +415,41 @@ void Pipeline::Impl::check_stalls(FlowRecord& f, Nanos now) {
                   std::snprintf(buf, n, "%s SSRC silent for %.1f s while its flow carries other traffic",
                                 audio ? "audio" : (s.clock_rate == 90000 ? "video" : "media"), secs);
                 });
+  }
+}
+
+// ssrc_collision_or_reset (ANOMALIES.md #35), one-shot events: a new SSRC taking over from one of
+// the same payload type in the same direction that stopped within the last second (a sender or
+// transcoder restart); a sequence jump beyond RFC 3550's bounds that the next packet confirms; a
+// timestamp jump of more than 10 s against arrival time.
+void Pipeline::Impl::check_resets(const FlowRecord& f, RtpStreamState& s, bool just_confirmed, Nanos now) {
+  constexpr Nanos kTakeover = 1'000'000'000;
+  const AnomalySubject subj = stream_subject(f, s);
+  if (just_confirmed) {
+    for (uint32_t j = f.rtp_head; j != kNoIndex; j = streams[j].next) {
+      const RtpStreamState& o = streams[j];
+      if (&o == &s || !o.confirmed || o.dir != s.dir || o.pt != s.pt) continue;
+      if (o.last_ts >= s.first_ts || s.first_ts - o.last_ts > kTakeover) continue;
+      engine.event(AnomalyKind::ssrc_collision_or_reset, subj, now, to_seconds(s.first_ts - o.last_ts), 1.0,
+                   [&](char* buf, size_t n) {
+                     std::snprintf(buf, n, "SSRC 0x%08x took over from 0x%08x (PT %u) %.0f ms after it stopped",
+                                   s.ssrc, o.ssrc, s.pt, to_seconds(s.first_ts - o.last_ts) * 1e3);
+                   });
+      break;
+    }
+  }
+  if (s.reset == 1) {
+    engine.event(AnomalyKind::ssrc_collision_or_reset, subj, now, static_cast<double>(s.reset_value), 3000,
+                 [&](char* buf, size_t n) {
+                   std::snprintf(buf, n, "sequence numbers jumped by %lld and went on from there (sender restart?)",
+                                 static_cast<long long>(s.reset_value));
+                 });
+  } else if (s.reset == 2) {
+    engine.event(AnomalyKind::ssrc_collision_or_reset, subj, now, static_cast<double>(s.reset_value), 10,
+                 [&](char* buf, size_t n) {
+                   std::snprintf(buf, n, "RTP timestamps jumped by %lld s against arrival time",
+                                 static_cast<long long>(s.reset_value));
+                 });
   }
 }
 

@@ -52,6 +52,16 @@ class AnomalyEngine {
     sink_.emit(ev);
   }
 
+  // Something that happens at one moment (a reset, an ICMP error): raised and resolved at once, so
+  // nothing stays open. Counts as raised.
+  template <class Detail>
+  void event(AnomalyKind kind, const AnomalySubject& subj, Nanos now, double value, double threshold,
+             Detail&& detail) {
+    AnomalySlot slot;
+    hold(slot, kind, subj, now, now, value, threshold, detail);
+    clear(slot, kind, subj, now, value, threshold, "event");
+  }
+
   // The condition has ended: a resolved event when it was open.
   void clear(AnomalySlot& slot, AnomalyKind kind, const AnomalySubject& subj, Nanos now,
              double value, double threshold, const char* why);

@@ -12,10 +12,13 @@ constexpr uint8_t kProbation = 3;
 
 namespace {
 constexpr bool is_comfort_noise(uint8_t pt) { return pt == 13 || pt == 19; }
+// Media time and arrival time disagreeing by more than this: the timestamps jumped.
+constexpr double kTimestampJump = 10.0;
 }  // namespace
 
 void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
   second_closed = false;
+  reset = 0;
   if (packets == 0) {
     loss_second_ext = h.seq - 1;  // the first packet is expected too
     loss_second_received = 1;
@@ -87,6 +90,31 @@ void RtpStreamState::count_bitrate(uint32_t len, Nanos ts) {
 }
 
 void RtpStreamState::count_sequence(const RtpHeader& h) {
+  // RFC 3550 A.1: a distance of MAX_DROPOUT (3000) or more either way (beyond MAX_MISORDER back) is
+  // no gap but a restart, believed once the next packet follows on. Counting stays Wireshark's.
+  constexpr uint16_t kMaxDropout = 3000, kMaxMisorder = 100;
+  const auto udelta = static_cast<uint16_t>(h.seq - static_cast<uint16_t>(ext_max));
+  const bool far = udelta >= kMaxDropout && udelta <= 65535 - kMaxMisorder;
+  if (jump_pending && h.seq == jump_expect) {
+    // The next packet follows the jump: the sender restarted its numbering. Go on from there.
+    jump_pending = 0;
+    reset = 1;
+    ext_max = jump_target;
+    seen = 1;
+    // the loss of the second being filled is judged from the new numbering on
+    loss_second_ext = ext_max + 1 - loss_second_received - 1;
+  } else if (far) {
+    // Believed only when the next packet follows it; until then it does not move the highest
+    // number (a stray far packet would otherwise make every later one look late).
+    jump_pending = 1;
+    jump_expect = static_cast<uint16_t>(h.seq + 1);
+    jump_target = ext_max + static_cast<int16_t>(udelta);
+    reset_value = static_cast<int16_t>(udelta) - 1;  // beyond the next expected number
+    if (!confirmed) probation = kProbation - 1;
+    return;
+  } else {
+    jump_pending = 0;
+  }
   // Distance from the highest sequence number so far, in the 16-bit circle: forward up to half
   // the space (wrapping on), backward otherwise (late, reordered or repeated packet).
   auto delta = static_cast<int16_t>(static_cast<uint16_t>(h.seq - static_cast<uint16_t>(ext_max)));
@@ -145,6 +173,15 @@ void RtpStreamState::count_timing(const RtpHeader& h, Nanos ts) {
   if (clock != 0) {
     // RFC 3550 section 6.4.1: D = (Rj - Ri) - (Sj - Si), J += (|D| - J) / 16
     double d = delta - static_cast<double>(ext_ts - ref_ext_ts) / clock;
+    if (d > kTimestampJump || d < -kTimestampJump) {
+      // The timestamps jumped (a restart): not jitter. Measure from this packet on.
+      reset = reset ? reset : 2;
+      if (reset == 2) reset_value = static_cast<int64_t>(-d);
+      ref_arrival = ts;
+      ref_ext_ts = ext_ts;
+      last_pt = h.pt;
+      return;
+    }
     jitter += ((d < 0 ? -d : d) - jitter) / 16;
     second_jitter_sum += jitter;
     ++second_jitter_samples;

@@ -74,6 +74,12 @@ struct RtpStreamState {
   AnomalySlot high_jitter;
   AnomalySlot stall;
   uint8_t talkspurts = 0;  // has resumed after silence with the marker bit: suppresses silence
+  // ssrc_collision_or_reset: jumps beyond RFC 3550's sane bounds
+  uint16_t jump_expect = 0;     // a large sequence jump is believed when the next packet follows it
+  int64_t jump_target = 0;      // the extended number the jump went to
+  uint8_t jump_pending = 0;
+  uint8_t reset = 0;            // set by count(): 1 sequence reset, 2 timestamp jump (for the analyzer)
+  int64_t reset_value = 0;      // the jump, in sequence numbers or seconds
   // one_way_media: the last sign of life from the receiving side, packets sent since then
   Nanos back_ts = 0;
   uint32_t since_back = 0;

@@ -917,6 +917,78 @@ TEST(Pipeline, AudioLastSeenAsComfortNoiseIsNoStall) {
   EXPECT_TRUE(stall_events(tap).empty());
 }
 
+// ---- ssrc_collision_or_reset ----------------------------------------------------------------------
+
+std::vector<AnomalyEvent> reset_events(const Tap& tap, AnomalyState state = AnomalyState::Raised) {
+  std::vector<AnomalyEvent> out;
+  for (const auto& e : tap.sink.anomalies(AnomalyKind::ssrc_collision_or_reset))
+    if (e.state == state) out.push_back(e);
+  return out;
+}
+
+Frame pcmu(uint16_t seq, uint32_t ts, uint32_t ssrc) {
+  return test::rtp({.pt = 0, .seq = seq, .timestamp = ts, .ssrc = ssrc, .payload_size = 160});
+}
+
+TEST(Pipeline, SsrcTakeoverIsAnEventOnTheNewSsrc) {
+  Tap tap;
+  for (int i = 0; i < 100; ++i) tap.send(at_ms(static_cast<uint64_t>(i) * 20), kA, kB, pcmu(static_cast<uint16_t>(i), i * 160u, kSsrcA));
+  for (int i = 0; i < 100; ++i)
+    tap.send(at_ms(2000 + static_cast<uint64_t>(i) * 20), kA, kB, pcmu(static_cast<uint16_t>(40000 + i), 777 + i * 160u, 0x99999999));
+  auto raised = reset_events(tap);
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].ssrc, 0x99999999u);
+  EXPECT_EQ(raised[0].ts, at_ms(2040));  // the new SSRC's third packet: trusted then
+  EXPECT_EQ(reset_events(tap, AnomalyState::Resolved).size(), 1u);  // an event: nothing stays open
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::media_stall).empty());
+}
+
+TEST(Pipeline, SimulcastLayersOfOnePayloadTypeAreNoTakeover) {
+  Tap tap;
+  for (int i = 0; i < 100; ++i)
+    for (uint32_t layer = 0; layer < 3; ++layer)
+      tap.send(at_ms(static_cast<uint64_t>(i) * 20 + layer), kA, kB, pcmu(static_cast<uint16_t>(i), i * 160u, 0x100 + layer));
+  EXPECT_TRUE(reset_events(tap).empty());
+}
+
+TEST(Pipeline, SequenceJumpConfirmedByTheNextPacketIsAnEventAndNoLoss) {
+  Tap tap;
+  RtpSource back(kB, kA, kSsrcB);
+  uint16_t seq = 100;
+  for (int i = 0; i < 500; ++i) {
+    if (i == 250) seq = static_cast<uint16_t>(seq + 20000);
+    tap.send(at_ms(static_cast<uint64_t>(i) * 20), kA, kB, pcmu(seq++, i * 160u, kSsrcA));
+    tap.send(at_ms(static_cast<uint64_t>(i) * 20 + 5), back.next());
+  }
+  auto raised = reset_events(tap);
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].ssrc, kSsrcA);
+  EXPECT_EQ(raised[0].ts, at_ms(251 * 20));
+  EXPECT_DOUBLE_EQ(raised[0].value, 20000);
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::packet_loss).empty());
+}
+
+TEST(Pipeline, OneStrayFarSequenceNumberIsNoReset) {
+  Tap tap;
+  for (int i = 0; i < 100; ++i)
+    tap.send(at_ms(static_cast<uint64_t>(i) * 20), kA, kB,
+             pcmu(static_cast<uint16_t>(i == 50 ? 30000 : i), i * 160u, kSsrcA));
+  EXPECT_TRUE(reset_events(tap).empty());
+}
+
+TEST(Pipeline, TimestampJumpIsAnEventAndNoJitter) {
+  Tap tap;
+  for (int i = 0; i < 200; ++i)
+    tap.send(at_ms(static_cast<uint64_t>(i) * 20), kA, kB,
+             pcmu(static_cast<uint16_t>(i), (i < 100 ? 0u : 8000u * 3600) + i * 160u, kSsrcA));
+  auto raised = reset_events(tap);
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].ts, at_ms(2000));
+  tap.pipeline.finish();
+  ASSERT_EQ(tap.sink.streams().size(), 1u);
+  EXPECT_LT(tap.sink.streams()[0].jitter_max_ms, 0.001);  // the jump is not jitter
+}
+
 TEST(Pipeline, RtpBetweenWellKnownPortsIsNotAStream) {
   Tap tap;
   RtpSource a(test::endpoint("10.0.0.1", 500), test::endpoint("10.0.0.2", 600), kSsrcA);

@@ -152,6 +152,55 @@ std::vector<Anomaly> stall(const ScenarioParams& p, Capture& cap) {
   return {Anomaly{"media_stall", "udp", video->src, video->dst, video->ssrc, last_before + 2'110'000, 0.12}};
 }
 
+void set16(Bytes& b, std::size_t off, std::uint16_t v) {
+  b[off] = static_cast<std::uint8_t>(v >> 8);
+  b[off + 1] = static_cast<std::uint8_t>(v);
+}
+
+void set32(Bytes& b, std::size_t off, std::uint32_t v) {
+  set16(b, off, static_cast<std::uint16_t>(v >> 16));
+  set16(b, off + 2, static_cast<std::uint16_t>(v));
+}
+
+// WCS restarts the play session's audio sender 6 s into the media (a new SSRC with fresh sequence
+// numbers and timestamps), and its video sequence numbers jump by 20000 at 8 s: two
+// ssrc_collision_or_reset events, at the third packet of the new SSRC (it is trusted then) and at
+// the packet after the jump (which confirms it).
+std::vector<Anomaly> reset(const ScenarioParams& p, Capture& cap) {
+  const PublishAndPlay s = publish_and_play(p, cap);
+  const StreamInfo *audio = nullptr, *video = nullptr;
+  for (const StreamInfo& st : s.play.streams) (st.video ? video : audio) = &st;
+  auto of = [](const StreamInfo* st) {
+    return [st](const Packet& q) {
+      return q.content == Content::kRtp && q.src == st->src && q.dst == st->dst && q.payload.size() >= 12 &&
+             get32(q.payload, 8) == st->ssrc;
+    };
+  };
+  Rng rng(p.seed ^ 0x55c7u);
+  const auto new_ssrc = static_cast<std::uint32_t>(rng.next() | 1);
+  const auto new_seq = static_cast<std::uint16_t>(rng.next());
+  const auto new_ts = static_cast<std::uint32_t>(rng.next());
+  const std::int64_t restart = s.play.media_start_us + 6 * kSec, jump = s.play.media_start_us + 8 * kSec;
+  std::vector<std::int64_t> restarted;
+  std::uint32_t first_old_ts = 0;
+  for (Packet* pk : cap.matching(of(audio))) {
+    if (pk->t_us < restart) continue;
+    if (restarted.empty()) first_old_ts = get32(pk->payload, 4);
+    set16(pk->payload, 2, static_cast<std::uint16_t>(new_seq + restarted.size()));
+    set32(pk->payload, 4, new_ts + (get32(pk->payload, 4) - first_old_ts));
+    set32(pk->payload, 8, new_ssrc);
+    restarted.push_back(pk->t_us);
+  }
+  std::vector<std::int64_t> jumped;
+  for (Packet* pk : cap.matching(of(video))) {
+    if (pk->t_us < jump) continue;
+    set16(pk->payload, 2, static_cast<std::uint16_t>(get16(pk->payload, 2) + 20000));
+    jumped.push_back(pk->t_us);
+  }
+  return {Anomaly{"ssrc_collision_or_reset", "udp", audio->src, audio->dst, new_ssrc, restarted.at(2), 0.002},
+          Anomaly{"ssrc_collision_or_reset", "udp", video->src, video->dst, video->ssrc, jumped.at(1), 0.002}};
+}
+
 constexpr std::array kScenarios{
     ScenarioDef{"healthy", "a WebRTC publish and a WebRTC play session, nothing anomalous", 5.0, &healthy},
     ScenarioDef{"one-way",
@@ -170,6 +219,10 @@ constexpr std::array kScenarios{
                 "as healthy, but the play session's video pauses for 4 s from 6 s into the media while its "
                 "audio goes on (media_stall on the video stream)",
                 14.0, &stall},
+    ScenarioDef{"reset",
+                "as healthy, but the play session's audio sender restarts with a new SSRC 6 s into the media and "
+                "its video sequence numbers jump by 20000 at 8 s (ssrc_collision_or_reset twice)",
+                12.0, &reset},
 };
 
 }  // namespace
