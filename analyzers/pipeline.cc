@@ -77,6 +77,8 @@ struct Pipeline::Impl : EventSink {
   void check_high_jitter(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_stalls(FlowRecord& f, Nanos now);
   void check_resets(const FlowRecord& f, RtpStreamState& s, bool just_confirmed, Nanos now);
+  void feedback_second(FlowRecord& f, Nanos ts);
+  void check_feedback_storms(FlowRecord& f, Nanos now);
   void report_flow(FlowRecord& f, bool expired);
   AnomalySubject stream_subject(const FlowRecord& f, const RtpStreamState& s) const;
 
@@ -174,10 +176,12 @@ void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPack
     case FlowClass::Rtp:
       // Well-known ports on both sides are services, not media.
       if (p.src.port < 1024 && p.dst.port < 1024) break;
+      feedback_second(f, ts);
       rtp(f, dir, ts, p.l4_payload);
       return;
     case FlowClass::Rtcp:
       if (looks_like_rtcp(p.l4_payload)) {
+        feedback_second(f, ts);
         rtcp(f, dir, ts, p);
         return;
       }
@@ -222,6 +226,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (!s.confirmed) return;
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
+  if (f.feedback[dir].media < UINT16_MAX) ++f.feedback[dir].media;
   if (s.reset || !was_confirmed) check_resets(f, s, !was_confirmed, ts);
   if (s.stall.open)
     engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), ts, 0,
@@ -242,7 +247,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   check_one_way(f, s, ts, true);
 }
 
-void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t /*dir*/, Nanos ts, const DecodedPacket& p) {
+void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
   f.classes |= class_bit(FlowClass::Rtcp);
   ++ctr.rtcp_packets;
   // After a DTLS handshake on the 5-tuple the keys are DTLS-SRTP's and RTCP is SRTCP: only the
@@ -254,6 +259,12 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t /*dir*/, Nanos ts, const Decode
   walk_rtcp(
       p.l4_payload,
       [&](const RtcpHeader& h) {
+        FeedbackCounters& fb = f.feedback[dir];
+        if (h.pt == 205 && h.count == 1 && fb.nack < UINT16_MAX) ++fb.nack;  // RTPFB generic NACK
+        if (h.pt == 206 && (h.count == 1 || h.count == 4)) {                 // PSFB PLI, FIR
+          uint8_t& pli = fb.pli[f.fb_second % fb.pli.size()];
+          if (pli < UINT8_MAX) ++pli;
+        }
         if (h.pt == 200 || h.pt == 201) evidence.note(Evidence::SenderRtcp, p.src, h.sender_ssrc, ts);
         if (srtcp) return false;
         // A sender running plain RTCP: its receiver's first report is worth waiting for.
@@ -450,6 +461,65 @@ void Pipeline::Impl::check_resets(const FlowRecord& f, RtpStreamState& s, bool j
                    std::snprintf(buf, n, "RTP timestamps jumped by %lld s against arrival time",
                                  static_cast<long long>(s.reset_value));
                  });
+  }
+}
+
+// Feedback is judged by whole seconds of the flow: when a packet opens a later second, the seconds
+// before it are complete.
+void Pipeline::Impl::feedback_second(FlowRecord& f, Nanos ts) {
+  const uint64_t second = (ts - f.first_ts) / 1'000'000'000;
+  if (second <= f.fb_second) return;
+  check_feedback_storms(f, ts);
+  for (uint64_t s = f.fb_second + 1; s <= second && s <= f.fb_second + 16; ++s)
+    for (auto& fb : f.feedback) fb.pli[s % fb.pli.size()] = 0;
+  for (auto& fb : f.feedback) fb.nack = fb.media = 0;
+  if (f.fb_seconds < 255) f.fb_seconds = static_cast<uint8_t>(std::min<uint64_t>(255, f.fb_seconds + (second - f.fb_second)));
+  f.fb_second = second;
+}
+
+// nack_storm and pli_storm (ANOMALIES.md #16, #17) on the second that just completed. Feedback
+// travels against the media it is about: the anomaly names the media's direction.
+void Pipeline::Impl::check_feedback_storms(FlowRecord& f, Nanos now) {
+  const auto& th = cfg.anomalies.feedback;
+  for (uint8_t d = 0; d < 2; ++d) {
+    FeedbackCounters& fb = f.feedback[d];
+    const uint8_t media_dir = d ^ 1;
+    AnomalySubject subj;
+    subj.l4 = L4::Udp;
+    subj.src = key_endpoint(f.key, media_dir == 1);
+    subj.dst = key_endpoint(f.key, media_dir == 0);
+    const uint32_t media = f.feedback[media_dir].media;
+    const double pct = media ? 100.0 * fb.nack / media : 0;
+    if (fb.nack > th.nack_per_s || (fb.nack >= th.nack_min && media && pct > th.nack_pct)) {
+      const bool by_rate = fb.nack > th.nack_per_s;
+      engine.hold(fb.nack_storm, AnomalyKind::nack_storm, subj, now - 1'000'000'000, now,
+                  by_rate ? fb.nack : pct, by_rate ? th.nack_per_s : th.nack_pct, [&](char* buf, size_t n) {
+                    std::snprintf(buf, n, "%u NACKs in a second for %u media packets (%.1f %%)", fb.nack, media, pct);
+                  });
+    } else {
+      engine.clear(fb.nack_storm, AnomalyKind::nack_storm, subj, now, fb.nack, th.nack_per_s, "NACKs back to normal");
+    }
+    // pli_storm: every 2 s step of the last pli_sustain_s seconds above pli_per_2s
+    const uint64_t last = f.fb_second;
+    auto pair = [&](uint64_t k) {
+      return static_cast<unsigned>(fb.pli[(last - 2 * k) % fb.pli.size()]) + fb.pli[(last - 2 * k - 1) % fb.pli.size()];
+    };
+    const uint32_t steps = th.pli_sustain_s / 2;
+    bool sustained = uint32_t{f.fb_seconds} + 1 >= th.pli_sustain_s && last + 1 >= th.pli_sustain_s;
+    unsigned total = 0;
+    for (uint32_t k = 0; sustained && k < steps; ++k) {
+      sustained = pair(k) > th.pli_per_2s;
+      total += pair(k);
+    }
+    if (sustained) {
+      engine.hold(fb.pli_storm, AnomalyKind::pli_storm, subj, now - seconds(th.pli_sustain_s), now,
+                  total / static_cast<double>(th.pli_sustain_s) * 2, th.pli_per_2s, [&](char* buf, size_t n) {
+                    std::snprintf(buf, n, "%u PLI/FIR in the last %u s: the receiver keeps asking for keyframes",
+                                  total, th.pli_sustain_s);
+                  });
+    } else if (last >= 1 && pair(0) <= th.pli_per_2s) {
+      engine.clear(fb.pli_storm, AnomalyKind::pli_storm, subj, now, pair(0), th.pli_per_2s, "keyframe requests back to normal");
+    }
   }
 }
 

@@ -203,6 +203,8 @@ class Loader {
       if (*kind == AnomalyKind::packet_loss) allowed.insert({"window_s", "major_pct", "critical_pct", "min_expected"});
       if (*kind == AnomalyKind::high_jitter) allowed.insert({"audio_ms", "video_ms", "sustain_s", "clear_s"});
       if (*kind == AnomalyKind::media_stall) allowed.insert({"audio_s", "video_s"});
+      if (*kind == AnomalyKind::nack_storm) allowed.insert({"per_s", "pct", "min"});
+      if (*kind == AnomalyKind::pli_storm) allowed.insert({"per_2s", "sustain_s"});
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
       if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
@@ -210,6 +212,20 @@ class Loader {
         auto sev = severity_from_name(scalar(s, path + ".severity"));
         if (!sev) fail(path + ".severity", s, "expected info, minor, major or critical");
         ks.severity = *sev;
+      }
+      if (*kind == AnomalyKind::nack_storm) {
+        auto& fb = a.feedback;
+        if (auto x = v["per_s"]) fb.nack_per_s = static_cast<uint32_t>(whole(x, path + ".per_s", 1, 1000000));
+        if (auto x = v["pct"]) fb.nack_pct = number(x, path + ".pct", 0.01, 100);
+        if (auto x = v["min"]) fb.nack_min = static_cast<uint32_t>(whole(x, path + ".min", 1, 1000000));
+      }
+      if (*kind == AnomalyKind::pli_storm) {
+        auto& fb = a.feedback;
+        if (auto x = v["per_2s"]) fb.pli_per_2s = number(x, path + ".per_2s", 0, 1000);
+        if (auto x = v["sustain_s"]) {
+          fb.pli_sustain_s = static_cast<uint32_t>(whole(x, path + ".sustain_s", 2, 16));
+          if (fb.pli_sustain_s % 2) fail(path + ".sustain_s", x, "must be even (judged in 2 s steps)");
+        }
       }
       if (*kind == AnomalyKind::media_stall) {
         if (auto x = v["audio_s"]) a.media_stall.audio_s = number(x, path + ".audio_s", 0.1, 3600);

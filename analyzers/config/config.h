@@ -74,6 +74,14 @@ struct MediaStallThresholds {
   double video_s = 2.0;  // ... a video (90 kHz) SSRC, or one whose clock is not known yet
 };
 
+struct FeedbackStormThresholds {
+  uint32_t nack_per_s = 50;      // nack_storm: NACK packets in a second above this...
+  double nack_pct = 5.0;         // ... or above this share of the media packets they answer
+  uint32_t nack_min = 3;         // (the share is judged from this many NACKs in the second)
+  double pli_per_2s = 1.0;       // pli_storm: PLI/FIR above this per 2 s...
+  uint32_t pli_sustain_s = 10;   // ... for this long (2-16, even)
+};
+
 struct AnomalyConfig {
   double refresh_interval_s = 10.0;  // how often an open anomaly is re-announced
   std::array<KindSettings, kAnomalyKindCount> kinds{};
@@ -81,6 +89,7 @@ struct AnomalyConfig {
   PacketLossThresholds packet_loss;
   HighJitterThresholds high_jitter;
   MediaStallThresholds media_stall;
+  FeedbackStormThresholds feedback;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };

@@ -5,11 +5,21 @@
 #include <cstdint>
 #include <vector>
 
+#include "anomaly/anomaly_engine.h"
 #include "flow/flow_key.h"
 
 namespace wcstap {
 
 constexpr uint32_t kNoIndex = 0xffffffffu;
+
+// RTCP feedback one direction of a flow sends, by whole second of the flow (SRTCP shows only the
+// first header of each datagram, so these count datagrams' first feedback message there).
+struct FeedbackCounters {
+  uint16_t nack = 0;       // RTPFB FMT 1 this second
+  uint16_t media = 0;      // RTP packets this direction sent this second
+  std::array<uint8_t, 16> pli{};  // PLI/FIR per second, a ring by second number
+  AnomalySlot nack_storm, pli_storm;
+};
 
 struct FlowRecord {
   FlowKey key;
@@ -25,6 +35,9 @@ struct FlowRecord {
   uint8_t used = 0;
   uint8_t open_one_way = 0;      // streams of this flow with one_way_media open
   Nanos next_stall_check = 0;    // media_stall: the flow's streams are looked at from this time
+  uint64_t fb_second = 0;        // the whole second of the flow the feedback counters are in
+  uint8_t fb_seconds = 0;        // completed seconds counted (saturating)
+  std::array<FeedbackCounters, 2> feedback{};  // [direction that sent it]
   uint32_t rtp_head = kNoIndex;  // first RTP stream of this flow (RtpStreamTable index)
 };
 

@@ -989,6 +989,84 @@ TEST(Pipeline, TimestampJumpIsAnEventAndNoJitter) {
   EXPECT_LT(tap.sink.streams()[0].jitter_max_ms, 0.001);  // the jump is not jitter
 }
 
+// ---- nack_storm, pli_storm -----------------------------------------------------------------------
+
+// Media A -> B at 100 packets/s for `seconds`; B sends `nacks` NACKs and `plis` PLIs per second back.
+Tap& with_feedback(Tap& tap, int seconds, int nacks, int plis, int from_s = 0) {
+  RtpSource a(kA, kB, kSsrcA);
+  for (int ms = 0; ms < seconds * 1000; ms += 10) {
+    tap.send(at_ms(static_cast<uint64_t>(ms)), a.next());
+    if (ms < from_s * 1000) continue;
+    const int step = ms % 1000;
+    if (step / 10 < nacks)  // on the first `nacks` 10 ms ticks of each second
+      tap.send(at_ms(static_cast<uint64_t>(ms) + 3), kB, kA, test::rtcp_nack(kSsrcB, kSsrcA, 1000, 0));
+    if (plis && step % (1000 / plis) == 0 && step / (1000 / plis) < plis) {
+      test::Frame pli = test::rtcp_nack(kSsrcB, kSsrcA, 0, 0);  // a 16-byte feedback message...
+      pli[0] = 0x81;                                            // ... FMT 1
+      pli[1] = 206;                                             // PSFB: PLI
+      pli[3] = 2;                                               // 12 bytes: no FCI
+      pli.resize(12);
+      tap.send(at_ms(static_cast<uint64_t>(ms) + 4), kB, kA, pli);
+    }
+  }
+  return tap;
+}
+
+TEST(Pipeline, NackStormByRateNamesTheMediaDirection) {
+  Tap tap;
+  with_feedback(tap, 6, 60, 0, 2);
+  auto ev = tap.sink.anomalies(AnomalyKind::nack_storm);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev[0].state, AnomalyState::Raised);
+  EXPECT_EQ(ev[0].src, kA);  // the media the NACKs are about goes A -> B
+  EXPECT_EQ(ev[0].dst, kB);
+  EXPECT_FALSE(ev[0].has_ssrc);
+  EXPECT_DOUBLE_EQ(ev[0].value, 60);
+  EXPECT_DOUBLE_EQ(ev[0].threshold, 50);
+  EXPECT_EQ(ev[0].ts, at_ms(3000));  // judged when the first whole second of it completes
+}
+
+TEST(Pipeline, NackStormByShareOfMedia) {
+  Tap tap;
+  with_feedback(tap, 6, 10, 0);  // 10 NACKs for 100 packets: 10 %
+  auto ev = tap.sink.anomalies(AnomalyKind::nack_storm);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_NEAR(ev[0].value, 10.0, 0.3);  // the first second counts the media once it is trusted
+  EXPECT_DOUBLE_EQ(ev[0].threshold, 5.0);
+}
+
+TEST(Pipeline, FewNacksAreNoStorm) {
+  Tap tap;
+  with_feedback(tap, 6, 2, 0);  // 2 % and under the 3-NACK minimum
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::nack_storm).empty());
+}
+
+TEST(Pipeline, PliStormAfterTenSustainedSeconds) {
+  Tap tap;
+  with_feedback(tap, 14, 0, 2);
+  auto ev = tap.sink.anomalies(AnomalyKind::pli_storm);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev[0].src, kA);
+  EXPECT_EQ(ev[0].ts, at_ms(10000));  // the tenth whole second completes
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::nack_storm).empty());
+}
+
+TEST(Pipeline, OnePliPerTwoSecondsIsNoStorm) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (int ms = 0; ms < 14000; ms += 10) {
+    tap.send(at_ms(static_cast<uint64_t>(ms)), a.next());
+    if (ms % 2000 == 500) {
+      test::Frame pli = test::rtcp_nack(kSsrcB, kSsrcA, 0, 0);
+      pli[1] = 206;
+      pli[3] = 2;
+      pli.resize(12);
+      tap.send(at_ms(static_cast<uint64_t>(ms) + 4), kB, kA, pli);
+    }
+  }
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::pli_storm).empty());
+}
+
 TEST(Pipeline, RtpBetweenWellKnownPortsIsNotAStream) {
   Tap tap;
   RtpSource a(test::endpoint("10.0.0.1", 500), test::endpoint("10.0.0.2", 600), kSsrcA);

@@ -201,6 +201,42 @@ std::vector<Anomaly> reset(const ScenarioParams& p, Capture& cap) {
           Anomaly{"ssrc_collision_or_reset", "udp", video->src, video->dst, video->ssrc, jumped.at(1), 0.002}};
 }
 
+// An SRTCP feedback message as the tap sees it: the first 8 bytes in clear (V=2, FMT, PT, length,
+// sender SSRC), the media SSRC and FCI encrypted, then the E|index word and a 10-byte tag.
+Bytes srtcp_feedback(std::uint8_t pt, std::uint8_t fmt, std::uint32_t sender, std::uint32_t index, Rng& rng) {
+  Bytes b{static_cast<std::uint8_t>(0x80 | fmt), pt, 0, 3};  // 16 bytes: header, media SSRC, one FCI
+  b.resize(8);
+  set32(b, 4, sender);
+  for (int i = 0; i < 8; ++i) b.push_back(static_cast<std::uint8_t>(rng.next()));
+  b.resize(b.size() + 4);
+  set32(b, b.size() - 4, 0x80000000u | index);
+  for (int i = 0; i < 10; ++i) b.push_back(static_cast<std::uint8_t>(rng.next()));
+  return b;
+}
+
+// The play session's browser asks for retransmissions 80 times a second and for keyframes twice a
+// second, for 12 s from 4 s into the media (a receiver on a lossy path decoding badly): nack_storm
+// (> 50/s, judged per whole second of the flow: raised 0.6-2.05 s after it starts) and pli_storm
+// (> 1 per 2 s in each 2 s step of the last 10 whole seconds; the oldest step may be the storm's
+// first second alone, with its 2 PLIs when the storm starts in that second's first half: raised
+// 8.5-9.5 s after it starts), both on the WCS -> browser direction.
+std::vector<Anomaly> feedback(const ScenarioParams& p, Capture& cap) {
+  const PublishAndPlay s = publish_and_play(p, cap);
+  const Endpoint browser = s.play.browser_media, wcs = s.play.wcs_media;
+  const std::int64_t from = s.play.media_start_us + 4 * kSec;
+  Rng rng(p.seed ^ 0xfeedu);
+  const auto sender = static_cast<std::uint32_t>(rng.next());
+  std::uint32_t index = 1000;
+  for (std::int64_t t = from; t < from + 12 * kSec; t += 12500) {  // 80 per second
+    cap.add_udp(t, browser, wcs, Content::kRtcp, srtcp_feedback(205, 1, sender, index++, rng));
+    if ((t - from) % 500000 == 0)  // 2 per second
+      cap.add_udp(t + 3000, browser, wcs, Content::kRtcp, srtcp_feedback(206, 1, sender, index++, rng));
+  }
+  cap.sort();
+  return {Anomaly{"nack_storm", "udp", wcs, browser, std::nullopt, from + 1'325'000, 0.725},
+          Anomaly{"pli_storm", "udp", wcs, browser, std::nullopt, from + 9'000'000, 0.55}};
+}
+
 constexpr std::array kScenarios{
     ScenarioDef{"healthy", "a WebRTC publish and a WebRTC play session, nothing anomalous", 5.0, &healthy},
     ScenarioDef{"one-way",
@@ -223,6 +259,10 @@ constexpr std::array kScenarios{
                 "as healthy, but the play session's audio sender restarts with a new SSRC 6 s into the media and "
                 "its video sequence numbers jump by 20000 at 8 s (ssrc_collision_or_reset twice)",
                 12.0, &reset},
+    ScenarioDef{"feedback",
+                "as healthy, but the play session's browser sends 80 NACKs and 2 PLIs a second for 12 s from 4 s "
+                "into the media (nack_storm and pli_storm on WCS -> browser)",
+                18.0, &feedback},
 };
 
 }  // namespace
