@@ -12,6 +12,13 @@ GEN, ANALYZE, WORK = sys.argv[1:4]
 os.makedirs(WORK, exist_ok=True)
 failures = []
 checked = 0
+# per anomaly kind: true positives (raised, in time), false positives (raised, not in the truth),
+# false negatives (in the truth, not raised in time)
+score = {}
+
+
+def tally(kind, field):
+    score.setdefault(kind, {"tp": 0, "fp": 0, "fn": 0})[field] += 1
 
 
 def fail(msg):
@@ -23,8 +30,9 @@ scenarios = subprocess.run([GEN, "--list"], capture_output=True, text=True, chec
 if not {"healthy", "one-way"} <= set(scenarios):
     fail(f"wcstap-gen --list: {scenarios}")
 
+SEEDS = range(1, int(os.environ.get("WCSTAP_SEEDS", "3")) + 1)
 for name in scenarios:
-    for seed in (1, 2, 3):
+    for seed in SEEDS:
         pcap = os.path.join(WORK, f"{name}-{seed}.pcap")
         truth_path = os.path.join(WORK, f"{name}-{seed}.json")
         subprocess.run([GEN, "--scenario", name, "--seed", str(seed), "--out", pcap, "--truth", truth_path],
@@ -48,14 +56,19 @@ for name in scenarios:
         if len(got) != len(raised):
             fail(f"{tag}: the same anomaly raised twice: {raised}")
         for key in want.keys() - got.keys():
+            tally(key[0], "fn")
             fail(f"{tag}: missed {key}")
         for key in got.keys() - want.keys():
+            tally(key[0], "fp")
             fail(f"{tag}: false {key}: {got[key]['detail']}")
         for key in want.keys() & got.keys():
             w, g = want[key], got[key]
             # raised when the threshold is crossed: truth's from_ts is that moment
             if abs(g["ts"] - w["from_ts"]) > w.get("tolerance_s", 0.5):
+                tally(key[0], "fn")
                 fail(f"{tag}: {key} raised at {g['ts']:.3f}, truth {w['from_ts']:.3f}")
+            else:
+                tally(key[0], "tp")
 
         streams = {(s["src"], s["dst"], s["ssrc"]): s for s in out if s["type"] == "rtp_stream"}
         for s in truth["rtp_streams"]:
@@ -74,5 +87,11 @@ for name in scenarios:
         if extra:
             fail(f"{tag}: RTP streams not in the capture's truth: {sorted(extra)}")
 
+print(f"{'anomaly kind':26} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>10} {'recall':>8}")
+for kind in sorted(score):
+    c = score[kind]
+    precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else float("nan")
+    recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else float("nan")
+    print(f"{kind:26} {c['tp']:4} {c['fp']:4} {c['fn']:4} {precision:10.1%} {recall:8.1%}")
 print(f"scenarios: {checked} runs checked, {len(failures)} failures")
 sys.exit(1 if failures or checked == 0 else 0)
