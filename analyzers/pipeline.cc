@@ -46,6 +46,7 @@ void PipelineCounters::add(const PipelineCounters& o) {
   rtp_streams_over_flow_cap += o.rtp_streams_over_flow_cap;
   anomalies_raised += o.anomalies_raised;
   events += o.events;
+  clock_steps += o.clock_steps;
 }
 
 struct Pipeline::Impl : EventSink {
@@ -90,13 +91,20 @@ struct Pipeline::Impl : EventSink {
   HostEvidenceIndex evidence;
   AnomalyEngine engine;
   Nanos udp_idle, tcp_idle, one_way_window, rtcp_wait;
-  Nanos last_ts = 0;
+  Nanos last_ts = 0;  // the latest packet time seen
+  Nanos prev_ts = 0;  // the previous packet's time
   DecodedPacket pkt;  // scratch, reused per packet
 };
 
 void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wire_len*/) {
   ++ctr.packets;
   ctr.bytes += frame.size();
+  // Packet time stepping back over a second: the capture clock stepped (or files were merged).
+  // Counted, not corrected: a streaming tap cannot tell which side of the step is the true clock
+  // (sip-tls13's first packets lie 470 years ahead), and reported times must stay the capture's.
+  // Intervals saturate at 0 (elapsed()), so a step never reads as years of silence.
+  if (ts + 1'000'000'000 < prev_ts) ++ctr.clock_steps;
+  prev_ts = ts;
   if (ts > last_ts) last_ts = ts;
 
   DecodeError err;
@@ -221,7 +229,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   RtpStreamState& s = streams[idx];
   bool was_confirmed = s.confirmed;
   // A talkspurt after silence (RFC 3551: marker bit on its first packet): the sender suppresses silence.
-  if (h.marker && s.packets != 0 && ts - s.last_ts > seconds(cfg.anomalies.media_stall.audio_s)) s.talkspurts = 1;
+  if (h.marker && s.packets != 0 && elapsed(ts, s.last_ts) > seconds(cfg.anomalies.media_stall.audio_s)) s.talkspurts = 1;
   s.count(h, static_cast<uint32_t>(payload.size()), ts);
   if (!s.confirmed) return;
   f.classes |= class_bit(FlowClass::Rtp);
@@ -237,7 +245,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     check_high_jitter(f, s, ts);
   }
   if (!was_confirmed) s.since_back = static_cast<uint32_t>(s.packets - 1);  // ... and went one way
-  if (ts - s.noted_ts >= kEvidenceEvery) {
+  if (elapsed(ts, s.noted_ts) >= kEvidenceEvery) {
     s.noted_ts = ts;
     const Endpoint from = key_endpoint(f.key, s.dir == 1), to = key_endpoint(f.key, s.dir == 0);
     evidence.note(Evidence::Media, from, HostEvidenceIndex::fold(to), ts);
@@ -312,15 +320,15 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
   ++s.since_back;
   const auto& th = cfg.anomalies.one_way_media;
   if (s.since_back < th.min_packets) return;
-  if (now - std::max(s.first_ts, back_media) < one_way_window) return;
+  if (elapsed(now, std::max(s.first_ts, back_media)) < one_way_window) return;
   if (rr != 0) {
-    if (now - rr < rtcp_wait) return;
-  } else if (now - s.first_ts < rtcp_wait &&
+    if (elapsed(now, rr) < rtcp_wait) return;
+  } else if (elapsed(now, s.first_ts) < rtcp_wait &&
              evidence.last(Evidence::SenderReport, sender, s.ssrc) != 0) {
     return;  // the sender runs RTCP on its own port: the first receiver report may still come
   }
   Nanos start = std::max(s.first_ts, s.back_ts);
-  double secs = to_seconds(now - start);
+  double secs = to_seconds(elapsed(now, start));
   const bool was_open = s.one_way.open;
   engine.hold(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), start, now, secs,
               th.min_duration_s, [&](char* buf, size_t n) {
@@ -375,7 +383,7 @@ void Pipeline::Impl::check_high_jitter(const FlowRecord& f, RtpStreamState& s, N
     return s.jitter_judged_seconds >= n && (s.jitter_high_bits & mask) == (high ? mask : 0);
   };
   if (all(th.sustain_s, true)) {
-    const Nanos since = now - static_cast<Nanos>(th.sustain_s) * 1'000'000'000;
+    const Nanos since = now - std::min(now, static_cast<Nanos>(th.sustain_s) * 1'000'000'000);
     engine.hold(s.high_jitter, AnomalyKind::high_jitter, stream_subject(f, s), since, now, jitter_ms, limit_ms,
                 [&](char* buf, size_t n) {
                   std::snprintf(buf, n, "%s jitter %.1f ms over the last second, above %.0f ms for %u s",
@@ -407,7 +415,7 @@ void Pipeline::Impl::check_stalls(FlowRecord& f, Nanos now) {
     if (!s.confirmed || s.stall.open) continue;
     const bool audio = s.clock_rate != 0 && s.clock_rate != 90000;
     const double limit = audio ? th.audio_s : th.video_s;
-    const Nanos silent = now - s.last_ts;
+    const Nanos silent = elapsed(now, s.last_ts);
     if (silent <= seconds(limit) || replaced(s)) continue;
     // The same SSRC from the same sender or to the same receiver on another 5-tuple since: the
     // stream moved (ICE path switch), it did not stall.
@@ -418,7 +426,7 @@ void Pipeline::Impl::check_stalls(FlowRecord& f, Nanos now) {
     if (audio) {
       if (s.last_pt == 13 || s.last_pt == 19) continue;
       const Nanos rtcp = evidence.last(Evidence::SenderRtcp, sender, s.ssrc);
-      if (rtcp != 0 ? now - rtcp < rtcp_wait : s.talkspurts != 0) continue;
+      if (rtcp != 0 ? elapsed(now, rtcp) < rtcp_wait : s.talkspurts != 0) continue;
     }
     const double secs = to_seconds(silent);
     engine.hold(s.stall, AnomalyKind::media_stall, stream_subject(f, s), s.last_ts, now, secs, limit,
@@ -467,7 +475,7 @@ void Pipeline::Impl::check_resets(const FlowRecord& f, RtpStreamState& s, bool j
 // Feedback is judged by whole seconds of the flow: when a packet opens a later second, the seconds
 // before it are complete.
 void Pipeline::Impl::feedback_second(FlowRecord& f, Nanos ts) {
-  const uint64_t second = (ts - f.first_ts) / 1'000'000'000;
+  const uint64_t second = elapsed(ts, f.first_ts) / 1'000'000'000;
   if (second <= f.fb_second) return;
   check_feedback_storms(f, ts);
   for (uint64_t s = f.fb_second + 1; s <= second && s <= f.fb_second + 16; ++s)
@@ -492,7 +500,7 @@ void Pipeline::Impl::check_feedback_storms(FlowRecord& f, Nanos now) {
     const double pct = media ? 100.0 * fb.nack / media : 0;
     if (fb.nack > th.nack_per_s || (fb.nack >= th.nack_min && media && pct > th.nack_pct)) {
       const bool by_rate = fb.nack > th.nack_per_s;
-      engine.hold(fb.nack_storm, AnomalyKind::nack_storm, subj, now - 1'000'000'000, now,
+      engine.hold(fb.nack_storm, AnomalyKind::nack_storm, subj, now - std::min<Nanos>(now, 1'000'000'000), now,
                   by_rate ? fb.nack : pct, by_rate ? th.nack_per_s : th.nack_pct, [&](char* buf, size_t n) {
                     std::snprintf(buf, n, "%u NACKs in a second for %u media packets (%.1f %%)", fb.nack, media, pct);
                   });
@@ -512,7 +520,7 @@ void Pipeline::Impl::check_feedback_storms(FlowRecord& f, Nanos now) {
       total += pair(k);
     }
     if (sustained) {
-      engine.hold(fb.pli_storm, AnomalyKind::pli_storm, subj, now - seconds(th.pli_sustain_s), now,
+      engine.hold(fb.pli_storm, AnomalyKind::pli_storm, subj, now - std::min(now, seconds(th.pli_sustain_s)), now,
                   total / static_cast<double>(th.pli_sustain_s) * 2, th.pli_per_2s, [&](char* buf, size_t n) {
                     std::snprintf(buf, n, "%u PLI/FIR in the last %u s: the receiver keeps asking for keyframes",
                                   total, th.pli_sustain_s);

@@ -29,6 +29,7 @@ struct PipelineCounters {
   uint64_t rtp_streams_over_flow_cap = 0;  // SSRCs refused: their flow already had kMaxStreamsPerFlow
   uint64_t anomalies_raised = 0;
   uint64_t events = 0;           // events emitted (all types)
+  uint64_t clock_steps = 0;      // a packet stamped over 1 s before the one ahead of it (clock steps, merges)
   void add(const PipelineCounters& o);
 };
 

@@ -176,6 +176,7 @@ flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& f
   b.add_rtp_streams(c.rtp_streams);
   b.add_rtp_stream_pool_full(c.rtp_stream_pool_full);
   b.add_rtp_streams_over_flow_cap(c.rtp_streams_over_flow_cap);
+  b.add_clock_steps(c.clock_steps);
   b.add_anomalies_raised(c.anomalies_raised);
   b.add_events(c.events);
   return b.Finish();
@@ -281,6 +282,7 @@ PipelineCounters decode(const msg::PipelineStats& m) {
   c.rtp_streams = m.rtp_streams();
   c.rtp_stream_pool_full = m.rtp_stream_pool_full();
   c.rtp_streams_over_flow_cap = m.rtp_streams_over_flow_cap();
+  c.clock_steps = m.clock_steps();
   c.anomalies_raised = m.anomalies_raised();
   c.events = m.events();
   return c;

@@ -38,7 +38,7 @@ class AnomalyEngine {
             double value, double threshold, Detail&& detail, std::optional<Severity> severity = {}) {
     if (!enabled(kind)) return;
     const Severity sev = severity.value_or(cfg_[kind].severity);
-    if (slot.open && now - slot.last_emit < refresh_ns_ && sev == slot.severity) return;
+    if (slot.open && elapsed(now, slot.last_emit) < refresh_ns_ && sev == slot.severity) return;
     AnomalyEvent ev = make(kind, slot.open ? AnomalyState::Refreshed : AnomalyState::Raised, subj,
                            slot.open ? slot.first_ts : since, now, value, threshold);
     ev.severity = sev;

@@ -58,7 +58,7 @@ class FlowTable {
     for (uint32_t n = 0; n < budget && size_ > 0; ++n) {
       uint32_t i = cursor_;
       FlowRecord& r = slots_[i];
-      if (r.used && now > r.last_ts && now - r.last_ts > timeout_of(r)) {
+      if (r.used && elapsed(now, r.last_ts) > timeout_of(r)) {
         expire(r);
         erase_at(i);  // a record shifted into slot i is looked at on the next lap
         ++removed;

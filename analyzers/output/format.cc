@@ -148,7 +148,7 @@ std::string to_text(const AnomalyEvent& a) {
 }
 
 std::string to_text(const RtpStreamEvent& r) {
-  double dur = static_cast<double>(r.last_ts - r.first_ts) / 1e9;
+  double dur = static_cast<double>(elapsed(r.last_ts, r.first_ts)) / 1e9;
   uint64_t expected = r.ext_seq_max - r.ext_seq_first + 1;
   double loss = expected ? 100.0 * static_cast<double>(r.lost) / static_cast<double>(expected) : 0;
   char buf[320];
@@ -170,7 +170,7 @@ std::string to_text(const FlowEvent& f) {
   char buf[160];
   std::snprintf(buf, sizeof buf, ": %" PRIu64 " / %" PRIu64 " packets, %s / %s, %.1f s", f.packets[0],
                 f.packets[1], human_bytes(f.bytes[0]).c_str(), human_bytes(f.bytes[1]).c_str(),
-                static_cast<double>(f.last_ts - f.first_ts) / 1e9);
+                static_cast<double>(elapsed(f.last_ts, f.first_ts)) / 1e9);
   std::string s = "flow  ";
   s.append(l4_name(f.l4)).append(" ").append(ep(f.src, f.l4)).append(" <-> ").append(ep(f.dst, f.l4));
   s.append(" [").append(flow_class_name(f.cls));
@@ -230,6 +230,7 @@ std::string summary_to_json(const PipelineCounters& c, std::pair<std::string_vie
   j["rtp_streams_over_flow_cap"] = c.rtp_streams_over_flow_cap;
   j["anomalies"] = c.anomalies_raised;
   j["events"] = c.events;
+  j["clock_steps"] = c.clock_steps;
   if (!label.first.empty()) j[label.first] = label.second;
   return j.dump();
 }

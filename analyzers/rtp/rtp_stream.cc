@@ -44,7 +44,7 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
 }
 
 void RtpStreamState::close_seconds(Nanos ts) {
-  const uint64_t now = (ts - first_ts) / 1'000'000'000;
+  const uint64_t now = elapsed(ts, first_ts) / 1'000'000'000;
   for (unsigned n = 0; loss_second < now; ++n) {
     if (n == kLossSeconds) {  // a long silence: the ring holds only empty seconds now
       loss_second = now;
@@ -78,7 +78,7 @@ void RtpStreamState::loss_window(unsigned seconds, uint64_t& expected, uint64_t&
 
 void RtpStreamState::count_bitrate(uint32_t len, Nanos ts) {
   constexpr Nanos kWindow = 1'000'000'000;
-  const uint64_t index = (ts - first_ts) / kWindow;
+  const uint64_t index = elapsed(ts, first_ts) / kWindow;
   if (index > window_index) {
     // The window just finished, and any silent ones after it, are complete.
     window_min_bytes = std::min(window_min_bytes, index > window_index + 1 ? 0 : window_bytes);
@@ -153,8 +153,8 @@ uint32_t RtpStreamState::clock_of(uint8_t packet_pt) const {
 void RtpStreamState::infer_clock(int64_t ext_ts, Nanos ts) {
   constexpr Nanos kWindow = 2'000'000'000;
   constexpr uint64_t kMinPackets = 20;
-  if (packets < kMinPackets || ts - first_ts < kWindow || ext_ts <= 0) return;
-  clock_rate = nearest_clock_rate(static_cast<double>(ext_ts) / (static_cast<double>(ts - first_ts) / 1e9));
+  if (packets < kMinPackets || elapsed(ts, first_ts) < kWindow || ext_ts <= 0) return;
+  clock_rate = nearest_clock_rate(static_cast<double>(ext_ts) / (static_cast<double>(elapsed(ts, first_ts)) / 1e9));
   if (clock_rate == 0) return;
   clock_source = ClockSource::Inferred;
   ref_ext_ts = ext_ts;  // jitter is measured from this packet on
@@ -188,7 +188,7 @@ void RtpStreamState::count_timing(const RtpHeader& h, Nanos ts) {
   }
   const bool regular = !h.marker && in_order && !is_comfort_noise(h.pt) && !is_comfort_noise(last_pt);
   if (regular) {
-    Nanos gap = ts > ref_arrival ? ts - ref_arrival : 0;
+    Nanos gap = elapsed(ts, ref_arrival);
     if (gap > max_delta) max_delta = gap;
     // `packets` deltas precede this packet (it is not counted yet)
     const auto n = static_cast<double>(packets);
@@ -226,7 +226,7 @@ void RtpStreamState::fill(RtpStreamEvent& ev) const {
   ev.clock_source = clock_source;
   ev.jitter_max_ms = jitter_max * 1e3;
   ev.jitter_mean_ms = jitter_mean * 1e3;
-  const double secs = static_cast<double>(last_ts - first_ts) / 1e9;
+  const double secs = static_cast<double>(elapsed(last_ts, first_ts)) / 1e9;
   ev.bitrate_mean_kbps = secs > 0 ? static_cast<double>(bytes) * 8 / 1000 / secs : 0;
   if (window_index > 0) {  // at least one complete window
     ev.bitrate_min_kbps = static_cast<double>(window_min_bytes) * 8 / 1000;
