@@ -77,6 +77,11 @@ struct Pipeline::Impl : EventSink {
   void check_packet_loss(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_high_jitter(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_stalls(FlowRecord& f, Nanos now);
+  // media_stall's limit for a stream: audio (a known clock other than 90 kHz) or video/unknown.
+  double stall_limit_s(const RtpStreamState& s) const {
+    const bool audio = s.clock_rate != 0 && s.clock_rate != 90000;
+    return audio ? cfg.anomalies.media_stall.audio_s : cfg.anomalies.media_stall.video_s;
+  }
   void check_resets(const FlowRecord& f, RtpStreamState& s, bool just_confirmed, Nanos now);
   void feedback_second(FlowRecord& f, Nanos ts);
   void check_feedback_storms(FlowRecord& f, Nanos now);
@@ -237,9 +242,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (f.feedback[dir].media < UINT16_MAX) ++f.feedback[dir].media;
   if (s.reset || !was_confirmed) check_resets(f, s, !was_confirmed, ts);
   if (s.stall.open)
-    engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), ts, 0,
-                 s.clock_rate == 90000 ? cfg.anomalies.media_stall.video_s : cfg.anomalies.media_stall.audio_s,
-                 "media resumed");
+    engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), ts, 0, stall_limit_s(s), "media resumed");
   if (s.second_closed) {
     check_packet_loss(f, s, ts);
     check_high_jitter(f, s, ts);
@@ -402,7 +405,6 @@ void Pipeline::Impl::check_high_jitter(const FlowRecord& f, RtpStreamState& s, N
 //    and has sent some within an RTCP interval ("require no RTCP either"); on a stream without
 //    RTCP known to resume talkspurts with the marker bit.
 void Pipeline::Impl::check_stalls(FlowRecord& f, Nanos now) {
-  const auto& th = cfg.anomalies.media_stall;
   auto replaced = [&](const RtpStreamState& s) {
     for (uint32_t j = f.rtp_head; j != kNoIndex; j = streams[j].next) {
       const RtpStreamState& o = streams[j];
@@ -414,7 +416,7 @@ void Pipeline::Impl::check_stalls(FlowRecord& f, Nanos now) {
     RtpStreamState& s = streams[i];
     if (!s.confirmed || s.stall.open) continue;
     const bool audio = s.clock_rate != 0 && s.clock_rate != 90000;
-    const double limit = audio ? th.audio_s : th.video_s;
+    const double limit = stall_limit_s(s);
     const Nanos silent = elapsed(now, s.last_ts);
     if (silent <= seconds(limit) || replaced(s)) continue;
     // The same SSRC from the same sender or to the same receiver on another 5-tuple since: the
@@ -541,8 +543,8 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
                      cfg.anomalies.one_way_media.min_duration_s, "media stopped (flow idle)");
         engine.clear(s.loss, AnomalyKind::packet_loss, stream_subject(f, s), f.last_ts, 0,
                      cfg.anomalies.packet_loss.major_pct, "media stopped (flow idle)");
-        engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), f.last_ts, 0,
-                     cfg.anomalies.media_stall.video_s, "flow idle");
+        engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), f.last_ts, 0, stall_limit_s(s),
+                     "flow idle");
         engine.clear(s.high_jitter, AnomalyKind::high_jitter, stream_subject(f, s), f.last_ts, 0,
                      s.clock_rate == 90000 ? cfg.anomalies.high_jitter.video_ms : cfg.anomalies.high_jitter.audio_ms,
                      "media stopped (flow idle)");
