@@ -45,6 +45,19 @@ PublishAndPlay publish_and_play(const ScenarioParams& p, Capture& cap) {
   return s;
 }
 
+// The play session's audio or video stream (WCS -> browser).
+const StreamInfo& play_stream(const PublishAndPlay& s, bool video) {
+  for (const StreamInfo& st : s.play.streams)
+    if (st.video == video) return st;
+  return s.play.streams.front();
+}
+
+// An RTP packet of that stream.
+bool of_stream(const Packet& q, const StreamInfo& st) {
+  return q.content == Content::kRtp && q.src == st.src && q.dst == st.dst && q.payload.size() >= 12 &&
+         get32(q.payload, 8) == st.ssrc;
+}
+
 std::vector<Anomaly> healthy(const ScenarioParams& p, Capture& cap) {
   publish_and_play(p, cap);
   return {};
@@ -81,16 +94,13 @@ std::vector<Anomaly> loss(const ScenarioParams& p, Capture& cap) {
   constexpr std::int64_t kStart = 6 * kSec, kLength = 6 * kSec;
   constexpr double kRate = 0.08;
   const PublishAndPlay s = publish_and_play(p, cap);
-  const StreamInfo* video = nullptr;
-  for (const StreamInfo& st : s.play.streams)
-    if (st.video) video = &st;
+  const StreamInfo& video = play_stream(s, true);
   const std::int64_t from = s.play.media_start_us + kStart;
   Rng rng(p.seed ^ 0x10557u);
   cap.drop_if([&](const Packet& pk) {
-    return pk.content == Content::kRtp && pk.src == video->src && pk.dst == video->dst && pk.payload.size() >= 12 &&
-           get32(pk.payload, 8) == video->ssrc && pk.t_us >= from && pk.t_us < from + kLength && rng.chance(kRate);
+    return of_stream(pk, video) && pk.t_us >= from && pk.t_us < from + kLength && rng.chance(kRate);
   });
-  return {Anomaly{"packet_loss", "udp", video->src, video->dst, video->ssrc, from + 1'750'000, 0.8}};
+  return {Anomaly{"packet_loss", "udp", video.src, video.dst, video.ssrc, from + 1'750'000, 0.8}};
 }
 
 // The play session's audio crosses a path that stalls for 200 ms every 11 packets and then
@@ -101,15 +111,10 @@ std::vector<Anomaly> loss(const ScenarioParams& p, Capture& cap) {
 std::vector<Anomaly> jitter(const ScenarioParams& p, Capture& cap) {
   constexpr std::int64_t kStart = 4 * kSec, kLength = 14 * kSec, kStall = 200000, kSpacing = 20000;
   const PublishAndPlay s = publish_and_play(p, cap);
-  const StreamInfo* audio = nullptr;
-  for (const StreamInfo& st : s.play.streams)
-    if (!st.video) audio = &st;
+  const StreamInfo& audio = play_stream(s, false);
   const std::int64_t from = s.play.media_start_us + kStart;
   std::int64_t extra = 0, k = 0, last_arrival = 0;
-  for (Packet* pk : cap.matching([&](const Packet& q) {
-         return q.content == Content::kRtp && q.src == audio->src && q.dst == audio->dst &&
-                q.payload.size() >= 12 && get32(q.payload, 8) == audio->ssrc && q.t_us >= from;
-       })) {
+  for (Packet* pk : cap.matching([&](const Packet& q) { return of_stream(q, audio) && q.t_us >= from; })) {
     if (pk->t_us < from + kLength)
       extra = (k++ % 11 == 0) ? kStall : std::max<std::int64_t>(0, extra - kSpacing);
     else
@@ -119,7 +124,7 @@ std::vector<Anomaly> jitter(const ScenarioParams& p, Capture& cap) {
     last_arrival = pk->t_us;
   }
   cap.sort();
-  return {Anomaly{"high_jitter", "udp", audio->src, audio->dst, audio->ssrc, from + 11'000'000, 1.0}};
+  return {Anomaly{"high_jitter", "udp", audio.src, audio.dst, audio.ssrc, from + 11'000'000, 1.0}};
 }
 
 // The play session's video encoder pauses for 4 s, 6 s into the media (a WCS transcoder stall):
@@ -129,14 +134,9 @@ std::vector<Anomaly> jitter(const ScenarioParams& p, Capture& cap) {
 std::vector<Anomaly> stall(const ScenarioParams& p, Capture& cap) {
   constexpr std::int64_t kStart = 6 * kSec, kLength = 4 * kSec;
   const PublishAndPlay s = publish_and_play(p, cap);
-  const StreamInfo* video = nullptr;
-  for (const StreamInfo& st : s.play.streams)
-    if (st.video) video = &st;
+  const StreamInfo& video = play_stream(s, true);
   const std::int64_t from = s.play.media_start_us + kStart;
-  auto is_video = [&](const Packet& q) {
-    return q.content == Content::kRtp && q.src == video->src && q.dst == video->dst && q.payload.size() >= 12 &&
-           get32(q.payload, 8) == video->ssrc;
-  };
+  auto is_video = [&](const Packet& q) { return of_stream(q, video); };
   const auto paused = static_cast<std::uint16_t>(
       cap.drop_if([&](const Packet& q) { return is_video(q) && q.t_us >= from && q.t_us < from + kLength; }));
   std::int64_t last_before = 0;
@@ -149,7 +149,7 @@ std::vector<Anomaly> stall(const ScenarioParams& p, Capture& cap) {
       pk->payload[3] = static_cast<std::uint8_t>(seq);
     }
   }
-  return {Anomaly{"media_stall", "udp", video->src, video->dst, video->ssrc, last_before + 2'110'000, 0.12}};
+  return {Anomaly{"media_stall", "udp", video.src, video.dst, video.ssrc, last_before + 2'110'000, 0.12}};
 }
 
 void set16(Bytes& b, std::size_t off, std::uint16_t v) {
@@ -168,14 +168,8 @@ void set32(Bytes& b, std::size_t off, std::uint32_t v) {
 // the packet after the jump (which confirms it).
 std::vector<Anomaly> reset(const ScenarioParams& p, Capture& cap) {
   const PublishAndPlay s = publish_and_play(p, cap);
-  const StreamInfo *audio = nullptr, *video = nullptr;
-  for (const StreamInfo& st : s.play.streams) (st.video ? video : audio) = &st;
-  auto of = [](const StreamInfo* st) {
-    return [st](const Packet& q) {
-      return q.content == Content::kRtp && q.src == st->src && q.dst == st->dst && q.payload.size() >= 12 &&
-             get32(q.payload, 8) == st->ssrc;
-    };
-  };
+  const StreamInfo& audio = play_stream(s, false);
+  const StreamInfo& video = play_stream(s, true);
   Rng rng(p.seed ^ 0x55c7u);
   const auto new_ssrc = static_cast<std::uint32_t>(rng.next() | 1);
   const auto new_seq = static_cast<std::uint16_t>(rng.next());
@@ -183,7 +177,7 @@ std::vector<Anomaly> reset(const ScenarioParams& p, Capture& cap) {
   const std::int64_t restart = s.play.media_start_us + 6 * kSec, jump = s.play.media_start_us + 8 * kSec;
   std::vector<std::int64_t> restarted;
   std::uint32_t first_old_ts = 0;
-  for (Packet* pk : cap.matching(of(audio))) {
+  for (Packet* pk : cap.matching([&](const Packet& q) { return of_stream(q, audio); })) {
     if (pk->t_us < restart) continue;
     if (restarted.empty()) first_old_ts = get32(pk->payload, 4);
     set16(pk->payload, 2, static_cast<std::uint16_t>(new_seq + restarted.size()));
@@ -192,13 +186,13 @@ std::vector<Anomaly> reset(const ScenarioParams& p, Capture& cap) {
     restarted.push_back(pk->t_us);
   }
   std::vector<std::int64_t> jumped;
-  for (Packet* pk : cap.matching(of(video))) {
+  for (Packet* pk : cap.matching([&](const Packet& q) { return of_stream(q, video); })) {
     if (pk->t_us < jump) continue;
     set16(pk->payload, 2, static_cast<std::uint16_t>(get16(pk->payload, 2) + 20000));
     jumped.push_back(pk->t_us);
   }
-  return {Anomaly{"ssrc_collision_or_reset", "udp", audio->src, audio->dst, new_ssrc, restarted.at(2), 0.002},
-          Anomaly{"ssrc_collision_or_reset", "udp", video->src, video->dst, video->ssrc, jumped.at(1), 0.002}};
+  return {Anomaly{"ssrc_collision_or_reset", "udp", audio.src, audio.dst, new_ssrc, restarted.at(2), 0.002},
+          Anomaly{"ssrc_collision_or_reset", "udp", video.src, video.dst, video.ssrc, jumped.at(1), 0.002}};
 }
 
 // An SRTCP feedback message as the tap sees it: the first 8 bytes in clear (V=2, FMT, PT, length,
