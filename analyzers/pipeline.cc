@@ -1,6 +1,8 @@
 #include "pipeline.h"
 
 #include <algorithm>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "anomaly/anomaly_engine.h"
@@ -29,24 +31,18 @@ constexpr Nanos kEvidenceEvery = 100'000'000;
 
 }  // namespace
 
+// Every counter is a uint64_t (the dataplane also snapshots them word by word): add word by word,
+// so a new counter cannot be forgotten here.
+static_assert(std::has_unique_object_representations_v<PipelineCounters> &&
+                  sizeof(PipelineCounters) % sizeof(uint64_t) == 0,
+              "PipelineCounters must hold only uint64_t counters");
 void PipelineCounters::add(const PipelineCounters& o) {
-  packets += o.packets;
-  bytes += o.bytes;
-  malformed += o.malformed;
-  for (unsigned i = 0; i < kDecodeErrorCount; ++i) malformed_by_reason[i] += o.malformed_by_reason[i];
-  non_ip += o.non_ip;
-  ip_fragments += o.ip_fragments;
-  flows_created += o.flows_created;
-  flows_expired += o.flows_expired;
-  flow_table_full += o.flow_table_full;
-  rtp_packets += o.rtp_packets;
-  rtcp_packets += o.rtcp_packets;
-  rtp_streams += o.rtp_streams;
-  rtp_stream_pool_full += o.rtp_stream_pool_full;
-  rtp_streams_over_flow_cap += o.rtp_streams_over_flow_cap;
-  anomalies_raised += o.anomalies_raised;
-  events += o.events;
-  clock_steps += o.clock_steps;
+  constexpr size_t kWords = sizeof(PipelineCounters) / sizeof(uint64_t);
+  uint64_t mine[kWords], theirs[kWords];
+  std::memcpy(mine, this, sizeof mine);
+  std::memcpy(theirs, &o, sizeof theirs);
+  for (size_t i = 0; i < kWords; ++i) mine[i] += theirs[i];
+  std::memcpy(static_cast<void*>(this), mine, sizeof mine);
 }
 
 struct Pipeline::Impl : EventSink {

@@ -12,6 +12,7 @@
 
 namespace wcstap {
 
+// Only uint64_t counters: they are summed and snapshotted word by word.
 struct PipelineCounters {
   uint64_t packets = 0;          // frames offered
   uint64_t bytes = 0;            // captured bytes offered

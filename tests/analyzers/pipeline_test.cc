@@ -1155,3 +1155,25 @@ TEST(Pipeline, LastPacketTimeFollowsPacketsAndAdvance) {
 
 }  // namespace
 }  // namespace wcstap
+
+namespace wcstap {
+namespace {
+
+TEST(PipelineCounters, AddSumsEveryCounter) {
+  PipelineCounters a, b;
+  a.packets = 1; b.packets = 2;
+  a.malformed_by_reason[3] = 4; b.malformed_by_reason[3] = 5;
+  a.rtp_streams_over_flow_cap = 6; b.rtp_streams_over_flow_cap = 7;
+  a.clock_steps = 8; b.clock_steps = 9;
+  b.events = 10;
+  a.add(b);
+  EXPECT_EQ(a.packets, 3u);
+  EXPECT_EQ(a.malformed_by_reason[3], 9u);
+  EXPECT_EQ(a.rtp_streams_over_flow_cap, 13u);
+  EXPECT_EQ(a.clock_steps, 17u);
+  EXPECT_EQ(a.events, 10u);
+  EXPECT_EQ(b.packets, 2u);  // the other side is left alone
+}
+
+}  // namespace
+}  // namespace wcstap
