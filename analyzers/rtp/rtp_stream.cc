@@ -101,8 +101,9 @@ void RtpStreamState::count_sequence(const RtpHeader& h) {
     reset = 1;
     ext_max = jump_target;
     seen = 1;
-    // the loss of the second being filled is judged from the new numbering on
-    loss_second_ext = ext_max + 1 - loss_second_received - 1;
+    // The loss of the second being filled is judged from the new numbering on: with this packet
+    // (ext_max + 1) counted, expected equals received (the stray jump packet is among them).
+    loss_second_ext = ext_max - loss_second_received;
   } else if (far) {
     // Believed only when the next packet follows it; until then it does not move the highest
     // number (a stray far packet would otherwise make every later one look late).
