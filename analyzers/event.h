@@ -56,6 +56,30 @@ struct AnomalyEvent {
 enum class ClockSource : uint8_t { None = 0, Sdp, Static, Inferred };
 const char* clock_source_name(ClockSource s);
 
+// What the endpoints said over RTCP about one media SSRC (RFC 3550 reports, RFC 4585/5104
+// feedback, REMB), beside what the tap measured. SRTCP shows only its first header: there `sr`
+// and `encrypted` count, nothing else can.
+struct RtcpReport {
+  uint32_t sr = 0;              // sender reports from the SSRC's sender
+  uint32_t encrypted = 0;       // SRTCP packets from the sender (contents not readable)
+  uint32_t rr = 0;              // report blocks about the SSRC from its receivers
+  uint8_t fraction_lost = 0;    // the last block's, in 1/256
+  uint8_t fraction_lost_max = 0;
+  int32_t cumulative_lost = 0;  // the last block's
+  uint32_t jitter = 0;          // the last block's interarrival jitter, RTP timestamp units
+  uint32_t jitter_max = 0;
+  uint32_t rtt_samples = 0;     // blocks whose LSR matched a sender report the tap saw
+  double rtt_last_ms = 0, rtt_min_ms = 0, rtt_max_ms = 0, rtt_mean_ms = 0;
+  uint32_t nack = 0;            // generic NACK messages about the SSRC
+  uint32_t nack_seqs = 0;       // sequence numbers they asked for
+  uint32_t pli = 0, fir = 0;
+  uint32_t tcc = 0;             // transport-cc feedback messages naming the SSRC
+  uint32_t remb = 0;
+  double remb_kbps = 0;         // the last REMB estimate
+  uint32_t sdes = 0, bye = 0, app = 0;
+  bool any() const { return sr | encrypted | rr | nack | pli | fir | tcc | remb | sdes | bye | app; }
+};
+
 struct RtpStreamEvent {
   Endpoint src, dst;
   uint32_t ssrc = 0;
@@ -80,6 +104,17 @@ struct RtpStreamEvent {
   double bitrate_min_kbps = 0;
   double bitrate_max_kbps = 0;
   double frame_rate = 0;       // video (90 kHz clock): frames (marker bits) per second; 0 otherwise
+  RtcpReport rtcp;             // what RTCP said about this SSRC (from its sender's address)
+};
+
+// RTCP about an SSRC whose media the tap did not see (a receive-only SSRC, media on a path not
+// mirrored, encrypted compound reports): reported when it goes quiet or at the end of input.
+struct RtcpStreamEvent {
+  Endpoint src;  // the SSRC's sender: its address, and the RTCP port it used (or was sent to)
+  Endpoint dst;  // the other end of its RTCP
+  uint32_t ssrc = 0;
+  Nanos first_ts = 0, last_ts = 0;
+  RtcpReport rtcp;
 };
 
 struct FlowEvent {
@@ -92,7 +127,7 @@ struct FlowEvent {
   Nanos first_ts = 0, last_ts = 0;
 };
 
-using Event = std::variant<AnomalyEvent, RtpStreamEvent, FlowEvent>;
+using Event = std::variant<AnomalyEvent, RtpStreamEvent, FlowEvent, RtcpStreamEvent>;
 static_assert(std::is_trivially_copyable_v<Event>, "events travel through rings as raw bytes");
 
 // Where a pipeline hands its events. Called rarely (events, not packets): a virtual call is fine.

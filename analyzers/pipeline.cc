@@ -10,6 +10,7 @@
 #include "flow/flow_table.h"
 #include "media/host_evidence.h"
 #include "rtcp/rtcp_parser.h"
+#include "rtcp/rtcp_ssrc_table.h"
 #include "rtp/rtp_stream.h"
 
 namespace wcstap {
@@ -51,6 +52,7 @@ struct Pipeline::Impl : EventSink {
         sink(out),
         flows(c.flows.capacity),
         streams(c.flows.rtp_streams),
+        rtcp_ssrcs(c.flows.rtp_streams),
         engine(cfg.anomalies, *this),
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
         tcp_idle(seconds(c.flows.tcp_idle_timeout_s)),
@@ -82,6 +84,7 @@ struct Pipeline::Impl : EventSink {
   void feedback_second(FlowRecord& f, Nanos ts);
   void check_feedback_storms(FlowRecord& f, Nanos now);
   void report_flow(FlowRecord& f, bool expired);
+  void report_rtcp(RtcpSsrcEntry& e);
   AnomalySubject stream_subject(const FlowRecord& f, const RtpStreamState& s) const;
 
   const Config cfg;
@@ -89,9 +92,12 @@ struct Pipeline::Impl : EventSink {
   PipelineCounters ctr;
   FlowTable flows;
   RtpStreamTable streams;
+  RtcpSsrcTable rtcp_ssrcs;
   HostEvidenceIndex evidence;
   AnomalyEngine engine;
   Nanos udp_idle, tcp_idle, one_way_window, rtcp_wait;
+  // RTCP about an SSRC outlives the media's flow idle timeout, so the stream's report finds it.
+  Nanos rtcp_idle = 2 * udp_idle;
   Nanos last_ts = 0;  // the latest packet time seen
   Nanos prev_ts = 0;  // the previous packet's time
   DecodedPacket pkt;  // scratch, reused per packet
@@ -250,6 +256,8 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     evidence.note(Evidence::Media, from, HostEvidenceIndex::fold(to), ts);
     evidence.note(Evidence::SsrcFrom, from, s.ssrc, ts);
     evidence.note(Evidence::SsrcTo, to, s.ssrc, ts);
+    // RTCP about a stream lives as long as the stream: its report goes out with the stream's.
+    if (RtcpSsrcEntry* e = rtcp_ssrcs.find(from, s.ssrc)) e->last_ts = std::max(e->last_ts, ts);
   }
   check_one_way(f, s, ts, true);
 }
@@ -259,8 +267,25 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
   ++ctr.rtcp_packets;
   // After a DTLS handshake on the 5-tuple the keys are DTLS-SRTP's and RTCP is SRTCP: only the
   // first 8 bytes (header and sender SSRC) are in clear; what follows is ciphertext, however much
-  // it looks like report blocks.
-  const bool srtcp = f.classes & class_bit(FlowClass::Dtls);
+  // it looks like report blocks. Without a handshake seen (SDES or ZRTP keys, a capture started
+  // mid-call) the datagram's own layout tells.
+  const bool srtcp = (f.classes & class_bit(FlowClass::Dtls)) || !rtcp_in_clear(p.l4_payload);
+  // What the packet says about an SSRC sent from `sender` (the RTCP source for the sender's own
+  // reports, the destination for reports and feedback about media it sent).
+  auto about = [&](const Endpoint& sender, const Endpoint& peer, uint32_t ssrc) -> RtcpSsrcEntry* {
+    RtcpSsrcEntry* e = rtcp_ssrcs.get(sender, ssrc, ts, rtcp_idle, [&](RtcpSsrcEntry& old) { report_rtcp(old); });
+    if (!e) {
+      ++ctr.rtcp_ssrc_table_full;
+      return nullptr;
+    }
+    e->last_ts = std::max(e->last_ts, ts);
+    e->ev.last_ts = e->last_ts;
+    e->ev.src = sender;
+    e->ev.dst = peer;
+    return e;
+  };
+  auto from_sender = [&](uint32_t ssrc) { return about(p.src, p.dst, ssrc); };
+  auto to_sender = [&](uint32_t ssrc) { return about(p.dst, p.src, ssrc); };
   // Plain reports count as life from the receiver for an RTCP interval wherever they travel: on a
   // port of their own, or on the media 5-tuple (rtcp-mux) where they may be 5 s apart.
   walk_rtcp(
@@ -273,14 +298,80 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
           if (pli < UINT8_MAX) ++pli;
         }
         if (h.pt == 200 || h.pt == 201) evidence.note(Evidence::SenderRtcp, p.src, h.sender_ssrc, ts);
-        if (srtcp) return false;
-        // A sender running plain RTCP: its receiver's first report is worth waiting for.
-        if (h.pt == 200) evidence.note(Evidence::SenderReport, p.src, h.sender_ssrc, ts);
+        if (srtcp) {
+          if (RtcpSsrcEntry* e = from_sender(h.sender_ssrc)) {
+            ++e->ev.rtcp.encrypted;
+            if (h.pt == 200) ++e->ev.rtcp.sr;
+          }
+          return false;
+        }
+        switch (h.pt) {
+          case 200:
+            // A sender running plain RTCP: its receiver's first report is worth waiting for.
+            evidence.note(Evidence::SenderReport, p.src, h.sender_ssrc, ts);
+            if (RtcpSsrcEntry* e = from_sender(h.sender_ssrc)) e->note_sender_report(sender_report_lsr(h), ts);
+            break;
+          case 202:  // SDES: the first chunk is the sender's
+            if (RtcpSsrcEntry* e = from_sender(h.sender_ssrc)) ++e->ev.rtcp.sdes;
+            break;
+          case 203:
+            for_each_bye_ssrc(h, [&](uint32_t ssrc) {
+              if (RtcpSsrcEntry* e = from_sender(ssrc)) ++e->ev.rtcp.bye;
+            });
+            break;
+          case 204:
+            if (RtcpSsrcEntry* e = from_sender(h.sender_ssrc)) ++e->ev.rtcp.app;
+            break;
+          case 205:
+            if (h.count == 1 || h.count == 15) {
+              if (RtcpSsrcEntry* e = to_sender(feedback_media_ssrc(h))) {
+                if (h.count == 1) {
+                  ++e->ev.rtcp.nack;
+                  e->ev.rtcp.nack_seqs += nack_sequence_count(h);
+                } else {
+                  ++e->ev.rtcp.tcc;
+                }
+              }
+            }
+            break;
+          case 206: {
+            double bps = 0;
+            if (h.count == 1) {
+              if (RtcpSsrcEntry* e = to_sender(feedback_media_ssrc(h))) ++e->ev.rtcp.pli;
+            } else if (h.count == 4) {
+              for_each_fir_ssrc(h, [&](uint32_t ssrc) {
+                if (RtcpSsrcEntry* e = to_sender(ssrc)) ++e->ev.rtcp.fir;
+              });
+            } else {
+              for_each_remb_ssrc(h, bps, [&](uint32_t ssrc) {
+                if (RtcpSsrcEntry* e = to_sender(ssrc)) {
+                  ++e->ev.rtcp.remb;
+                  e->ev.rtcp.remb_kbps = bps / 1e3;
+                }
+              });
+            }
+            break;
+          }
+          default:
+            break;
+        }
         return true;
       },
-      [&](const RtcpHeader&, const RtcpReportBlock& b) {
+      [&](const RtcpHeader& h, const RtcpReportBlock& b) {
+        // A block about the reporter's own SSRC is not a reception report (seen from relays that
+        // echo their own sender reports): it would vouch for nothing and skew the figures.
+        if (b.ssrc == h.sender_ssrc) return;
         evidence.note(Evidence::ReceiverReport, p.src, b.ssrc, ts);
+        if (RtcpSsrcEntry* e = to_sender(b.ssrc))
+          e->note_block(b.fraction_lost, b.cumulative_lost, b.jitter, b.lsr, b.dlsr, ts);
       });
+}
+
+// RTCP about an SSRC that no rtp_stream report carried: a line of its own.
+void Pipeline::Impl::report_rtcp(RtcpSsrcEntry& e) {
+  if (e.reported) return;
+  ++ctr.rtcp_streams;
+  emit(e.ev);
 }
 
 AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStreamState& s) const {
@@ -549,6 +640,10 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       ev.src = key_endpoint(f.key, s.dir == 1);
       ev.dst = key_endpoint(f.key, s.dir == 0);
       s.fill(ev);
+      if (RtcpSsrcEntry* e = rtcp_ssrcs.find(ev.src, s.ssrc)) {
+        ev.rtcp = e->ev.rtcp;
+        e->reported = 1;
+      }
       ++ctr.rtp_streams;
       emit(ev);
     }
@@ -586,6 +681,7 @@ void Pipeline::advance(Nanos now, uint32_t budget) {
       m.last_ts, budget,
       [&](const FlowRecord& r) { return r.key.l4 == 6 ? m.tcp_idle : m.udp_idle; },
       [&](FlowRecord& r) { m.report_flow(r, true); });
+  m.rtcp_ssrcs.sweep(m.last_ts, m.rtcp_idle, budget / 4 + 1, [&](RtcpSsrcEntry& e) { m.report_rtcp(e); });
 }
 
 void Pipeline::finish() {
@@ -599,6 +695,7 @@ void Pipeline::finish() {
   });
   for (FlowRecord* r : open) m.report_flow(*r, false);
   m.flows.clear();
+  m.rtcp_ssrcs.drain([&](RtcpSsrcEntry& e) { m.report_rtcp(e); });
 }
 
 const PipelineCounters& Pipeline::counters() const { return impl_->ctr; }

@@ -94,6 +94,7 @@ class Control {
     switch (type) {
       case msg::Body::Anomaly: emit(*env->body_as_Anomaly(), tap); break;
       case msg::Body::RtpStream: emit(*env->body_as_RtpStream(), tap); break;
+      case msg::Body::RtcpStream: emit(*env->body_as_RtcpStream(), tap); break;
       case msg::Body::FlowStats:
         if (const auto* flows = env->body_as_FlowStats()->flows())
           for (const auto* f : *flows)

@@ -116,6 +116,8 @@ void Publisher::event(const Event& ev, codec::Origin origin) {
     send(msg::Body::Anomaly, codec::encode(fbb_, *a, origin).Union());
   } else if (const auto* r = std::get_if<RtpStreamEvent>(&ev)) {
     send(msg::Body::RtpStream, codec::encode(fbb_, *r, origin).Union());
+  } else if (const auto* c = std::get_if<RtcpStreamEvent>(&ev)) {
+    send(msg::Body::RtcpStream, codec::encode(fbb_, *c, origin).Union());
   }
 }
 

@@ -52,6 +52,7 @@ std::string_view topic_of(msg::Body body) {
   switch (body) {
     case msg::Body::Anomaly: return kTopicAnomaly;
     case msg::Body::RtpStream: return kTopicRtpStream;
+    case msg::Body::RtcpStream: return kTopicRtcpStream;
     case msg::Body::FlowStats: return kTopicFlow;
     case msg::Body::TapStats: return kTopicStats;
     case msg::Body::Hello: return kTopicHello;
@@ -100,10 +101,102 @@ flatbuffers::Offset<msg::Anomaly> encode(flatbuffers::FlatBufferBuilder& fbb, co
   return b.Finish();
 }
 
+namespace {
+
+// A field added to RtcpReport must be added to encode_rtcp, decode_rtcp and the schema too.
+static_assert(sizeof(RtcpReport) == 112, "RtcpReport changed: update the codec and this size");
+
+flatbuffers::Offset<msg::RtcpReport> encode_rtcp(flatbuffers::FlatBufferBuilder& fbb, const RtcpReport& r) {
+  msg::RtcpReportBuilder b(fbb);
+  b.add_sr(r.sr);
+  b.add_encrypted(r.encrypted);
+  b.add_rr(r.rr);
+  b.add_fraction_lost(r.fraction_lost);
+  b.add_fraction_lost_max(r.fraction_lost_max);
+  b.add_cumulative_lost(r.cumulative_lost);
+  b.add_jitter(r.jitter);
+  b.add_jitter_max(r.jitter_max);
+  b.add_rtt_samples(r.rtt_samples);
+  b.add_rtt_last_ms(r.rtt_last_ms);
+  b.add_rtt_min_ms(r.rtt_min_ms);
+  b.add_rtt_max_ms(r.rtt_max_ms);
+  b.add_rtt_mean_ms(r.rtt_mean_ms);
+  b.add_nack(r.nack);
+  b.add_nack_seqs(r.nack_seqs);
+  b.add_pli(r.pli);
+  b.add_fir(r.fir);
+  b.add_tcc(r.tcc);
+  b.add_remb(r.remb);
+  b.add_remb_kbps(r.remb_kbps);
+  b.add_sdes(r.sdes);
+  b.add_bye(r.bye);
+  b.add_app(r.app);
+  return b.Finish();
+}
+
+RtcpReport decode_rtcp(const msg::RtcpReport* m) {
+  RtcpReport r;
+  if (!m) return r;
+  r.sr = m->sr();
+  r.encrypted = m->encrypted();
+  r.rr = m->rr();
+  r.fraction_lost = m->fraction_lost();
+  r.fraction_lost_max = m->fraction_lost_max();
+  r.cumulative_lost = m->cumulative_lost();
+  r.jitter = m->jitter();
+  r.jitter_max = m->jitter_max();
+  r.rtt_samples = m->rtt_samples();
+  r.rtt_last_ms = m->rtt_last_ms();
+  r.rtt_min_ms = m->rtt_min_ms();
+  r.rtt_max_ms = m->rtt_max_ms();
+  r.rtt_mean_ms = m->rtt_mean_ms();
+  r.nack = m->nack();
+  r.nack_seqs = m->nack_seqs();
+  r.pli = m->pli();
+  r.fir = m->fir();
+  r.tcc = m->tcc();
+  r.remb = m->remb();
+  r.remb_kbps = m->remb_kbps();
+  r.sdes = m->sdes();
+  r.bye = m->bye();
+  r.app = m->app();
+  return r;
+}
+
+}  // namespace
+
+flatbuffers::Offset<msg::RtcpStream> encode(flatbuffers::FlatBufferBuilder& fbb, const RtcpStreamEvent& ev,
+                                            Origin origin) {
+  const msg::Endpoint src = encode(ev.src), dst = encode(ev.dst);
+  const msg::Origin org = encode(origin);
+  const auto rtcp = encode_rtcp(fbb, ev.rtcp);
+  msg::RtcpStreamBuilder b(fbb);
+  b.add_src(&src);
+  b.add_dst(&dst);
+  b.add_ssrc(ev.ssrc);
+  b.add_first_ts(ev.first_ts);
+  b.add_last_ts(ev.last_ts);
+  b.add_rtcp(rtcp);
+  b.add_origin(&org);
+  return b.Finish();
+}
+
+std::optional<RtcpStreamEvent> decode(const msg::RtcpStream& m) {
+  RtcpStreamEvent ev;
+  ev.src = decode_ptr(m.src());
+  ev.dst = decode_ptr(m.dst());
+  ev.ssrc = m.ssrc();
+  ev.first_ts = m.first_ts();
+  ev.last_ts = m.last_ts();
+  ev.rtcp = decode_rtcp(m.rtcp());
+  return ev;
+}
+
 flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
                                            const RtpStreamEvent& ev, Origin origin) {
   const msg::Endpoint src = encode(ev.src), dst = encode(ev.dst);
   const msg::Origin org = encode(origin);
+  const auto rtcp = ev.rtcp.any() ? encode_rtcp(fbb, ev.rtcp) : flatbuffers::Offset<msg::RtcpReport>();
   msg::RtpStreamBuilder b(fbb);
   b.add_src(&src);
   b.add_dst(&dst);
@@ -129,6 +222,7 @@ flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
   b.add_bitrate_min_kbps(ev.bitrate_min_kbps);
   b.add_bitrate_max_kbps(ev.bitrate_max_kbps);
   b.add_frame_rate(ev.frame_rate);
+  if (!rtcp.IsNull()) b.add_rtcp(rtcp);
   return b.Finish();
 }
 
@@ -176,6 +270,8 @@ flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& f
   b.add_rtp_streams(c.rtp_streams);
   b.add_rtp_stream_pool_full(c.rtp_stream_pool_full);
   b.add_rtp_streams_over_flow_cap(c.rtp_streams_over_flow_cap);
+  b.add_rtcp_streams(c.rtcp_streams);
+  b.add_rtcp_ssrc_table_full(c.rtcp_ssrc_table_full);
   b.add_clock_steps(c.clock_steps);
   b.add_anomalies_raised(c.anomalies_raised);
   b.add_events(c.events);
@@ -235,6 +331,7 @@ std::optional<RtpStreamEvent> decode(const msg::RtpStream& m) {
   ev.bitrate_min_kbps = m.bitrate_min_kbps();
   ev.bitrate_max_kbps = m.bitrate_max_kbps();
   ev.frame_rate = m.frame_rate();
+  ev.rtcp = decode_rtcp(m.rtcp());
   return ev;
 }
 
@@ -283,6 +380,8 @@ PipelineCounters decode(const msg::PipelineStats& m) {
   c.rtp_stream_pool_full = m.rtp_stream_pool_full();
   c.rtp_streams_over_flow_cap = m.rtp_streams_over_flow_cap();
   c.clock_steps = m.clock_steps();
+  c.rtcp_streams = m.rtcp_streams();
+  c.rtcp_ssrc_table_full = m.rtcp_ssrc_table_full();
   c.anomalies_raised = m.anomalies_raised();
   c.events = m.events();
   return c;

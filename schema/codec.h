@@ -18,6 +18,7 @@ namespace wcstap::codec {
 // ZeroMQ topic frames, one per body type.
 inline constexpr std::string_view kTopicAnomaly = "anomaly";
 inline constexpr std::string_view kTopicRtpStream = "rtp_stream";
+inline constexpr std::string_view kTopicRtcpStream = "rtcp_stream";
 inline constexpr std::string_view kTopicFlow = "flow";
 inline constexpr std::string_view kTopicStats = "stats";
 inline constexpr std::string_view kTopicHello = "hello";
@@ -38,6 +39,8 @@ flatbuffers::Offset<msg::Anomaly> encode(flatbuffers::FlatBufferBuilder& fbb, co
                                          Origin origin = {});
 flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
                                            const RtpStreamEvent& ev, Origin origin = {});
+flatbuffers::Offset<msg::RtcpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
+                                            const RtcpStreamEvent& ev, Origin origin = {});
 flatbuffers::Offset<msg::Flow> encode(flatbuffers::FlatBufferBuilder& fbb, const FlowEvent& ev,
                                       Origin origin = {});
 flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& fbb,
@@ -46,6 +49,7 @@ flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& f
 // Decoding refuses values this build does not know (an enum from a newer tap): nullopt.
 std::optional<AnomalyEvent> decode(const msg::Anomaly& m);
 std::optional<RtpStreamEvent> decode(const msg::RtpStream& m);
+std::optional<RtcpStreamEvent> decode(const msg::RtcpStream& m);
 std::optional<FlowEvent> decode(const msg::Flow& m);
 // Unknown malformed-reason names are ignored (they still count in `malformed`).
 PipelineCounters decode(const msg::PipelineStats& m);

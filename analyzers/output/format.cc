@@ -90,6 +90,67 @@ Json to_json(const AnomalyEvent& a) {
   return j;
 }
 
+// What the endpoints reported. `clock_rate` turns the reported jitter into ms where it is known.
+Json rtcp_json(const RtcpReport& r, uint32_t clock_rate) {
+  Json j;
+  j["sr"] = r.sr;
+  j["rr"] = r.rr;
+  if (r.encrypted) j["encrypted"] = r.encrypted;
+  if (r.rr) {
+    j["fraction_lost_pct"] = ms3(r.fraction_lost * 100.0 / 256.0);
+    j["fraction_lost_max_pct"] = ms3(r.fraction_lost_max * 100.0 / 256.0);
+    j["cumulative_lost"] = r.cumulative_lost;
+    j["jitter"] = r.jitter;
+    j["jitter_ms"] = clock_rate ? Json(ms3(r.jitter * 1e3 / clock_rate)) : Json(nullptr);
+    j["jitter_max_ms"] = clock_rate ? Json(ms3(r.jitter_max * 1e3 / clock_rate)) : Json(nullptr);
+  }
+  if (r.rtt_samples)
+    j["rtt_ms"] = {{"last", ms3(r.rtt_last_ms)}, {"min", ms3(r.rtt_min_ms)}, {"mean", ms3(r.rtt_mean_ms)},
+                   {"max", ms3(r.rtt_max_ms)}, {"samples", r.rtt_samples}};
+  else
+    j["rtt_ms"] = nullptr;
+  j["nack"] = r.nack;
+  j["nack_seqs"] = r.nack_seqs;
+  j["pli"] = r.pli;
+  j["fir"] = r.fir;
+  if (r.tcc) j["transport_cc"] = r.tcc;
+  if (r.remb) j["remb_kbps"] = ms3(r.remb_kbps);
+  j["sdes"] = r.sdes;
+  j["bye"] = r.bye;
+  if (r.app) j["app"] = r.app;
+  return j;
+}
+
+// " rtcp: 3 SR, 4 RR (loss 1.2 %, jitter 3.1 ms), RTT 42.0 ms, 5 NACK (9 seqs), 1 PLI"
+std::string rtcp_text(const RtcpReport& r, uint32_t clock_rate) {
+  std::string s = "rtcp: " + std::to_string(r.sr) + " SR, " + std::to_string(r.rr) + " RR";
+  char buf[160];
+  if (r.rr) {
+    std::snprintf(buf, sizeof buf, " (loss %.1f %%, cumulative %d", r.fraction_lost * 100.0 / 256.0,
+                  r.cumulative_lost);
+    s += buf;
+    if (clock_rate) {
+      std::snprintf(buf, sizeof buf, ", jitter %.2f ms", r.jitter * 1e3 / clock_rate);
+      s += buf;
+    }
+    s += ")";
+  }
+  if (r.encrypted) s += ", " + std::to_string(r.encrypted) + " SRTCP";
+  if (r.rtt_samples) {
+    std::snprintf(buf, sizeof buf, ", RTT %.1f ms (%.1f-%.1f)", r.rtt_mean_ms, r.rtt_min_ms, r.rtt_max_ms);
+    s += buf;
+  }
+  if (r.nack) s += ", " + std::to_string(r.nack) + " NACK (" + std::to_string(r.nack_seqs) + " seqs)";
+  if (r.pli) s += ", " + std::to_string(r.pli) + " PLI";
+  if (r.fir) s += ", " + std::to_string(r.fir) + " FIR";
+  if (r.remb) {
+    std::snprintf(buf, sizeof buf, ", REMB %.0f kbit/s", r.remb_kbps);
+    s += buf;
+  }
+  if (r.bye) s += ", BYE";
+  return s;
+}
+
 Json to_json(const RtpStreamEvent& r) {
   Json j;
   j["type"] = "rtp_stream";
@@ -116,7 +177,25 @@ Json to_json(const RtpStreamEvent& r) {
   j["bitrate_kbps"] = {{"mean", ms3(r.bitrate_mean_kbps)}, {"min", ms3(r.bitrate_min_kbps)},
                        {"max", ms3(r.bitrate_max_kbps)}};
   if (r.frame_rate > 0) j["frame_rate"] = std::round(r.frame_rate * 100) / 100;
+  j["rtcp"] = r.rtcp.any() ? rtcp_json(r.rtcp, r.clock_rate) : Json(nullptr);
   return j;
+}
+
+Json to_json(const RtcpStreamEvent& r) {
+  Json j;
+  j["type"] = "rtcp_stream";
+  j["src"] = endpoint_to_string(r.src);
+  j["dst"] = endpoint_to_string(r.dst);
+  j["ssrc"] = ssrc_string(r.ssrc);
+  j["first_ts"] = secs(r.first_ts);
+  j["last_ts"] = secs(r.last_ts);
+  j["rtcp"] = rtcp_json(r.rtcp, 0);
+  return j;
+}
+
+std::string to_text(const RtcpStreamEvent& r) {
+  return "rtcp stream ssrc " + ssrc_string(r.ssrc) + "  " + endpoint_to_string(r.src) + " <-> " +
+         endpoint_to_string(r.dst) + " (no media seen): " + rtcp_text(r.rtcp, 0);
 }
 
 Json to_json(const FlowEvent& f) {
@@ -157,8 +236,10 @@ std::string to_text(const RtpStreamEvent& r) {
   if (r.clock_rate && n > 0 && static_cast<size_t>(n) < sizeof buf)
     std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ", jitter %.2f ms mean, %.2f max (%u Hz, %s)",
                   r.jitter_mean_ms, r.jitter_max_ms, r.clock_rate, clock_source_name(r.clock_source));
-  return "rtp stream  ssrc " + ssrc_string(r.ssrc) + "  " + endpoint_to_string(r.src) + " -> " +
-         endpoint_to_string(r.dst) + buf;
+  std::string s = "rtp stream  ssrc " + ssrc_string(r.ssrc) + "  " + endpoint_to_string(r.src) + " -> " +
+                  endpoint_to_string(r.dst) + buf;
+  if (r.rtcp.any()) s += "; " + rtcp_text(r.rtcp, r.clock_rate);
+  return s;
 }
 
 std::string to_text(const FlowEvent& f) {
@@ -230,6 +311,8 @@ std::string summary_to_json(const PipelineCounters& c, std::pair<std::string_vie
   j["rtp_streams_over_flow_cap"] = c.rtp_streams_over_flow_cap;
   j["anomalies"] = c.anomalies_raised;
   j["events"] = c.events;
+  j["rtcp_streams"] = c.rtcp_streams;
+  j["rtcp_ssrc_table_full"] = c.rtcp_ssrc_table_full;
   j["clock_steps"] = c.clock_steps;
   if (!label.first.empty()) j[label.first] = label.second;
   return j.dump();

@@ -129,7 +129,7 @@ TEST(Format, RtpStreamJsonLine) {
             R"("packets":250,"bytes":43000,"lost":-1,"ext_seq_first":65000,"ext_seq_max":65248,)"
             R"("first_ts":1767225600.0,"last_ts":1767225604.98,"duplicates":0,"reordered":0,)"
             R"("max_delta_ms":0.0,"mean_delta_ms":0.0,"clock_rate":0,"clock_source":"none",)"
-            R"("jitter_max_ms":null,"jitter_mean_ms":null,"bitrate_kbps":{"mean":0.0,"min":0.0,"max":0.0}})");
+            R"("jitter_max_ms":null,"jitter_mean_ms":null,"bitrate_kbps":{"mean":0.0,"min":0.0,"max":0.0},"rtcp":null})");
 }
 
 TEST(Format, RtpStreamTimingFieldsToTheMicrosecond) {
@@ -151,8 +151,59 @@ TEST(Format, RtpStreamTimingFieldsToTheMicrosecond) {
   std::string j = event_to_json(r);
   EXPECT_NE(j.find(R"("duplicates":2,"reordered":3,"max_delta_ms":30.066,"mean_delta_ms":20.007,)"
                    R"("clock_rate":8000,"clock_source":"static","jitter_max_ms":0.835,"jitter_mean_ms":0.201,)"
-                   R"("bitrate_kbps":{"mean":64.0,"min":0.0,"max":70.5},"frame_rate":29.97})"),
+                   R"("bitrate_kbps":{"mean":64.0,"min":0.0,"max":70.5},"frame_rate":29.97,"rtcp":null})"),
             std::string::npos) << j;
+}
+
+TEST(Format, RtpStreamCarriesWhatRtcpReportedBesideWhatTheTapMeasured) {
+  RtpStreamEvent r;
+  r.src = test::endpoint("10.0.0.1", 5004);
+  r.dst = test::endpoint("10.0.0.2", 31002);
+  r.clock_rate = 8000;
+  r.rtcp.sr = 3;
+  r.rtcp.rr = 4;
+  r.rtcp.fraction_lost = 64;
+  r.rtcp.fraction_lost_max = 128;
+  r.rtcp.cumulative_lost = -2;
+  r.rtcp.jitter = 80;
+  r.rtcp.jitter_max = 160;
+  r.rtcp.rtt_samples = 2;
+  r.rtcp.rtt_last_ms = 41.0;
+  r.rtcp.rtt_min_ms = 39.5;
+  r.rtcp.rtt_mean_ms = 40.25;
+  r.rtcp.rtt_max_ms = 41.0;
+  r.rtcp.nack = 2;
+  r.rtcp.nack_seqs = 5;
+  r.rtcp.pli = 1;
+  r.rtcp.remb = 1;
+  r.rtcp.remb_kbps = 1200;
+  std::string j = event_to_json(r);
+  EXPECT_NE(j.find(R"("rtcp":{"sr":3,"rr":4,"fraction_lost_pct":25.0,"fraction_lost_max_pct":50.0,)"
+                   R"("cumulative_lost":-2,"jitter":80,"jitter_ms":10.0,"jitter_max_ms":20.0,)"
+                   R"("rtt_ms":{"last":41.0,"min":39.5,"mean":40.25,"max":41.0,"samples":2},)"
+                   R"("nack":2,"nack_seqs":5,"pli":1,"fir":0,"remb_kbps":1200.0,"sdes":0,"bye":0}})"),
+            std::string::npos)
+      << j;
+  std::string t = event_to_text(r);
+  EXPECT_NE(t.find("rtcp: 3 SR, 4 RR (loss 25.0 %, cumulative -2, jitter 10.00 ms), RTT 40.2 ms (39.5-41.0), "
+                   "2 NACK (5 seqs), 1 PLI, REMB 1200 kbit/s"),
+            std::string::npos)
+      << t;
+}
+
+TEST(Format, RtcpStreamLineHasNoJitterInMillisecondsWithoutAClock) {
+  RtcpStreamEvent r;
+  r.src = test::endpoint("10.0.0.1", 5005);
+  r.dst = test::endpoint("10.0.0.2", 31003);
+  r.ssrc = 0xabcd;
+  r.rtcp.rr = 1;
+  r.rtcp.jitter = 80;
+  std::string j = event_to_json(r);
+  EXPECT_NE(j.find(R"({"type":"rtcp_stream","src":"10.0.0.1:5005","dst":"10.0.0.2:31003","ssrc":"0x0000abcd",)"),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find(R"("jitter":80,"jitter_ms":null,)"), std::string::npos) << j;
+  EXPECT_EQ(event_to_text(r).find('\n'), std::string::npos);
 }
 
 TEST(Format, FlowJsonLine) {
@@ -205,7 +256,7 @@ TEST(Format, SummaryJsonLine) {
             R"({"type":"summary","packets":1000,"bytes":200000,"malformed":3,)"
             R"("malformed_by_reason":{"eth.truncated":1,"udp.truncated":2},"non_ip":4,"ip_fragments":5,)"
             R"("flows":6,"flows_expired":2,"flow_table_full":1,"rtp_packets":900,"rtcp_packets":9,)"
-            R"("rtp_streams":2,"rtp_stream_pool_full":0,"rtp_streams_over_flow_cap":0,"anomalies":1,"events":9,"clock_steps":0})");
+            R"("rtp_streams":2,"rtp_stream_pool_full":0,"rtp_streams_over_flow_cap":0,"anomalies":1,"events":9,"rtcp_streams":0,"rtcp_ssrc_table_full":0,"clock_steps":0})");
 }
 
 TEST(Format, SummaryWithoutMalformedHasEmptyReasons) {

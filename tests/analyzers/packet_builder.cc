@@ -356,6 +356,51 @@ Frame rtcp_nack(uint32_t sender_ssrc, uint32_t media_ssrc, uint16_t pid, uint16_
   return f;
 }
 
+Frame rtcp_pli(uint32_t sender_ssrc, uint32_t media_ssrc) {
+  Frame f = rtcp_header(1, 206, 8);
+  put32(f, sender_ssrc);
+  put32(f, media_ssrc);
+  return f;
+}
+
+Frame rtcp_fir(uint32_t sender_ssrc, const std::vector<uint32_t>& media) {
+  Frame f = rtcp_header(4, 206, 8 + 8 * media.size());
+  put32(f, sender_ssrc);
+  put32(f, 0);  // media source: unused, the FCI names the SSRCs
+  uint8_t seq = 1;
+  for (uint32_t m : media) {
+    put32(f, m);
+    put32(f, uint32_t{seq++} << 24);
+  }
+  return f;
+}
+
+Frame rtcp_remb(uint32_t sender_ssrc, uint32_t mantissa, uint8_t exp, const std::vector<uint32_t>& media) {
+  Frame f = rtcp_header(15, 206, 16 + 4 * media.size());
+  put32(f, sender_ssrc);
+  put32(f, 0);
+  for (char c : {'R', 'E', 'M', 'B'}) put8(f, static_cast<uint8_t>(c));
+  put8(f, static_cast<uint8_t>(media.size()));
+  put24(f, uint32_t{exp} << 18 | (mantissa & 0x3ffff));
+  for (uint32_t m : media) put32(f, m);
+  return f;
+}
+
+Frame rtcp_transport_cc(uint32_t sender_ssrc, uint32_t media_ssrc) {
+  Frame f = rtcp_header(15, 205, 16);
+  put32(f, sender_ssrc);
+  put32(f, media_ssrc);
+  put32(f, 0x00010000);  // base sequence 1, status count 0
+  put32(f, 0);           // reference time 0, feedback packet count 0
+  return f;
+}
+
+Frame rtcp_bye(const std::vector<uint32_t>& ssrcs) {
+  Frame f = rtcp_header(static_cast<uint8_t>(ssrcs.size()), 203, 4 * ssrcs.size());
+  for (uint32_t s : ssrcs) put32(f, s);
+  return f;
+}
+
 Frame stun_binding_request(bool rfc5389, const Frame& attributes) {
   Frame f;
   put16(f, 0x0001);

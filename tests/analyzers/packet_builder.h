@@ -166,6 +166,13 @@ Frame rtcp_rr(uint32_t sender_ssrc, const std::vector<ReportBlock>& blocks);
 Frame rtcp_sdes_cname(uint32_t ssrc, const std::string& cname);
 // A generic NACK (RTPFB FMT 1): sent alone, it is a reduced-size RTCP packet (RFC 5506).
 Frame rtcp_nack(uint32_t sender_ssrc, uint32_t media_ssrc, uint16_t pid, uint16_t blp);
+// PSFB (RFC 4585/5104): picture loss indication; full intra request naming `media` in its FCI;
+// REMB (mantissa * 2^exp bit/s) naming `media`. RTPFB FMT 15: transport-cc (one empty chunk).
+Frame rtcp_pli(uint32_t sender_ssrc, uint32_t media_ssrc);
+Frame rtcp_fir(uint32_t sender_ssrc, const std::vector<uint32_t>& media);
+Frame rtcp_remb(uint32_t sender_ssrc, uint32_t mantissa, uint8_t exp, const std::vector<uint32_t>& media);
+Frame rtcp_transport_cc(uint32_t sender_ssrc, uint32_t media_ssrc);
+Frame rtcp_bye(const std::vector<uint32_t>& ssrcs);
 
 // A STUN Binding Request. RFC 5389 form (magic cookie + 12-byte transaction id) unless `rfc5389`
 // is false: then RFC 3489 form (16-byte transaction id). `attributes` are appended as given and

@@ -1001,12 +1001,7 @@ Tap& with_feedback(Tap& tap, int seconds, int nacks, int plis, int from_s = 0) {
     if (step / 10 < nacks)  // on the first `nacks` 10 ms ticks of each second
       tap.send(at_ms(static_cast<uint64_t>(ms) + 3), kB, kA, test::rtcp_nack(kSsrcB, kSsrcA, 1000, 0));
     if (plis && step % (1000 / plis) == 0 && step / (1000 / plis) < plis) {
-      test::Frame pli = test::rtcp_nack(kSsrcB, kSsrcA, 0, 0);  // a 16-byte feedback message...
-      pli[0] = 0x81;                                            // ... FMT 1
-      pli[1] = 206;                                             // PSFB: PLI
-      pli[3] = 2;                                               // 12 bytes: no FCI
-      pli.resize(12);
-      tap.send(at_ms(static_cast<uint64_t>(ms) + 4), kB, kA, pli);
+      tap.send(at_ms(static_cast<uint64_t>(ms) + 4), kB, kA, test::rtcp_pli(kSsrcB, kSsrcA));
     }
   }
   return tap;
@@ -1068,6 +1063,123 @@ TEST(Pipeline, OnePliPerTwoSecondsIsNoStorm) {
 }
 
 // ---- packet time going backwards ------------------------------------------------------------------
+
+// ---- what RTCP says about each SSRC -------------------------------------------------------------
+
+const RtcpReport& rtcp_of(const std::vector<RtpStreamEvent>& streams, uint32_t ssrc) {
+  for (const auto& s : streams)
+    if (s.ssrc == ssrc) return s.rtcp;
+  static const RtcpReport none;
+  ADD_FAILURE() << "no stream 0x" << std::hex << ssrc;
+  return none;
+}
+
+TEST(Pipeline, ReceiverReportsOnTheirOwnPortGoWithTheStreamAndGiveTheRoundTrip) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  constexpr uint64_t kNtp = 0xe9c4a1b212345678ull;
+  const uint32_t lsr = static_cast<uint32_t>(kNtp >> 16);
+  for (uint64_t i = 0; i < 300; ++i) {  // 6 s of 20 ms packets
+    tap.send(at_ms(i * 20), a.next());
+    if (i == 50) tap.send(at_ms(1001), kARtcp, kBRtcp, test::concat(test::rtcp_sr(kSsrcA, {}, kNtp),
+                                                                      test::rtcp_sdes_cname(kSsrcA, "a")));
+    if (i == 100) {  // 1000 ms after the SR, 0.75 s of it spent at the receiver: RTT 250 ms
+      tap.send(at_ms(2001), kBRtcp, kARtcp,
+               test::rtcp_rr(kSsrcB, {{.ssrc = kSsrcA, .fraction_lost = 64, .cumulative_lost = 12,
+                                       .ext_highest_seq = 1100, .jitter = 480, .lsr = lsr, .dlsr = 49152}}));
+    }
+    if (i == 200)  // an LSR the tap never saw: a report, but no round trip
+      tap.send(at_ms(4001), kBRtcp, kARtcp,
+               test::rtcp_rr(kSsrcB, {{.ssrc = kSsrcA, .fraction_lost = 0, .cumulative_lost = 12,
+                                       .ext_highest_seq = 1200, .jitter = 96, .lsr = lsr + 1, .dlsr = 1}}));
+  }
+  tap.pipeline.finish();
+  const RtcpReport& r = rtcp_of(tap.sink.streams(), kSsrcA);
+  EXPECT_EQ(r.sr, 1u);
+  EXPECT_EQ(r.sdes, 1u);
+  EXPECT_EQ(r.rr, 2u);
+  EXPECT_EQ(r.fraction_lost, 0);
+  EXPECT_EQ(r.fraction_lost_max, 64);
+  EXPECT_EQ(r.cumulative_lost, 12);
+  EXPECT_EQ(r.jitter, 96u);
+  EXPECT_EQ(r.jitter_max, 480u);
+  ASSERT_EQ(r.rtt_samples, 1u);
+  EXPECT_NEAR(r.rtt_last_ms, 250.0, 0.001);
+  EXPECT_NEAR(r.rtt_mean_ms, 250.0, 0.001);
+  // everything went out with the stream: no rtcp_stream line about kSsrcA
+  for (const auto& e : tap.sink.events) {
+    if (auto* c = std::get_if<RtcpStreamEvent>(&e)) {
+      EXPECT_NE(c->ssrc, kSsrcA);
+    }
+  }
+  EXPECT_EQ(tap.counters().rtcp_streams, 0u);  // an RR says nothing of its sender's own SSRC
+}
+
+TEST(Pipeline, FeedbackIsCountedOnTheStreamItIsAbout) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 100; ++i) tap.send(at_ms(i * 20), a.next());
+  tap.send(at_ms(2001), kB, kA, test::rtcp_nack(kSsrcB, kSsrcA, 1005, 0x0101));  // 3 seqs
+  tap.send(at_ms(2002), kB, kA, test::concat(test::rtcp_rr(kSsrcB, {}), test::rtcp_pli(kSsrcB, kSsrcA)));
+  tap.send(at_ms(2003), kB, kA, test::rtcp_fir(kSsrcB, {kSsrcA, 0x777}));
+  tap.send(at_ms(2004), kB, kA, test::rtcp_remb(kSsrcB, 150000, 3, {kSsrcA}));  // 1.2 Mbit/s
+  tap.send(at_ms(2005), kB, kA, test::rtcp_transport_cc(kSsrcB, kSsrcA));
+  tap.send(at_ms(2006), kA, kB, test::rtcp_bye({kSsrcA}));
+  tap.pipeline.finish();
+  const RtcpReport& r = rtcp_of(tap.sink.streams(), kSsrcA);
+  EXPECT_EQ(r.nack, 1u);
+  EXPECT_EQ(r.nack_seqs, 3u);
+  EXPECT_EQ(r.pli, 1u);
+  EXPECT_EQ(r.fir, 1u);
+  EXPECT_EQ(r.remb, 1u);
+  EXPECT_DOUBLE_EQ(r.remb_kbps, 1200.0);
+  EXPECT_EQ(r.tcc, 1u);
+  EXPECT_EQ(r.bye, 1u);
+  EXPECT_EQ(r.rr, 0u);
+}
+
+TEST(Pipeline, RtcpWithoutItsMediaIsAnRtcpStreamLine) {
+  Tap tap;
+  tap.send(at_ms(0), kARtcp, kBRtcp, test::rtcp_sr(kSsrcA, {{.ssrc = kSsrcB, .jitter = 5}}));
+  tap.send(at_ms(5000), kARtcp, kBRtcp, test::rtcp_sr(kSsrcA, {{.ssrc = kSsrcB, .jitter = 7}}));
+  tap.pipeline.finish();
+  std::vector<RtcpStreamEvent> lines;
+  for (const auto& e : tap.sink.events)
+    if (auto* c = std::get_if<RtcpStreamEvent>(&e)) lines.push_back(*c);
+  ASSERT_EQ(lines.size(), 2u);  // in order of first RTCP: A's reports, B's stream they are about
+  EXPECT_EQ(lines[0].ssrc, kSsrcA);
+  EXPECT_EQ(lines[0].src, kARtcp);
+  EXPECT_EQ(lines[0].rtcp.sr, 2u);
+  EXPECT_EQ(lines[0].first_ts, at_ms(0));
+  EXPECT_EQ(lines[0].last_ts, at_ms(5000));
+  EXPECT_EQ(lines[1].ssrc, kSsrcB);
+  EXPECT_EQ(lines[1].src, kBRtcp);  // B sends that media: the reports went to it
+  EXPECT_EQ(lines[1].rtcp.rr, 2u);
+  EXPECT_EQ(lines[1].rtcp.jitter_max, 7u);
+}
+
+TEST(Pipeline, EncryptedSrtcpWithoutDtlsIsNotReadAsReports) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 100; ++i) tap.send(at_ms(i * 20), a.next());
+  // An SRTCP SR keyed by SDES or ZRTP: header and sender SSRC clear, the block ciphertext that
+  // happens to name kSsrcA... and the E flag set in the trailer.
+  Frame srtcp = test::rtcp_sr(kSsrcB, {{.ssrc = kSsrcA, .fraction_lost = 200, .cumulative_lost = 99999}});
+  srtcp.insert(srtcp.end(), {0x80, 0, 0, 1, 9, 9, 9, 9});
+  tap.send(at_ms(2001), kB, kA, srtcp);
+  tap.pipeline.finish();
+  EXPECT_EQ(rtcp_of(tap.sink.streams(), kSsrcA).rr, 0u);
+  unsigned lines = 0;
+  for (const auto& e : tap.sink.events) {
+    if (auto* c = std::get_if<RtcpStreamEvent>(&e)) {
+      ++lines;
+      EXPECT_EQ(c->ssrc, kSsrcB);
+      EXPECT_EQ(c->rtcp.encrypted, 1u);
+      EXPECT_EQ(c->rtcp.sr, 1u);
+    }
+  }
+  EXPECT_EQ(lines, 1u);
+}
 
 TEST(Pipeline, PacketTimeSteppingBackIsCountedAndNeverReadAsYearsOfSilence) {
   // A two-way call whose capture clock steps back an hour for 2 s in the middle. Verdicts around

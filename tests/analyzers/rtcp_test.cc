@@ -169,6 +169,76 @@ TEST(Rtcp, EveryPrefixOfACompoundIsSafe) {
   }
 }
 
+// The first header of each packet of a datagram.
+std::vector<RtcpHeader> headers(const Frame& f) {
+  static Frame keep;  // the headers point into it
+  keep = f;
+  return walk(keep).packets;
+}
+
+TEST(Rtcp, NackCountsEveryAskedSequenceNumber) {
+  // PID 500 and bits 0, 1 of the mask (501, 502): 3; then a second FCI entry: PID alone.
+  Frame f = test::rtcp_nack(1, 2, 500, 0x0003);
+  f[3] = 4;  // one more FCI word
+  f.insert(f.end(), {0x02, 0x00, 0x00, 0x00});
+  auto h = headers(f);
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(nack_sequence_count(h[0]), 4u);
+  EXPECT_EQ(feedback_media_ssrc(h[0]), 2u);
+  EXPECT_EQ(nack_sequence_count(headers(test::rtcp_nack(1, 2, 9, 0xffff))[0]), 17u);
+  EXPECT_EQ(nack_sequence_count(headers(test::rtcp_pli(1, 2))[0]), 0u);  // not a NACK
+}
+
+TEST(Rtcp, FirNamesEverySsrcOfItsFci) {
+  auto h = headers(test::rtcp_fir(1, {0xaaaa, 0xbbbb}));
+  std::vector<uint32_t> got;
+  for_each_fir_ssrc(h[0], [&](uint32_t s) { got.push_back(s); });
+  EXPECT_EQ(got, (std::vector<uint32_t>{0xaaaa, 0xbbbb}));
+}
+
+TEST(Rtcp, RembEstimateAndSsrcs) {
+  auto h = headers(test::rtcp_remb(1, 0x3ffff, 4, {7, 8}));
+  double bps = 0;
+  std::vector<uint32_t> got;
+  ASSERT_TRUE(for_each_remb_ssrc(h[0], bps, [&](uint32_t s) { got.push_back(s); }));
+  EXPECT_DOUBLE_EQ(bps, 262143.0 * 16);
+  EXPECT_EQ(got, (std::vector<uint32_t>{7, 8}));
+  EXPECT_FALSE(for_each_remb_ssrc(headers(test::rtcp_pli(1, 2))[0], bps, [](uint32_t) {}));
+  Frame not_remb = test::rtcp_remb(1, 1, 1, {7});
+  not_remb[15] = 'X';
+  EXPECT_FALSE(for_each_remb_ssrc(headers(not_remb)[0], bps, [](uint32_t) {}));
+}
+
+TEST(Rtcp, ByeListsItsSsrcs) {
+  std::vector<uint32_t> got;
+  for_each_bye_ssrc(headers(test::rtcp_bye({3, 4, 5}))[0], [&](uint32_t s) { got.push_back(s); });
+  EXPECT_EQ(got, (std::vector<uint32_t>{3, 4, 5}));
+}
+
+TEST(Rtcp, SenderReportLsrIsTheMiddleOfTheNtpTimestamp) {
+  auto h = headers(test::rtcp_sr(1, {}, 0x1122334455667788ull));
+  EXPECT_EQ(sender_report_lsr(h[0]), 0x33445566u);
+  EXPECT_EQ(sender_report_lsr(headers(test::rtcp_rr(1, {}))[0]), 0u);
+}
+
+TEST(Rtcp, InClearWhenPacketsFillTheDatagramOrTheSrtcpTrailerSaysUnencrypted) {
+  Frame plain = compound();
+  EXPECT_TRUE(rtcp_in_clear(plain));
+  Frame srtcp = plain;
+  srtcp.insert(srtcp.end(), {0x00, 0, 0, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});  // E = 0, 80-bit tag
+  EXPECT_TRUE(rtcp_in_clear(srtcp));
+  srtcp[plain.size()] = 0x80;  // E = 1: the trailer says the payload is encrypted
+  EXPECT_FALSE(rtcp_in_clear(srtcp));
+  // Encrypted: the first packet's length is clear, what follows is noise, then a trailer.
+  Frame enc = plain;
+  for (size_t i = 8; i < enc.size(); ++i) enc[i] = static_cast<uint8_t>(0x5a ^ (i * 29));
+  enc.insert(enc.end(), {0x80, 0, 0, 7, 1, 2, 3, 4});
+  EXPECT_FALSE(rtcp_in_clear(enc));
+  Frame trailing = plain;
+  trailing.push_back(0);  // a stray byte: not a compound, not SRTCP
+  EXPECT_FALSE(rtcp_in_clear(trailing));
+}
+
 TEST(Rtcp, LooksLikeRtcp) {
   EXPECT_TRUE(looks_like_rtcp(test::rtcp_rr(1, {})));
   EXPECT_TRUE(looks_like_rtcp(test::rtcp_sr(1, {kBlockA})));

@@ -240,9 +240,14 @@ def test_pcap(env):
         raise
 
 
+def rtcp_reports(lines, kind):
+    return {(l["src"], l["dst"], l["ssrc"]): json.dumps(l["rtcp"], sort_keys=True)
+            for l in lines if l.get("type") == kind}
+
+
 def check_pcap_results(scenario, truth, offline, live):
     types = {line.get("type") for line in live}
-    unknown = types - {"anomaly", "rtp_stream", "flow", "summary"}
+    unknown = types - {"anomaly", "rtp_stream", "rtcp_stream", "flow", "summary"}
     if unknown:
         raise Fail(f"control printed unknown line types {unknown}")
 
@@ -268,6 +273,11 @@ def check_pcap_results(scenario, truth, offline, live):
             raise Fail(f"rtp_stream {k}: live {live_streams.get(k)} packets, truth {s['packets']}")
     if stream_packets(offline) != live_streams:
         raise Fail(f"rtp_stream packets differ: live {live_streams}, offline {stream_packets(offline)}")
+    # what RTCP said, per SSRC, crosses the wire whole: with its stream or on a line of its own
+    for kind in ("rtp_stream", "rtcp_stream"):
+        live_rtcp, off_rtcp = rtcp_reports(live, kind), rtcp_reports(offline, kind)
+        if live_rtcp != off_rtcp:
+            raise Fail(f"{kind} rtcp reports differ: live {live_rtcp}, offline {off_rtcp}")
 
     live_sum, off_sum = summaries(live), summaries(offline)
     if len(live_sum) != 1:

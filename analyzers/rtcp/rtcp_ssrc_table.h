@@ -1,0 +1,114 @@
+// What RTCP says about each media SSRC, kept per (SSRC, address of the SSRC's sender): reports
+// and feedback about a stream travel to its sender's address whatever the ports (rtcp-mux or an
+// RTCP port of its own), so the RTP stream finds them by its own sender and SSRC.
+// Fixed capacity, set-associative (4 ways): an entry idle longer than the expiry is reused; when
+// every way of a set is busy the newcomer is refused and counted.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "event.h"
+
+namespace wcstap {
+
+struct RtcpSsrcEntry {
+  std::array<uint8_t, 16> addr{};  // the media sender's address
+  uint32_t ssrc = 0;
+  uint8_t used = 0;
+  uint8_t reported = 0;  // handed out with an rtp_stream report: no rtcp_stream line of its own
+  Nanos first_ts = 0, last_ts = 0;
+  RtcpStreamEvent ev;    // endpoints and report as they stand
+  double rtt_sum_ms = 0;
+  // the sender's last reports as the tap saw them: LSR value and packet time (round-trip time)
+  std::array<uint32_t, 4> sr_lsr{};
+  std::array<Nanos, 4> sr_ts{};
+  uint8_t sr_next = 0;
+
+  // A sender report from the SSRC's sender, seen at ts.
+  void note_sender_report(uint32_t lsr, Nanos ts);
+  // A report block about the SSRC, seen at ts.
+  void note_block(uint8_t fraction_lost, int32_t cumulative_lost, uint32_t jitter, uint32_t lsr, uint32_t dlsr,
+                  Nanos ts);
+};
+
+class RtcpSsrcTable {
+ public:
+  explicit RtcpSsrcTable(uint32_t capacity);
+
+  RtcpSsrcEntry* find(const Endpoint& sender, uint32_t ssrc);
+  // The entry, created if absent; a way idle for longer than `idle` is reused after
+  // on_evict(entry). nullptr when the set is full of live entries.
+  template <class OnEvict>
+  RtcpSsrcEntry* get(const Endpoint& sender, uint32_t ssrc, Nanos now, Nanos idle, OnEvict&& on_evict) {
+    const uint32_t base = set_of(sender, ssrc);
+    RtcpSsrcEntry* free = nullptr;
+    for (uint32_t w = 0; w < kWays; ++w) {
+      RtcpSsrcEntry& e = slots_[base + w];
+      if (e.used && e.ssrc == ssrc && e.addr == sender.addr) return &e;
+      if (!e.used) {
+        if (!free) free = &e;
+      } else if (elapsed(now, e.last_ts) > idle && (!free || free->used)) {
+        free = &e;
+      }
+    }
+    if (!free) return nullptr;
+    if (free->used)
+      on_evict(*free);
+    else
+      ++in_use_;
+    *free = RtcpSsrcEntry{};
+    free->used = 1;
+    free->addr = sender.addr;
+    free->ssrc = ssrc;
+    free->first_ts = now;
+    free->ev.ssrc = ssrc;
+    free->ev.first_ts = now;
+    return free;
+  }
+
+  // Visits up to `budget` entries from the sweep cursor; on_expire(entry) for each idle longer
+  // than `idle`, which is then freed.
+  template <class OnExpire>
+  void sweep(Nanos now, Nanos idle, uint32_t budget, OnExpire&& on_expire) {
+    for (uint32_t n = 0; n < budget && in_use_ > 0; ++n) {
+      RtcpSsrcEntry& e = slots_[cursor_];
+      if (e.used && elapsed(now, e.last_ts) > idle) {
+        on_expire(e);
+        e = RtcpSsrcEntry{};
+        --in_use_;
+      }
+      cursor_ = (cursor_ + 1) % static_cast<uint32_t>(slots_.size());
+    }
+  }
+
+  // Frees every entry, oldest first, after on_free(entry).
+  template <class OnFree>
+  void drain(OnFree&& on_free) {
+    std::vector<RtcpSsrcEntry*> live;
+    for (auto& e : slots_)
+      if (e.used) live.push_back(&e);
+    std::sort(live.begin(), live.end(), [](const RtcpSsrcEntry* a, const RtcpSsrcEntry* b) {
+      return a->first_ts != b->first_ts ? a->first_ts < b->first_ts : a->ssrc < b->ssrc;
+    });
+    for (RtcpSsrcEntry* e : live) {
+      on_free(*e);
+      *e = RtcpSsrcEntry{};
+    }
+    in_use_ = 0;
+  }
+
+  uint32_t in_use() const { return in_use_; }
+
+ private:
+  static constexpr uint32_t kWays = 4;
+  uint32_t set_of(const Endpoint& sender, uint32_t ssrc) const;
+  std::vector<RtcpSsrcEntry> slots_;
+  uint32_t sets_mask_ = 0;
+  uint32_t in_use_ = 0;
+  uint32_t cursor_ = 0;
+};
+
+}  // namespace wcstap
