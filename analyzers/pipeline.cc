@@ -75,6 +75,7 @@ struct Pipeline::Impl : EventSink {
   void check_packet_loss(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_high_jitter(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_stalls(FlowRecord& f, Nanos now);
+  void check_bitrate_drop(const FlowRecord& f, RtpStreamState& s, Nanos now);
   // media_stall's limit for a stream: audio (a known clock other than 90 kHz) or video/unknown.
   double stall_limit_s(const RtpStreamState& s) const {
     const bool audio = s.clock_rate != 0 && s.clock_rate != 90000;
@@ -249,6 +250,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     check_packet_loss(f, s, ts);
     check_high_jitter(f, s, ts);
   }
+  if (s.window_closed) check_bitrate_drop(f, s, ts);
   if (!was_confirmed) s.since_back = static_cast<uint32_t>(s.packets - 1);  // ... and went one way
   if (elapsed(ts, s.noted_ts) >= kEvidenceEvery) {
     s.noted_ts = ts;
@@ -485,6 +487,63 @@ void Pipeline::Impl::check_high_jitter(const FlowRecord& f, RtpStreamState& s, N
   }
 }
 
+// bitrate_drop (ANOMALIES.md #15) on video (a 90 kHz clock: without SDP the tap cannot see what
+// was negotiated), judged as each 1 s bitrate window completes: a fast EWMA (alpha 0.3) of the
+// windows against the stream's own baseline (their mean over the first windows, then an EWMA over
+// baseline_s of them), raised when it falls drop_pct under the baseline, or under min_kbps from a
+// baseline above it. The baseline needs 10 windows first, and holds still while the drop is open
+// so the drop cannot become its own baseline; it resolves when the rate comes back near the
+// baseline (half the drop), or after baseline_s windows at the new level (which becomes the
+// baseline). Silent windows are media_stall's, not this: only windows with packets count.
+void Pipeline::Impl::check_bitrate_drop(const FlowRecord& f, RtpStreamState& s, Nanos now) {
+  if (s.clock_rate != 90000) return;
+  constexpr uint32_t kMinWindows = 10;
+  constexpr double kAlpha = 0.3;
+  const auto& th = cfg.anomalies.bitrate_drop;
+  const double kbps = static_cast<double>(s.closed_window_bytes) * 8.0 / 1e3;
+  const Nanos window_start = s.first_ts + s.closed_window_index * 1'000'000'000;
+  s.br_fast_kbps = s.br_windows == 0 && !s.bitrate.open ? kbps : (1 - kAlpha) * s.br_fast_kbps + kAlpha * kbps;
+  const double base = s.br_base_kbps;
+  const double floor = base * (1 - th.drop_pct / 100);
+  const bool floor_applies = base >= th.min_kbps;
+  auto under = [&](double v) { return v < floor || (floor_applies && v < th.min_kbps); };
+  if (under(kbps)) {
+    if (s.br_low_since == 0) s.br_low_since = window_start;
+  } else if (!s.bitrate.open) {
+    s.br_low_since = 0;
+  }
+  const AnomalySubject subj = stream_subject(f, s);
+  const double limit = std::max(floor, floor_applies ? th.min_kbps : 0.0);
+  auto words = [&](char* buf, size_t n) {
+    std::snprintf(buf, n, "video bitrate %.0f kbit/s (EWMA of 1 s windows) against a baseline of %.0f kbit/s",
+                  s.br_fast_kbps, base);
+  };
+  if (s.bitrate.open) {
+    ++s.br_open_windows;
+    if (s.br_fast_kbps >= base * (1 - th.drop_pct / 200) && !(floor_applies && s.br_fast_kbps < th.min_kbps)) {
+      engine.clear(s.bitrate, AnomalyKind::bitrate_drop, subj, now, s.br_fast_kbps, limit,
+                   "bitrate back near its baseline");
+      s.br_low_since = 0;
+    } else if (s.br_open_windows >= th.baseline_s) {
+      engine.clear(s.bitrate, AnomalyKind::bitrate_drop, subj, now, s.br_fast_kbps, limit,
+                   "bitrate settled at a new level: the new baseline");
+      s.br_base_kbps = s.br_fast_kbps;
+      s.br_low_since = 0;
+    } else {
+      engine.hold(s.bitrate, AnomalyKind::bitrate_drop, subj, s.br_low_since, now, s.br_fast_kbps, limit, words);
+    }
+    return;
+  }
+  if (s.br_windows >= kMinWindows && under(s.br_fast_kbps)) {
+    s.br_open_windows = 0;
+    engine.hold(s.bitrate, AnomalyKind::bitrate_drop, subj, s.br_low_since ? s.br_low_since : window_start, now,
+                s.br_fast_kbps, limit, words);
+    return;
+  }
+  ++s.br_windows;
+  s.br_base_kbps += (kbps - s.br_base_kbps) / std::min(s.br_windows, th.baseline_s);
+}
+
 // media_stall (ANOMALIES.md #4): a confirmed SSRC silent longer than its limit while its flow still
 // carries traffic (this runs on the flow's packets). Not a stall:
 //  - a stream replaced by another of the same payload type in the same direction (it ended);
@@ -635,6 +694,8 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
         engine.clear(s.high_jitter, AnomalyKind::high_jitter, stream_subject(f, s), f.last_ts, 0,
                      s.clock_rate == 90000 ? cfg.anomalies.high_jitter.video_ms : cfg.anomalies.high_jitter.audio_ms,
                      "media stopped (flow idle)");
+        engine.clear(s.bitrate, AnomalyKind::bitrate_drop, stream_subject(f, s), f.last_ts, 0,
+                     cfg.anomalies.bitrate_drop.min_kbps, "media stopped (flow idle)");
       }
       RtpStreamEvent ev;
       ev.src = key_endpoint(f.key, s.dir == 1);

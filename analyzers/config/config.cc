@@ -205,6 +205,7 @@ class Loader {
       if (*kind == AnomalyKind::media_stall) allowed.insert({"audio_s", "video_s"});
       if (*kind == AnomalyKind::nack_storm) allowed.insert({"per_s", "pct", "min"});
       if (*kind == AnomalyKind::pli_storm) allowed.insert({"per_2s", "sustain_s"});
+      if (*kind == AnomalyKind::bitrate_drop) allowed.insert({"drop_pct", "min_kbps", "baseline_s"});
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
       if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
@@ -226,6 +227,12 @@ class Loader {
           fb.pli_sustain_s = static_cast<uint32_t>(whole(x, path + ".sustain_s", 2, 16));
           if (fb.pli_sustain_s % 2) fail(path + ".sustain_s", x, "must be even (judged in 2 s steps)");
         }
+      }
+      if (*kind == AnomalyKind::bitrate_drop) {
+        auto& bd = a.bitrate_drop;
+        if (auto x = v["drop_pct"]) bd.drop_pct = number(x, path + ".drop_pct", 1, 99);
+        if (auto x = v["min_kbps"]) bd.min_kbps = number(x, path + ".min_kbps", 0, 1e6);
+        if (auto x = v["baseline_s"]) bd.baseline_s = static_cast<uint32_t>(whole(x, path + ".baseline_s", 10, 600));
       }
       if (*kind == AnomalyKind::media_stall) {
         if (auto x = v["audio_s"]) a.media_stall.audio_s = number(x, path + ".audio_s", 0.1, 3600);

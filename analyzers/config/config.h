@@ -74,6 +74,12 @@ struct MediaStallThresholds {
   double video_s = 2.0;  // ... a video (90 kHz) SSRC, or one whose clock is not known yet
 };
 
+struct BitrateDropThresholds {
+  double drop_pct = 50;      // the video bitrate's EWMA this far under the stream's baseline...
+  double min_kbps = 100;     // ... or under this, from a baseline above it
+  uint32_t baseline_s = 30;  // the baseline: an EWMA over this many 1 s windows (10-600)
+};
+
 struct FeedbackStormThresholds {
   uint32_t nack_per_s = 50;      // nack_storm: NACK packets in a second above this...
   double nack_pct = 5.0;         // ... or above this share of the media packets they answer
@@ -90,6 +96,7 @@ struct AnomalyConfig {
   HighJitterThresholds high_jitter;
   MediaStallThresholds media_stall;
   FeedbackStormThresholds feedback;
+  BitrateDropThresholds bitrate_drop;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };

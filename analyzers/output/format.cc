@@ -147,6 +147,7 @@ std::string rtcp_text(const RtcpReport& r, uint32_t clock_rate) {
     std::snprintf(buf, sizeof buf, ", REMB %.0f kbit/s", r.remb_kbps);
     s += buf;
   }
+  if (r.sdes) s += ", SDES";
   if (r.bye) s += ", BYE";
   return s;
 }

@@ -18,6 +18,7 @@ constexpr double kTimestampJump = 10.0;
 
 void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
   second_closed = false;
+  window_closed = false;
   reset = 0;
   if (packets == 0) {
     loss_second_ext = h.seq - 1;  // the first packet is expected too
@@ -83,6 +84,9 @@ void RtpStreamState::count_bitrate(uint32_t len, Nanos ts) {
     // The window just finished, and any silent ones after it, are complete.
     window_min_bytes = std::min(window_min_bytes, index > window_index + 1 ? 0 : window_bytes);
     window_max_bytes = std::max(window_max_bytes, window_bytes);
+    closed_window_bytes = window_bytes;
+    closed_window_index = window_index;
+    window_closed = true;
     window_index = index;
     window_bytes = 0;
   }

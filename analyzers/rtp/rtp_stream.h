@@ -53,6 +53,17 @@ struct RtpStreamState {
   uint64_t window_min_bytes = UINT64_MAX;
   uint64_t window_max_bytes = 0;
   uint64_t markers = 0;
+  uint64_t closed_window_bytes = 0;  // the window the last count() completed...
+  uint64_t closed_window_index = 0;
+  bool window_closed = false;        // ... when it completed one
+  // bitrate_drop: a fast EWMA of the completed windows' bitrate against the stream's own slow
+  // baseline (the mean of its first windows, then an EWMA over baseline_s windows)
+  double br_fast_kbps = 0;
+  double br_base_kbps = 0;
+  uint32_t br_windows = 0;      // windows in the baseline
+  uint32_t br_open_windows = 0; // windows judged since bitrate_drop was raised
+  Nanos br_low_since = 0;       // start of the first window of the current low run
+  AnomalySlot bitrate;
   // packet_loss: expected and received packets per whole second since the first packet, the last
   // kLossSeconds of them in a ring
   static constexpr unsigned kLossSeconds = 8;

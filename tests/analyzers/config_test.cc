@@ -334,6 +334,26 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(file.anomalies.one_way_media.min_duration_s, def.anomalies.one_way_media.min_duration_s);
   EXPECT_EQ(file.anomalies.one_way_media.min_packets, def.anomalies.one_way_media.min_packets);
   EXPECT_EQ(file.anomalies.one_way_media.rtcp_interval_s, def.anomalies.one_way_media.rtcp_interval_s);
+  const auto& fa = file.anomalies;
+  const auto& da = def.anomalies;
+  EXPECT_EQ(fa.packet_loss.window_s, da.packet_loss.window_s);
+  EXPECT_EQ(fa.packet_loss.major_pct, da.packet_loss.major_pct);
+  EXPECT_EQ(fa.packet_loss.critical_pct, da.packet_loss.critical_pct);
+  EXPECT_EQ(fa.packet_loss.min_expected, da.packet_loss.min_expected);
+  EXPECT_EQ(fa.high_jitter.audio_ms, da.high_jitter.audio_ms);
+  EXPECT_EQ(fa.high_jitter.video_ms, da.high_jitter.video_ms);
+  EXPECT_EQ(fa.high_jitter.sustain_s, da.high_jitter.sustain_s);
+  EXPECT_EQ(fa.high_jitter.clear_s, da.high_jitter.clear_s);
+  EXPECT_EQ(fa.media_stall.audio_s, da.media_stall.audio_s);
+  EXPECT_EQ(fa.media_stall.video_s, da.media_stall.video_s);
+  EXPECT_EQ(fa.feedback.nack_per_s, da.feedback.nack_per_s);
+  EXPECT_EQ(fa.feedback.nack_pct, da.feedback.nack_pct);
+  EXPECT_EQ(fa.feedback.nack_min, da.feedback.nack_min);
+  EXPECT_EQ(fa.feedback.pli_per_2s, da.feedback.pli_per_2s);
+  EXPECT_EQ(fa.feedback.pli_sustain_s, da.feedback.pli_sustain_s);
+  EXPECT_EQ(fa.bitrate_drop.drop_pct, da.bitrate_drop.drop_pct);
+  EXPECT_EQ(fa.bitrate_drop.min_kbps, da.bitrate_drop.min_kbps);
+  EXPECT_EQ(fa.bitrate_drop.baseline_s, da.bitrate_drop.baseline_s);
   EXPECT_EQ(file.flows.capacity, def.flows.capacity);
   EXPECT_EQ(file.flows.rtp_streams, def.flows.rtp_streams);
   EXPECT_EQ(file.flows.udp_idle_timeout_s, def.flows.udp_idle_timeout_s);
@@ -364,6 +384,23 @@ TEST(Config, PacketLossThresholds) {
   EXPECT_DOUBLE_EQ(c.anomalies.packet_loss.major_pct, 1.5);
   EXPECT_DOUBLE_EQ(c.anomalies.packet_loss.critical_pct, 4);
   EXPECT_EQ(c.anomalies.packet_loss.min_expected, 20u);
+}
+
+TEST(Config, BitrateDropThresholds) {
+  Config c = load_config_string("anomalies:\n  bitrate_drop:\n    drop_pct: 40\n    min_kbps: 64\n"
+                                "    baseline_s: 60\n", "t.yaml");
+  EXPECT_DOUBLE_EQ(c.anomalies.bitrate_drop.drop_pct, 40);
+  EXPECT_DOUBLE_EQ(c.anomalies.bitrate_drop.min_kbps, 64);
+  EXPECT_EQ(c.anomalies.bitrate_drop.baseline_s, 60u);
+}
+
+TEST(Config, BitrateDropBaselineOutOfRangeNamesTheKey) {
+  try {
+    load_config_string("anomalies:\n  bitrate_drop:\n    baseline_s: 5\n", "t.yaml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("anomalies.bitrate_drop.baseline_s"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Config, PacketLossCriticalBelowMajorIsAnError) {

@@ -976,6 +976,88 @@ TEST(Pipeline, OneStrayFarSequenceNumberIsNoReset) {
   EXPECT_TRUE(reset_events(tap).empty());
 }
 
+// ---- bitrate_drop ---------------------------------------------------------------------------------
+
+// Video at 30 frames/s: `per_frame` packets of `size` payload bytes each, 90 kHz timestamps; a
+// keyframe (5x the packets) every 90 frames. Runs [from_ms, to_ms).
+class VideoSource {
+ public:
+  VideoSource(Tap& tap, Endpoint src, Endpoint dst, uint32_t ssrc) : tap_(tap), src_(src), dst_(dst), ssrc_(ssrc) {}
+  void run(uint64_t from_ms, uint64_t to_ms, unsigned per_frame, size_t size) {
+    for (uint64_t t = from_ms * 3; t < to_ms * 3; t += 100) {  // a frame every 33.3 ms (in 1/3 ms)
+      const unsigned n = frame_++ % 90 == 0 ? 5 * per_frame : per_frame;
+      for (unsigned i = 0; i < n; ++i)
+        tap_.send(kT0 + t * kMs / 3 + i * 100'000, src_, dst_,
+                  test::rtp({.marker = i + 1 == n, .pt = 96, .seq = seq_++, .timestamp = ts_, .ssrc = ssrc_,
+                             .payload_size = size}));
+      ts_ += 3000;
+    }
+  }
+
+ private:
+  Tap& tap_;
+  Endpoint src_, dst_;
+  uint32_t ssrc_;
+  uint16_t seq_ = 7;
+  uint32_t ts_ = 0;
+  uint64_t frame_ = 0;
+};
+
+TEST(Pipeline, BitrateDropRaisedWhenVideoFallsToAFifthAndResolvedWhenItComesBack) {
+  Tap tap;
+  VideoSource v(tap, kB, kA, kSsrcB);
+  v.run(0, 20000, 3, 1100);      // ~0.9 Mbit/s
+  v.run(20000, 30000, 1, 600);   // ~0.15 Mbit/s
+  v.run(30000, 45000, 3, 1100);  // back
+  auto an = tap.sink.anomalies(AnomalyKind::bitrate_drop);
+  ASSERT_GE(an.size(), 2u);
+  EXPECT_EQ(an.front().state, AnomalyState::Raised);
+  EXPECT_EQ(an.front().severity, Severity::Minor);
+  EXPECT_EQ(an.front().src, kB);
+  EXPECT_EQ(an.front().ssrc, kSsrcB);
+  // three windows of the low rate bring the EWMA under half the baseline
+  EXPECT_GE(an.front().ts, at_ms(22000));
+  EXPECT_LE(an.front().ts, at_ms(24100));
+  EXPECT_GE(an.front().first_ts, at_ms(19000));
+  EXPECT_LE(an.front().first_ts, at_ms(21000));
+  EXPECT_LT(an.front().value, an.front().threshold);
+  EXPECT_EQ(an.back().state, AnomalyState::Resolved);
+  EXPECT_GE(an.back().ts, at_ms(30000));
+  EXPECT_LE(an.back().ts, at_ms(33100));
+  for (size_t i = 1; i + 1 < an.size(); ++i) EXPECT_EQ(an[i].state, AnomalyState::Refreshed);
+}
+
+TEST(Pipeline, SteadyVideoWithKeyframesIsNoBitrateDrop) {
+  Tap tap;
+  VideoSource v(tap, kB, kA, kSsrcB);
+  v.run(0, 60000, 2, 1000);
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::bitrate_drop).empty());
+}
+
+TEST(Pipeline, VideoPausingIsAStallNotABitrateDrop) {
+  Tap tap;
+  VideoSource v(tap, kB, kA, kSsrcB);
+  v.run(0, 15000, 3, 1100);
+  v.run(19500, 30000, 3, 1100);  // 4.5 s without a packet: the windows with packets judge
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::bitrate_drop).empty());
+}
+
+TEST(Pipeline, BitrateDropSettlesAtTheNewLevelAfterTheBaselineWindow) {
+  Config c = test_config();
+  c.anomalies.bitrate_drop.baseline_s = 10;
+  Tap tap(c);
+  VideoSource v(tap, kB, kA, kSsrcB);
+  v.run(0, 15000, 3, 1100);
+  v.run(15000, 40000, 1, 600);
+  auto an = tap.sink.anomalies(AnomalyKind::bitrate_drop);
+  ASSERT_GE(an.size(), 2u);
+  EXPECT_EQ(an.front().state, AnomalyState::Raised);
+  EXPECT_EQ(an.back().state, AnomalyState::Resolved);
+  EXPECT_NE(std::string(an.back().detail).find("new level"), std::string::npos) << an.back().detail;
+  EXPECT_EQ(std::count_if(an.begin(), an.end(), [](const AnomalyEvent& e) { return e.state == AnomalyState::Raised; }),
+            1);
+}
+
 TEST(Pipeline, TimestampJumpIsAnEventAndNoJitter) {
   Tap tap;
   for (int i = 0; i < 200; ++i)

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -46,9 +47,12 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_path, "Output capture (pcap, Ethernet, microsecond timestamps)");
   app.add_option("--truth", truth_path, "Output ground truth (JSON)");
   app.add_option("--seed", params.seed, "Random seed (same seed, same output)")->capture_default_str();
-  app.add_option("--duration", params.duration_s, "Length of each session in seconds")
-      ->capture_default_str()
-      ->check(CLI::Range(1.0, 3600.0));
+  CLI::Option* duration =
+      app.add_option("--duration", params.duration_s,
+                     "Length of each session in seconds (left out: this default, or the scenario's minimum "
+                     "where that is longer)")
+          ->capture_default_str()
+          ->check(CLI::Range(1.0, 3600.0));
   CLI11_PARSE(app, argc, argv);
 
   if (list) {
@@ -64,6 +68,8 @@ int main(int argc, char** argv) {
     std::cerr << "wcstap-gen: unknown scenario '" << scenario_name << "' (try --list)\n";
     return 2;
   }
+  // A scenario whose fault needs a longer session gets it unless a duration was asked for.
+  if (duration->count() == 0) params.duration_s = std::max(params.duration_s, def->min_duration_s);
   if (params.duration_s < def->min_duration_s) {
     std::cerr << "wcstap-gen: scenario '" << def->name << "' needs --duration >= " << def->min_duration_s << "\n";
     return 2;

@@ -7,7 +7,10 @@ namespace wcsgen {
 
 namespace {
 constexpr std::uint8_t kPtOpus = 111;
+constexpr std::uint8_t kPtPcmu = 0;
 constexpr std::uint32_t kAudioClock = 48000;
+constexpr std::uint32_t kPcmuClock = 8000;
+constexpr std::size_t kPcmuPayload = 160;  // 20 ms of 8 kHz G.711
 constexpr std::uint32_t kVideoClock = 90000;
 constexpr std::int64_t kAudioPtimeUs = 20000;
 constexpr std::int64_t kMinGapUs = 20;  // keeps a stream's packets strictly ordered
@@ -16,6 +19,17 @@ constexpr std::int64_t kMinGapUs = 20;  // keeps a stream's packets strictly ord
 StreamSpec opus_stream(std::uint32_t ssrc) { return StreamSpec{ssrc, kPtOpus, kAudioClock, false}; }
 
 StreamSpec video_stream(std::uint32_t ssrc, std::uint8_t pt) { return StreamSpec{ssrc, pt, kVideoClock, true}; }
+
+StreamSpec pcmu_stream(std::uint32_t ssrc) {
+  return StreamSpec{ssrc, kPtPcmu, kPcmuClock, false, false, kPcmuPayload};
+}
+
+double VideoProfile::kbps_at(std::int64_t t_us) const {
+  double k = kbps;
+  for (const BitrateStep& s : steps)
+    if (s.at_us <= t_us) k = s.kbps;
+  return k;
+}
 
 MediaStream::MediaStream(const StreamSpec& spec, Rng& rng)
     : spec_(spec), seq0_(static_cast<std::uint16_t>(rng.next())), ts0_(rng.u32()) {}
@@ -38,7 +52,7 @@ void MediaStream::emit_packet(std::int64_t t_us, bool marker, std::uint32_t rtp_
   }
   sent_.push_back(Sent{t_us, ext_seq, rtp_ts, static_cast<std::uint32_t>(payload_len), jitter});
   RtpHeader h{spec_.pt, marker, static_cast<std::uint16_t>(ext_seq), rtp_ts, spec_.ssrc};
-  emit(t_us, srtp_packet(h, payload_len, rng));
+  emit(t_us, spec_.srtp ? srtp_packet(h, payload_len, rng) : rtp_packet(h, payload_len, rng));
 }
 
 void MediaStream::generate_audio(std::int64_t start_us, std::int64_t end_us, const PathTiming& timing, Rng& rng,
@@ -48,7 +62,7 @@ void MediaStream::generate_audio(std::int64_t start_us, std::int64_t end_us, con
   for (std::int64_t k = 0;; ++k) {
     const std::int64_t nominal = start_us + k * kAudioPtimeUs;
     if (nominal >= end_us) break;
-    const auto len = static_cast<std::size_t>(rng.range(60, 160));
+    const auto len = spec_.audio_payload != 0 ? spec_.audio_payload : static_cast<std::size_t>(rng.range(60, 160));
     emit_packet(next_time(nominal, timing, rng), false, ts0_ + static_cast<std::uint32_t>(k) * ts_step, len, rng,
                 emit);
   }
@@ -58,12 +72,12 @@ void MediaStream::generate_video(std::int64_t start_us, std::int64_t end_us, con
                                  const PathTiming& timing, Rng& rng, const EmitFn& emit) {
   media_start_us_ = start_us;
   const std::uint32_t ts_step = spec_.clock_hz / static_cast<std::uint32_t>(p.fps);
-  // Average bytes per delta frame so that the mean bitrate, keyframes included, is p.kbps.
-  const double bytes_per_interval = p.kbps * 1000.0 / 8.0 * p.keyframe_interval / p.fps;
-  const double delta_bytes = bytes_per_interval / (p.keyframe_interval - 1 + p.keyframe_factor);
   for (std::int64_t k = 0;; ++k) {
     const std::int64_t nominal = start_us + k * 1000000 / p.fps;
     if (nominal >= end_us) break;
+    // Average bytes per delta frame so that the mean bitrate, keyframes included, is the target.
+    const double bytes_per_interval = p.kbps_at(nominal) * 1000.0 / 8.0 * p.keyframe_interval / p.fps;
+    const double delta_bytes = bytes_per_interval / (p.keyframe_interval - 1 + p.keyframe_factor);
     const bool key = k % p.keyframe_interval == 0;
     const double size =
         key ? delta_bytes * p.keyframe_factor * rng.uniform(0.9, 1.1) : delta_bytes * rng.uniform(0.7, 1.3);

@@ -1,5 +1,5 @@
-// One SRTP media stream (one SSRC): generates its packets and remembers what
-// it sent, so that RTCP sender and receiver reports can describe it exactly.
+// One RTP media stream (one SSRC; SRTP unless its spec says plain RTP): generates its packets and
+// remembers what it sent, so that RTCP sender and receiver reports can describe it exactly.
 #pragma once
 
 #include <cstdint>
@@ -18,11 +18,15 @@ struct StreamSpec {
   std::uint8_t pt = 0;
   std::uint32_t clock_hz = 0;
   bool video = false;
+  bool srtp = true;                // false: plain RTP, no auth tag (a SIP leg without SRTP)
+  std::size_t audio_payload = 0;   // bytes per 20 ms audio packet; 0: variable, 60-160 (Opus)
 };
 
-// Opus: PT 111, 48 kHz. VP8: PT 96, H264: PT 102, both 90 kHz.
+// Opus: PT 111, 48 kHz. VP8: PT 96, H264: PT 102, both 90 kHz. PCMU: PT 0, 8 kHz, plain RTP,
+// 160 bytes per 20 ms.
 StreamSpec opus_stream(std::uint32_t ssrc);
 StreamSpec video_stream(std::uint32_t ssrc, std::uint8_t pt);
+StreamSpec pcmu_stream(std::uint32_t ssrc);
 
 // How packets of one direction look at the tap: each packet is seen at its
 // nominal send time plus a uniform extra delay in [0, jitter_us]; a stream's
@@ -31,12 +35,22 @@ struct PathTiming {
   std::int64_t jitter_us = 0;
 };
 
+// From `at_us` (absolute media time) on, the encoder aims at `kbps` instead: a bandwidth estimate
+// collapsing, say. Frames keep their pace, numbering and keyframe cadence; they only get smaller.
+struct BitrateStep {
+  std::int64_t at_us = 0;
+  double kbps = 0;
+};
+
 struct VideoProfile {
   double kbps = 800;            // average bitrate, keyframes included
   int fps = 30;
   int keyframe_interval = 90;   // frames
   double keyframe_factor = 5;   // keyframe size / delta frame size
   std::size_t max_payload = 1200;
+  std::vector<BitrateStep> steps;  // in time order; each holds until the next
+
+  double kbps_at(std::int64_t t_us) const;
 };
 
 using EmitFn = std::function<void(std::int64_t t_us, Bytes payload)>;

@@ -4,16 +4,26 @@
 
 namespace wcsgen {
 
-Bytes srtp_packet(const RtpHeader& h, std::size_t payload_len, Rng& rng) {
+namespace {
+
+Bytes rtp_with_tail(const RtpHeader& h, std::size_t tail_len, Rng& rng) {
   Bytes b;
-  b.reserve(12 + payload_len + kSrtpAuthTagLen);
+  b.reserve(12 + tail_len);
   put8(b, 0x80);  // V=2, no padding, no extension, CC=0
   put8(b, static_cast<std::uint8_t>((h.marker ? 0x80 : 0) | (h.pt & 0x7f)));
   put16(b, h.seq);
   put32(b, h.timestamp);
   put32(b, h.ssrc);
-  rng.fill(b, payload_len + kSrtpAuthTagLen);
+  rng.fill(b, tail_len);
   return b;
+}
+
+}  // namespace
+
+Bytes rtp_packet(const RtpHeader& h, std::size_t payload_len, Rng& rng) { return rtp_with_tail(h, payload_len, rng); }
+
+Bytes srtp_packet(const RtpHeader& h, std::size_t payload_len, Rng& rng) {
+  return rtp_with_tail(h, payload_len + kSrtpAuthTagLen, rng);
 }
 
 namespace rtcp {

@@ -22,7 +22,10 @@ struct RtpHeader {
   std::uint32_t ssrc = 0;
 };
 
-// 12-byte RTP header + `payload_len` random bytes + SRTP auth tag.
+// 12-byte RTP header + `payload_len` random bytes (plain RTP, as on a SIP leg without SRTP).
+Bytes rtp_packet(const RtpHeader& h, std::size_t payload_len, Rng& rng);
+
+// The same + SRTP auth tag.
 Bytes srtp_packet(const RtpHeader& h, std::size_t payload_len, Rng& rng);
 
 namespace rtcp {

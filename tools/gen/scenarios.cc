@@ -2,8 +2,16 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "rng.h"
+#include "rtp_leg.h"
 #include "webrtc_session.h"
 
 namespace wcsgen {
@@ -20,8 +28,10 @@ struct PublishAndPlay {
 std::int64_t duration_us(const ScenarioParams& p) { return static_cast<std::int64_t>(p.duration_s * 1e6); }
 
 // A browser publishing audio+video to WCS and another browser playing a
-// stream from WCS, overlapping in time. Both healthy.
-PublishAndPlay publish_and_play(const ScenarioParams& p, Capture& cap) {
+// stream from WCS, overlapping in time. Both healthy, unless `adjust_play`
+// changes the play session's configuration.
+PublishAndPlay publish_and_play(const ScenarioParams& p, Capture& cap,
+                                const std::function<void(SessionConfig&)>& adjust_play = {}) {
   Rng rng(p.seed);
   const auto pub_host = static_cast<std::uint8_t>(rng.range(2, 120));
   const auto play_host = static_cast<std::uint8_t>(rng.range(121, 250));
@@ -38,6 +48,7 @@ PublishAndPlay publish_and_play(const ScenarioParams& p, Capture& cap) {
                                              kBaseTimeUs + rng.range(1000000, 2000000), duration_us(p), play_rng);
   while (play.wcs_media_port == pub.wcs_media_port)
     play.wcs_media_port = random_wcs_media_port(rng);
+  if (adjust_play) adjust_play(play);
 
   PublishAndPlay s;
   s.publish = build_webrtc_session(pub, pub_rng, cap);
@@ -231,6 +242,133 @@ std::vector<Anomaly> feedback(const ScenarioParams& p, Capture& cap) {
           Anomaly{"pli_storm", "udp", wcs, browser, std::nullopt, from + 9'000'000, 0.55}};
 }
 
+// What bitrate_drop's detector sees of one stream: per whole 1 s window counted from the stream's
+// first packet, kbit/s of RTP bytes (the UDP payload, header and SRTP tag included); empty windows
+// skipped; an EWMA (alpha 0.3) of the windows; the baseline the mean of the windows so far (from 10
+// on; the detector's baseline is that mean over its first 30 windows, an EWMA after, and the drop
+// comes at about the 20th). Raised when the EWMA is under half the baseline or under 100 kbit/s. Whether the window
+// just closed is already in the baseline is the detector's choice: `baseline_has_current` picks.
+// Returns the time of the packet that closes the first window raising it.
+std::optional<std::int64_t> bitrate_drop_raised(const std::vector<std::pair<std::int64_t, std::size_t>>& packets,
+                                                bool baseline_has_current) {
+  if (packets.empty()) return std::nullopt;
+  const std::int64_t t0 = packets.front().first;
+  std::vector<double> history;  // kbit/s of the non-empty windows so far
+  double ewma = 0;
+  std::int64_t window = 0;
+  std::uint64_t bytes = 0;
+  for (const auto& [t, size] : packets) {
+    const std::int64_t w = (t - t0) / kSec;
+    if (w != window) {  // `window` is complete (and non-empty: it counted at least one packet)
+      const double kbps = static_cast<double>(bytes) * 8 / 1000;
+      ewma = history.empty() ? kbps : 0.3 * kbps + 0.7 * ewma;
+      auto baseline_of = [&](std::size_t n) {
+        const std::size_t from = n > 30 ? n - 30 : 0;
+        double sum = 0;
+        for (std::size_t i = from; i < n; ++i) sum += history[i];
+        return std::pair{sum / static_cast<double>(n - from), n - from};
+      };
+      history.push_back(kbps);
+      const auto [baseline, count] = baseline_of(history.size() - (baseline_has_current ? 0 : 1));
+      if (count >= 10 && (ewma < 0.5 * baseline || ewma < 100)) return t;
+      window = w;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  return std::nullopt;
+}
+
+// The play session's video encoder collapses 20 s into the media (a bandwidth estimate gone wrong,
+// or a transcoder falling back): from its 600-900 kbit/s to 150 kbit/s, to the end. The frames go
+// on at 30 fps with the same SSRC, numbering and timestamps, just smaller (a delta frame shrinks
+// from 2-4 packets to 1): no gap, no pause, only fewer bytes; the session's SRTCP sender and
+// receiver reports count what was really sent. The video's 1 s windows count from its first
+// packet, 0-15 ms after the session's first RTP packet, so the drop lands in a window's last 15 ms
+// and the windows after it are wholly low. bitrate_drop (EWMA of the windows under half the
+// 30-window baseline) is then raised as the third or fourth low window closes (3-4 s after the
+// drop; the fourth when the window just closed counts in the baseline, or the base rate is low).
+// The truth is worked out from the capture by the detector's rules (bitrate_drop_raised); where
+// they leave the baseline open, the two answers (then 1 s apart) share the tolerance: from_ts is
+// their midpoint, +-1 s.
+std::vector<Anomaly> bitrate_drop(const ScenarioParams& p, Capture& cap) {
+  constexpr std::int64_t kDropAfterMediaStart = 20 * kSec;
+  constexpr double kDroppedKbps = 150;
+  const PublishAndPlay s = publish_and_play(p, cap, [&](SessionConfig& play) {
+    play.video_bitrate_change = SessionConfig::VideoBitrateChange{kDropAfterMediaStart, kDroppedKbps};
+  });
+  const StreamInfo& video = play_stream(s, true);
+  const std::int64_t drop = s.play.media_start_us + kDropAfterMediaStart;
+  std::vector<std::pair<std::int64_t, std::size_t>> packets;
+  for (const Packet* pk : cap.matching([&](const Packet& q) { return of_stream(q, video); }))
+    packets.emplace_back(pk->t_us, pk->payload.size());
+  const std::optional<std::int64_t> early = bitrate_drop_raised(packets, false);
+  const std::optional<std::int64_t> late = bitrate_drop_raised(packets, true);
+  if (!early || !late || *early < drop || *late < drop)
+    throw std::logic_error("bitrate-drop: the video's bitrate does not drop as the scenario means it to");
+  // The two answers are whole windows apart (the closing packets' own lateness aside, <= 34 ms).
+  const std::int64_t from = (*early + *late) / 2;
+  const double windows_apart = static_cast<double>(std::llround(static_cast<double>(*late - *early) / 1e6));
+  const double tolerance = std::max(1.0, 0.5 + windows_apart / 2);
+  return {Anomaly{"bitrate_drop", "udp", video.src, video.dst, video.ssrc, from, tolerance}};
+}
+
+// A SIP phone behind a plain RTP leg: 192.0.2.0/24, a Cisco-like even RTP port 16384-16998 (a
+// range no Wireshark dissector claims, so tshark's RTP heuristic sees the stream), 20-40 ms away.
+struct Phone {
+  Ipv4Addr ip;
+  std::uint16_t rtp_port;
+  std::int64_t delay_us;
+  std::string cname;
+};
+
+Phone random_phone(Rng& rng, std::uint8_t host_lo, std::uint8_t host_hi) {
+  const auto host = static_cast<std::uint8_t>(rng.range(host_lo, host_hi));
+  Phone ph{Ipv4Addr::of(192, 0, 2, host), static_cast<std::uint16_t>(16384 + 2 * rng.range(0, 307)),
+           rng.range(20000, 40000), ""};
+  ph.cname = std::to_string(rng.range(1001, 1999)) + "@" + ph.ip.str();
+  return ph;
+}
+
+// As healthy, plus WCS relaying the published stream's audio into two SIP calls without SRTP: two
+// send-only PCMU legs (rtp_leg.h), RTP from an even WCS media port P to the phone's port Q, RTCP
+// on P+1 <-> Q+1. WCS sends sender reports about every 5 s (the first 0.5-1.5 s into the leg); each
+// phone sends no RTP, only receiver reports about WCS's SSRC (the first 1.25-3.75 s after the
+// media reaches it, then every 2.5-7.5 s) whose LSR/DLSR give an RTT of twice its 20-40 ms path.
+// Phone A reports to the end: healthy, as a send-only leg with RTCP coming back is. Phone B stops
+// reporting 8 s into its leg (its last report is the last one before then) while WCS keeps
+// sending: one_way_media on B's leg, raised once an RTCP interval's worth (7.5 s: 5 s randomised
+// up to 1.5x) has passed since the tap saw B's last report, on WCS's next RTP packet (20 ms).
+std::vector<Anomaly> rtcp_sendonly(const ScenarioParams& p, Capture& cap) {
+  constexpr std::int64_t kBStopsAfterMediaStart = 8 * kSec;
+  constexpr std::int64_t kRtcpInterval = 7'500'000;
+  const PublishAndPlay s = publish_and_play(p, cap);
+  Rng rng(p.seed ^ 0x5e4d0u);
+  std::vector<std::uint16_t> taken{s.publish.wcs_media.port, s.play.wcs_media.port};
+  std::vector<RtpLegResult> legs;
+  for (int i = 0; i < 2; ++i) {
+    const bool b = i == 1;
+    const Phone ph = b ? random_phone(rng, 121, 250) : random_phone(rng, 2, 120);
+    cap.set_remote_ttl(ph.ip, static_cast<std::uint8_t>(64 - rng.range(4, 12)));
+    std::uint16_t port = random_wcs_media_port(rng);
+    while (std::find(taken.begin(), taken.end(), port) != taken.end()) port = random_wcs_media_port(rng);
+    taken.push_back(port);
+    RtpLegConfig leg;
+    leg.wcs_rtp = Endpoint{kWcsIp, port};
+    leg.phone_rtp = Endpoint{ph.ip, ph.rtp_port};
+    leg.media_start_us = s.publish.media_start_us + rng.range(kSec, 5 * kSec / 2);
+    leg.media_end_us = s.publish.media_end_us;
+    leg.one_way_delay_us = ph.delay_us;
+    if (b) leg.phone_rtcp_until_us = leg.media_start_us + kBStopsAfterMediaStart;
+    leg.phone_cname = ph.cname;
+    Rng leg_rng = rng.fork(static_cast<std::uint64_t>(10 + i));
+    legs.push_back(build_rtp_leg(leg, leg_rng, cap));
+  }
+  const RtpLegResult& b = legs[1];
+  return {Anomaly{"one_way_media", "udp", b.stream.src, b.stream.dst, b.stream.ssrc,
+                  b.phone_rr_us.back() + kRtcpInterval, 0.1}};
+}
+
 constexpr std::array kScenarios{
     ScenarioDef{"healthy", "a WebRTC publish and a WebRTC play session, nothing anomalous", 5.0, &healthy},
     ScenarioDef{"one-way",
@@ -257,6 +395,15 @@ constexpr std::array kScenarios{
                 "as healthy, but the play session's browser sends 80 NACKs and 2 PLIs a second for 12 s from 4 s "
                 "into the media (nack_storm and pli_storm on WCS -> browser)",
                 18.0, &feedback},
+    ScenarioDef{"bitrate-drop",
+                "as healthy, but 20 s into the media the play session's video drops from its 600-900 kbit/s to "
+                "150 kbit/s for good, same SSRC, no loss, no pause (bitrate_drop on that stream)",
+                32.0, &bitrate_drop},
+    ScenarioDef{"rtcp-sendonly",
+                "as healthy, plus two plain send-only PCMU legs from WCS to SIP phones, RTCP on separate ports: "
+                "phone A sends receiver reports throughout, phone B stops 8 s into its leg (one_way_media on "
+                "WCS -> phone B)",
+                25.0, &rtcp_sendonly},
 };
 
 }  // namespace

@@ -36,6 +36,7 @@ struct StreamStats {
 // The RTP clock of the generator's payload types (media.h): what an analyzer should infer.
 std::uint32_t clock_of_pt(std::uint8_t pt) {
   switch (pt) {
+    case 0: return 8000;              // PCMU
     case 111: return 48000;           // Opus
     case 96: case 102: return 90000;  // VP8, H264
     default: return 0;

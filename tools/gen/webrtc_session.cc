@@ -154,6 +154,9 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Capture& 
   streams[0].generate_audio(res.media_start_us, res.media_end_us, timing, rng, emit);
   VideoProfile video;
   video.kbps = cfg.video_kbps;
+  if (cfg.video_bitrate_change)
+    video.steps.push_back({res.media_start_us + cfg.video_bitrate_change->after_media_start_us,
+                           cfg.video_bitrate_change->kbps});
   streams[1].generate_video(res.media_start_us + ms(rng, 0, 15), res.media_end_us, video, timing, rng, emit);
   for (const auto& s : streams) res.streams.push_back({sender, receiver, s.spec().ssrc, s.spec().pt, s.spec().video});
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "capture.h"
@@ -31,6 +32,13 @@ struct SessionConfig {
   std::int64_t rtt_us = 30000;
   std::uint8_t video_pt = 96;  // 96 VP8, 102 H264
   double video_kbps = 800;
+  // The video's target bitrate changes to `kbps` this long after the session's first RTP packet
+  // (and stays there): the stream goes on with the same SSRC, numbering and frame pace.
+  struct VideoBitrateChange {
+    std::int64_t after_media_start_us = 0;
+    double kbps = 0;
+  };
+  std::optional<VideoBitrateChange> video_bitrate_change;
 };
 
 // An even WCS media port from the default range (31002..31998).
