@@ -56,6 +56,10 @@ struct AnomalyEvent {
 enum class ClockSource : uint8_t { None = 0, Sdp, Static, Inferred };
 const char* clock_source_name(ClockSource s);
 
+// The speech codec an audio stream's MOS was computed for (media/emodel.h); None: not speech.
+enum class VoiceCodec : uint8_t { None = 0, G711, G722, G729, G723, Opus, Unknown };
+const char* voice_codec_name(VoiceCodec c);  // "g711", "g722", ..., "unknown"; "" for None
+
 // What the endpoints said over RTCP about one media SSRC (RFC 3550 reports, RFC 4585/5104
 // feedback, REMB), beside what the tap measured. SRTCP shows only its first header: there `sr`
 // and `encrypted` count, nothing else can.
@@ -105,6 +109,19 @@ struct RtpStreamEvent {
   double bitrate_max_kbps = 0;
   double frame_rate = 0;       // video (90 kHz clock): frames (marker bits) per second; 0 otherwise
   RtcpReport rtcp;             // what RTCP said about this SSRC (from its sender's address)
+  // Listening quality (ITU-T G.107 E-model, narrowband scale) of a speech stream: over the whole
+  // stream, and the worst of its complete 5 s windows.
+  VoiceCodec voice_codec = VoiceCodec::None;
+  double r_factor = 0;
+  double mos = 0;
+  double mos_min = 0;          // worst 5 s window (0 when no window completed)
+  uint32_t mos_windows = 0;
+  uint32_t pt_changes = 0;     // packets whose payload type differs from the packet before
+  // Lost after repair: `lost` less the gaps that retransmissions on an RTX stream (RFC 4588) filled.
+  // Same-SSRC retransmissions already count as received in `lost`.
+  int64_t lost_after_repair = 0;
+  uint64_t rtx_packets = 0;    // this stream is an RTX stream: retransmissions it carried
+  uint32_t rtx_for_ssrc = 0;   // ... and the SSRC they repaired (0: not an RTX stream)
 };
 
 // RTCP about an SSRC whose media the tap did not see (a receive-only SSRC, media on a path not

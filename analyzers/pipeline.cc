@@ -8,6 +8,7 @@
 #include "anomaly/anomaly_engine.h"
 #include "classify/classify.h"
 #include "flow/flow_table.h"
+#include "media/emodel.h"
 #include "media/host_evidence.h"
 #include "rtcp/rtcp_parser.h"
 #include "rtcp/rtcp_ssrc_table.h"
@@ -76,6 +77,9 @@ struct Pipeline::Impl : EventSink {
   void check_high_jitter(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_stalls(FlowRecord& f, Nanos now);
   void check_bitrate_drop(const FlowRecord& f, RtpStreamState& s, Nanos now);
+  void note_retransmission(FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes payload);
+  void account_quality(const FlowRecord& f, RtpStreamState& s);
+  double network_delay_ms(const FlowRecord& f, const RtpStreamState& s);
   // media_stall's limit for a stream: audio (a known clock other than 90 kHz) or video/unknown.
   double stall_limit_s(const RtpStreamState& s) const {
     const bool audio = s.clock_rate != 0 && s.clock_rate != 90000;
@@ -239,6 +243,10 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   // A talkspurt after silence (RFC 3551: marker bit on its first packet): the sender suppresses silence.
   if (h.marker && s.packets != 0 && elapsed(ts, s.last_ts) > seconds(cfg.anomalies.media_stall.audio_s)) s.talkspurts = 1;
   s.count(h, static_cast<uint32_t>(payload.size()), ts);
+  // RTX is told by what it carries, readable only without SRTP (no DTLS-SRTP on the 5-tuple); from
+  // an RTX stream's first packet on (a repair naming a missing number is evidence enough).
+  if ((s.rtx_for != 0 || s.packets < 16) && !(f.classes & class_bit(FlowClass::Dtls)))
+    note_retransmission(f, s, h, payload);
   if (!s.confirmed) return;
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
@@ -248,9 +256,10 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), ts, 0, stall_limit_s(s), "media resumed");
   if (s.second_closed) {
     check_packet_loss(f, s, ts);
-    check_high_jitter(f, s, ts);
+    if (s.rtx_for == 0) check_high_jitter(f, s, ts);
+    account_quality(f, s);
   }
-  if (s.window_closed) check_bitrate_drop(f, s, ts);
+  if (s.window_closed && s.rtx_for == 0) check_bitrate_drop(f, s, ts);
   if (!was_confirmed) s.since_back = static_cast<uint32_t>(s.packets - 1);  // ... and went one way
   if (elapsed(ts, s.noted_ts) >= kEvidenceEvery) {
     s.noted_ts = ts;
@@ -374,6 +383,59 @@ void Pipeline::Impl::report_rtcp(RtcpSsrcEntry& e) {
   if (e.reported) return;
   ++ctr.rtcp_streams;
   emit(e.ev);
+}
+
+// An RTX stream (RFC 4588: its own SSRC and payload type, the original sequence number first in
+// its payload) in the same direction of the flow: a packet naming a sequence number that another
+// stream is missing from its last 64 repairs that gap, and makes this the RTX stream of that one.
+// Padding-only packets (bandwidth probes on the RTX SSRC) name nothing.
+void Pipeline::Impl::note_retransmission(FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes payload) {
+  size_t end = payload.size();
+  if (h.padding && end > h.header_len) end -= std::min<size_t>(payload[end - 1], end - h.header_len);
+  if (end < size_t{h.header_len} + 2) return;
+  const uint16_t osn = be16(&payload[h.header_len]);
+  for (uint32_t j = f.rtp_head; j != kNoIndex; j = streams[j].next) {
+    RtpStreamState& m = streams[j];
+    if (&m == &s || m.dir != s.dir || m.pt == h.pt || !m.confirmed || m.rtx_for != 0) continue;
+    if (s.rtx_for != 0 && s.rtx_for != m.ssrc) continue;
+    if (m.repair(osn)) {
+      s.rtx_for = m.ssrc;
+      ++s.rtx_packets;
+      return;
+    }
+  }
+}
+
+// One-way network delay for the E-model: half the RTCP round trip of the stream, 0 when unknown.
+double Pipeline::Impl::network_delay_ms(const FlowRecord& f, const RtpStreamState& s) {
+  const RtcpSsrcEntry* e = rtcp_ssrcs.find(key_endpoint(f.key, s.dir == 1), s.ssrc);
+  return e && e->ev.rtcp.rtt_samples ? e->ev.rtcp.rtt_last_ms / 2 : 0;
+}
+
+// Speech quality in 5 s windows of whole seconds (the loss ring's), the worst kept.
+void Pipeline::Impl::account_quality(const FlowRecord& f, RtpStreamState& s) {
+  const VoiceCodec codec = voice_codec(s.pt, s.clock_rate);
+  if (codec == VoiceCodec::None) return;
+  constexpr unsigned kWindow = 5;
+  if (s.loss_second - s.q_second > RtpStreamState::kLossSeconds) s.q_second = s.loss_second - RtpStreamState::kLossSeconds;
+  for (; s.q_second < s.loss_second; ++s.q_second) {
+    const unsigned slot = s.q_second % RtpStreamState::kLossSeconds;
+    s.q_expected += s.second_expected[slot];
+    s.q_received += s.second_received[slot];
+    s.q_jitter_sum += s.last_second_jitter * 1e3;
+    if (++s.q_seconds < kWindow) continue;
+    EModelInput in;
+    in.loss_pct = s.q_expected > s.q_received ? 100.0 * (s.q_expected - s.q_received) / s.q_expected : 0;
+    in.jitter_ms = s.q_jitter_sum / kWindow;
+    in.packet_ms = s.mean_delta * 1e3;
+    in.network_delay_ms = network_delay_ms(f, s);
+    const double mos = emodel(codec, in).mos;
+    s.mos_min = s.mos_windows ? std::min(s.mos_min, mos) : mos;
+    ++s.mos_windows;
+    s.q_expected = s.q_received = 0;
+    s.q_seconds = 0;
+    s.q_jitter_sum = 0;
+  }
 }
 
 AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStreamState& s) const {
@@ -560,7 +622,7 @@ void Pipeline::Impl::check_stalls(FlowRecord& f, Nanos now) {
   };
   for (uint32_t i = f.rtp_head; i != kNoIndex; i = streams[i].next) {
     RtpStreamState& s = streams[i];
-    if (!s.confirmed || s.stall.open) continue;
+    if (!s.confirmed || s.stall.open || s.rtx_for != 0) continue;  // RTX comes only when needed
     const bool audio = s.clock_rate != 0 && s.clock_rate != 90000;
     const double limit = stall_limit_s(s);
     const Nanos silent = elapsed(now, s.last_ts);
@@ -704,6 +766,20 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       if (RtcpSsrcEntry* e = rtcp_ssrcs.find(ev.src, s.ssrc)) {
         ev.rtcp = e->ev.rtcp;
         e->reported = 1;
+      }
+      ev.voice_codec = voice_codec(s.pt, s.clock_rate);
+      if (ev.voice_codec != VoiceCodec::None && s.rtx_for == 0) {
+        const int64_t expected = s.ext_max - s.ext_first + 1;
+        EModelInput in;
+        in.loss_pct = ev.lost_after_repair > 0 && expected > 0 ? 100.0 * ev.lost_after_repair / expected : 0;
+        in.jitter_ms = ev.jitter_mean_ms;
+        in.packet_ms = ev.mean_delta_ms;
+        in.network_delay_ms = ev.rtcp.rtt_samples ? ev.rtcp.rtt_mean_ms / 2 : 0;
+        const EModelResult q = emodel(ev.voice_codec, in);
+        ev.r_factor = q.r;
+        ev.mos = q.mos;
+      } else {
+        ev.voice_codec = VoiceCodec::None;
       }
       ++ctr.rtp_streams;
       emit(ev);

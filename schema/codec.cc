@@ -223,6 +223,15 @@ flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
   b.add_bitrate_max_kbps(ev.bitrate_max_kbps);
   b.add_frame_rate(ev.frame_rate);
   if (!rtcp.IsNull()) b.add_rtcp(rtcp);
+  b.add_voice_codec(static_cast<uint8_t>(ev.voice_codec));
+  b.add_r_factor(ev.r_factor);
+  b.add_mos(ev.mos);
+  b.add_mos_min(ev.mos_min);
+  b.add_mos_windows(ev.mos_windows);
+  b.add_pt_changes(ev.pt_changes);
+  b.add_lost_after_repair(ev.lost_after_repair);
+  b.add_rtx_packets(ev.rtx_packets);
+  b.add_rtx_for_ssrc(ev.rtx_for_ssrc);
   return b.Finish();
 }
 
@@ -332,6 +341,16 @@ std::optional<RtpStreamEvent> decode(const msg::RtpStream& m) {
   ev.bitrate_max_kbps = m.bitrate_max_kbps();
   ev.frame_rate = m.frame_rate();
   ev.rtcp = decode_rtcp(m.rtcp());
+  if (m.voice_codec() > static_cast<uint8_t>(VoiceCodec::Unknown)) return std::nullopt;
+  ev.voice_codec = static_cast<VoiceCodec>(m.voice_codec());
+  ev.r_factor = m.r_factor();
+  ev.mos = m.mos();
+  ev.mos_min = m.mos_min();
+  ev.mos_windows = m.mos_windows();
+  ev.pt_changes = m.pt_changes();
+  ev.lost_after_repair = m.lost_after_repair();
+  ev.rtx_packets = m.rtx_packets();
+  ev.rtx_for_ssrc = m.rtx_for_ssrc();
   return ev;
 }
 

@@ -178,6 +178,18 @@ Json to_json(const RtpStreamEvent& r) {
   j["bitrate_kbps"] = {{"mean", ms3(r.bitrate_mean_kbps)}, {"min", ms3(r.bitrate_min_kbps)},
                        {"max", ms3(r.bitrate_max_kbps)}};
   if (r.frame_rate > 0) j["frame_rate"] = std::round(r.frame_rate * 100) / 100;
+  j["pt_changes"] = r.pt_changes;
+  j["lost_after_repair"] = r.lost_after_repair;
+  if (r.rtx_for_ssrc) j["rtx"] = {{"for_ssrc", ssrc_string(r.rtx_for_ssrc)}, {"repairs", r.rtx_packets}};
+  if (r.voice_codec != VoiceCodec::None) {
+    Json m = {{"mos", std::round(r.mos * 100) / 100}, {"r_factor", std::round(r.r_factor * 10) / 10},
+              {"codec", voice_codec_name(r.voice_codec)}};
+    m["min_5s"] = r.mos_windows ? Json(std::round(r.mos_min * 100) / 100) : Json(nullptr);
+    m["windows_5s"] = r.mos_windows;
+    j["mos"] = m;
+  } else {
+    j["mos"] = nullptr;
+  }
   j["rtcp"] = r.rtcp.any() ? rtcp_json(r.rtcp, r.clock_rate) : Json(nullptr);
   return j;
 }
@@ -239,6 +251,19 @@ std::string to_text(const RtpStreamEvent& r) {
                   r.jitter_mean_ms, r.jitter_max_ms, r.clock_rate, clock_source_name(r.clock_source));
   std::string s = "rtp stream  ssrc " + ssrc_string(r.ssrc) + "  " + endpoint_to_string(r.src) + " -> " +
                   endpoint_to_string(r.dst) + buf;
+  char more[160];
+  if (r.voice_codec != VoiceCodec::None) {
+    std::snprintf(more, sizeof more, "; MOS %.2f (R %.0f, %s", r.mos, r.r_factor, voice_codec_name(r.voice_codec));
+    s += more;
+    if (r.mos_windows) {
+      std::snprintf(more, sizeof more, ", worst 5 s %.2f", r.mos_min);
+      s += more;
+    }
+    s += ")";
+  }
+  if (r.lost_after_repair != r.lost) s += "; lost after RTX repair " + std::to_string(r.lost_after_repair);
+  if (r.rtx_for_ssrc) s += "; RTX for " + ssrc_string(r.rtx_for_ssrc) + ", " + std::to_string(r.rtx_packets) + " repairs";
+  if (r.pt_changes) s += "; " + std::to_string(r.pt_changes) + " PT changes";
   if (r.rtcp.any()) s += "; " + rtcp_text(r.rtcp, r.clock_rate);
   return s;
 }

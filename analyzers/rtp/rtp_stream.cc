@@ -31,6 +31,7 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
     last_rtp_ts = h.timestamp;
     if (clock_rate == 0 && (clock_rate = static_clock_rate(h.pt)) != 0) clock_source = ClockSource::Static;
   } else {
+    if (h.pt != last_pt) ++pt_changes;
     close_seconds(ts);
     const uint64_t dups = duplicates;
     count_sequence(h);
@@ -42,6 +43,16 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
   ++packets;
   bytes += len;
   last_ts = ts;
+}
+
+bool RtpStreamState::repair(uint16_t osn) {
+  const auto back = static_cast<uint16_t>(static_cast<uint16_t>(ext_max) - osn);
+  if (back >= 64 || ext_max - back < ext_first) return false;
+  const uint64_t bit = uint64_t{1} << back;
+  if (seen & bit) return false;
+  seen |= bit;  // delivered now: a late original is a duplicate
+  ++repaired;
+  return true;
 }
 
 void RtpStreamState::close_seconds(Nanos ts) {
@@ -240,6 +251,12 @@ void RtpStreamState::fill(RtpStreamEvent& ev) const {
     ev.bitrate_min_kbps = ev.bitrate_max_kbps = ev.bitrate_mean_kbps;
   }
   ev.frame_rate = clock_rate == 90000 && secs > 0 ? static_cast<double>(markers) / secs : 0;
+  ev.pt_changes = pt_changes;
+  ev.lost_after_repair = ev.lost - static_cast<int64_t>(std::min<uint64_t>(repaired, ev.lost > 0 ? ev.lost : 0));
+  ev.rtx_packets = rtx_packets;
+  ev.rtx_for_ssrc = rtx_for;
+  ev.mos_min = mos_min;
+  ev.mos_windows = mos_windows;
 }
 
 uint32_t nearest_clock_rate(double ticks_per_second) {

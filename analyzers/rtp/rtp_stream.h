@@ -64,6 +64,19 @@ struct RtpStreamState {
   uint32_t br_open_windows = 0; // windows judged since bitrate_drop was raised
   Nanos br_low_since = 0;       // start of the first window of the current low run
   AnomalySlot bitrate;
+  uint32_t pt_changes = 0;
+  // RFC 4588 retransmission (RTX) streams: their payload starts with the original sequence number
+  // (OSN) of the packet they repair (readable in plain RTP only; SRTP encrypts it).
+  uint32_t rtx_for = 0;         // an RTX stream: the SSRC it repairs (0: none seen yet)
+  uint64_t rtx_packets = 0;     // ... packets that repaired a gap of it
+  uint64_t repaired = 0;        // a media stream: gaps an RTX stream filled
+  // audio quality: whole seconds accounted into the 5 s window being filled
+  uint64_t q_second = 0;
+  uint32_t q_expected = 0, q_received = 0;
+  uint8_t q_seconds = 0;
+  double q_jitter_sum = 0;      // ms, per second accounted
+  double mos_min = 0;
+  uint32_t mos_windows = 0;
   // packet_loss: expected and received packets per whole second since the first packet, the last
   // kLossSeconds of them in a ring
   static constexpr unsigned kLossSeconds = 8;
@@ -112,6 +125,9 @@ struct RtpStreamState {
 
  public:
   int64_t lost() const { return (ext_max - ext_first + 1) - static_cast<int64_t>(packets); }
+  // An RTX packet names `osn`: true (and the gap counted as repaired) when that sequence number is
+  // among the last 64 and had not arrived.
+  bool repair(uint16_t osn);
   // Expected and received packets over the last `seconds` complete seconds (at most kLossSeconds),
   // and when the earliest of them that lost packets began (0 when none did).
   void loss_window(unsigned seconds, uint64_t& expected, uint64_t& received, Nanos& first_lossy) const;

@@ -129,7 +129,8 @@ TEST(Format, RtpStreamJsonLine) {
             R"("packets":250,"bytes":43000,"lost":-1,"ext_seq_first":65000,"ext_seq_max":65248,)"
             R"("first_ts":1767225600.0,"last_ts":1767225604.98,"duplicates":0,"reordered":0,)"
             R"("max_delta_ms":0.0,"mean_delta_ms":0.0,"clock_rate":0,"clock_source":"none",)"
-            R"("jitter_max_ms":null,"jitter_mean_ms":null,"bitrate_kbps":{"mean":0.0,"min":0.0,"max":0.0},"rtcp":null})");
+            R"("jitter_max_ms":null,"jitter_mean_ms":null,"bitrate_kbps":{"mean":0.0,"min":0.0,"max":0.0},)"
+            R"("pt_changes":0,"lost_after_repair":0,"mos":null,"rtcp":null})");
 }
 
 TEST(Format, RtpStreamTimingFieldsToTheMicrosecond) {
@@ -151,7 +152,7 @@ TEST(Format, RtpStreamTimingFieldsToTheMicrosecond) {
   std::string j = event_to_json(r);
   EXPECT_NE(j.find(R"("duplicates":2,"reordered":3,"max_delta_ms":30.066,"mean_delta_ms":20.007,)"
                    R"("clock_rate":8000,"clock_source":"static","jitter_max_ms":0.835,"jitter_mean_ms":0.201,)"
-                   R"("bitrate_kbps":{"mean":64.0,"min":0.0,"max":70.5},"frame_rate":29.97,"rtcp":null})"),
+                   R"("bitrate_kbps":{"mean":64.0,"min":0.0,"max":70.5},"frame_rate":29.97,"pt_changes":0,)"),
             std::string::npos) << j;
 }
 
@@ -189,6 +190,32 @@ TEST(Format, RtpStreamCarriesWhatRtcpReportedBesideWhatTheTapMeasured) {
                    "2 NACK (5 seqs), 1 PLI, REMB 1200 kbit/s"),
             std::string::npos)
       << t;
+}
+
+TEST(Format, SpeechStreamCarriesItsMosAndRepairs) {
+  RtpStreamEvent r;
+  r.lost = 7;
+  r.lost_after_repair = 2;
+  r.pt_changes = 3;
+  r.voice_codec = VoiceCodec::G711;
+  r.mos = 4.3456;
+  r.r_factor = 91.04;
+  r.mos_min = 3.912;
+  r.mos_windows = 4;
+  std::string j = event_to_json(r);
+  EXPECT_NE(j.find(R"("pt_changes":3,"lost_after_repair":2,"mos":{"mos":4.35,"r_factor":91.0,"codec":"g711",)"
+                   R"("min_5s":3.91,"windows_5s":4},"rtcp":null})"),
+            std::string::npos)
+      << j;
+  std::string t = event_to_text(r);
+  EXPECT_NE(t.find("; MOS 4.35 (R 91, g711, worst 5 s 3.91); lost after RTX repair 2; 3 PT changes"),
+            std::string::npos)
+      << t;
+  RtpStreamEvent rtx;
+  rtx.rtx_for_ssrc = 0xabc;
+  rtx.rtx_packets = 9;
+  EXPECT_NE(event_to_json(rtx).find(R"("rtx":{"for_ssrc":"0x00000abc","repairs":9},"mos":null)"), std::string::npos)
+      << event_to_json(rtx);
 }
 
 TEST(Format, RtcpStreamLineHasNoJitterInMillisecondsWithoutAClock) {

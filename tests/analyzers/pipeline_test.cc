@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "classify/classify.h"
+#include "media/emodel.h"
 #include "packet_builder.h"
 
 namespace wcstap {
@@ -974,6 +975,78 @@ TEST(Pipeline, OneStrayFarSequenceNumberIsNoReset) {
     tap.send(at_ms(static_cast<uint64_t>(i) * 20), kA, kB,
              pcmu(static_cast<uint16_t>(i == 50 ? 30000 : i), i * 160u, kSsrcA));
   EXPECT_TRUE(reset_events(tap).empty());
+}
+
+// ---- speech quality, payload type changes, RTX ----------------------------------------------------
+
+TEST(Pipeline, SpeechStreamGetsAMosOverallAndPerFiveSeconds) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 1000; ++i) {  // 20 s; 10 % lost in the third 5 s window only
+    if (i >= 500 && i < 750 && i % 10 == 0) {
+      a.skip();
+      continue;
+    }
+    tap.send(at_ms(i * 20), a.next());
+  }
+  tap.pipeline.finish();
+  auto st = tap.sink.streams();
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].voice_codec, VoiceCodec::Opus);
+  EXPECT_EQ(st[0].mos_windows, 3u);  // whole seconds 0-14 (the 20th second is not complete)
+  // the whole stream lost 2.5 %: below a clean stream's 4.4, above the lossy window's
+  EXPECT_LT(st[0].mos, 4.3);
+  EXPECT_GT(st[0].mos, st[0].mos_min);
+  // the worst window: 25 of 250 lost, G.711-like robustness: R = 93.2 - 0.48 - 95 * 10 / 35.1
+  EXPECT_NEAR(st[0].mos_min, mos_from_r(93.2 - 0.48 - 95.0 * 10 / 35.1), 0.05);
+}
+
+TEST(Pipeline, VideoAndUnknownClockStreamsGetNoMos) {
+  Tap tap;
+  for (uint16_t i = 0; i < 50; ++i)  // a dynamic type whose timestamps never advance: no clock
+    tap.send(at_ms(i * 20), kA, kB, test::rtp({.pt = 101, .seq = i, .timestamp = 0, .ssrc = kSsrcA}));
+  tap.pipeline.finish();
+  ASSERT_EQ(tap.sink.streams().size(), 1u);
+  EXPECT_EQ(tap.sink.streams()[0].voice_codec, VoiceCodec::None);
+  EXPECT_EQ(tap.sink.streams()[0].mos, 0);
+}
+
+TEST(Pipeline, PayloadTypeChangesAreCounted) {
+  Tap tap;
+  for (uint16_t i = 0; i < 60; ++i) {
+    const uint8_t pt = i >= 20 && i < 23 ? 101 : 0;  // a DTMF event in the middle of PCMU
+    tap.send(at_ms(i * 20), kA, kB, test::rtp({.pt = pt, .seq = i, .timestamp = i * 160u, .ssrc = kSsrcA}));
+  }
+  tap.pipeline.finish();
+  ASSERT_EQ(tap.sink.streams().size(), 1u);
+  EXPECT_EQ(tap.sink.streams()[0].pt_changes, 2u);
+}
+
+TEST(Pipeline, RtxStreamRepairsTheGapsItFills) {
+  Tap tap;
+  constexpr uint32_t kRtx = 0x7e7e7e7e;
+  uint16_t rtx_seq = 500;
+  auto retransmit = [&](Nanos ts, uint16_t osn) {
+    test::Frame p = test::rtp({.pt = 97, .seq = rtx_seq++, .timestamp = 0, .ssrc = kRtx, .payload_size = 100});
+    p[12] = static_cast<uint8_t>(osn >> 8);
+    p[13] = static_cast<uint8_t>(osn);
+    tap.send(ts, kA, kB, p);
+  };
+  for (uint16_t i = 0; i < 300; ++i) {  // video-like PT 96, 90 kHz; 10 lost, 6 of them repaired
+    if (i % 30 == 10) continue;
+    tap.send(at_ms(i * 10), kA, kB, test::rtp({.pt = 96, .seq = i, .timestamp = i * 900u, .ssrc = kSsrcA}));
+    if (i % 30 == 12 && i < 180) retransmit(at_ms(i * 10 + 1), static_cast<uint16_t>(i - 2));
+  }
+  retransmit(at_ms(3001), 100);  // a packet that had arrived: no repair
+  tap.pipeline.finish();
+  RtpStreamEvent media{}, rtx{};
+  for (const auto& s : tap.sink.streams()) (s.ssrc == kSsrcA ? media : rtx) = s;
+  EXPECT_EQ(media.lost, 10);
+  EXPECT_EQ(media.lost_after_repair, 4);
+  EXPECT_EQ(rtx.ssrc, kRtx);
+  EXPECT_EQ(rtx.rtx_for_ssrc, kSsrcA);
+  EXPECT_EQ(rtx.rtx_packets, 6u);
+  EXPECT_EQ(media.rtx_for_ssrc, 0u);
 }
 
 // ---- bitrate_drop ---------------------------------------------------------------------------------
