@@ -18,7 +18,9 @@ bool rtcp_in_clear(Bytes p) {
   }
   if (off == 0) return false;
   const size_t rest = p.size() - off;
-  if (rest == 0) return true;
+  // Under 8 bytes cannot be an SRTCP trailer (index and the shortest tag): a sender's stray bytes
+  // (SIP_CALL_RTP_G711's proxy adds 2), what follows the packets is read as tshark reads it.
+  if (rest < 8) return true;
   return (rest == 8 || rest == 12 || rest == 14 || rest == 18) && (p[off] & 0x80) == 0;
 }
 

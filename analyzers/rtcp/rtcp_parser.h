@@ -32,7 +32,7 @@ struct RtcpReportBlock {
 bool looks_like_rtcp(Bytes p);
 
 // True when the report contents of the datagram can be read: the compound's packets fill it
-// exactly (plain RTCP), or they end in an SRTCP trailer (E flag + index, optional 4-byte MKI,
+// (plain RTCP; up to 7 stray bytes after them are tolerated), or they end in an SRTCP trailer (E flag + index, optional 4-byte MKI,
 // 4- or 10-byte tag) whose E flag says the payload is not encrypted. SRTCP with encryption shows
 // its first 8 bytes in clear and then ciphertext, which may well parse as report blocks: keyed by
 // SDES or ZRTP there may have been no DTLS handshake on the 5-tuple to tell.

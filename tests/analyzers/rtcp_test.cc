@@ -235,7 +235,9 @@ TEST(Rtcp, InClearWhenPacketsFillTheDatagramOrTheSrtcpTrailerSaysUnencrypted) {
   enc.insert(enc.end(), {0x80, 0, 0, 7, 1, 2, 3, 4});
   EXPECT_FALSE(rtcp_in_clear(enc));
   Frame trailing = plain;
-  trailing.push_back(0);  // a stray byte: not a compound, not SRTCP
+  trailing.insert(trailing.end(), {0, 0});  // stray bytes too few for an SRTCP trailer: plain
+  EXPECT_TRUE(rtcp_in_clear(trailing));
+  trailing.insert(trailing.end(), {0, 0, 0, 0, 0, 0, 0, 0, 0});  // 11: neither plain nor SRTCP
   EXPECT_FALSE(rtcp_in_clear(trailing));
 }
 
