@@ -1221,10 +1221,10 @@ TEST(Pipeline, OnePliPerTwoSecondsIsNoStorm) {
 
 // ---- what RTCP says about each SSRC -------------------------------------------------------------
 
-const RtcpReport& rtcp_of(const std::vector<RtpStreamEvent>& streams, uint32_t ssrc) {
+RtcpReport rtcp_of(const std::vector<RtpStreamEvent>& streams, uint32_t ssrc) {
   for (const auto& s : streams)
     if (s.ssrc == ssrc) return s.rtcp;
-  static const RtcpReport none;
+  const RtcpReport none;
   ADD_FAILURE() << "no stream 0x" << std::hex << ssrc;
   return none;
 }
@@ -1249,7 +1249,7 @@ TEST(Pipeline, ReceiverReportsOnTheirOwnPortGoWithTheStreamAndGiveTheRoundTrip) 
                                        .ext_highest_seq = 1200, .jitter = 96, .lsr = lsr + 1, .dlsr = 1}}));
   }
   tap.pipeline.finish();
-  const RtcpReport& r = rtcp_of(tap.sink.streams(), kSsrcA);
+  const RtcpReport r = rtcp_of(tap.sink.streams(), kSsrcA);
   EXPECT_EQ(r.sr, 1u);
   EXPECT_EQ(r.sdes, 1u);
   EXPECT_EQ(r.rr, 2u);
@@ -1281,7 +1281,7 @@ TEST(Pipeline, FeedbackIsCountedOnTheStreamItIsAbout) {
   tap.send(at_ms(2005), kB, kA, test::rtcp_transport_cc(kSsrcB, kSsrcA));
   tap.send(at_ms(2006), kA, kB, test::rtcp_bye({kSsrcA}));
   tap.pipeline.finish();
-  const RtcpReport& r = rtcp_of(tap.sink.streams(), kSsrcA);
+  const RtcpReport r = rtcp_of(tap.sink.streams(), kSsrcA);
   EXPECT_EQ(r.nack, 1u);
   EXPECT_EQ(r.nack_seqs, 3u);
   EXPECT_EQ(r.pli, 1u);
