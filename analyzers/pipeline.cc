@@ -104,6 +104,8 @@ struct Pipeline::Impl : EventSink {
   // RTCP about an SSRC outlives the media's flow idle timeout, so the stream's report finds it.
   Nanos rtcp_idle = 2 * udp_idle;
   Nanos last_ts = 0;  // the latest packet time seen
+  Nanos swept_ts = 0;  // packet time of the last paced sweep
+  double flow_sweep_credit = 0, rtcp_sweep_credit = 0;  // buckets / slots the paced sweep may visit
   Nanos prev_ts = 0;  // the previous packet's time
   DecodedPacket pkt;  // scratch, reused per packet
 };
@@ -814,11 +816,28 @@ void Pipeline::process(LinkType link, Nanos ts, std::span<const uint8_t> frame, 
 void Pipeline::advance(Nanos now, uint32_t budget) {
   Impl& m = *impl_;
   if (now > m.last_ts) m.last_ts = now;
-  m.ctr.flows_expired += m.flows.sweep(
-      m.last_ts, budget,
-      [&](const FlowRecord& r) { return r.key.l4 == 6 ? m.tcp_idle : m.udp_idle; },
-      [&](FlowRecord& r) { m.report_flow(r, true); });
-  m.rtcp_ssrcs.sweep(m.last_ts, m.rtcp_idle, budget / 4 + 1, [&](RtcpSsrcEntry& e) { m.report_rtcp(e); });
+  uint32_t flow_buckets = budget, rtcp_slots = budget;
+  if (budget == kPaced) {
+    // A lap of each table per second of packet time: the credit accrues with time, at most a lap.
+    constexpr double kLapNs = 1e9;
+    const double dt = m.swept_ts ? static_cast<double>(elapsed(m.last_ts, m.swept_ts)) : 0.0;
+    m.swept_ts = std::max(m.swept_ts, m.last_ts);
+    m.flow_sweep_credit = std::min(m.flow_sweep_credit + dt * m.flows.bucket_count() / kLapNs,
+                                   static_cast<double>(m.flows.bucket_count()));
+    m.rtcp_sweep_credit = std::min(m.rtcp_sweep_credit + dt * m.rtcp_ssrcs.slot_count() / kLapNs,
+                                   static_cast<double>(m.rtcp_ssrcs.slot_count()));
+    flow_buckets = static_cast<uint32_t>(m.flow_sweep_credit);
+    rtcp_slots = static_cast<uint32_t>(m.rtcp_sweep_credit);
+    m.flow_sweep_credit -= flow_buckets;
+    m.rtcp_sweep_credit -= rtcp_slots;
+  }
+  if (flow_buckets)
+    m.ctr.flows_expired += m.flows.sweep(
+        m.last_ts, flow_buckets,
+        [&](const FlowRecord& r) { return r.key.l4 == 6 ? m.tcp_idle : m.udp_idle; },
+        [&](FlowRecord& r) { m.report_flow(r, true); });
+  if (rtcp_slots)
+    m.rtcp_ssrcs.sweep(m.last_ts, m.rtcp_idle, rtcp_slots, [&](RtcpSsrcEntry& e) { m.report_rtcp(e); });
 }
 
 void Pipeline::finish() {

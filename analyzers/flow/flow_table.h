@@ -60,8 +60,11 @@ class FlowTable {
       FlowRecord& r = slots_[i];
       if (r.used && elapsed(now, r.last_ts) > timeout_of(r)) {
         expire(r);
-        erase_at(i);  // a record shifted into slot i is looked at on the next lap
+        erase_at(i);
         ++removed;
+        // A record the backward shift moved into slot i is looked at next, not a lap later: a
+        // cluster of idle flows goes in one pass.
+        if (slots_[i].used) continue;
       }
       cursor_ = (cursor_ + 1) & mask_;
     }

@@ -101,6 +101,7 @@ class RtcpSsrcTable {
   }
 
   uint32_t in_use() const { return in_use_; }
+  size_t slot_count() const { return slots_.size(); }
 
  private:
   static constexpr uint32_t kWays = 4;

@@ -25,8 +25,8 @@ FlowKey key_n(uint32_t n) {
 
 auto idle_udp = [](const FlowRecord&) { return kUdpIdle; };
 
-// Sweeps whole laps until one removes nothing: a record shifted into the bucket just visited
-// waits for the next lap, so a single lap need not catch every idle flow.
+// Sweeps whole laps until one removes nothing (a lap catches every idle flow, see
+// SweepOneLapExpiresAClusterOfIdleFlows; this also proves nothing is left).
 template <class OnExpire>
 uint32_t sweep_until_quiet(FlowTable& t, Nanos now, OnExpire&& on_expire) {
   uint32_t total = 0;
@@ -225,6 +225,16 @@ TEST(FlowTable, SweepExpiresOnlyIdleFlowsByPacketTime) {
   EXPECT_EQ(expired[0], key_n(1));
   for (auto& f : flows)
     EXPECT_EQ(t.find(key_n(f.n), flow_hash(key_n(f.n))) == nullptr, f.expires) << f.n;
+}
+
+TEST(FlowTable, SweepOneLapExpiresAClusterOfIdleFlows) {
+  // Eight records all homed on bucket 3: each erase shifts the next back into the bucket just
+  // visited, which the sweep looks at again rather than a lap later.
+  FlowTable t(16);
+  bool created;
+  for (uint32_t i = 0; i < 8; ++i) t.find_or_insert(key_n(i), 3, created)->last_ts = kSec;
+  EXPECT_EQ(t.sweep(100 * kSec, static_cast<uint32_t>(t.bucket_count()), idle_udp, [](const FlowRecord&) {}), 8u);
+  EXPECT_EQ(t.size(), 0u);
 }
 
 TEST(FlowTable, SweepTimeoutChosenPerRecord) {

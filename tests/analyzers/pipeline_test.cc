@@ -554,6 +554,17 @@ TEST(Pipeline, IdleExpiryReportsFlowAndResolvesOpenAnomaly) {
   EXPECT_EQ(tap.sink.events.size(), 4u);  // nothing left to report
 }
 
+TEST(Pipeline, PacedSweepExpiresEveryIdleFlowWithinASecondOfItsTimeout) {
+  Tap tap;  // 1024 flows, 2048 buckets: a lap takes a second of packet time
+  for (uint16_t i = 0; i < 500; ++i)
+    tap.send(at_ms(i), test::endpoint("10.1.0.1", static_cast<uint16_t>(10000 + i)), kB, test::rtcp_rr(1, {}));
+  for (uint64_t ms = 500; ms <= 30000; ms += 10) tap.pipeline.advance(at_ms(ms));
+  EXPECT_EQ(tap.counters().flows_expired, 0u);  // none idle for over 30 s yet
+  // the last flow's timeout passes at 30.499 s; a lap later every flow is gone
+  for (uint64_t ms = 30010; ms <= 31510; ms += 10) tap.pipeline.advance(at_ms(ms));
+  EXPECT_EQ(tap.counters().flows_expired, 500u);
+}
+
 TEST(Pipeline, FlowKeptAliveByEitherDirection) {
   Tap tap;
   tap.send(at_ms(0), kA, kB, test::stun_binding_request());
