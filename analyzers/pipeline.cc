@@ -53,6 +53,7 @@ struct Pipeline::Impl : EventSink {
         sink(out),
         flows(c.flows.capacity),
         streams(c.flows.rtp_streams),
+        medias(c.flows.capacity),
         rtcp_ssrcs(c.flows.rtp_streams),
         engine(cfg.anomalies, *this),
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
@@ -91,12 +92,16 @@ struct Pipeline::Impl : EventSink {
   void report_flow(FlowRecord& f, bool expired);
   void report_rtcp(RtcpSsrcEntry& e);
   AnomalySubject stream_subject(const FlowRecord& f, const RtpStreamState& s) const;
+  // The flow's media bookkeeping: created with its first RTP or RTCP packet (udp()); every
+  // analyzer below runs on such flows only.
+  FlowMedia& media(const FlowRecord& f) { return medias[f.media]; }
 
   const Config cfg;
   EventSink& sink;
   PipelineCounters ctr;
   FlowTable flows;
   RtpStreamTable streams;
+  IndexPool<FlowMedia> medias;  // one per flow at most: as many as flows
   RtcpSsrcTable rtcp_ssrcs;
   HostEvidenceIndex evidence;
   AnomalyEngine engine;
@@ -172,13 +177,13 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
       break;
   }
 
-  if (f->rtp_head != kNoIndex && ts >= f->next_stall_check) {
-    f->next_stall_check = ts + kStallCheckEvery;
+  if (f->rtp_head != kNoIndex && ts >= media(*f).next_stall_check) {
+    media(*f).next_stall_check = ts + kStallCheckEvery;
     check_stalls(*f, ts);
   }
 
   // A packet back on the 5-tuple may end a one-way condition on the other direction's streams.
-  if (f->open_one_way != 0) {
+  if (f->media != kNoIndex && media(*f).open_one_way != 0) {
     for (uint32_t i = f->rtp_head; i != kNoIndex; i = streams[i].next) {
       RtpStreamState& s = streams[i];
       if (s.dir != dir && s.one_way.open) check_one_way(*f, s, ts, false);
@@ -194,6 +199,10 @@ void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPack
     return;
   }
   FlowClass c = classify_udp_payload(p.l4_payload);
+  if (c == FlowClass::Rtp || c == FlowClass::Rtcp) {
+    if (f.media == kNoIndex) f.media = medias.alloc();
+    if (f.media == kNoIndex) c = FlowClass::Unknown;  // cannot happen: the pool holds one per flow
+  }
   switch (c) {
     case FlowClass::Rtp:
       // Well-known ports on both sides are services, not media.
@@ -252,7 +261,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (!s.confirmed) return;
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
-  if (f.feedback[dir].media < UINT16_MAX) ++f.feedback[dir].media;
+  if (media(f).feedback[dir].media < UINT16_MAX) ++media(f).feedback[dir].media;
   if (s.reset || !was_confirmed) check_resets(f, s, !was_confirmed, ts);
   if (s.stall.open)
     engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), ts, 0, stall_limit_s(s), "media resumed");
@@ -283,6 +292,7 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
   // it looks like report blocks. Without a handshake seen (SDES or ZRTP keys, a capture started
   // mid-call) the datagram's own layout tells.
   const bool srtcp = (f.classes & class_bit(FlowClass::Dtls)) || !rtcp_in_clear(p.l4_payload);
+  FlowMedia& fm = media(f);
   // What the packet says about an SSRC sent from `sender` (the RTCP source for the sender's own
   // reports, the destination for reports and feedback about media it sent).
   auto about = [&](const Endpoint& sender, const Endpoint& peer, uint32_t ssrc) -> RtcpSsrcEntry* {
@@ -304,10 +314,10 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
   walk_rtcp(
       p.l4_payload,
       [&](const RtcpHeader& h) {
-        FeedbackCounters& fb = f.feedback[dir];
+        FeedbackCounters& fb = fm.feedback[dir];
         if (h.pt == 205 && h.count == 1 && fb.nack < UINT16_MAX) ++fb.nack;  // RTPFB generic NACK
         if (h.pt == 206 && (h.count == 1 || h.count == 4)) {                 // PSFB PLI, FIR
-          uint8_t& pli = fb.pli[f.fb_second % fb.pli.size()];
+          uint8_t& pli = fb.pli[fm.fb_second % fb.pli.size()];
           if (pli < UINT8_MAX) ++pli;
         }
         if (h.pt == 200 || h.pt == 201) evidence.note(Evidence::SenderRtcp, p.src, h.sender_ssrc, ts);
@@ -469,7 +479,7 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
     if (s.one_way.open) {
       engine.clear(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), now, 0,
                    cfg.anomalies.one_way_media.min_duration_s, "traffic came back from the receiver");
-      --f.open_one_way;
+      --media(f).open_one_way;
     }
   }
   if (!media_packet) return;
@@ -493,7 +503,7 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
                               "5-tuple, no RTCP report for this SSRC",
                               s.since_back, secs, s.pt);
               });
-  if (!was_open && s.one_way.open) ++f.open_one_way;
+  if (!was_open && s.one_way.open) ++media(f).open_one_way;
 }
 
 // packet_loss (ANOMALIES.md #5): sequence gaps over the last window_s whole seconds, judged as each
@@ -687,28 +697,30 @@ void Pipeline::Impl::check_resets(const FlowRecord& f, RtpStreamState& s, bool j
 // Feedback is judged by whole seconds of the flow: when a packet opens a later second, the seconds
 // before it are complete.
 void Pipeline::Impl::feedback_second(FlowRecord& f, Nanos ts) {
+  FlowMedia& m = media(f);
   const uint64_t second = elapsed(ts, f.first_ts) / 1'000'000'000;
-  if (second <= f.fb_second) return;
+  if (second <= m.fb_second) return;
   check_feedback_storms(f, ts);
-  for (uint64_t s = f.fb_second + 1; s <= second && s <= f.fb_second + 16; ++s)
-    for (auto& fb : f.feedback) fb.pli[s % fb.pli.size()] = 0;
-  for (auto& fb : f.feedback) fb.nack = fb.media = 0;
-  if (f.fb_seconds < 255) f.fb_seconds = static_cast<uint8_t>(std::min<uint64_t>(255, f.fb_seconds + (second - f.fb_second)));
-  f.fb_second = second;
+  for (uint64_t s = m.fb_second + 1; s <= second && s <= m.fb_second + 16; ++s)
+    for (auto& fb : m.feedback) fb.pli[s % fb.pli.size()] = 0;
+  for (auto& fb : m.feedback) fb.nack = fb.media = 0;
+  if (m.fb_seconds < 255) m.fb_seconds = static_cast<uint8_t>(std::min<uint64_t>(255, m.fb_seconds + (second - m.fb_second)));
+  m.fb_second = second;
 }
 
 // nack_storm and pli_storm (ANOMALIES.md #16, #17) on the second that just completed. Feedback
 // travels against the media it is about: the anomaly names the media's direction.
 void Pipeline::Impl::check_feedback_storms(FlowRecord& f, Nanos now) {
   const auto& th = cfg.anomalies.feedback;
+  FlowMedia& m = media(f);
   for (uint8_t d = 0; d < 2; ++d) {
-    FeedbackCounters& fb = f.feedback[d];
+    FeedbackCounters& fb = m.feedback[d];
     const uint8_t media_dir = d ^ 1;
     AnomalySubject subj;
     subj.l4 = L4::Udp;
     subj.src = key_endpoint(f.key, media_dir == 1);
     subj.dst = key_endpoint(f.key, media_dir == 0);
-    const uint32_t media = f.feedback[media_dir].media;
+    const uint32_t media = m.feedback[media_dir].media;
     const double pct = media ? 100.0 * fb.nack / media : 0;
     if (fb.nack > th.nack_per_s || (fb.nack >= th.nack_min && media && pct > th.nack_pct)) {
       const bool by_rate = fb.nack > th.nack_per_s;
@@ -720,12 +732,12 @@ void Pipeline::Impl::check_feedback_storms(FlowRecord& f, Nanos now) {
       engine.clear(fb.nack_storm, AnomalyKind::nack_storm, subj, now, fb.nack, th.nack_per_s, "NACKs back to normal");
     }
     // pli_storm: every 2 s step of the last pli_sustain_s seconds above pli_per_2s
-    const uint64_t last = f.fb_second;
+    const uint64_t last = m.fb_second;
     auto pair = [&](uint64_t k) {
       return static_cast<unsigned>(fb.pli[(last - 2 * k) % fb.pli.size()]) + fb.pli[(last - 2 * k - 1) % fb.pli.size()];
     };
     const uint32_t steps = th.pli_sustain_s / 2;
-    bool sustained = uint32_t{f.fb_seconds} + 1 >= th.pli_sustain_s && last + 1 >= th.pli_sustain_s;
+    bool sustained = uint32_t{m.fb_seconds} + 1 >= th.pli_sustain_s && last + 1 >= th.pli_sustain_s;
     unsigned total = 0;
     for (uint32_t k = 0; sustained && k < steps; ++k) {
       sustained = pair(k) > th.pli_per_2s;
@@ -790,6 +802,10 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
     i = next;
   }
   f.rtp_head = kNoIndex;
+  if (f.media != kNoIndex) {
+    medias.release(f.media);
+    f.media = kNoIndex;
+  }
 
   FlowEvent fe;
   fe.l4 = static_cast<L4>(f.key.l4 == 1 || f.key.l4 == 6 || f.key.l4 == 17 || f.key.l4 == 58

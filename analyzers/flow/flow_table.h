@@ -7,10 +7,9 @@
 
 #include "anomaly/anomaly_engine.h"
 #include "flow/flow_key.h"
+#include "flow/index_pool.h"
 
 namespace wcstap {
-
-constexpr uint32_t kNoIndex = 0xffffffffu;
 
 // RTCP feedback one direction of a flow sends, by whole second of the flow (SRTCP shows only the
 // first header of each datagram, so these count datagrams' first feedback message there).
@@ -19,6 +18,16 @@ struct FeedbackCounters {
   uint16_t media = 0;      // RTP packets this direction sent this second
   std::array<uint8_t, 16> pli{};  // PLI/FIR per second, a ring by second number
   AnomalySlot nack_storm, pli_storm;
+};
+
+// The media bookkeeping of a flow that carries RTP or RTCP, in a pool beside the flow table: the
+// flow record, which every lookup and the sweep touch, stays small.
+struct FlowMedia {
+  uint8_t open_one_way = 0;      // streams of this flow with one_way_media open
+  uint8_t fb_seconds = 0;        // completed seconds of feedback counted (saturating)
+  Nanos next_stall_check = 0;    // media_stall: the flow's streams are looked at from this time
+  uint64_t fb_second = 0;        // the whole second of the flow the feedback counters are in
+  std::array<FeedbackCounters, 2> feedback{};  // [direction that sent it]
 };
 
 struct FlowRecord {
@@ -33,13 +42,10 @@ struct FlowRecord {
   FlowClass port_class = FlowClass::Unknown;  // from the WCS port map
   uint8_t initiator = 0;   // direction of the first packet
   uint8_t used = 0;
-  uint8_t open_one_way = 0;      // streams of this flow with one_way_media open
-  Nanos next_stall_check = 0;    // media_stall: the flow's streams are looked at from this time
-  uint64_t fb_second = 0;        // the whole second of the flow the feedback counters are in
-  uint8_t fb_seconds = 0;        // completed seconds counted (saturating)
-  std::array<FeedbackCounters, 2> feedback{};  // [direction that sent it]
   uint32_t rtp_head = kNoIndex;  // first RTP stream of this flow (RtpStreamTable index)
+  uint32_t media = kNoIndex;     // its FlowMedia (index), once it carried RTP or RTCP
 };
+static_assert(sizeof(FlowRecord) <= 128, "the flow record is on every packet's path: two cache lines at most");
 
 class FlowTable {
  public:

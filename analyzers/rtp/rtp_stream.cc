@@ -280,23 +280,4 @@ uint32_t static_clock_rate(uint8_t pt) {
   }
 }
 
-RtpStreamTable::RtpStreamTable(uint32_t capacity) : pool_(capacity) {
-  free_.reserve(capacity);
-  for (uint32_t i = capacity; i > 0; --i) free_.push_back(i - 1);
-}
-
-uint32_t RtpStreamTable::alloc() {
-  if (free_.empty()) return kNoIndex;
-  uint32_t i = free_.back();
-  free_.pop_back();
-  pool_[i] = RtpStreamState{};
-  ++in_use_;
-  return i;
-}
-
-void RtpStreamTable::release(uint32_t i) {
-  free_.push_back(i);
-  --in_use_;
-}
-
 }  // namespace wcstap

@@ -8,6 +8,7 @@
 
 #include "anomaly/anomaly_engine.h"
 #include "flow/flow_table.h"
+#include "flow/index_pool.h"
 #include "rtp/rtp_parser.h"
 
 namespace wcstap {
@@ -142,19 +143,6 @@ uint32_t static_clock_rate(uint8_t pt);
 // within 5 %; 0 when it is none of them.
 uint32_t nearest_clock_rate(double ticks_per_second);
 
-class RtpStreamTable {
- public:
-  explicit RtpStreamTable(uint32_t capacity);
-  // A fresh record, or kNoIndex when the pool is exhausted.
-  uint32_t alloc();
-  void release(uint32_t i);
-  RtpStreamState& operator[](uint32_t i) { return pool_[i]; }
-  uint32_t in_use() const { return in_use_; }
-
- private:
-  std::vector<RtpStreamState> pool_;
-  std::vector<uint32_t> free_;
-  uint32_t in_use_ = 0;
-};
+using RtpStreamTable = IndexPool<RtpStreamState>;
 
 }  // namespace wcstap

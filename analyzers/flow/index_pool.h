@@ -1,0 +1,42 @@
+// A fixed pool of records addressed by 32-bit index (flow records chain into it: RTP streams,
+// a flow's media bookkeeping). Preallocated; alloc() hands out a fresh record or kNoIndex.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace wcstap {
+
+constexpr uint32_t kNoIndex = 0xffffffffu;
+
+template <class T>
+class IndexPool {
+ public:
+  explicit IndexPool(uint32_t capacity) : pool_(capacity) {
+    free_.reserve(capacity);
+    for (uint32_t i = capacity; i > 0; --i) free_.push_back(i - 1);
+  }
+  // A fresh record, or kNoIndex when the pool is exhausted.
+  uint32_t alloc() {
+    if (free_.empty()) return kNoIndex;
+    const uint32_t i = free_.back();
+    free_.pop_back();
+    pool_[i] = T{};
+    ++in_use_;
+    return i;
+  }
+  void release(uint32_t i) {
+    free_.push_back(i);
+    --in_use_;
+  }
+  T& operator[](uint32_t i) { return pool_[i]; }
+  const T& operator[](uint32_t i) const { return pool_[i]; }
+  uint32_t in_use() const { return in_use_; }
+
+ private:
+  std::vector<T> pool_;
+  std::vector<uint32_t> free_;
+  uint32_t in_use_ = 0;
+};
+
+}  // namespace wcstap
