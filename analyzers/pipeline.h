@@ -47,8 +47,10 @@ class Pipeline {
   void process(LinkType link, Nanos ts, std::span<const uint8_t> frame, uint32_t wire_len);
   // Timed work driven by packet time: the idle-expiry sweep. Cheap; call it every burst or so.
   // By default the sweep is paced by packet time, each table looked through once a second
-  // (expiry lands within a second of the idle timeout) whatever the packet rate: its cost is
-  // per second, not per packet. A `budget` visits that many flow-table buckets now instead.
+  // (expiry lands within a second of the idle timeout), and never more than 8 buckets per packet
+  // since the last call: at high packet rates its cost is per second, not per packet; replaying a
+  // sparse capture fast it costs what a per-burst budget would. A `budget` visits that many
+  // flow-table buckets now instead.
   static constexpr uint32_t kPaced = 0;
   void advance(Nanos now, uint32_t budget = kPaced);
   // End of input: every flow still open is reported (rtp_stream and flow events); open anomalies stay open.
