@@ -59,7 +59,9 @@ struct Pipeline::Impl : EventSink {
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
         tcp_idle(seconds(c.flows.tcp_idle_timeout_s)),
         one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)),
-        rtcp_wait(seconds(c.anomalies.one_way_media.rtcp_interval_s)) {}
+        rtcp_wait(seconds(c.anomalies.one_way_media.rtcp_interval_s)) {
+    flows.set_shortest_timeout(std::min(udp_idle, tcp_idle));
+  }
 
   // Every event leaves through here: counted, then handed on.
   void emit(const Event& ev) override {
@@ -162,7 +164,7 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
   }
   ++f->packets[dir];
   f->bytes[dir] += pkt.ip_len;
-  f->last_ts = std::max(f->last_ts, ts);
+  flows.touch(*f, ts);
   f->last_dir_ts[dir] = ts;
 
   switch (pkt.l4) {
@@ -280,7 +282,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     evidence.note(Evidence::SsrcFrom, from, s.ssrc, ts);
     evidence.note(Evidence::SsrcTo, to, s.ssrc, ts);
     // RTCP about a stream lives as long as the stream: its report goes out with the stream's.
-    if (RtcpSsrcEntry* e = rtcp_ssrcs.find(from, s.ssrc)) e->last_ts = std::max(e->last_ts, ts);
+    if (RtcpSsrcEntry* e = rtcp_ssrcs.find(from, s.ssrc)) rtcp_ssrcs.touch(*e, ts);
   }
   check_one_way(f, s, ts, true);
 }
@@ -302,7 +304,7 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
       ++ctr.rtcp_ssrc_table_full;
       return nullptr;
     }
-    e->last_ts = std::max(e->last_ts, ts);
+    rtcp_ssrcs.touch(*e, ts);
     e->ev.last_ts = e->last_ts;
     e->ev.src = sender;
     e->ev.dst = peer;

@@ -9,6 +9,7 @@ FlowTable::FlowTable(uint32_t capacity) : capacity_(capacity) {
   if (capacity == 0) throw std::invalid_argument("flow table capacity must be > 0");
   uint64_t buckets = std::bit_ceil(uint64_t{capacity} * 2);
   slots_.resize(buckets);
+  seen_.resize(buckets);
   mask_ = static_cast<uint32_t>(buckets - 1);
 }
 
@@ -30,6 +31,7 @@ FlowRecord* FlowTable::find_or_insert(const FlowKey& key, uint64_t hash, bool& c
     }
     if (size_ >= capacity_) return nullptr;  // load factor stays <= 1/2: probes stay short
     r = FlowRecord{};
+    seen_[i] = 1;  // used; read the record until touch() says when it last saw a packet
     r.key = key;
     r.hash = hash;
     r.used = 1;
@@ -50,10 +52,12 @@ void FlowTable::erase_at(uint32_t i) {
     bool home_in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
     if (!home_in_range) {
       slots_[hole] = r;
+      seen_[hole] = seen_[j];
       hole = j;
     }
   }
   slots_[hole] = FlowRecord{};
+  seen_[hole] = 0;
   --size_;
 }
 

@@ -2,6 +2,7 @@
 // backward-shift deletion, idle expiry driven by packet time with an incremental sweep.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -56,6 +57,15 @@ class FlowTable {
   FlowRecord* find_or_insert(const FlowKey& key, uint64_t hash, bool& created);
   FlowRecord* find(const FlowKey& key, uint64_t hash);
 
+  // A packet of the flow at `ts`: its last packet time, kept also where the sweep reads it.
+  void touch(FlowRecord& r, Nanos ts) {
+    if (ts > r.last_ts) r.last_ts = ts;
+    seen_[static_cast<size_t>(&r - slots_.data())] = r.last_ts;
+  }
+  // The shortest idle timeout any record has: the sweep passes over a bucket whose touch() time
+  // is younger than that without reading the record (8 bytes a bucket, not a record's 128).
+  void set_shortest_timeout(Nanos t) { shortest_timeout_ = t; }
+
   // Visits up to `budget` buckets from the sweep cursor; calls expire(rec) for every record whose
   // last packet is older than its idle timeout, then removes it. Returns the records removed.
   template <class TimeoutOf, class OnExpire>
@@ -63,6 +73,11 @@ class FlowTable {
     uint32_t removed = 0;
     for (uint32_t n = 0; n < budget && size_ > 0; ++n) {
       uint32_t i = cursor_;
+      // An empty bucket, or a record touched within the shortest timeout: nothing to read.
+      if (seen_[i] == 0 || elapsed(now, seen_[i]) <= shortest_timeout_) {
+        cursor_ = (cursor_ + 1) & mask_;
+        continue;
+      }
       FlowRecord& r = slots_[i];
       if (r.used && elapsed(now, r.last_ts) > timeout_of(r)) {
         expire(r);
@@ -85,6 +100,7 @@ class FlowTable {
 
   void clear() {
     for (auto& r : slots_) r = FlowRecord{};
+    std::fill(seen_.begin(), seen_.end(), 0);
     size_ = 0;
   }
 
@@ -96,6 +112,8 @@ class FlowTable {
   void erase_at(uint32_t i);
 
   std::vector<FlowRecord> slots_;
+  std::vector<Nanos> seen_;  // per bucket: the last touch() of its record; 0 empty, 1 not touched yet
+  Nanos shortest_timeout_ = 0;
   uint32_t mask_ = 0;
   uint32_t capacity_ = 0;
   uint32_t size_ = 0;

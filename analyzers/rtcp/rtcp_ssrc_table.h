@@ -60,6 +60,7 @@ class RtcpSsrcTable {
     else
       ++in_use_;
     *free = RtcpSsrcEntry{};
+    seen_[static_cast<size_t>(free - slots_.data())] = now;
     free->used = 1;
     free->addr = sender.addr;
     free->ssrc = ssrc;
@@ -69,18 +70,26 @@ class RtcpSsrcTable {
     return free;
   }
 
+  // RTCP or media about the entry at `ts`: its last activity, kept also where the sweep reads it.
+  void touch(RtcpSsrcEntry& e, Nanos ts) {
+    if (ts > e.last_ts) e.last_ts = ts;
+    seen_[static_cast<size_t>(&e - slots_.data())] = e.last_ts;
+  }
+
   // Visits up to `budget` entries from the sweep cursor; on_expire(entry) for each idle longer
-  // than `idle`, which is then freed.
+  // than `idle`, which is then freed. Reads 8 bytes a slot, the entry only when it is due.
   template <class OnExpire>
   void sweep(Nanos now, Nanos idle, uint32_t budget, OnExpire&& on_expire) {
     for (uint32_t n = 0; n < budget && in_use_ > 0; ++n) {
-      RtcpSsrcEntry& e = slots_[cursor_];
-      if (e.used && elapsed(now, e.last_ts) > idle) {
+      const uint32_t i = cursor_;
+      RtcpSsrcEntry& e = slots_[i];
+      if (seen_[i] != 0 && elapsed(now, seen_[i]) > idle && e.used && elapsed(now, e.last_ts) > idle) {
         on_expire(e);
         e = RtcpSsrcEntry{};
+        seen_[i] = 0;
         --in_use_;
       }
-      cursor_ = (cursor_ + 1) % static_cast<uint32_t>(slots_.size());
+      cursor_ = (cursor_ + 1) & slots_mask_;  // a power of two
     }
   }
 
@@ -97,6 +106,7 @@ class RtcpSsrcTable {
       on_free(*e);
       *e = RtcpSsrcEntry{};
     }
+    std::fill(seen_.begin(), seen_.end(), 0);
     in_use_ = 0;
   }
 
@@ -107,7 +117,9 @@ class RtcpSsrcTable {
   static constexpr uint32_t kWays = 4;
   uint32_t set_of(const Endpoint& sender, uint32_t ssrc) const;
   std::vector<RtcpSsrcEntry> slots_;
+  std::vector<Nanos> seen_;  // per slot: its entry's last activity (0: free)
   uint32_t sets_mask_ = 0;
+  uint32_t slots_mask_ = 0;
   uint32_t in_use_ = 0;
   uint32_t cursor_ = 0;
 };
