@@ -1,28 +1,17 @@
 #include "stun.h"
 
+#include <zlib.h>
+
 namespace wcsgen::stun {
 
 namespace {
 
-constexpr std::array<std::uint32_t, 256> make_crc_table() {
-  std::array<std::uint32_t, 256> t{};
-  for (std::uint32_t i = 0; i < 256; ++i) {
-    std::uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    t[i] = c;
-  }
-  return t;
-}
-
-constexpr auto kCrcTable = make_crc_table();
 constexpr std::size_t kHeaderLen = 20;
 
 }  // namespace
 
 std::uint32_t crc32(ByteView data) {
-  std::uint32_t c = 0xFFFFFFFFu;
-  for (std::uint8_t byte : data) c = kCrcTable[(c ^ byte) & 0xff] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+  return static_cast<std::uint32_t>(::crc32(::crc32(0L, Z_NULL, 0), data.data(), static_cast<uInt>(data.size())));
 }
 
 TransactionId new_transaction_id(Rng& rng) {
