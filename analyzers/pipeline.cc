@@ -13,6 +13,7 @@
 #include "rtcp/rtcp_parser.h"
 #include "rtcp/rtcp_ssrc_table.h"
 #include "rtp/rtp_stream.h"
+#include "stun/stun.h"
 
 namespace wcstap {
 
@@ -80,6 +81,9 @@ struct Pipeline::Impl : EventSink {
   void check_high_jitter(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_stalls(FlowRecord& f, Nanos now);
   void check_bitrate_drop(const FlowRecord& f, RtpStreamState& s, Nanos now);
+  void stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, bool relayed = false);
+  void turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
+  void check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
   void note_retransmission(FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes payload);
   void account_quality(const FlowRecord& f, RtpStreamState& s);
   double network_delay_ms(const FlowRecord& f, const RtpStreamState& s);
@@ -185,6 +189,13 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
     check_stalls(*f, ts);
   }
 
+  // Requests waiting for an answer are judged on every packet of the flow: the checks themselves
+  // may have stopped while DTLS or media goes on.
+  if (f->media != kNoIndex) {
+    for (uint8_t d = 0; d < 2; ++d)
+      if (media(*f).stun[d].unanswered != 0 && media(*f).stun[d].answered == 0) check_ice_no_response(*f, d, ts);
+  }
+
   // A packet back on the 5-tuple may end a one-way condition on the other direction's streams.
   if (f->media != kNoIndex && media(*f).open_one_way != 0) {
     for (uint32_t i = f->rtp_head; i != kNoIndex; i = streams[i].next) {
@@ -202,7 +213,7 @@ void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPack
     return;
   }
   FlowClass c = classify_udp_payload(p.l4_payload);
-  if (c == FlowClass::Rtp || c == FlowClass::Rtcp) {
+  if (c == FlowClass::Rtp || c == FlowClass::Rtcp || c == FlowClass::Stun || c == FlowClass::Turn) {
     if (f.media == kNoIndex) f.media = medias.alloc();
     if (f.media == kNoIndex) c = FlowClass::Unknown;  // cannot happen: the pool holds one per flow
   }
@@ -220,6 +231,14 @@ void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPack
         return;
       }
       break;
+    case FlowClass::Stun:
+      f.classes |= class_bit(c);
+      stun(f, dir, ts, p.l4_payload);
+      return;
+    case FlowClass::Turn:
+      f.classes |= class_bit(c);
+      turn_channel_data(f, dir, ts, p.l4_payload);
+      return;
     case FlowClass::Unknown:
       break;
     default:
@@ -227,6 +246,102 @@ void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPack
       return;
   }
   if (f.port_class != FlowClass::Unknown) f.classes |= class_bit(f.port_class);
+}
+
+// STUN Binding transactions: requests matched to their responses by transaction id, per direction
+// of the flow (the direction the requests travel).
+void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, bool relayed) {
+  StunMessage m;
+  if (!parse_stun(payload, m)) {
+    ++ctr.stun_malformed;
+    return;
+  }
+  ++ctr.stun_messages;
+  // TURN Send and Data indications relay ICE checks between the client and its peer: the checks
+  // are judged on the client's flow with the relay, the Send direction being the client's.
+  if (!relayed && m.cls == StunClass::Indication && (m.method == stun::kSend || m.method == stun::kData) &&
+      m.has_data && classify_udp_payload(m.data) == FlowClass::Stun) {
+    stun(f, dir, ts, m.data, true);
+    return;
+  }
+  if (m.method != stun::kBinding) return;  // the other TURN methods: a later step
+  FlowMedia& fm = media(f);
+  std::array<uint8_t, 12> tid;
+  std::copy(m.tid.begin() + 4, m.tid.end(), tid.begin());
+  auto pending = [&](uint8_t requester) -> StunPending* {
+    for (auto& p : fm.stun_pending)
+      if (p.used && p.dir == requester && p.tid == tid) return &p;
+    return nullptr;
+  };
+  if (m.cls == StunClass::Request) {
+    StunRequests& rq = fm.stun[dir];
+    if (pending(dir)) {
+      ++rq.retransmits;
+    } else {
+      StunPending& p = fm.stun_pending[fm.stun_pending_next];
+      fm.stun_pending_next = static_cast<uint8_t>((fm.stun_pending_next + 1) % fm.stun_pending.size());
+      p = StunPending{tid, dir, 1, ts};
+      ++rq.requests;
+      if (rq.unanswered++ == 0) rq.first_unanswered = ts;
+    }
+    check_ice_no_response(f, dir, ts);
+    return;
+  }
+  if (m.cls != StunClass::Success && m.cls != StunClass::Error) return;
+  const uint8_t requester = dir ^ 1;
+  StunPending* p = pending(requester);
+  if (!p) return;  // its request was not seen (or left the ring)
+  p->used = 0;
+  StunRequests& rq = fm.stun[requester];
+  if (m.cls == StunClass::Error) {
+    ++rq.errors;
+    return;
+  }
+  ++rq.answered;
+  rq.unanswered = 0;
+  rq.first_unanswered = 0;
+  rq.last_success = ts;
+  if (rq.no_response.open) {
+    AnomalySubject subj;
+    subj.src = key_endpoint(f.key, requester == 1);
+    subj.dst = key_endpoint(f.key, requester == 0);
+    engine.clear(rq.no_response, AnomalyKind::ice_no_response, subj, ts, 0, cfg.anomalies.ice_no_response.requests,
+                 "a Binding request was answered");
+  }
+}
+
+// TURN ChannelData (RFC 8656 section 12.4): a channel number, a length, what is relayed. ICE checks
+// inside are judged like relayed indications.
+void Pipeline::Impl::turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
+  const size_t len = be16(&payload[2]);
+  const Bytes inner = payload.subspan(4, std::min(len, payload.size() - 4));
+  if (classify_udp_payload(inner) == FlowClass::Stun) stun(f, dir, ts, inner, true);
+}
+
+// ice_no_response (ANOMALIES.md #1): Binding requests one way of a flow that was never answered:
+// `requests` distinct ones once the first is `min_age_s` old, or none answered `within_s` after the
+// first. Judged on every packet of the flow. At the end of the input nothing more can come: two
+// or more requests, the first `min_age_s` before the capture's last packet, are enough then. A
+// flow answered once and then not any more is consent lost, not this.
+void Pipeline::Impl::check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input) {
+  StunRequests& rq = media(f).stun[dir];
+  const auto& th = cfg.anomalies.ice_no_response;
+  if (rq.answered != 0 || rq.unanswered == 0 || rq.no_response.open) return;
+  const Nanos age = elapsed(now, rq.first_unanswered);
+  const bool by_count = rq.unanswered >= th.requests && age >= seconds(th.min_age_s);
+  const bool by_time = age >= seconds(th.within_s);
+  const bool at_end = end_of_input && rq.unanswered >= 2 && age >= seconds(th.min_age_s);
+  if (!by_count && !by_time && !at_end) return;
+  AnomalySubject subj;
+  subj.src = key_endpoint(f.key, dir == 1);
+  subj.dst = key_endpoint(f.key, dir == 0);
+  engine.hold(rq.no_response, AnomalyKind::ice_no_response, subj, rq.first_unanswered, now,
+              by_count ? rq.unanswered : to_seconds(age), by_count ? th.requests : th.within_s,
+              [&](char* buf, size_t n) {
+                std::snprintf(buf, n, "%u STUN Binding requests (%u retransmissions) in %.1f s, none answered%s",
+                              rq.unanswered, rq.retransmits, to_seconds(age),
+                              by_count || by_time ? "" : " by the end of the input");
+              });
 }
 
 void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
@@ -805,6 +920,15 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
     i = next;
   }
   f.rtp_head = kNoIndex;
+  if (f.media != kNoIndex && expired) {
+    for (uint8_t d = 0; d < 2; ++d) {
+      AnomalySubject subj;
+      subj.src = key_endpoint(f.key, d == 1);
+      subj.dst = key_endpoint(f.key, d == 0);
+      engine.clear(media(f).stun[d].no_response, AnomalyKind::ice_no_response, subj, f.last_ts, 0,
+                   cfg.anomalies.ice_no_response.requests, "flow idle");
+    }
+  }
   if (f.media != kNoIndex) {
     medias.release(f.media);
     f.media = kNoIndex;
@@ -875,6 +999,10 @@ void Pipeline::finish() {
   std::sort(open.begin(), open.end(), [](const FlowRecord* a, const FlowRecord* b) {
     return a->first_ts != b->first_ts ? a->first_ts < b->first_ts : a->hash < b->hash;
   });
+  for (FlowRecord* r : open) {
+    if (r->media != kNoIndex)
+      for (uint8_t d = 0; d < 2; ++d) m.check_ice_no_response(*r, d, m.last_ts, true);
+  }
   for (FlowRecord* r : open) m.report_flow(*r, false);
   m.flows.clear();
   m.rtcp_ssrcs.drain([&](RtcpSsrcEntry& e) { m.report_rtcp(e); });

@@ -30,6 +30,8 @@ struct PipelineCounters {
   uint64_t rtp_streams_over_flow_cap = 0;  // SSRCs refused: their flow already had kMaxStreamsPerFlow
   uint64_t anomalies_raised = 0;
   uint64_t events = 0;           // events emitted (all types)
+  uint64_t stun_messages = 0;    // STUN messages read
+  uint64_t stun_malformed = 0;   // datagrams that looked like STUN but did not parse
   uint64_t rtcp_streams = 0;     // rtcp_stream reports: RTCP about SSRCs with no rtp_stream report
   uint64_t rtcp_ssrc_table_full = 0;  // RTCP about an SSRC not kept: its set of the table was full
   uint64_t clock_steps = 0;      // a packet stamped over 1 s before the one ahead of it (clock steps, merges)

@@ -281,6 +281,8 @@ flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& f
   b.add_rtp_streams_over_flow_cap(c.rtp_streams_over_flow_cap);
   b.add_rtcp_streams(c.rtcp_streams);
   b.add_rtcp_ssrc_table_full(c.rtcp_ssrc_table_full);
+  b.add_stun_messages(c.stun_messages);
+  b.add_stun_malformed(c.stun_malformed);
   b.add_clock_steps(c.clock_steps);
   b.add_anomalies_raised(c.anomalies_raised);
   b.add_events(c.events);
@@ -401,6 +403,8 @@ PipelineCounters decode(const msg::PipelineStats& m) {
   c.clock_steps = m.clock_steps();
   c.rtcp_streams = m.rtcp_streams();
   c.rtcp_ssrc_table_full = m.rtcp_ssrc_table_full();
+  c.stun_messages = m.stun_messages();
+  c.stun_malformed = m.stun_malformed();
   c.anomalies_raised = m.anomalies_raised();
   c.events = m.events();
   return c;

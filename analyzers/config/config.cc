@@ -206,6 +206,7 @@ class Loader {
       if (*kind == AnomalyKind::nack_storm) allowed.insert({"per_s", "pct", "min"});
       if (*kind == AnomalyKind::pli_storm) allowed.insert({"per_2s", "sustain_s"});
       if (*kind == AnomalyKind::bitrate_drop) allowed.insert({"drop_pct", "min_kbps", "baseline_s"});
+      if (*kind == AnomalyKind::ice_no_response) allowed.insert({"requests", "within_s", "min_age_s"});
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
       if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
@@ -227,6 +228,12 @@ class Loader {
           fb.pli_sustain_s = static_cast<uint32_t>(whole(x, path + ".sustain_s", 2, 16));
           if (fb.pli_sustain_s % 2) fail(path + ".sustain_s", x, "must be even (judged in 2 s steps)");
         }
+      }
+      if (*kind == AnomalyKind::ice_no_response) {
+        auto& in = a.ice_no_response;
+        if (auto x = v["requests"]) in.requests = static_cast<uint32_t>(whole(x, path + ".requests", 1, 1000));
+        if (auto x = v["within_s"]) in.within_s = number(x, path + ".within_s", 0.1, 3600);
+        if (auto x = v["min_age_s"]) in.min_age_s = number(x, path + ".min_age_s", 0, 3600);
       }
       if (*kind == AnomalyKind::bitrate_drop) {
         auto& bd = a.bitrate_drop;

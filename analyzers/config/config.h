@@ -74,6 +74,12 @@ struct MediaStallThresholds {
   double video_s = 2.0;  // ... a video (90 kHz) SSRC, or one whose clock is not known yet
 };
 
+struct IceNoResponseThresholds {
+  uint32_t requests = 5;     // this many distinct Binding requests one way with no success back...
+  double within_s = 5.0;     // ... or none answered this long after the first
+  double min_age_s = 1.0;    // (the request count is judged once the first is this old)
+};
+
 struct BitrateDropThresholds {
   double drop_pct = 50;      // the video bitrate's EWMA this far under the stream's baseline...
   double min_kbps = 100;     // ... or under this, from a baseline above it
@@ -97,6 +103,7 @@ struct AnomalyConfig {
   MediaStallThresholds media_stall;
   FeedbackStormThresholds feedback;
   BitrateDropThresholds bitrate_drop;
+  IceNoResponseThresholds ice_no_response;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };

@@ -21,14 +21,38 @@ struct FeedbackCounters {
   AnomalySlot nack_storm, pli_storm;
 };
 
-// The media bookkeeping of a flow that carries RTP or RTCP, in a pool beside the flow table: the
-// flow record, which every lookup and the sweep touch, stays small.
+// STUN Binding transactions one direction of a flow starts (ICE checks and consent, or a client
+// asking a STUN server), answered from the other.
+struct StunRequests {
+  uint32_t requests = 0;       // distinct transactions
+  uint32_t retransmits = 0;    // a transaction's request seen again
+  uint32_t answered = 0;       // success responses matched to them
+  uint32_t errors = 0;         // error responses matched to them
+  uint32_t unanswered = 0;     // distinct requests since the last success
+  Nanos first_unanswered = 0;  // the first of those (0: none)
+  Nanos last_success = 0;
+  AnomalySlot no_response;
+};
+
+// A request waiting for its response (a small ring per flow: ICE paces its checks).
+struct StunPending {
+  std::array<uint8_t, 12> tid{};
+  uint8_t dir = 0;
+  uint8_t used = 0;
+  Nanos ts = 0;
+};
+
+// The media bookkeeping of a flow that carries RTP, RTCP or STUN, in a pool beside the flow table:
+// the flow record, which every lookup and the sweep touch, stays small.
 struct FlowMedia {
   uint8_t open_one_way = 0;      // streams of this flow with one_way_media open
   uint8_t fb_seconds = 0;        // completed seconds of feedback counted (saturating)
   Nanos next_stall_check = 0;    // media_stall: the flow's streams are looked at from this time
   uint64_t fb_second = 0;        // the whole second of the flow the feedback counters are in
   std::array<FeedbackCounters, 2> feedback{};  // [direction that sent it]
+  std::array<StunRequests, 2> stun{};          // [direction the requests travel]
+  std::array<StunPending, 8> stun_pending{};
+  uint8_t stun_pending_next = 0;
 };
 
 struct FlowRecord {

@@ -337,6 +337,8 @@ std::string summary_to_json(const PipelineCounters& c, std::pair<std::string_vie
   j["rtp_streams_over_flow_cap"] = c.rtp_streams_over_flow_cap;
   j["anomalies"] = c.anomalies_raised;
   j["events"] = c.events;
+  j["stun_messages"] = c.stun_messages;
+  j["stun_malformed"] = c.stun_malformed;
   j["rtcp_streams"] = c.rtcp_streams;
   j["rtcp_ssrc_table_full"] = c.rtcp_ssrc_table_full;
   j["clock_steps"] = c.clock_steps;

@@ -41,6 +41,10 @@ struct StunMessage {
   uint16_t channel = 0;         // TURN CHANNEL-NUMBER
   uint32_t lifetime = 0;        // TURN LIFETIME (s)
   bool has_lifetime = false;
+  bool has_peer = false;        // TURN XOR-PEER-ADDRESS (the first)
+  Endpoint peer;
+  bool has_data = false;        // TURN DATA: what a Send/Data indication relays
+  Bytes data;
   uint16_t attributes = 0;      // attributes walked
 };
 

@@ -354,6 +354,9 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(fa.bitrate_drop.drop_pct, da.bitrate_drop.drop_pct);
   EXPECT_EQ(fa.bitrate_drop.min_kbps, da.bitrate_drop.min_kbps);
   EXPECT_EQ(fa.bitrate_drop.baseline_s, da.bitrate_drop.baseline_s);
+  EXPECT_EQ(fa.ice_no_response.requests, da.ice_no_response.requests);
+  EXPECT_EQ(fa.ice_no_response.within_s, da.ice_no_response.within_s);
+  EXPECT_EQ(fa.ice_no_response.min_age_s, da.ice_no_response.min_age_s);
   EXPECT_EQ(file.flows.capacity, def.flows.capacity);
   EXPECT_EQ(file.flows.rtp_streams, def.flows.rtp_streams);
   EXPECT_EQ(file.flows.udp_idle_timeout_s, def.flows.udp_idle_timeout_s);

@@ -415,6 +415,25 @@ Frame stun_binding_request(bool rfc5389, const Frame& attributes) {
   return f;
 }
 
+Frame stun_message(uint16_t type, uint8_t tid, const Frame& attributes) {
+  Frame f;
+  put16(f, type);
+  put16(f, static_cast<uint16_t>(attributes.size()));
+  put32(f, 0x2112A442);
+  append(f, Frame(12, tid));
+  append(f, attributes);
+  return f;
+}
+
+Frame stun_attribute(uint16_t type, const Frame& value) {
+  Frame f;
+  put16(f, type);
+  put16(f, static_cast<uint16_t>(value.size()));
+  append(f, value);
+  pad_to(f, 4);
+  return f;
+}
+
 Frame dtls_record(uint8_t content_type, uint16_t version, const Frame& fragment, uint16_t epoch, uint64_t seq) {
   Frame f;
   put8(f, content_type);

@@ -178,6 +178,11 @@ Frame rtcp_bye(const std::vector<uint32_t>& ssrcs);
 // is false: then RFC 3489 form (16-byte transaction id). `attributes` are appended as given and
 // counted in the length field.
 Frame stun_binding_request(bool rfc5389 = true, const Frame& attributes = {});
+// An RFC 5389 STUN message of `type` (0x0001 Binding request, 0x0101 success, 0x0111 error,
+// 0x0016 Send indication...) whose transaction id is 12 bytes of `tid`, with `attributes` as given.
+Frame stun_message(uint16_t type, uint8_t tid, const Frame& attributes = {});
+// One STUN attribute: type, length, value, padded to 4 bytes.
+Frame stun_attribute(uint16_t type, const Frame& value);
 // A DTLS record header (13 bytes) and the fragment.
 Frame dtls_record(uint8_t content_type, uint16_t version, const Frame& fragment, uint16_t epoch = 0,
                   uint64_t seq = 0);

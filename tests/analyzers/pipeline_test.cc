@@ -988,6 +988,88 @@ TEST(Pipeline, OneStrayFarSequenceNumberIsNoReset) {
   EXPECT_TRUE(reset_events(tap).empty());
 }
 
+// ---- ice_no_response -------------------------------------------------------------------------------
+
+AnomalyEvent only_ice(const Tap& tap) {
+  auto an = tap.sink.anomalies(AnomalyKind::ice_no_response);
+  EXPECT_EQ(an.size(), 1u);
+  return an.empty() ? AnomalyEvent{} : an[0];
+}
+
+TEST(Pipeline, IceChecksNeverAnsweredRaiseAtTheFifth) {
+  Tap tap;
+  for (uint8_t i = 0; i < 8; ++i) {  // a new check every 300 ms; each retransmitted once
+    tap.send(at_ms(i * 300u), kA, kB, test::stun_message(0x0001, i));
+    tap.send(at_ms(i * 300u + 100), kA, kB, test::stun_message(0x0001, i));
+  }
+  AnomalyEvent e = only_ice(tap);
+  EXPECT_EQ(e.state, AnomalyState::Raised);
+  EXPECT_EQ(e.severity, Severity::Critical);
+  EXPECT_EQ(e.src, kA);  // the requester...
+  EXPECT_EQ(e.dst, kB);  // ... and the port that does not answer
+  EXPECT_FALSE(e.has_ssrc);
+  EXPECT_EQ(e.first_ts, at_ms(0));
+  EXPECT_EQ(e.ts, at_ms(1200));  // the fifth distinct request, 1.2 s after the first
+  EXPECT_EQ(e.value, 5);
+}
+
+TEST(Pipeline, IceChecksAnsweredAreNoAnomalyAndAnAnswerResolves) {
+  Tap healthy;
+  for (uint8_t i = 0; i < 20; ++i) {
+    healthy.send(at_ms(i * 300u), kA, kB, test::stun_message(0x0001, i));
+    healthy.send(at_ms(i * 300u + 40), kB, kA, test::stun_message(0x0101, i));
+  }
+  EXPECT_TRUE(healthy.sink.anomalies(AnomalyKind::ice_no_response).empty());
+
+  Tap late;
+  for (uint8_t i = 0; i < 8; ++i) late.send(at_ms(i * 300u), kA, kB, test::stun_message(0x0001, i));
+  late.send(at_ms(2200), kB, kA, test::stun_message(0x0111, 7));  // an error is no answer
+  late.send(at_ms(2300), kB, kA, test::stun_message(0x0101, 6));
+  auto an = late.sink.anomalies(AnomalyKind::ice_no_response);
+  ASSERT_EQ(an.size(), 2u);
+  EXPECT_EQ(an[1].state, AnomalyState::Resolved);
+  EXPECT_EQ(an[1].ts, at_ms(2300));
+}
+
+TEST(Pipeline, IceChecksUnansweredFiveSecondsRaiseWhateverTheirCount) {
+  Tap tap;
+  tap.send(at_ms(0), kA, kB, test::stun_message(0x0001, 1));
+  tap.send(at_ms(2500), kA, kB, test::stun_message(0x0001, 2));
+  RtpSource a(kA, kB, kSsrcA);  // media goes on, the checks do not
+  for (uint64_t i = 0; i < 200; ++i) tap.send(at_ms(3000 + i * 20), a.next());
+  AnomalyEvent e = only_ice(tap);
+  EXPECT_EQ(e.ts, at_ms(5000));  // the first packet 5 s after the first request
+}
+
+TEST(Pipeline, IceChecksRelayedInTurnSendIndications) {
+  Tap tap;
+  const test::Frame peer = test::stun_attribute(0x0012, {0x00, 0x01, 0x01, 0x02, 0x2b, 0x12, 0xa4, 0x43});
+  for (uint8_t i = 0; i < 6; ++i)
+    tap.send(at_ms(i * 300u), kA, kB,
+             test::stun_message(0x0016, static_cast<uint8_t>(100 + i),
+                                test::concat(peer, test::stun_attribute(0x0013, test::stun_message(0x0001, i)))));
+  AnomalyEvent e = only_ice(tap);
+  EXPECT_EQ(e.ts, at_ms(1200));
+  EXPECT_EQ(tap.counters().stun_messages, 12u);  // six indications, six checks inside
+}
+
+TEST(Pipeline, IceChecksUnansweredWhenTheInputEnds) {
+  Tap tap;
+  tap.send(at_ms(0), kA, kB, test::stun_message(0x0001, 1));
+  tap.send(at_ms(600), kA, kB, test::stun_message(0x0001, 2));
+  tap.send(at_ms(1100), kA, kB, test::stun_message(0x0001, 3));
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::ice_no_response).empty());
+  tap.pipeline.finish();
+  AnomalyEvent e = only_ice(tap);
+  EXPECT_NE(std::string(e.detail).find("end of the input"), std::string::npos) << e.detail;
+
+  Tap one;  // a single request just before the end is no verdict
+  one.send(at_ms(0), kA, kB, test::stun_message(0x0001, 1));
+  one.send(at_ms(1500), kA, kB, test::rtcp_rr(1, {}));
+  one.pipeline.finish();
+  EXPECT_TRUE(one.sink.anomalies(AnomalyKind::ice_no_response).empty());
+}
+
 // ---- speech quality, payload type changes, RTX ----------------------------------------------------
 
 TEST(Pipeline, SpeechStreamGetsAMosOverallAndPerFiveSeconds) {

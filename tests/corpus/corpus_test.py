@@ -181,7 +181,7 @@ print(f"RTP streams compared with tshark: {compared}; packets, lost and max delt
 
 
 def raised(out):
-    return {(l["kind"], l["src"], l["dst"], l["ssrc"]) for l in out if l["type"] == "anomaly" and l["state"] == "raised"}
+    return {(l["kind"], l["src"], l["dst"], l.get("ssrc")) for l in out if l["type"] == "anomaly" and l["state"] == "raised"}
 
 
 # Issue 2's bar: one_way_media on both one-way streams of sip-rtp-g711, nothing on the two-way call.
@@ -193,6 +193,18 @@ if raised(g711) != want:
 conv = analyze(os.path.join(CORPUS, "wswiki__rtp_conversacion.pcap"))
 if any(l["type"] == "anomaly" for l in conv):
     fail(f"rtp_conversacion: anomalies on a healthy two-way call: {[l for l in conv if l['type'] == 'anomaly']}")
+
+# Issue 4's bar: ice_no_response on the two one-direction ICE captures, nothing on a healthy one.
+for name, want in (("ndpi__stun_dtls_rtp_unidir.pcapng",
+                    {("ice_no_response", "10.10.0.1:65226", "10.1.0.3:57730", None),
+                     ("ice_no_response", "10.1.0.3:5853", "10.10.0.1:2808", None)}),
+                   ("ndpi__stun_dtls_unidirectional_client.pcap",
+                    {("ice_no_response", "26.83.9.81:57567", "33.35.223.103:540", None)}),
+                   ("zeek__tls_webrtc-stun.pcap", set())):
+    out = analyze(os.path.join(CORPUS, name))
+    got = {(l["kind"], l["src"], l["dst"], l.get("ssrc")) for l in out if l["type"] == "anomaly" and l["state"] == "raised"}
+    if got != want:
+        fail(f"{name}: raised {got}, want {want}")
 
 print(f"corpus: {len(captures)} captures, {compared} tshark streams checked, {len(failures)} failures")
 sys.exit(1 if failures else 0)
