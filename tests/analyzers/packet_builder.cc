@@ -40,6 +40,15 @@ uint16_t checksum(const uint8_t* p, size_t n) {
   return static_cast<uint16_t>(~sum);
 }
 
+// 16-bit type, 16-bit length of `value`, `value`: STUN attributes and TURN ChannelData alike.
+Frame type_length_value(uint16_t type, const Frame& value) {
+  Frame f;
+  put16(f, type);
+  put16(f, static_cast<uint16_t>(value.size()));
+  append(f, value);
+  return f;
+}
+
 Frame filler(size_t n, uint8_t start = 0) {
   Frame f(n);
   for (size_t i = 0; i < n; ++i) f[i] = static_cast<uint8_t>(start + i);
@@ -426,10 +435,7 @@ Frame stun_message(uint16_t type, uint8_t tid, const Frame& attributes) {
 }
 
 Frame stun_attribute(uint16_t type, const Frame& value) {
-  Frame f;
-  put16(f, type);
-  put16(f, static_cast<uint16_t>(value.size()));
-  append(f, value);
+  Frame f = type_length_value(type, value);
   pad_to(f, 4);
   return f;
 }
@@ -446,13 +452,7 @@ Frame dtls_record(uint8_t content_type, uint16_t version, const Frame& fragment,
   return f;
 }
 
-Frame turn_channel_data(uint16_t channel, const Frame& data) {
-  Frame f;
-  put16(f, channel);
-  put16(f, static_cast<uint16_t>(data.size()));
-  append(f, data);
-  return f;
-}
+Frame turn_channel_data(uint16_t channel, const Frame& data) { return type_length_value(channel, data); }
 
 Frame zrtp_packet(uint16_t seq, uint32_t ssrc, size_t message_size) {
   Frame f;
