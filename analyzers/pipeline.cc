@@ -159,6 +159,18 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
     return;
   }
   uint8_t dir = kp.dir;
+  // Idle past its timeout but not swept yet (the sweep is paced): it ended; this packet starts a
+  // new flow on the same 5-tuple, as it would have after the sweep.
+  if (!created && elapsed(ts, f->last_ts) > (kp.key.l4 == 6 ? tcp_idle : udp_idle)) {
+    report_flow(*f, true);
+    ++ctr.flows_expired;
+    FlowRecord fresh;
+    fresh.key = f->key;
+    fresh.hash = f->hash;
+    fresh.used = 1;
+    *f = fresh;
+    created = true;
+  }
   if (created) {
     ++ctr.flows_created;
     f->first_ts = ts;
@@ -327,15 +339,23 @@ void Pipeline::Impl::check_ice_no_response(const FlowRecord& f, uint8_t dir, Nan
   StunRequests& rq = media(f).stun[dir];
   const auto& th = cfg.anomalies.ice_no_response;
   if (rq.answered != 0 || rq.unanswered == 0 || rq.no_response.open) return;
-  const Nanos age = elapsed(now, rq.first_unanswered);
+  Nanos age = elapsed(now, rq.first_unanswered);
   const bool by_count = rq.unanswered >= th.requests && age >= seconds(th.min_age_s);
   const bool by_time = age >= seconds(th.within_s);
   const bool at_end = end_of_input && rq.unanswered >= 2 && age >= seconds(th.min_age_s);
   if (!by_count && !by_time && !at_end) return;
+  // Judged when the flow ends (idle, or the input ends), the verdict is dated when it became
+  // true: 5 s after the first request, or (the end-of-input rule) the flow's last packet.
+  Nanos at = now;
+  if (end_of_input) {
+    at = by_time ? std::min(now, rq.first_unanswered + seconds(th.within_s))
+                 : std::max(f.last_ts, rq.first_unanswered + seconds(th.min_age_s));
+    if (by_time) age = elapsed(at, rq.first_unanswered);
+  }
   AnomalySubject subj;
   subj.src = key_endpoint(f.key, dir == 1);
   subj.dst = key_endpoint(f.key, dir == 0);
-  engine.hold(rq.no_response, AnomalyKind::ice_no_response, subj, rq.first_unanswered, now,
+  engine.hold(rq.no_response, AnomalyKind::ice_no_response, subj, rq.first_unanswered, at,
               by_count ? rq.unanswered : to_seconds(age), by_count ? th.requests : th.within_s,
               [&](char* buf, size_t n) {
                 std::snprintf(buf, n, "%u STUN Binding requests (%u retransmissions) in %.1f s, none answered%s",
@@ -922,6 +942,8 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   f.rtp_head = kNoIndex;
   if (f.media != kNoIndex && expired) {
     for (uint8_t d = 0; d < 2; ++d) {
+      // The flow ended with checks never answered: the verdict, then its end.
+      check_ice_no_response(f, d, f.last_ts + (f.key.l4 == 6 ? tcp_idle : udp_idle), true);
       AnomalySubject subj;
       subj.src = key_endpoint(f.key, d == 1);
       subj.dst = key_endpoint(f.key, d == 0);
