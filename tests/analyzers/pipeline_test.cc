@@ -565,6 +565,19 @@ TEST(Pipeline, PacedSweepExpiresEveryIdleFlowWithinASecondOfItsTimeout) {
   EXPECT_EQ(tap.counters().flows_expired, 500u);
 }
 
+TEST(Pipeline, APacketAfterTheIdleTimeoutStartsANewFlowEvenUnswept) {
+  Tap tap;
+  tap.send(at_ms(0), kA, kB, test::rtcp_rr(1, {}));
+  tap.send(at_ms(30000), kA, kB, test::rtcp_rr(1, {}));  // exactly the timeout: the same flow
+  EXPECT_EQ(tap.counters().flows_created, 1u);
+  tap.send(at_ms(60001), kA, kB, test::rtcp_rr(1, {}));  // past it, no advance() in between
+  EXPECT_EQ(tap.counters().flows_created, 2u);
+  EXPECT_EQ(tap.counters().flows_expired, 1u);
+  ASSERT_EQ(tap.sink.flows().size(), 1u);
+  EXPECT_EQ(tap.sink.flows()[0].last_ts, at_ms(30000));
+  EXPECT_EQ(tap.sink.flows()[0].packets[0], 2u);
+}
+
 TEST(Pipeline, FlowKeptAliveByEitherDirection) {
   Tap tap;
   tap.send(at_ms(0), kA, kB, test::stun_binding_request());
