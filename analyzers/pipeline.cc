@@ -84,6 +84,13 @@ struct Pipeline::Impl : EventSink {
   void stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, bool relayed = false);
   void turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
+  void check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
+  AnomalySubject requests_subject(const FlowRecord& f, uint8_t dir) const {
+    AnomalySubject subj;
+    subj.src = key_endpoint(f.key, dir == 1);
+    subj.dst = key_endpoint(f.key, dir == 0);
+    return subj;
+  }
   void note_retransmission(FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes payload);
   void account_quality(const FlowRecord& f, RtpStreamState& s);
   double network_delay_ms(const FlowRecord& f, const RtpStreamState& s);
@@ -204,8 +211,14 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
   // Requests waiting for an answer are judged on every packet of the flow: the checks themselves
   // may have stopped while DTLS or media goes on.
   if (f->media != kNoIndex) {
-    for (uint8_t d = 0; d < 2; ++d)
-      if (media(*f).stun[d].unanswered != 0 && media(*f).stun[d].answered == 0) check_ice_no_response(*f, d, ts);
+    for (uint8_t d = 0; d < 2; ++d) {
+      const StunRequests& rq = media(*f).stun[d];
+      if (rq.unanswered == 0) continue;
+      if (rq.answered == 0)
+        check_ice_no_response(*f, d, ts);
+      else
+        check_ice_consent(*f, d, ts);
+    }
   }
 
   // A packet back on the 5-tuple may end a one-way condition on the other direction's streams.
@@ -313,13 +326,32 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   rq.unanswered = 0;
   rq.first_unanswered = 0;
   rq.last_success = ts;
-  if (rq.no_response.open) {
-    AnomalySubject subj;
-    subj.src = key_endpoint(f.key, requester == 1);
-    subj.dst = key_endpoint(f.key, requester == 0);
-    engine.clear(rq.no_response, AnomalyKind::ice_no_response, subj, ts, 0, cfg.anomalies.ice_no_response.requests,
-                 "a Binding request was answered");
-  }
+  if (rq.no_response.open)
+    engine.clear(rq.no_response, AnomalyKind::ice_no_response, requests_subject(f, requester), ts, 0,
+                 cfg.anomalies.ice_no_response.requests, "a Binding request was answered");
+  if (rq.consent.open)
+    engine.clear(rq.consent, AnomalyKind::ice_consent_lost, requests_subject(f, requester), ts, 0,
+                 cfg.anomalies.ice_consent_lost.timeout_s, "consent answered again");
+}
+
+// ice_consent_lost (ANOMALIES.md #11): a direction whose checks were answered (ICE succeeded) gets
+// no Binding success for timeout_s while min_unanswered requests since the last success, the first
+// at least a second old (not merely in flight), went unanswered: consent freshness (RFC 7675) is
+// failing. Consent checks come every 4-6 s, so the unanswered requests, not the gap alone, decide.
+void Pipeline::Impl::check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input) {
+  StunRequests& rq = media(f).stun[dir];
+  const auto& th = cfg.anomalies.ice_consent_lost;
+  if (rq.answered == 0 || rq.consent.open || rq.unanswered < th.min_unanswered) return;
+  if (elapsed(now, rq.first_unanswered) < 1'000'000'000) return;
+  const Nanos due = rq.last_success + seconds(th.timeout_s);
+  if (now <= due) return;
+  const Nanos at = end_of_input ? due : now;  // judged when the flow ended: dated when it came true
+  const double secs = to_seconds(elapsed(at, rq.last_success));
+  engine.hold(rq.consent, AnomalyKind::ice_consent_lost, requests_subject(f, dir), rq.last_success, at, secs,
+              th.timeout_s, [&](char* buf, size_t n) {
+                std::snprintf(buf, n, "no STUN Binding success for %.1f s: %u consent checks since the last one unanswered",
+                              secs, rq.unanswered);
+              });
 }
 
 // TURN ChannelData (RFC 8656 section 12.4): a channel number, a length, what is relayed. ICE checks
@@ -942,8 +974,11 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   f.rtp_head = kNoIndex;
   if (f.media != kNoIndex && expired) {
     for (uint8_t d = 0; d < 2; ++d) {
-      // The flow ended with checks never answered: the verdict, then its end.
+      // The flow ended with checks never answered, or consent failing: the verdict, then its end.
       check_ice_no_response(f, d, f.last_ts + (f.key.l4 == 6 ? tcp_idle : udp_idle), true);
+      check_ice_consent(f, d, f.last_ts, true);
+      engine.clear(media(f).stun[d].consent, AnomalyKind::ice_consent_lost, requests_subject(f, d), f.last_ts, 0,
+                   cfg.anomalies.ice_consent_lost.timeout_s, "flow idle");
       AnomalySubject subj;
       subj.src = key_endpoint(f.key, d == 1);
       subj.dst = key_endpoint(f.key, d == 0);
@@ -1023,7 +1058,10 @@ void Pipeline::finish() {
   });
   for (FlowRecord* r : open) {
     if (r->media != kNoIndex)
-      for (uint8_t d = 0; d < 2; ++d) m.check_ice_no_response(*r, d, m.last_ts, true);
+      for (uint8_t d = 0; d < 2; ++d) {
+        m.check_ice_no_response(*r, d, m.last_ts, true);
+        m.check_ice_consent(*r, d, r->last_ts, true);
+      }
   }
   for (FlowRecord* r : open) m.report_flow(*r, false);
   m.flows.clear();

@@ -207,6 +207,7 @@ class Loader {
       if (*kind == AnomalyKind::pli_storm) allowed.insert({"per_2s", "sustain_s"});
       if (*kind == AnomalyKind::bitrate_drop) allowed.insert({"drop_pct", "min_kbps", "baseline_s"});
       if (*kind == AnomalyKind::ice_no_response) allowed.insert({"requests", "within_s", "min_age_s"});
+      if (*kind == AnomalyKind::ice_consent_lost) allowed.insert({"timeout_s", "min_unanswered"});
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
       if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
@@ -228,6 +229,12 @@ class Loader {
           fb.pli_sustain_s = static_cast<uint32_t>(whole(x, path + ".sustain_s", 2, 16));
           if (fb.pli_sustain_s % 2) fail(path + ".sustain_s", x, "must be even (judged in 2 s steps)");
         }
+      }
+      if (*kind == AnomalyKind::ice_consent_lost) {
+        auto& ic = a.ice_consent_lost;
+        if (auto x = v["timeout_s"]) ic.timeout_s = number(x, path + ".timeout_s", 0.1, 3600);
+        if (auto x = v["min_unanswered"])
+          ic.min_unanswered = static_cast<uint32_t>(whole(x, path + ".min_unanswered", 1, 1000));
       }
       if (*kind == AnomalyKind::ice_no_response) {
         auto& in = a.ice_no_response;

@@ -80,6 +80,11 @@ struct IceNoResponseThresholds {
   double min_age_s = 1.0;    // (the request count is judged once the first is this old)
 };
 
+struct IceConsentThresholds {
+  double timeout_s = 5.0;        // an answered direction with no Binding success for this long...
+  uint32_t min_unanswered = 2;   // ... while this many requests since the last one went unanswered
+};
+
 struct BitrateDropThresholds {
   double drop_pct = 50;      // the video bitrate's EWMA this far under the stream's baseline...
   double min_kbps = 100;     // ... or under this, from a baseline above it
@@ -104,6 +109,7 @@ struct AnomalyConfig {
   FeedbackStormThresholds feedback;
   BitrateDropThresholds bitrate_drop;
   IceNoResponseThresholds ice_no_response;
+  IceConsentThresholds ice_consent_lost;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };

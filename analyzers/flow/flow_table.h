@@ -32,6 +32,7 @@ struct StunRequests {
   Nanos first_unanswered = 0;  // the first of those (0: none)
   Nanos last_success = 0;
   AnomalySlot no_response;
+  AnomalySlot consent;         // ice_consent_lost
 };
 
 // A request waiting for its response (a small ring per flow: ICE paces its checks).

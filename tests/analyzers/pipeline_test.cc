@@ -1083,6 +1083,42 @@ TEST(Pipeline, IceChecksUnansweredWhenTheInputEnds) {
   EXPECT_TRUE(one.sink.anomalies(AnomalyKind::ice_no_response).empty());
 }
 
+TEST(Pipeline, ConsentChecksUnansweredAfterIceSucceededRaiseConsentLost) {
+  Tap tap;
+  RtpSource b(kB, kA, kSsrcB);  // WCS keeps sending media throughout
+  uint8_t tid = 0;
+  for (uint64_t ms = 0; ms < 20000; ms += 20) {
+    tap.send(at_ms(ms), b.next());
+    if (ms % 1500 == 0) {  // WCS's consent check every 1.5 s; answered until 6 s
+      tap.send(at_ms(ms + 1), kB, kA, test::stun_message(0x0001, ++tid));
+      if (ms < 6000) tap.send(at_ms(ms + 30), kA, kB, test::stun_message(0x0101, tid));
+    }
+  }
+  auto an = tap.sink.anomalies(AnomalyKind::ice_consent_lost);
+  ASSERT_FALSE(an.empty());
+  EXPECT_EQ(an[0].state, AnomalyState::Raised);
+  EXPECT_EQ(an[0].src, kB);  // WCS asks...
+  EXPECT_EQ(an[0].dst, kA);  // ... the browser no longer answers
+  EXPECT_EQ(an[0].first_ts, at_ms(4530));  // the last answer
+  EXPECT_GT(an[0].ts, at_ms(9530));         // 5 s later, on the next packet of the flow
+  EXPECT_LE(an[0].ts, at_ms(9550));
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::ice_no_response).empty());  // it was answered once
+}
+
+TEST(Pipeline, ConsentAnsweredEverySixSecondsIsNoConsentLoss) {
+  Tap tap;
+  RtpSource b(kB, kA, kSsrcB);
+  uint8_t tid = 0;
+  for (uint64_t ms = 0; ms < 40000; ms += 20) {
+    tap.send(at_ms(ms), b.next());
+    if (ms % 6000 == 0) {  // RFC 7675's slowest pace, each answered after 200 ms
+      tap.send(at_ms(ms + 1), kB, kA, test::stun_message(0x0001, ++tid));
+      tap.send(at_ms(ms + 201), kA, kB, test::stun_message(0x0101, tid));
+    }
+  }
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::ice_consent_lost).empty());
+}
+
 // ---- speech quality, payload type changes, RTX ----------------------------------------------------
 
 TEST(Pipeline, SpeechStreamGetsAMosOverallAndPerFiveSeconds) {

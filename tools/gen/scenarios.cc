@@ -79,6 +79,7 @@ std::vector<Anomaly> healthy(const ScenarioParams& p, Capture& cap) {
 std::vector<Anomaly> one_way(const ScenarioParams& p, Capture& cap) {
   constexpr std::int64_t kCutAfterMediaStart = 5 * kSec;
   constexpr std::int64_t kThreshold = 3 * kSec;
+  constexpr std::int64_t kConsentTimeout = 5 * kSec;
   const PublishAndPlay s = publish_and_play(p, cap);
   const Endpoint browser = s.play.browser_media;
   const Endpoint wcs = s.play.wcs_media;
@@ -88,13 +89,20 @@ std::vector<Anomaly> one_way(const ScenarioParams& p, Capture& cap) {
   };
   cap.drop_if([&](const Packet& pk) { return from_browser(pk) && pk.t_us >= cut; });
 
-  std::int64_t last_back = 0;
-  for (const Packet& pk : cap.packets())
-    if (from_browser(pk)) last_back = std::max(last_back, pk.t_us);
+  std::int64_t last_back = 0, last_consent_answer = 0;
+  for (const Packet& pk : cap.packets()) {
+    if (!from_browser(pk)) continue;
+    last_back = std::max(last_back, pk.t_us);
+    // the browser's Binding success to WCS's consent check (type 0x0101)
+    if (pk.payload.size() >= 20 && get16(pk.payload, 0) == 0x0101) last_consent_answer = std::max(last_consent_answer, pk.t_us);
+  }
 
   std::vector<Anomaly> out;
   for (const StreamInfo& st : s.play.streams)
     out.push_back(Anomaly{"one_way_media", "udp", st.src, st.dst, st.ssrc, last_back + kThreshold, 0.5});
+  // WCS's consent checks (every ~1.5 s) go unanswered too: ice_consent_lost 5 s after the last
+  // answer, on WCS's next packet on the 5-tuple (media every 20 ms).
+  out.push_back(Anomaly{"ice_consent_lost", "udp", wcs, browser, std::nullopt, last_consent_answer + kConsentTimeout, 0.1});
   return out;
 }
 
@@ -373,7 +381,8 @@ constexpr std::array kScenarios{
     ScenarioDef{"healthy", "a WebRTC publish and a WebRTC play session, nothing anomalous", 5.0, &healthy},
     ScenarioDef{"one-way",
                 "as healthy, but 5 s into the play session's media a firewall drops everything from that "
-                "browser to WCS on the media 5-tuple (one_way_media on both WCS->browser streams)",
+                "browser to WCS on the media 5-tuple (one_way_media on both WCS->browser streams, "
+                "ice_consent_lost on WCS's consent checks)",
                 12.0, &one_way},
     ScenarioDef{"loss",
                 "as healthy, but the play session's video loses 8 % of its packets for 6 s from 6 s into "
