@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "flow/flow_table.h"
 #include "media/emodel.h"
 #include "media/host_evidence.h"
+#include "output/format.h"
 #include "rtcp/rtcp_parser.h"
 #include "rtcp/rtcp_ssrc_table.h"
 #include "rtp/rtp_stream.h"
@@ -82,6 +84,7 @@ struct Pipeline::Impl : EventSink {
   void check_stalls(FlowRecord& f, Nanos now);
   void check_bitrate_drop(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, bool relayed = false);
+  void icmp_error(const DecodedPacket& p, Nanos ts);
   void turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
   void check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
@@ -197,6 +200,7 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
     case L4::Icmp:
     case L4::Icmpv6:
       f->classes |= class_bit(FlowClass::Icmp);
+      icmp_error(pkt, ts);
       break;
     default:
       if (f->port_class != FlowClass::Unknown) f->classes |= class_bit(f->port_class);
@@ -219,6 +223,13 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
       else
         check_ice_consent(*f, d, ts);
     }
+  }
+
+  // A packet back from where an ICMP error said it could not go: the way is open again.
+  if (f->media != kNoIndex && media(*f).icmp_unreachable.open && dir != media(*f).icmp_dir) {
+    const uint8_t d = media(*f).icmp_dir;
+    engine.clear(media(*f).icmp_unreachable, AnomalyKind::icmp_unreachable, requests_subject(*f, d), ts, 0, 1,
+                 "traffic came back from the destination");
   }
 
   // A packet back on the 5-tuple may end a one-way condition on the other direction's streams.
@@ -332,6 +343,38 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   if (rq.consent.open)
     engine.clear(rq.consent, AnomalyKind::ice_consent_lost, requests_subject(f, requester), ts, 0,
                  cfg.anomalies.ice_consent_lost.timeout_s, "consent answered again");
+}
+
+// icmp_unreachable (ANOMALIES.md #7): an ICMP/ICMPv6 destination unreachable (port, host, network,
+// or administratively prohibited) quoting a packet of a flow the tap is watching: that flow's
+// direction cannot get through. One open anomaly per flow, refreshed while the errors go on,
+// resolved when the destination sends something back on the flow or the flow goes idle.
+void Pipeline::Impl::icmp_error(const DecodedPacket& p, Nanos ts) {
+  const bool v4 = p.l4 == L4::Icmp;
+  if (p.icmp_type != (v4 ? 3 : 1)) return;  // destination unreachable
+  Endpoint qsrc, qdst;
+  uint8_t proto = 0;
+  if (!decode_icmp_quote(p.l4_payload, qsrc, qdst, proto) || (proto != 17 && proto != 6)) return;
+  KeyedPacket kp = make_flow_key(qsrc, qdst, proto);
+  FlowRecord* q = flows.find(kp.key, flow_hash(kp.key));
+  if (!q) return;  // not a flow the tap has seen
+  if (q->media == kNoIndex) q->media = medias.alloc();
+  if (q->media == kNoIndex) return;
+  FlowMedia& m = media(*q);
+  m.icmp_dir = kp.dir;
+  static constexpr const char* kV4[] = {"network", "host", "protocol", "port"};
+  static constexpr const char* kV6[] = {"no route", "administratively prohibited", "beyond scope", "address",
+                                        "port"};
+  const char* why = v4 ? (p.icmp_code < 4 ? kV4[p.icmp_code]
+                          : (p.icmp_code == 9 || p.icmp_code == 10 || p.icmp_code == 13) ? "administratively prohibited"
+                                                                                          : "other")
+                       : (p.icmp_code < 5 ? kV6[p.icmp_code] : "other");
+  const std::string from = endpoint_to_string(p.src);
+  engine.hold(m.icmp_unreachable, AnomalyKind::icmp_unreachable, requests_subject(*q, kp.dir), ts, ts, p.icmp_code, 1,
+              [&](char* buf, size_t n) {
+                std::snprintf(buf, n, "ICMP%s destination unreachable (%s, code %u) from %s for this flow's packets",
+                              v4 ? "" : "v6", why, p.icmp_code, from.substr(0, from.rfind(':')).c_str());
+              });
 }
 
 // ice_consent_lost (ANOMALIES.md #11): a direction whose checks were answered (ICE succeeded) gets
@@ -979,6 +1022,9 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       check_ice_consent(f, d, f.last_ts, true);
       engine.clear(media(f).stun[d].consent, AnomalyKind::ice_consent_lost, requests_subject(f, d), f.last_ts, 0,
                    cfg.anomalies.ice_consent_lost.timeout_s, "flow idle");
+      if (media(f).icmp_dir == d)
+        engine.clear(media(f).icmp_unreachable, AnomalyKind::icmp_unreachable, requests_subject(f, d), f.last_ts, 0,
+                     1, "flow idle");
       AnomalySubject subj;
       subj.src = key_endpoint(f.key, d == 1);
       subj.dst = key_endpoint(f.key, d == 0);

@@ -223,6 +223,34 @@ struct Decoder {
 
 }  // namespace
 
+bool decode_icmp_quote(std::span<const uint8_t> q, Endpoint& src, Endpoint& dst, uint8_t& proto) {
+  if (q.empty()) return false;
+  src = dst = Endpoint{};
+  size_t l4_at = 0;
+  if ((q[0] >> 4) == 4) {
+    l4_at = size_t{q[0] & 0x0fu} * 4;
+    if (l4_at < 20 || !has(q, 0, 20)) return false;
+    proto = q[9];
+    src.family = dst.family = 4;
+    std::copy(&q[12], &q[16], src.addr.begin());
+    std::copy(&q[16], &q[20], dst.addr.begin());
+  } else if ((q[0] >> 4) == 6) {
+    l4_at = 40;
+    if (!has(q, 0, 40)) return false;
+    proto = q[6];
+    src.family = dst.family = 6;
+    std::copy(&q[8], &q[24], src.addr.begin());
+    std::copy(&q[24], &q[40], dst.addr.begin());
+  } else {
+    return false;
+  }
+  if ((proto == 6 || proto == 17) && has(q, l4_at, 4)) {
+    src.port = be16(&q[l4_at]);
+    dst.port = be16(&q[l4_at + 2]);
+  }
+  return true;
+}
+
 std::optional<LinkType> link_type_from_dlt(int dlt) {
   switch (dlt) {
     case 1: return LinkType::Ethernet;         // EN10MB

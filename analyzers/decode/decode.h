@@ -44,6 +44,11 @@ struct DecodedPacket {
   std::span<const uint8_t> l4_payload;   // UDP/TCP payload as captured; ICMP: bytes after the 8-byte header
 };
 
+// The datagram an ICMP/ICMPv6 error quotes (RFC 792 / 4443: its IP header and at least 8 bytes
+// of what followed): its endpoints, ports included, and protocol. False when the quote is too short
+// for that. No IPv6 extension headers are walked: a quote with one names its protocol only.
+bool decode_icmp_quote(std::span<const uint8_t> quote, Endpoint& src, Endpoint& dst, uint8_t& proto);
+
 // Decodes the frame. On Invalid, `err` names why. NotIp is not an error (ARP, STP, ...).
 DecodeStatus decode_packet(LinkType link, std::span<const uint8_t> frame, DecodedPacket& out,
                            DecodeError& err);

@@ -54,6 +54,8 @@ struct FlowMedia {
   std::array<StunRequests, 2> stun{};          // [direction the requests travel]
   std::array<StunPending, 8> stun_pending{};
   uint8_t stun_pending_next = 0;
+  AnomalySlot icmp_unreachable;  // an ICMP error quoted a packet of this flow
+  uint8_t icmp_dir = 0;          // ... travelling in this direction
 };
 
 struct FlowRecord {

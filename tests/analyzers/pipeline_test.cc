@@ -1119,6 +1119,55 @@ TEST(Pipeline, ConsentAnsweredEverySixSecondsIsNoConsentLoss) {
   EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::ice_consent_lost).empty());
 }
 
+// ---- icmp_unreachable ------------------------------------------------------------------------------
+
+// An ICMP port unreachable sent by `from` (IPv4) about a UDP datagram `src` -> `dst`: it quotes the
+// datagram's IP header and its first 8 bytes, as RFC 792 says.
+test::Frame icmp_port_unreachable(const Endpoint& from, const Endpoint& to, const Endpoint& src, const Endpoint& dst,
+                                  uint8_t code = 3) {
+  test::Frame dgram = test::eth_udp(src, dst, test::rtp({.seq = 1, .ssrc = kSsrcA}));
+  test::Frame quote(dgram.begin() + 14, dgram.begin() + 14 + 28);  // IP header + 8 bytes
+  test::Ipv4Header h;
+  h.proto = test::kIpProtoIcmp;
+  std::copy_n(from.addr.begin(), 4, h.src.begin());
+  std::copy_n(to.addr.begin(), 4, h.dst.begin());
+  return test::ethernet(0x0800, test::ipv4(h, test::icmp(3, code, 0, quote)));
+}
+
+TEST(Pipeline, IcmpUnreachableQuotingAWatchedFlowNamesThatFlowAndResolvesWhenItAnswers) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 10; ++i) tap.send(at_ms(i * 20), a.next());
+  // B's host says its port is closed, three times: one anomaly, held open
+  for (uint64_t i = 0; i < 3; ++i) tap.send(at_ms(200 + i * 20), icmp_port_unreachable(kB, kA, kA, kB));
+  auto an = tap.sink.anomalies(AnomalyKind::icmp_unreachable);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].state, AnomalyState::Raised);
+  EXPECT_EQ(an[0].severity, Severity::Major);
+  EXPECT_EQ(an[0].src, kA);  // the flow direction that cannot get through
+  EXPECT_EQ(an[0].dst, kB);
+  EXPECT_NE(std::string(an[0].detail).find("port, code 3"), std::string::npos) << an[0].detail;
+  EXPECT_NE(std::string(an[0].detail).find("from 10.0.0.2"), std::string::npos) << an[0].detail;
+  tap.send(at_ms(500), kB, kA, test::rtcp_rr(kSsrcB, {}));  // B answers on the flow after all
+  an = tap.sink.anomalies(AnomalyKind::icmp_unreachable);
+  ASSERT_EQ(an.size(), 2u);
+  EXPECT_EQ(an[1].state, AnomalyState::Resolved);
+}
+
+TEST(Pipeline, IcmpUnreachableAboutAnUnseenFlowOrNotUnreachableIsIgnored) {
+  Tap tap;
+  tap.send(at_ms(0), icmp_port_unreachable(kB, kA, kA, kB));  // no such flow seen
+  RtpSource a(kA, kB, kSsrcA);
+  tap.send(at_ms(20), a.next());
+  test::Frame echo = icmp_port_unreachable(kB, kA, kA, kB);
+  echo[14 + 20] = 11;  // time exceeded, not destination unreachable
+  tap.send(at_ms(40), echo);
+  test::Frame cut = icmp_port_unreachable(kB, kA, kA, kB);
+  cut.resize(14 + 20 + 8 + 10);  // a quote too short for its IP header
+  tap.send(at_ms(60), cut);
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::icmp_unreachable).empty());
+}
+
 // ---- speech quality, payload type changes, RTX ----------------------------------------------------
 
 TEST(Pipeline, SpeechStreamGetsAMosOverallAndPerFiveSeconds) {

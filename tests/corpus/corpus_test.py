@@ -205,6 +205,12 @@ for name, want in (("ndpi__stun_dtls_rtp_unidir.pcapng",
     got = {(l["kind"], l["src"], l["dst"], l.get("ssrc")) for l in out if l["type"] == "anomaly" and l["state"] == "raised"}
     if got != want:
         fail(f"{name}: raised {got}, want {want}")
+# ... and icmp_unreachable where an ICMP port unreachable quotes a STUN check: Signal's checks to
+# port 443 of its relay get only ICMP back (12 flows, both ways); one of them, precisely:
+signal = analyze(os.path.join(CORPUS, "ndpi__stun_signal.pcapng"))
+icmp = {(l["src"], l["dst"]) for l in signal if l["type"] == "anomaly" and l["kind"] == "icmp_unreachable" and l["state"] == "raised"}
+if ("192.168.12.169:47204", "35.158.183.167:443") not in icmp or len(icmp) != 12:
+    fail(f"ndpi__stun_signal: icmp_unreachable on {sorted(icmp)}")
 
 print(f"corpus: {len(captures)} captures, {compared} tshark streams checked, {len(failures)} failures")
 sys.exit(1 if failures else 0)
