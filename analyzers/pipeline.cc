@@ -88,8 +88,10 @@ struct Pipeline::Impl : EventSink {
   void turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
   void check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
+  // A flow direction without an SSRC (STUN transactions, ICMP errors about it).
   AnomalySubject requests_subject(const FlowRecord& f, uint8_t dir) const {
     AnomalySubject subj;
+    subj.l4 = f.key.l4 == 6 ? L4::Tcp : L4::Udp;
     subj.src = key_endpoint(f.key, dir == 1);
     subj.dst = key_endpoint(f.key, dir == 0);
     return subj;

@@ -1154,6 +1154,31 @@ TEST(Pipeline, IcmpUnreachableQuotingAWatchedFlowNamesThatFlowAndResolvesWhenItA
   EXPECT_EQ(an[1].state, AnomalyState::Resolved);
 }
 
+TEST(Pipeline, IcmpUnreachableAboutATcpFlowSaysTcp) {
+  Tap tap;
+  test::TcpHeader th;
+  th.src_port = kA.port;
+  th.dst_port = kB.port;
+  th.flags = test::kTcpSyn;
+  test::Ipv4Header ih;
+  ih.proto = test::kIpProtoTcp;
+  std::copy_n(kA.addr.begin(), 4, ih.src.begin());
+  std::copy_n(kB.addr.begin(), 4, ih.dst.begin());
+  const test::Frame syn = test::ethernet(0x0800, test::ipv4(ih, test::tcp(th, {})));
+  tap.send(at_ms(0), syn);
+  test::Ipv4Header eh;
+  eh.proto = test::kIpProtoIcmp;
+  std::copy_n(kB.addr.begin(), 4, eh.src.begin());
+  std::copy_n(kA.addr.begin(), 4, eh.dst.begin());
+  const test::Frame quote(syn.begin() + 14, syn.begin() + 14 + 28);
+  tap.send(at_ms(1), test::ethernet(0x0800, test::ipv4(eh, test::icmp(3, 13, 0, quote))));
+  auto an = tap.sink.anomalies(AnomalyKind::icmp_unreachable);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].l4, L4::Tcp);
+  EXPECT_EQ(an[0].src, kA);
+  EXPECT_NE(std::string(an[0].detail).find("administratively prohibited"), std::string::npos) << an[0].detail;
+}
+
 TEST(Pipeline, IcmpUnreachableAboutAnUnseenFlowOrNotUnreachableIsIgnored) {
   Tap tap;
   tap.send(at_ms(0), icmp_port_unreachable(kB, kA, kA, kB));  // no such flow seen
