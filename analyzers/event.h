@@ -134,6 +134,16 @@ struct RtcpStreamEvent {
   RtcpReport rtcp;
 };
 
+// STUN Binding transactions one direction of a flow started (ICE checks and consent).
+struct StunCounts {
+  uint32_t requests = 0;     // distinct transactions
+  uint32_t retransmits = 0;
+  uint32_t answered = 0;     // success responses matched to them
+  uint32_t errors = 0;       // error responses matched to them
+  double rtt_mean_ms = 0;    // request to response, as the tap saw them (answered ones)
+  double rtt_max_ms = 0;
+};
+
 struct FlowEvent {
   L4 l4 = L4::Udp;
   Endpoint src, dst;  // src = the side that sent the flow's first packet
@@ -142,6 +152,7 @@ struct FlowEvent {
   std::array<uint64_t, 2> packets{};    // [src->dst, dst->src]
   std::array<uint64_t, 2> bytes{};      // IP bytes per direction
   Nanos first_ts = 0, last_ts = 0;
+  std::array<StunCounts, 2> stun{};     // requests sent [src->dst, dst->src]
 };
 
 using Event = std::variant<AnomalyEvent, RtpStreamEvent, FlowEvent, RtcpStreamEvent>;

@@ -331,11 +331,14 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   if (!p) return;  // its request was not seen (or left the ring)
   p->used = 0;
   StunRequests& rq = fm.stun[requester];
+  const double rtt_ms = to_seconds(elapsed(ts, p->ts)) * 1e3;
   if (m.cls == StunClass::Error) {
     ++rq.errors;
     return;
   }
   ++rq.answered;
+  rq.rtt_sum_ms += rtt_ms;
+  rq.rtt_max_ms = std::max(rq.rtt_max_ms, rtt_ms);
   rq.unanswered = 0;
   rq.first_unanswered = 0;
   rq.last_success = ts;
@@ -1027,16 +1030,9 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       if (media(f).icmp_dir == d)
         engine.clear(media(f).icmp_unreachable, AnomalyKind::icmp_unreachable, requests_subject(f, d), f.last_ts, 0,
                      1, "flow idle");
-      AnomalySubject subj;
-      subj.src = key_endpoint(f.key, d == 1);
-      subj.dst = key_endpoint(f.key, d == 0);
-      engine.clear(media(f).stun[d].no_response, AnomalyKind::ice_no_response, subj, f.last_ts, 0,
+      engine.clear(media(f).stun[d].no_response, AnomalyKind::ice_no_response, requests_subject(f, d), f.last_ts, 0,
                    cfg.anomalies.ice_no_response.requests, "flow idle");
     }
-  }
-  if (f.media != kNoIndex) {
-    medias.release(f.media);
-    f.media = kNoIndex;
   }
 
   FlowEvent fe;
@@ -1051,6 +1047,15 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   fe.bytes = {f.bytes[f.initiator], f.bytes[f.initiator ^ 1]};
   fe.first_ts = f.first_ts;
   fe.last_ts = f.last_ts;
+  if (f.media != kNoIndex) {
+    for (uint8_t i = 0; i < 2; ++i) {
+      const StunRequests& rq = media(f).stun[i == 0 ? f.initiator : f.initiator ^ 1];
+      fe.stun[i] = StunCounts{rq.requests, rq.retransmits, rq.answered, rq.errors,
+                              rq.answered ? rq.rtt_sum_ms / rq.answered : 0, rq.rtt_max_ms};
+    }
+    medias.release(f.media);
+    f.media = kNoIndex;
+  }
   emit(fe);
 }
 

@@ -239,6 +239,12 @@ flatbuffers::Offset<msg::Flow> encode(flatbuffers::FlatBufferBuilder& fbb, const
                                       Origin origin) {
   const msg::Endpoint src = encode(ev.src), dst = encode(ev.dst);
   const msg::Origin org = encode(origin);
+  const bool stun = ev.stun[0].requests || ev.stun[1].requests;
+  auto counts = [&](const StunCounts& c) {
+    return msg::CreateStunCounts(fbb, c.requests, c.retransmits, c.answered, c.errors, c.rtt_mean_ms, c.rtt_max_ms);
+  };
+  const auto fwd = stun ? counts(ev.stun[0]) : flatbuffers::Offset<msg::StunCounts>();
+  const auto rev = stun ? counts(ev.stun[1]) : flatbuffers::Offset<msg::StunCounts>();
   msg::FlowBuilder b(fbb);
   b.add_l4(cast_enum<msg::L4>(ev.l4));
   b.add_src(&src);
@@ -252,6 +258,10 @@ flatbuffers::Offset<msg::Flow> encode(flatbuffers::FlatBufferBuilder& fbb, const
   b.add_first_ts(ev.first_ts);
   b.add_last_ts(ev.last_ts);
   b.add_origin(&org);
+  if (stun) {
+    b.add_stun_fwd(fwd);
+    b.add_stun_rev(rev);
+  }
   return b.Finish();
 }
 
@@ -370,6 +380,11 @@ std::optional<FlowEvent> decode(const msg::Flow& m) {
   ev.bytes = {m.bytes_fwd(), m.bytes_rev()};
   ev.first_ts = m.first_ts();
   ev.last_ts = m.last_ts();
+  auto counts = [](const msg::StunCounts* c) {
+    return c ? StunCounts{c->requests(), c->retransmits(), c->answered(), c->errors(), c->rtt_mean_ms(), c->rtt_max_ms()}
+             : StunCounts{};
+  };
+  ev.stun = {counts(m.stun_fwd()), counts(m.stun_rev())};
   return ev;
 }
 

@@ -31,6 +31,7 @@ struct StunRequests {
   uint32_t unanswered = 0;     // distinct requests since the last success
   Nanos first_unanswered = 0;  // the first of those (0: none)
   Nanos last_success = 0;
+  double rtt_sum_ms = 0, rtt_max_ms = 0;  // request to matched response, at the tap
   AnomalySlot no_response;
   AnomalySlot consent;         // ice_consent_lost
 };

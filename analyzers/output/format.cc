@@ -223,6 +223,16 @@ Json to_json(const FlowEvent& f) {
   j["bytes"] = {f.bytes[0], f.bytes[1]};
   j["first_ts"] = secs(f.first_ts);
   j["last_ts"] = secs(f.last_ts);
+  if (f.stun[0].requests || f.stun[1].requests) {
+    Json dirs = Json::array();
+    for (const StunCounts& c : f.stun) {
+      Json d = {{"requests", c.requests}, {"retransmits", c.retransmits}, {"answered", c.answered},
+                {"errors", c.errors}};
+      d["rtt_ms"] = c.answered ? Json{{"mean", ms3(c.rtt_mean_ms)}, {"max", ms3(c.rtt_max_ms)}} : Json(nullptr);
+      dirs.push_back(d);
+    }
+    j["stun"] = dirs;  // Binding requests sent [src->dst, dst->src]
+  }
   return j;
 }
 

@@ -233,6 +233,19 @@ TEST(Format, RtcpStreamLineHasNoJitterInMillisecondsWithoutAClock) {
   EXPECT_EQ(event_to_text(r).find('\n'), std::string::npos);
 }
 
+TEST(Format, FlowWithStunCarriesItsTransactionsPerDirection) {
+  FlowEvent f;
+  f.src = test::endpoint("10.0.0.2", 31002);
+  f.dst = test::endpoint("10.0.0.1", 5004);
+  f.stun[0] = StunCounts{5, 2, 4, 1, 20.25, 41.0};
+  f.stun[1] = StunCounts{3, 0, 0, 0, 0, 0};
+  EXPECT_NE(event_to_json(f).find(
+                R"("stun":[{"requests":5,"retransmits":2,"answered":4,"errors":1,"rtt_ms":{"mean":20.25,"max":41.0}},)"
+                R"({"requests":3,"retransmits":0,"answered":0,"errors":0,"rtt_ms":null}])"),
+            std::string::npos)
+      << event_to_json(f);
+}
+
 TEST(Format, FlowJsonLine) {
   FlowEvent f;
   f.l4 = L4::Udp;

@@ -1026,6 +1026,30 @@ TEST(Pipeline, IceChecksNeverAnsweredRaiseAtTheFifth) {
   EXPECT_EQ(e.value, 5);
 }
 
+TEST(Pipeline, FlowReportCountsItsStunTransactionsAndResponseTimes) {
+  Tap tap;
+  for (uint8_t i = 0; i < 4; ++i) {  // A asks (each once retransmitted), B answers 3 of 4
+    tap.send(at_ms(i * 100u), kA, kB, test::stun_message(0x0001, i));
+    tap.send(at_ms(i * 100u + 5), kA, kB, test::stun_message(0x0001, i));
+    if (i < 3) tap.send(at_ms(i * 100u + 10u * (i + 1)), kB, kA, test::stun_message(0x0101, i));
+  }
+  tap.send(at_ms(500), kB, kA, test::stun_message(0x0001, 9));  // B asks once: an error back
+  tap.send(at_ms(530), kA, kB, test::stun_message(0x0111, 9));
+  tap.pipeline.finish();
+  ASSERT_EQ(tap.sink.flows().size(), 1u);
+  const FlowEvent fe = tap.sink.flows()[0];
+  EXPECT_EQ(fe.src, kA);  // A sent first
+  EXPECT_EQ(fe.stun[0].requests, 4u);
+  EXPECT_EQ(fe.stun[0].retransmits, 4u);
+  EXPECT_EQ(fe.stun[0].answered, 3u);
+  EXPECT_EQ(fe.stun[0].errors, 0u);
+  EXPECT_NEAR(fe.stun[0].rtt_mean_ms, 20.0, 1e-9);  // 10, 20 and 30 ms
+  EXPECT_NEAR(fe.stun[0].rtt_max_ms, 30.0, 1e-9);
+  EXPECT_EQ(fe.stun[1].requests, 1u);
+  EXPECT_EQ(fe.stun[1].errors, 1u);
+  EXPECT_EQ(fe.stun[1].answered, 0u);
+}
+
 TEST(Pipeline, IceChecksAnsweredAreNoAnomalyAndAnAnswerResolves) {
   Tap healthy;
   for (uint8_t i = 0; i < 20; ++i) {

@@ -315,9 +315,19 @@ TEST(Codec, FlowRoundTripsEveryFieldAndClass) {
     in.bytes = {7464, 9031};
     in.first_ts = 1767225600481463000ull;
     in.last_ts = 1767225620532597000ull;
+    in.stun[0] = StunCounts{11, 3, 9, 1, 24.5, 61.25};
+    in.stun[1] = StunCounts{7, 0, 7, 0, 20.0, 22.0};
     flatbuffers::FlatBufferBuilder fbb;
     const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in)));
     ASSERT_TRUE(out.has_value());
+    for (unsigned d = 0; d < 2; ++d) {
+      EXPECT_EQ(out->stun[d].requests, in.stun[d].requests);
+      EXPECT_EQ(out->stun[d].retransmits, in.stun[d].retransmits);
+      EXPECT_EQ(out->stun[d].answered, in.stun[d].answered);
+      EXPECT_EQ(out->stun[d].errors, in.stun[d].errors);
+      EXPECT_EQ(out->stun[d].rtt_mean_ms, in.stun[d].rtt_mean_ms);
+      EXPECT_EQ(out->stun[d].rtt_max_ms, in.stun[d].rtt_max_ms);
+    }
     EXPECT_EQ(out->l4, in.l4);
     EXPECT_EQ(out->src, in.src);
     EXPECT_EQ(out->dst, in.dst);
