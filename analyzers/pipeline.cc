@@ -88,8 +88,8 @@ struct Pipeline::Impl : EventSink {
   void turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
   void check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
-  // A flow direction without an SSRC (STUN transactions, ICMP errors about it).
-  AnomalySubject requests_subject(const FlowRecord& f, uint8_t dir) const {
+  // One direction of a flow, without an SSRC (STUN transactions, ICMP errors, RTCP feedback).
+  AnomalySubject direction_subject(const FlowRecord& f, uint8_t dir) const {
     AnomalySubject subj;
     subj.l4 = f.key.l4 == 6 ? L4::Tcp : L4::Udp;
     subj.src = key_endpoint(f.key, dir == 1);
@@ -230,7 +230,7 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
   // A packet back from where an ICMP error said it could not go: the way is open again.
   if (f->media != kNoIndex && media(*f).icmp_unreachable.open && dir != media(*f).icmp_dir) {
     const uint8_t d = media(*f).icmp_dir;
-    engine.clear(media(*f).icmp_unreachable, AnomalyKind::icmp_unreachable, requests_subject(*f, d), ts, 0, 1,
+    engine.clear(media(*f).icmp_unreachable, AnomalyKind::icmp_unreachable, direction_subject(*f, d), ts, 0, 1,
                  "traffic came back from the destination");
   }
 
@@ -343,10 +343,10 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   rq.first_unanswered = 0;
   rq.last_success = ts;
   if (rq.no_response.open)
-    engine.clear(rq.no_response, AnomalyKind::ice_no_response, requests_subject(f, requester), ts, 0,
+    engine.clear(rq.no_response, AnomalyKind::ice_no_response, direction_subject(f, requester), ts, 0,
                  cfg.anomalies.ice_no_response.requests, "a Binding request was answered");
   if (rq.consent.open)
-    engine.clear(rq.consent, AnomalyKind::ice_consent_lost, requests_subject(f, requester), ts, 0,
+    engine.clear(rq.consent, AnomalyKind::ice_consent_lost, direction_subject(f, requester), ts, 0,
                  cfg.anomalies.ice_consent_lost.timeout_s, "consent answered again");
 }
 
@@ -375,7 +375,7 @@ void Pipeline::Impl::icmp_error(const DecodedPacket& p, Nanos ts) {
                                                                                           : "other")
                        : (p.icmp_code < 5 ? kV6[p.icmp_code] : "other");
   const std::string from = endpoint_to_string(p.src);
-  engine.hold(m.icmp_unreachable, AnomalyKind::icmp_unreachable, requests_subject(*q, kp.dir), ts, ts, p.icmp_code, 1,
+  engine.hold(m.icmp_unreachable, AnomalyKind::icmp_unreachable, direction_subject(*q, kp.dir), ts, ts, p.icmp_code, 1,
               [&](char* buf, size_t n) {
                 std::snprintf(buf, n, "ICMP%s destination unreachable (%s, code %u) from %s for this flow's packets",
                               v4 ? "" : "v6", why, p.icmp_code, from.substr(0, from.rfind(':')).c_str());
@@ -395,7 +395,7 @@ void Pipeline::Impl::check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos n
   if (now <= due) return;
   const Nanos at = end_of_input ? due : now;  // judged when the flow ended: dated when it came true
   const double secs = to_seconds(elapsed(at, rq.last_success));
-  engine.hold(rq.consent, AnomalyKind::ice_consent_lost, requests_subject(f, dir), rq.last_success, at, secs,
+  engine.hold(rq.consent, AnomalyKind::ice_consent_lost, direction_subject(f, dir), rq.last_success, at, secs,
               th.timeout_s, [&](char* buf, size_t n) {
                 std::snprintf(buf, n, "no STUN Binding success for %.1f s: %u consent checks since the last one unanswered",
                               secs, rq.unanswered);
@@ -432,10 +432,7 @@ void Pipeline::Impl::check_ice_no_response(const FlowRecord& f, uint8_t dir, Nan
                  : std::max(f.last_ts, rq.first_unanswered + seconds(th.min_age_s));
     if (by_time) age = elapsed(at, rq.first_unanswered);
   }
-  AnomalySubject subj;
-  subj.src = key_endpoint(f.key, dir == 1);
-  subj.dst = key_endpoint(f.key, dir == 0);
-  engine.hold(rq.no_response, AnomalyKind::ice_no_response, subj, rq.first_unanswered, at,
+  engine.hold(rq.no_response, AnomalyKind::ice_no_response, direction_subject(f, dir), rq.first_unanswered, at,
               by_count ? rq.unanswered : to_seconds(age), by_count ? th.requests : th.within_s,
               [&](char* buf, size_t n) {
                 std::snprintf(buf, n, "%u STUN Binding requests (%u retransmissions) in %.1f s, none answered%s",
@@ -669,10 +666,7 @@ void Pipeline::Impl::account_quality(const FlowRecord& f, RtpStreamState& s) {
 }
 
 AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStreamState& s) const {
-  AnomalySubject subj;
-  subj.l4 = L4::Udp;
-  subj.src = key_endpoint(f.key, s.dir == 1);
-  subj.dst = key_endpoint(f.key, s.dir == 0);
+  AnomalySubject subj = direction_subject(f, s.dir);
   subj.has_ssrc = true;
   subj.ssrc = s.ssrc;
   return subj;
@@ -934,10 +928,7 @@ void Pipeline::Impl::check_feedback_storms(FlowRecord& f, Nanos now) {
   for (uint8_t d = 0; d < 2; ++d) {
     FeedbackCounters& fb = m.feedback[d];
     const uint8_t media_dir = d ^ 1;
-    AnomalySubject subj;
-    subj.l4 = L4::Udp;
-    subj.src = key_endpoint(f.key, media_dir == 1);
-    subj.dst = key_endpoint(f.key, media_dir == 0);
+    const AnomalySubject subj = direction_subject(f, media_dir);
     const uint32_t media = m.feedback[media_dir].media;
     const double pct = media ? 100.0 * fb.nack / media : 0;
     if (fb.nack > th.nack_per_s || (fb.nack >= th.nack_min && media && pct > th.nack_pct)) {
@@ -1025,12 +1016,12 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       // The flow ended with checks never answered, or consent failing: the verdict, then its end.
       check_ice_no_response(f, d, f.last_ts + (f.key.l4 == 6 ? tcp_idle : udp_idle), true);
       check_ice_consent(f, d, f.last_ts, true);
-      engine.clear(media(f).stun[d].consent, AnomalyKind::ice_consent_lost, requests_subject(f, d), f.last_ts, 0,
+      engine.clear(media(f).stun[d].consent, AnomalyKind::ice_consent_lost, direction_subject(f, d), f.last_ts, 0,
                    cfg.anomalies.ice_consent_lost.timeout_s, "flow idle");
       if (media(f).icmp_dir == d)
-        engine.clear(media(f).icmp_unreachable, AnomalyKind::icmp_unreachable, requests_subject(f, d), f.last_ts, 0,
+        engine.clear(media(f).icmp_unreachable, AnomalyKind::icmp_unreachable, direction_subject(f, d), f.last_ts, 0,
                      1, "flow idle");
-      engine.clear(media(f).stun[d].no_response, AnomalyKind::ice_no_response, requests_subject(f, d), f.last_ts, 0,
+      engine.clear(media(f).stun[d].no_response, AnomalyKind::ice_no_response, direction_subject(f, d), f.last_ts, 0,
                    cfg.anomalies.ice_no_response.requests, "flow idle");
     }
   }
