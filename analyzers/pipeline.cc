@@ -1070,17 +1070,18 @@ void Pipeline::advance(Nanos now, uint32_t budget) {
     constexpr uint64_t kSweepPerPacket = 8;
     const double dt = m.swept_ts ? static_cast<double>(elapsed(m.last_ts, m.swept_ts)) : 0.0;
     m.swept_ts = std::max(m.swept_ts, m.last_ts);
-    m.flow_sweep_credit = std::min(m.flow_sweep_credit + dt * m.flows.bucket_count() / kLapNs,
-                                   static_cast<double>(m.flows.bucket_count()));
-    m.rtcp_sweep_credit = std::min(m.rtcp_sweep_credit + dt * m.rtcp_ssrcs.slot_count() / kLapNs,
-                                   static_cast<double>(m.rtcp_ssrcs.slot_count()));
     const uint64_t packets = m.ctr.packets - m.swept_packets;
     m.swept_packets = m.ctr.packets;
     const double cap = packets ? static_cast<double>(packets * kSweepPerPacket) : 1e18;
-    flow_buckets = static_cast<uint32_t>(std::min(m.flow_sweep_credit, cap));
-    rtcp_slots = static_cast<uint32_t>(std::min(m.rtcp_sweep_credit, cap));
-    m.flow_sweep_credit -= flow_buckets;
-    m.rtcp_sweep_credit -= rtcp_slots;
+    // A table of `slots`: its credit grows with time (at most a lap); what is spent now is taken off.
+    auto take = [&](double& credit, size_t slots) {
+      credit = std::min(credit + dt * static_cast<double>(slots) / kLapNs, static_cast<double>(slots));
+      const auto n = static_cast<uint32_t>(std::min(credit, cap));
+      credit -= n;
+      return n;
+    };
+    flow_buckets = take(m.flow_sweep_credit, m.flows.bucket_count());
+    rtcp_slots = take(m.rtcp_sweep_credit, m.rtcp_ssrcs.slot_count());
   }
   if (flow_buckets)
     m.ctr.flows_expired += m.flows.sweep(
