@@ -25,6 +25,20 @@ const char* clock_source_name(ClockSource s) {
   return "none";
 }
 
+const char* dtls_stage_name(DtlsStage s) {
+  switch (s) {
+    case DtlsStage::ClientHello: return "client_hello";
+    case DtlsStage::HelloVerify: return "hello_verify";
+    case DtlsStage::ServerHello: return "server_hello";
+    case DtlsStage::ClientFinished: return "client_finished";
+    case DtlsStage::ServerFinished: return "server_finished";
+    case DtlsStage::Done: return "done";
+    case DtlsStage::Failed: return "failed";
+    case DtlsStage::None: break;
+  }
+  return "none";
+}
+
 const char* flow_class_name(FlowClass c) {
   static constexpr std::array<const char*, static_cast<size_t>(FlowClass::Count)> kNames{
       "unknown", "rtp", "rtcp", "stun", "dtls", "turn", "zrtp", "sip", "websocket",

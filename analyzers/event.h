@@ -144,6 +144,42 @@ struct StunCounts {
   double rtt_max_ms = 0;
 };
 
+// How far a DTLS handshake got, as the tap saw it.
+enum class DtlsStage : uint8_t {
+  None = 0,        // no DTLS handshake seen (records of a session that began before the capture)
+  ClientHello,     // the client's hello, nothing back
+  HelloVerify,     // the server asked for a cookie (HelloVerifyRequest), nothing more
+  ServerHello,     // the server's flight (ServerHello ... ServerHelloDone), no Finished yet
+  ClientFinished,  // the client's ChangeCipherSpec and Finished, not the server's
+  ServerFinished,  // the server's, not the client's (an abbreviated handshake's first half)
+  Done,            // Finished both ways (DTLS 1.3: traffic under the application keys)
+  Failed,          // a fatal alert ended it
+};
+const char* dtls_stage_name(DtlsStage s);  // "client_hello", ..., "done", "failed"; "none"
+
+// A flow's DTLS, the latest handshake on it (a ClientHello after a finished or failed one starts
+// the next). Sides are the flow's: [0] its src, [1] its dst.
+struct DtlsSummary {
+  DtlsStage stage = DtlsStage::None;
+  uint8_t client = 0;            // side that sent the ClientHello
+  uint8_t handshakes = 0;        // ClientHellos that started a handshake on the flow (saturating)
+  uint8_t client_hellos = 0;     // transmissions of the latest handshake's ClientHellos (saturating)
+  bool hello_verify = false;     // the server sent a HelloVerifyRequest
+  uint16_t version = 0;          // negotiated (ServerHello); 0 before it
+  uint16_t cipher_suite = 0;     // selected by the ServerHello
+  uint16_t srtp_profile = 0;     // use_srtp profile the ServerHello selected (0: none)
+  Nanos start_ts = 0;            // first ClientHello (the ServerHello, when no ClientHello was seen)
+  Nanos done_ts = 0;             // both Finished (0: not done)
+  uint8_t alert_level = 0;       // the last plaintext alert: 1 warning, 2 fatal (0: none)
+  uint8_t alert_description = 0;
+  uint8_t alert_from = 0;        // side that sent it
+  std::array<uint32_t, 2> records{};           // DTLS records each side sent
+  std::array<uint16_t, 2> retransmits{};       // handshake messages sent again, per side
+  std::array<uint16_t, 2> encrypted_alerts{};  // alerts after the handshake (unreadable: close_notify or fatal)
+  std::array<bool, 2> has_fingerprint{};       // the side's certificate passed whole
+  std::array<std::array<uint8_t, 32>, 2> fingerprint{};  // its SHA-256 (public: what SDP a=fingerprint says)
+};
+
 struct FlowEvent {
   L4 l4 = L4::Udp;
   Endpoint src, dst;  // src = the side that sent the flow's first packet
@@ -153,6 +189,7 @@ struct FlowEvent {
   std::array<uint64_t, 2> bytes{};      // IP bytes per direction
   Nanos first_ts = 0, last_ts = 0;
   std::array<StunCounts, 2> stun{};     // requests sent [src->dst, dst->src]
+  DtlsSummary dtls;                     // stage None and no records: no DTLS on the flow
 };
 
 using Event = std::variant<AnomalyEvent, RtpStreamEvent, FlowEvent, RtcpStreamEvent>;

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "anomaly/anomaly_engine.h"
 #include "classify/classify.h"
+#include "dtls/dtls.h"
 #include "flow/flow_table.h"
 #include "media/emodel.h"
 #include "media/host_evidence.h"
@@ -57,6 +59,7 @@ struct Pipeline::Impl : EventSink {
         flows(c.flows.capacity),
         streams(c.flows.rtp_streams),
         medias(c.flows.capacity),
+        dtls_flows(std::max<uint32_t>(c.flows.capacity / 4, 16)),
         rtcp_ssrcs(c.flows.rtp_streams),
         engine(cfg.anomalies, *this),
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
@@ -86,6 +89,10 @@ struct Pipeline::Impl : EventSink {
   void stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, bool relayed = false);
   void icmp_error(const DecodedPacket& p, Nanos ts);
   void turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
+  void dtls(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
+  void dtls_handshake(DtlsFlow& d, uint8_t dir, Nanos ts, const dtls::Fragment& g);
+  void dtls_alert(const FlowRecord& f, DtlsFlow& d, uint8_t dir, Nanos ts, uint8_t level, uint8_t description);
+  void check_dtls(const FlowRecord& f, Nanos now);
   void check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
   void check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
   // One direction of a flow, without an SSRC (STUN transactions, ICMP errors, RTCP feedback).
@@ -120,6 +127,7 @@ struct Pipeline::Impl : EventSink {
   FlowTable flows;
   RtpStreamTable streams;
   IndexPool<FlowMedia> medias;  // one per flow at most: as many as flows
+  IndexPool<DtlsFlow> dtls_flows;  // flows carrying DTLS: a quarter of the flows at most
   RtcpSsrcTable rtcp_ssrcs;
   HostEvidenceIndex evidence;
   AnomalyEngine engine;
@@ -227,6 +235,10 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
     }
   }
 
+  // A handshake that should have finished is judged on every packet of its flow (ICE consent
+  // checks go on while DTLS stalls).
+  if (f->media != kNoIndex && media(*f).dtls != kNoIndex) check_dtls(*f, ts);
+
   // A packet back from where an ICMP error said it could not go: the way is open again.
   if (f->media != kNoIndex && media(*f).icmp_unreachable.open && dir != media(*f).icmp_dir) {
     const uint8_t d = media(*f).icmp_dir;
@@ -251,7 +263,12 @@ void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPack
     return;
   }
   FlowClass c = classify_udp_payload(p.l4_payload);
-  if (c == FlowClass::Rtp || c == FlowClass::Rtcp || c == FlowClass::Stun || c == FlowClass::Turn) {
+  // A DTLS 1.3 ciphertext record (unified header, 001xxxxx) is DTLS on a flow whose handshake was seen.
+  if (c == FlowClass::Unknown && !p.l4_payload.empty() && (p.l4_payload[0] & 0xe0) == 0x20 &&
+      f.media != kNoIndex && media(f).dtls != kNoIndex)
+    c = FlowClass::Dtls;
+  if (c == FlowClass::Rtp || c == FlowClass::Rtcp || c == FlowClass::Stun || c == FlowClass::Turn ||
+      c == FlowClass::Dtls) {
     if (f.media == kNoIndex) f.media = medias.alloc();
     if (f.media == kNoIndex) c = FlowClass::Unknown;  // cannot happen: the pool holds one per flow
   }
@@ -277,6 +294,10 @@ void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPack
       f.classes |= class_bit(c);
       turn_channel_data(f, dir, ts, p.l4_payload);
       return;
+    case FlowClass::Dtls:
+      f.classes |= class_bit(c);
+      dtls(f, dir, ts, p.l4_payload);
+      return;
     case FlowClass::Unknown:
       break;
     default:
@@ -298,8 +319,10 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   // TURN Send and Data indications relay ICE checks between the client and its peer: the checks
   // are judged on the client's flow with the relay, the Send direction being the client's.
   if (!relayed && m.cls == StunClass::Indication && (m.method == stun::kSend || m.method == stun::kData) &&
-      m.has_data && classify_udp_payload(m.data) == FlowClass::Stun) {
-    stun(f, dir, ts, m.data, true);
+      m.has_data) {
+    const FlowClass inner = classify_udp_payload(m.data);
+    if (inner == FlowClass::Stun) stun(f, dir, ts, m.data, true);
+    if (inner == FlowClass::Dtls) dtls(f, dir, ts, m.data);
     return;
   }
   if (m.method != stun::kBinding) return;  // the other TURN methods: a later step
@@ -407,7 +430,203 @@ void Pipeline::Impl::check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos n
 void Pipeline::Impl::turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   const size_t len = be16(&payload[2]);
   const Bytes inner = payload.subspan(4, std::min(len, payload.size() - 4));
-  if (classify_udp_payload(inner) == FlowClass::Stun) stun(f, dir, ts, inner, true);
+  const FlowClass c = classify_udp_payload(inner);
+  if (c == FlowClass::Stun) stun(f, dir, ts, inner, true);
+  if (c == FlowClass::Dtls) dtls(f, dir, ts, inner);
+}
+
+// DTLS (RFC 6347, 9147) as DTLS-SRTP runs it: the handshake's progress per flow (who is client,
+// which flights passed, version, cipher suite, SRTP profile, each side's certificate fingerprint),
+// plaintext alerts, and what the handshake's end leaves visible. Records are read, never decrypted.
+void Pipeline::Impl::dtls(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
+  FlowMedia& fm = media(f);
+  if (fm.dtls == kNoIndex) fm.dtls = dtls_flows.alloc();
+  if (fm.dtls == kNoIndex) {
+    ++ctr.dtls_table_full;
+    return;
+  }
+  DtlsFlow& d = dtls_flows[fm.dtls];
+  DtlsSummary& s = d.s;
+  dtls::RecordReader records(payload);
+  dtls::Record r;
+  bool bad = false;
+  while (records.next(r)) {
+    ++ctr.dtls_records;
+    ++s.records[dir];
+    if (r.unified) {
+      // DTLS 1.3 ciphertext: epoch 3 is the application traffic keys', the handshake is over.
+      if (r.epoch == 3) d.finished[dir] = d.finished[dir ^ 1] = true;
+      continue;
+    }
+    switch (r.type) {
+      case dtls::kHandshake:
+        if (r.epoch == 0) {
+          dtls::FragmentReader fragments(r.body);
+          dtls::Fragment g;
+          while (fragments.next(g)) dtls_handshake(d, dir, ts, g);
+          bad |= fragments.malformed();
+        } else if (d.ccs[dir]) {
+          d.finished[dir] = true;  // the first encrypted handshake message after ChangeCipherSpec
+        }
+        break;
+      case dtls::kChangeCipherSpec:
+        d.ccs[dir] = true;
+        break;
+      case dtls::kAlert:
+        if (r.epoch == 0 && r.body.size() == 2)
+          dtls_alert(f, d, dir, ts, r.body[0], r.body[1]);
+        else if (s.encrypted_alerts[dir] < UINT16_MAX)
+          ++s.encrypted_alerts[dir];
+        break;
+      default:
+        break;
+    }
+  }
+  if (bad || records.malformed()) ++ctr.dtls_malformed;
+  if (s.stage == DtlsStage::Failed || s.stage == DtlsStage::Done) return;
+  const uint8_t client = s.client, server = client ^ 1;
+  if (s.stage == DtlsStage::None) {
+    // The handshake began before the capture: its end may still show.
+    if (d.finished[0] && d.finished[1]) s.stage = DtlsStage::Done;
+    return;
+  }
+  if (d.finished[client] && d.finished[server]) {
+    s.stage = DtlsStage::Done;
+    s.done_ts = ts;
+    char why[64];
+    std::snprintf(why, sizeof why, "handshake finished after %.1f s", to_seconds(elapsed(ts, s.start_ts)));
+    engine.clear(d.incomplete, AnomalyKind::dtls_incomplete, direction_subject(f, client), ts,
+                 to_seconds(elapsed(ts, s.start_ts)), cfg.anomalies.dtls_incomplete.within_s, why);
+    engine.clear(d.alert, AnomalyKind::dtls_fingerprint_mismatch, direction_subject(f, s.alert_from), ts, 0, 1,
+                 "a later handshake finished");
+  } else if (d.finished[client]) {
+    s.stage = DtlsStage::ClientFinished;
+  } else if (d.finished[server]) {
+    s.stage = DtlsStage::ServerFinished;
+  }
+}
+
+// One plaintext handshake fragment of direction `dir`.
+void Pipeline::Impl::dtls_handshake(DtlsFlow& d, uint8_t dir, Nanos ts, const dtls::Fragment& g) {
+  DtlsSummary& s = d.s;
+  if (g.msg_type == dtls::kClientHello && g.offset == 0) {
+    if (s.stage == DtlsStage::None || s.stage == DtlsStage::Done || s.stage == DtlsStage::Failed) {
+      // A new handshake: the flow's totals and open anomalies carry over, the rest starts again.
+      DtlsFlow next;
+      next.s.records = s.records;
+      next.s.encrypted_alerts = s.encrypted_alerts;
+      next.s.handshakes = static_cast<uint8_t>(std::min(s.handshakes + 1, 255));
+      next.s.alert_level = s.alert_level;
+      next.s.alert_description = s.alert_description;
+      next.s.alert_from = s.alert_from;
+      next.incomplete = d.incomplete;
+      next.alert = d.alert;
+      d = next;
+      s.client = dir;
+      s.start_ts = ts;
+      s.stage = DtlsStage::ClientHello;
+    }
+    if (dir == s.client) {
+      if (s.client_hellos < 255) ++s.client_hellos;
+      const uint32_t need = cfg.anomalies.dtls_incomplete.client_hellos + (s.hello_verify ? 1 : 0);
+      if (s.client_hellos >= need && d.hellos_reached == 0) d.hellos_reached = ts;
+    } else {
+      d.both_hello = true;  // both sides act as DTLS client: their a=setup roles conflict
+    }
+  }
+  if (g.offset == 0) {
+    if (g.message_seq <= d.max_message_seq[dir]) {
+      if (s.retransmits[dir] < UINT16_MAX) ++s.retransmits[dir];
+    } else {
+      d.max_message_seq[dir] = g.message_seq;
+    }
+  }
+  dtls::Hello h;
+  switch (g.msg_type) {
+    case dtls::kHelloVerifyRequest:
+      s.hello_verify = true;
+      if (s.stage == DtlsStage::ClientHello) s.stage = DtlsStage::HelloVerify;
+      break;
+    case dtls::kServerHello:
+      if (s.stage == DtlsStage::None && g.offset == 0) {
+        // Its ClientHello passed before the capture began (or on a path not mirrored): the
+        // handshake is followed from here.
+        s.client = dir ^ 1;
+        s.start_ts = ts;
+        s.stage = DtlsStage::ServerHello;
+        s.handshakes = static_cast<uint8_t>(std::min(s.handshakes + 1, 255));
+      }
+      if (g.whole() && dtls::parse_server_hello(g.data, h)) {
+        s.version = h.version;
+        s.cipher_suite = h.cipher_suite;
+        s.srtp_profile = h.srtp_profile;
+      }
+      if (s.stage == DtlsStage::ClientHello || s.stage == DtlsStage::HelloVerify) s.stage = DtlsStage::ServerHello;
+      break;
+    case dtls::kCertificate:
+      d.cert[dir].feed(g);
+      if (d.cert[dir].done() && !s.has_fingerprint[dir]) {
+        s.has_fingerprint[dir] = true;
+        s.fingerprint[dir] = d.cert[dir].digest();
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+// A plaintext alert (during the handshake). A fatal one ends the handshake: dtls_fingerprint_mismatch
+// (ANOMALIES.md #18) in its form without the session's SDP, since a browser that finds the peer's
+// certificate does not match a=fingerprint answers with one (bad_certificate, or handshake_failure).
+void Pipeline::Impl::dtls_alert(const FlowRecord& f, DtlsFlow& d, uint8_t dir, Nanos ts, uint8_t level,
+                                uint8_t description) {
+  DtlsSummary& s = d.s;
+  const DtlsStage at = s.stage;
+  s.alert_level = level;
+  s.alert_description = description;
+  s.alert_from = dir;
+  if (level != 2) return;
+  s.stage = DtlsStage::Failed;
+  engine.clear(d.incomplete, AnomalyKind::dtls_incomplete, direction_subject(f, s.client), ts, 0,
+               cfg.anomalies.dtls_incomplete.within_s, "the handshake ended in a fatal alert");
+  const char* from = at == DtlsStage::None ? "peer" : dir == s.client ? "client" : "server";
+  engine.hold(d.alert, AnomalyKind::dtls_fingerprint_mismatch, direction_subject(f, dir), ts, ts, description, 1,
+              [&](char* buf, size_t n) {
+                std::snprintf(buf, n, "fatal DTLS alert %s (%u) from the DTLS %s, handshake at %s", dtls::alert_name(description),
+                              description, from, dtls_stage_name(at));
+              });
+}
+
+// dtls_incomplete (ANOMALIES.md #3): a handshake not finished `within_s` after its first ClientHello,
+// or whose client sent `client_hellos` ClientHellos (one more after a HelloVerifyRequest) without
+// finishing. Dated when it became true, however late it is judged (the flow's next packet, its
+// end). A handshake a fatal alert ended is that alert's anomaly instead.
+void Pipeline::Impl::check_dtls(const FlowRecord& f, Nanos now) {
+  DtlsFlow& d = dtls_flows[media(f).dtls];
+  const DtlsSummary& s = d.s;
+  if (s.start_ts == 0 || s.stage == DtlsStage::Done || s.stage == DtlsStage::Failed) return;
+  const auto& th = cfg.anomalies.dtls_incomplete;
+  const Nanos due = s.start_ts + seconds(th.within_s);
+  // The count is judged once the first ClientHello is min_age_s old: some clients resend every
+  // 50 ms and finish well within a second.
+  const Nanos by_count_at = d.hellos_reached ? std::max(d.hellos_reached, s.start_ts + seconds(th.min_age_s))
+                                             : std::numeric_limits<Nanos>::max();
+  if (!d.incomplete.open && now < std::min(by_count_at, due)) return;
+  const bool by_count = by_count_at <= due;
+  const Nanos at = d.incomplete.open ? now : std::min(by_count_at, due);
+  const uint8_t need = static_cast<uint8_t>(th.client_hellos + (s.hello_verify ? 1 : 0));
+  const double secs = to_seconds(elapsed(at, s.start_ts));
+  engine.hold(d.incomplete, AnomalyKind::dtls_incomplete, direction_subject(f, s.client), s.start_ts, at,
+              by_count ? s.client_hellos : secs, by_count ? need : th.within_s, [&](char* buf, size_t n) {
+                const char* where = s.stage == DtlsStage::ClientHello      ? "no answer to ClientHello"
+                                    : s.stage == DtlsStage::HelloVerify    ? "stopped at HelloVerifyRequest"
+                                    : s.stage == DtlsStage::ServerHello    ? "no client Finished after server flight"
+                                    : s.stage == DtlsStage::ClientFinished ? "no server Finished"
+                                                                           : "no client Finished";
+                std::snprintf(buf, n, "DTLS not finished %.1f s after %s: %s (%u ClientHellos%s)", secs,
+                              s.client_hellos ? "ClientHello" : "ServerHello", where, s.client_hellos,
+                              d.both_hello ? ", from both sides" : "");
+              });
 }
 
 // ice_no_response (ANOMALIES.md #1): Binding requests one way of a flow that was never answered:
@@ -1024,6 +1243,17 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       engine.clear(media(f).stun[d].no_response, AnomalyKind::ice_no_response, direction_subject(f, d), f.last_ts, 0,
                    cfg.anomalies.ice_no_response.requests, "flow idle");
     }
+    if (media(f).dtls != kNoIndex) {
+      // The flow ended mid-handshake: the verdict (dated when it came true), then its end.
+      // Judged at the flow's last packet: a flow that went quiet before the limit may only have
+      // left the capture (a merged or cut file), which says nothing about the handshake.
+      check_dtls(f, f.last_ts);
+      DtlsFlow& d = dtls_flows[media(f).dtls];
+      engine.clear(d.incomplete, AnomalyKind::dtls_incomplete, direction_subject(f, d.s.client), f.last_ts, 0,
+                   cfg.anomalies.dtls_incomplete.within_s, "flow idle");
+      engine.clear(d.alert, AnomalyKind::dtls_fingerprint_mismatch, direction_subject(f, d.s.alert_from), f.last_ts,
+                   0, 1, "flow idle");
+    }
   }
 
   FlowEvent fe;
@@ -1043,6 +1273,22 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       const StunRequests& rq = media(f).stun[i == 0 ? f.initiator : f.initiator ^ 1];
       fe.stun[i] = StunCounts{rq.requests, rq.retransmits, rq.answered, rq.errors,
                               rq.answered ? rq.rtt_sum_ms / rq.answered : 0, rq.rtt_max_ms};
+    }
+    if (media(f).dtls != kNoIndex) {
+      // Per flow direction here, per side (src first) in the event.
+      const DtlsSummary& s = dtls_flows[media(f).dtls].s;
+      const uint8_t side[2] = {f.initiator, static_cast<uint8_t>(f.initiator ^ 1)};
+      fe.dtls = s;
+      fe.dtls.client = s.client == f.initiator ? 0 : 1;
+      fe.dtls.alert_from = s.alert_from == f.initiator ? 0 : 1;
+      for (uint8_t i = 0; i < 2; ++i) {
+        fe.dtls.records[i] = s.records[side[i]];
+        fe.dtls.retransmits[i] = s.retransmits[side[i]];
+        fe.dtls.encrypted_alerts[i] = s.encrypted_alerts[side[i]];
+        fe.dtls.has_fingerprint[i] = s.has_fingerprint[side[i]];
+        fe.dtls.fingerprint[i] = s.fingerprint[side[i]];
+      }
+      dtls_flows.release(media(f).dtls);
     }
     medias.release(f.media);
     f.media = kNoIndex;
@@ -1102,11 +1348,12 @@ void Pipeline::finish() {
     return a->first_ts != b->first_ts ? a->first_ts < b->first_ts : a->hash < b->hash;
   });
   for (FlowRecord* r : open) {
-    if (r->media != kNoIndex)
-      for (uint8_t d = 0; d < 2; ++d) {
-        m.check_ice_no_response(*r, d, m.last_ts, true);
-        m.check_ice_consent(*r, d, r->last_ts, true);
-      }
+    if (r->media == kNoIndex) continue;
+    for (uint8_t d = 0; d < 2; ++d) {
+      m.check_ice_no_response(*r, d, m.last_ts, true);
+      m.check_ice_consent(*r, d, r->last_ts, true);
+    }
+    if (m.media(*r).dtls != kNoIndex) m.check_dtls(*r, r->last_ts);
   }
   for (FlowRecord* r : open) m.report_flow(*r, false);
   m.flows.clear();

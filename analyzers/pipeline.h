@@ -34,6 +34,9 @@ struct PipelineCounters {
   uint64_t stun_malformed = 0;   // datagrams that looked like STUN but did not parse
   uint64_t rtcp_streams = 0;     // rtcp_stream reports: RTCP about SSRCs with no rtp_stream report
   uint64_t rtcp_ssrc_table_full = 0;  // RTCP about an SSRC not kept: its set of the table was full
+  uint64_t dtls_records = 0;     // DTLS records read
+  uint64_t dtls_malformed = 0;   // datagrams that looked like DTLS but did not parse (what came before counts)
+  uint64_t dtls_table_full = 0;  // DTLS datagrams of a flow that found no room for its handshake state
   uint64_t clock_steps = 0;      // a packet stamped over 1 s before the one ahead of it (clock steps, merges)
   void add(const PipelineCounters& o);
 };

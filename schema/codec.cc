@@ -245,6 +245,39 @@ flatbuffers::Offset<msg::Flow> encode(flatbuffers::FlatBufferBuilder& fbb, const
   };
   const auto fwd = stun ? counts(ev.stun[0]) : flatbuffers::Offset<msg::StunCounts>();
   const auto rev = stun ? counts(ev.stun[1]) : flatbuffers::Offset<msg::StunCounts>();
+  const DtlsSummary& d = ev.dtls;
+  const bool has_dtls = d.stage != DtlsStage::None || d.records[0] || d.records[1];
+  flatbuffers::Offset<msg::DtlsInfo> dtls;
+  if (has_dtls) {
+    auto fp = [&](int i) {
+      return d.has_fingerprint[i] ? fbb.CreateVector(d.fingerprint[i].data(), d.fingerprint[i].size())
+                                  : flatbuffers::Offset<flatbuffers::Vector<uint8_t>>();
+    };
+    const auto fp_fwd = fp(0), fp_rev = fp(1);
+    msg::DtlsInfoBuilder db(fbb);
+    db.add_stage(cast_enum<msg::DtlsStage>(d.stage));
+    db.add_client(d.client);
+    db.add_handshakes(d.handshakes);
+    db.add_client_hellos(d.client_hellos);
+    db.add_hello_verify(d.hello_verify);
+    db.add_version(d.version);
+    db.add_cipher_suite(d.cipher_suite);
+    db.add_srtp_profile(d.srtp_profile);
+    db.add_start_ts(d.start_ts);
+    db.add_done_ts(d.done_ts);
+    db.add_alert_level(d.alert_level);
+    db.add_alert_description(d.alert_description);
+    db.add_alert_from(d.alert_from);
+    db.add_records_fwd(d.records[0]);
+    db.add_records_rev(d.records[1]);
+    db.add_retransmits_fwd(d.retransmits[0]);
+    db.add_retransmits_rev(d.retransmits[1]);
+    db.add_encrypted_alerts_fwd(d.encrypted_alerts[0]);
+    db.add_encrypted_alerts_rev(d.encrypted_alerts[1]);
+    if (d.has_fingerprint[0]) db.add_fingerprint_fwd(fp_fwd);
+    if (d.has_fingerprint[1]) db.add_fingerprint_rev(fp_rev);
+    dtls = db.Finish();
+  }
   msg::FlowBuilder b(fbb);
   b.add_l4(cast_enum<msg::L4>(ev.l4));
   b.add_src(&src);
@@ -262,6 +295,7 @@ flatbuffers::Offset<msg::Flow> encode(flatbuffers::FlatBufferBuilder& fbb, const
     b.add_stun_fwd(fwd);
     b.add_stun_rev(rev);
   }
+  if (has_dtls) b.add_dtls(dtls);
   return b.Finish();
 }
 
@@ -293,6 +327,9 @@ flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& f
   b.add_rtcp_ssrc_table_full(c.rtcp_ssrc_table_full);
   b.add_stun_messages(c.stun_messages);
   b.add_stun_malformed(c.stun_malformed);
+  b.add_dtls_records(c.dtls_records);
+  b.add_dtls_malformed(c.dtls_malformed);
+  b.add_dtls_table_full(c.dtls_table_full);
   b.add_clock_steps(c.clock_steps);
   b.add_anomalies_raised(c.anomalies_raised);
   b.add_events(c.events);
@@ -385,6 +422,33 @@ std::optional<FlowEvent> decode(const msg::Flow& m) {
              : StunCounts{};
   };
   ev.stun = {counts(m.stun_fwd()), counts(m.stun_rev())};
+  if (const msg::DtlsInfo* d = m.dtls()) {
+    if (d->stage() > msg::DtlsStage::MAX || d->client() > 1 || d->alert_from() > 1) return std::nullopt;
+    DtlsSummary& s = ev.dtls;
+    s.stage = cast_enum<DtlsStage>(d->stage());
+    s.client = d->client();
+    s.handshakes = d->handshakes();
+    s.client_hellos = d->client_hellos();
+    s.hello_verify = d->hello_verify();
+    s.version = d->version();
+    s.cipher_suite = d->cipher_suite();
+    s.srtp_profile = d->srtp_profile();
+    s.start_ts = d->start_ts();
+    s.done_ts = d->done_ts();
+    s.alert_level = d->alert_level();
+    s.alert_description = d->alert_description();
+    s.alert_from = d->alert_from();
+    s.records = {d->records_fwd(), d->records_rev()};
+    s.retransmits = {d->retransmits_fwd(), d->retransmits_rev()};
+    s.encrypted_alerts = {d->encrypted_alerts_fwd(), d->encrypted_alerts_rev()};
+    const flatbuffers::Vector<uint8_t>* fps[2] = {d->fingerprint_fwd(), d->fingerprint_rev()};
+    for (int i = 0; i < 2; ++i) {
+      if (!fps[i]) continue;
+      if (fps[i]->size() != s.fingerprint[i].size()) return std::nullopt;
+      s.has_fingerprint[i] = true;
+      std::copy(fps[i]->begin(), fps[i]->end(), s.fingerprint[i].begin());
+    }
+  }
   return ev;
 }
 
@@ -420,6 +484,9 @@ PipelineCounters decode(const msg::PipelineStats& m) {
   c.rtcp_ssrc_table_full = m.rtcp_ssrc_table_full();
   c.stun_messages = m.stun_messages();
   c.stun_malformed = m.stun_malformed();
+  c.dtls_records = m.dtls_records();
+  c.dtls_malformed = m.dtls_malformed();
+  c.dtls_table_full = m.dtls_table_full();
   c.anomalies_raised = m.anomalies_raised();
   c.events = m.events();
   return c;

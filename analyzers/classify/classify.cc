@@ -23,9 +23,11 @@ FlowClass classify_udp_payload(Bytes p) {
     return p.size() >= 12 && be32(&p[4]) == 0x5a525450 ? FlowClass::Zrtp : FlowClass::Unknown;
   }
   if (b0 >= 20 && b0 <= 63) {
-    // DTLS record: content type 20..25, version 0xfeff (1.0) / 0xfefd (1.2) / 0xfefc (1.3).
-    if (p.size() < 13 || b0 > 25 || p[1] != 0xfe) return FlowClass::Unknown;
-    return (p[2] == 0xff || p[2] == 0xfd || p[2] == 0xfc) ? FlowClass::Dtls : FlowClass::Unknown;
+    // DTLS record: content type 20..25, version 0xfeff (1.0) / 0xfefd (1.2) / 0xfefc (1.3), or
+    // 0x0100, OpenSSL's before 0.9.8f.
+    if (p.size() < 13 || b0 > 25) return FlowClass::Unknown;
+    const uint16_t v = be16(&p[1]);
+    return v == 0xfeff || v == 0xfefd || v == 0xfefc || v == 0x0100 ? FlowClass::Dtls : FlowClass::Unknown;
   }
   if (b0 >= 64 && b0 <= 79) {
     // TURN ChannelData: channel 0x4000-0x4fff, length within the datagram.

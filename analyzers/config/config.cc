@@ -208,6 +208,7 @@ class Loader {
       if (*kind == AnomalyKind::bitrate_drop) allowed.insert({"drop_pct", "min_kbps", "baseline_s"});
       if (*kind == AnomalyKind::ice_no_response) allowed.insert({"requests", "within_s", "min_age_s"});
       if (*kind == AnomalyKind::ice_consent_lost) allowed.insert({"timeout_s", "min_unanswered"});
+      if (*kind == AnomalyKind::dtls_incomplete) allowed.insert({"within_s", "client_hellos", "min_age_s"});
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
       if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
@@ -235,6 +236,13 @@ class Loader {
         if (auto x = v["timeout_s"]) ic.timeout_s = number(x, path + ".timeout_s", 0.1, 3600);
         if (auto x = v["min_unanswered"])
           ic.min_unanswered = static_cast<uint32_t>(whole(x, path + ".min_unanswered", 1, 1000));
+      }
+      if (*kind == AnomalyKind::dtls_incomplete) {
+        auto& di = a.dtls_incomplete;
+        if (auto x = v["within_s"]) di.within_s = number(x, path + ".within_s", 0.1, 3600);
+        if (auto x = v["client_hellos"])
+          di.client_hellos = static_cast<uint32_t>(whole(x, path + ".client_hellos", 2, 255));
+        if (auto x = v["min_age_s"]) di.min_age_s = number(x, path + ".min_age_s", 0, 3600);
       }
       if (*kind == AnomalyKind::ice_no_response) {
         auto& in = a.ice_no_response;

@@ -85,6 +85,12 @@ struct IceConsentThresholds {
   uint32_t min_unanswered = 2;   // ... while this many requests since the last one went unanswered
 };
 
+struct DtlsIncompleteThresholds {
+  double within_s = 5.0;        // a handshake not finished this long after its first ClientHello...
+  uint32_t client_hellos = 3;   // ... or this many ClientHellos sent (one more after a HelloVerifyRequest)
+  double min_age_s = 1.0;       // (the count is judged once the first ClientHello is this old)
+};
+
 struct BitrateDropThresholds {
   double drop_pct = 50;      // the video bitrate's EWMA this far under the stream's baseline...
   double min_kbps = 100;     // ... or under this, from a baseline above it
@@ -110,6 +116,7 @@ struct AnomalyConfig {
   BitrateDropThresholds bitrate_drop;
   IceNoResponseThresholds ice_no_response;
   IceConsentThresholds ice_consent_lost;
+  DtlsIncompleteThresholds dtls_incomplete;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "anomaly/anomaly_engine.h"
+#include "dtls/dtls.h"
 #include "flow/flow_key.h"
 #include "flow/index_pool.h"
 
@@ -44,6 +45,20 @@ struct StunPending {
   Nanos ts = 0;
 };
 
+// A flow's DTLS handshake as it passes, in a pool of its own (only flows carrying DTLS hold one).
+// `s` is indexed by flow direction here (FlowEvent's sides are set when it is reported).
+struct DtlsFlow {
+  DtlsSummary s;
+  std::array<dtls::CertificateHasher, 2> cert;  // each direction's certificate, hashed as it passes
+  std::array<int32_t, 2> max_message_seq{-1, -1};  // highest handshake message_seq each direction sent
+  Nanos hellos_reached = 0;    // when the ClientHello count reached the threshold (0: not yet)
+  std::array<bool, 2> ccs{};   // ChangeCipherSpec sent, per direction
+  std::array<bool, 2> finished{};  // an encrypted handshake record (Finished) after it
+  bool both_hello = false;     // the server sent a ClientHello too (both sides acting as client)
+  AnomalySlot incomplete;      // dtls_incomplete
+  AnomalySlot alert;           // dtls_fingerprint_mismatch (a fatal alert)
+};
+
 // The media bookkeeping of a flow that carries RTP, RTCP or STUN, in a pool beside the flow table:
 // the flow record, which every lookup and the sweep touch, stays small.
 struct FlowMedia {
@@ -57,6 +72,7 @@ struct FlowMedia {
   uint8_t stun_pending_next = 0;
   AnomalySlot icmp_unreachable;  // an ICMP error quoted a packet of this flow
   uint8_t icmp_dir = 0;          // ... travelling in this direction
+  uint32_t dtls = kNoIndex;      // its DtlsFlow, once it carried DTLS
 };
 
 struct FlowRecord {

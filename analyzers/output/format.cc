@@ -8,6 +8,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "dtls/dtls.h"
+
 namespace wcstap {
 
 namespace {
@@ -211,6 +213,40 @@ std::string to_text(const RtcpStreamEvent& r) {
          endpoint_to_string(r.dst) + " (no media seen): " + rtcp_text(r.rtcp, 0);
 }
 
+// A flow's DTLS: sides named by endpoint (client and server once a ClientHello said which is which).
+Json dtls_json(const DtlsSummary& d, const FlowEvent& f) {
+  const Endpoint* side[2] = {&f.src, &f.dst};
+  Json j;
+  j["stage"] = dtls_stage_name(d.stage);
+  if (d.start_ts != 0) {
+    j["client"] = ep(*side[d.client], f.l4);
+    j["server"] = ep(*side[d.client ^ 1], f.l4);
+    j["start_ts"] = secs(d.start_ts);
+    j["client_hellos"] = d.client_hellos;
+    j["hello_verify"] = d.hello_verify;
+  }
+  j["handshake_ms"] = d.done_ts ? Json(ms3(static_cast<double>(elapsed(d.done_ts, d.start_ts)) / 1e6)) : Json(nullptr);
+  if (d.version) j["version"] = dtls::version_name(d.version);
+  if (d.cipher_suite) j["cipher_suite"] = d.cipher_suite;
+  if (d.srtp_profile) j["srtp_profile"] = dtls::srtp_profile_name(d.srtp_profile);
+  if (d.handshakes > 1) j["handshakes"] = d.handshakes;
+  j["records"] = {d.records[0], d.records[1]};
+  j["retransmits"] = {d.retransmits[0], d.retransmits[1]};
+  // The certificates' SHA-256 as SDP a=fingerprint writes them [src's, dst's]: public, not secret.
+  Json fps = Json::array();
+  for (int i = 0; i < 2; ++i)
+    fps.push_back(d.has_fingerprint[i] ? Json(dtls::fingerprint_text(d.fingerprint[i])) : Json(nullptr));
+  j["fingerprints"] = fps;
+  if (d.alert_level)
+    j["alert"] = {{"level", d.alert_level == 2 ? "fatal" : "warning"},
+                  {"description", dtls::alert_name(d.alert_description)},
+                  {"code", d.alert_description},
+                  {"from", ep(*side[d.alert_from], f.l4)}};
+  if (d.encrypted_alerts[0] || d.encrypted_alerts[1])
+    j["encrypted_alerts"] = {d.encrypted_alerts[0], d.encrypted_alerts[1]};
+  return j;
+}
+
 Json to_json(const FlowEvent& f) {
   Json j;
   j["type"] = "flow";
@@ -233,6 +269,8 @@ Json to_json(const FlowEvent& f) {
     }
     j["stun"] = dirs;  // Binding requests sent [src->dst, dst->src]
   }
+  const DtlsSummary& d = f.dtls;
+  if (d.stage != DtlsStage::None || d.records[0] || d.records[1]) j["dtls"] = dtls_json(d, f);
   return j;
 }
 
@@ -292,7 +330,14 @@ std::string to_text(const FlowEvent& f) {
   s.append(l4_name(f.l4)).append(" ").append(ep(f.src, f.l4)).append(" <-> ").append(ep(f.dst, f.l4));
   s.append(" [").append(flow_class_name(f.cls));
   if (!cls.empty()) s.append(": ").append(cls);
-  return s.append("]").append(buf);
+  s.append("]").append(buf);
+  if (const DtlsSummary& d = f.dtls; d.stage != DtlsStage::None) {
+    s.append(", dtls ").append(d.version ? dtls::version_name(d.version) : "").append(d.version ? " " : "");
+    s.append(dtls_stage_name(d.stage));
+    if (d.done_ts) s.append(" in ").append(std::to_string(elapsed(d.done_ts, d.start_ts) / 1'000'000)).append(" ms");
+    if (d.alert_level == 2) s.append(" (fatal alert ").append(dtls::alert_name(d.alert_description)).append(")");
+  }
+  return s;
 }
 
 }  // namespace
@@ -349,6 +394,9 @@ std::string summary_to_json(const PipelineCounters& c, std::pair<std::string_vie
   j["events"] = c.events;
   j["stun_messages"] = c.stun_messages;
   j["stun_malformed"] = c.stun_malformed;
+  j["dtls_records"] = c.dtls_records;
+  j["dtls_malformed"] = c.dtls_malformed;
+  j["dtls_table_full"] = c.dtls_table_full;
   j["rtcp_streams"] = c.rtcp_streams;
   j["rtcp_ssrc_table_full"] = c.rtcp_ssrc_table_full;
   j["clock_steps"] = c.clock_steps;

@@ -359,6 +359,9 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(fa.ice_no_response.min_age_s, da.ice_no_response.min_age_s);
   EXPECT_EQ(fa.ice_consent_lost.timeout_s, da.ice_consent_lost.timeout_s);
   EXPECT_EQ(fa.ice_consent_lost.min_unanswered, da.ice_consent_lost.min_unanswered);
+  EXPECT_EQ(fa.dtls_incomplete.within_s, da.dtls_incomplete.within_s);
+  EXPECT_EQ(fa.dtls_incomplete.client_hellos, da.dtls_incomplete.client_hellos);
+  EXPECT_EQ(fa.dtls_incomplete.min_age_s, da.dtls_incomplete.min_age_s);
   EXPECT_EQ(file.flows.capacity, def.flows.capacity);
   EXPECT_EQ(file.flows.rtp_streams, def.flows.rtp_streams);
   EXPECT_EQ(file.flows.udp_idle_timeout_s, def.flows.udp_idle_timeout_s);

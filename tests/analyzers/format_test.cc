@@ -246,6 +246,35 @@ TEST(Format, FlowWithStunCarriesItsTransactionsPerDirection) {
       << event_to_json(f);
 }
 
+TEST(Format, FlowWithDtlsNamesClientServerFingerprintsAndAlert) {
+  FlowEvent f;
+  f.src = test::endpoint("198.51.100.10", 31002);  // WCS, the DTLS client
+  f.dst = test::endpoint("203.0.113.7", 50000);
+  DtlsSummary& d = f.dtls;
+  d.stage = DtlsStage::Failed;
+  d.client = 0;
+  d.client_hellos = 1;
+  d.version = 0xfefd;
+  d.srtp_profile = 0x0001;
+  d.start_ts = kT0;
+  d.alert_level = 2;
+  d.alert_description = 42;
+  d.alert_from = 1;
+  d.records = {4, 5};
+  d.has_fingerprint = {true, false};
+  d.fingerprint[0].fill(0xab);
+  const std::string j = event_to_json(f);
+  EXPECT_NE(j.find(R"("dtls":{"stage":"failed","client":"198.51.100.10:31002","server":"203.0.113.7:50000",)"),
+            std::string::npos) << j;
+  EXPECT_NE(j.find(R"("handshake_ms":null,"version":"1.2","srtp_profile":"SRTP_AES128_CM_HMAC_SHA1_80",)"),
+            std::string::npos) << j;
+  EXPECT_NE(j.find(R"("fingerprints":["AB:AB:)"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"(:AB",null],"alert":{"level":"fatal","description":"bad_certificate","code":42,"from":"203.0.113.7:50000"}})"),
+            std::string::npos) << j;
+  const std::string t = event_to_text(f);
+  EXPECT_NE(t.find("dtls 1.2 failed (fatal alert bad_certificate)"), std::string::npos) << t;
+}
+
 TEST(Format, FlowJsonLine) {
   FlowEvent f;
   f.l4 = L4::Udp;
@@ -296,7 +325,7 @@ TEST(Format, SummaryJsonLine) {
             R"({"type":"summary","packets":1000,"bytes":200000,"malformed":3,)"
             R"("malformed_by_reason":{"eth.truncated":1,"udp.truncated":2},"non_ip":4,"ip_fragments":5,)"
             R"("flows":6,"flows_expired":2,"flow_table_full":1,"rtp_packets":900,"rtcp_packets":9,)"
-            R"("rtp_streams":2,"rtp_stream_pool_full":0,"rtp_streams_over_flow_cap":0,"anomalies":1,"events":9,"stun_messages":0,"stun_malformed":0,"rtcp_streams":0,"rtcp_ssrc_table_full":0,"clock_steps":0})");
+            R"("rtp_streams":2,"rtp_stream_pool_full":0,"rtp_streams_over_flow_cap":0,"anomalies":1,"events":9,"stun_messages":0,"stun_malformed":0,"dtls_records":0,"dtls_malformed":0,"dtls_table_full":0,"rtcp_streams":0,"rtcp_ssrc_table_full":0,"clock_steps":0})");
 }
 
 TEST(Format, SummaryWithoutMalformedHasEmptyReasons) {

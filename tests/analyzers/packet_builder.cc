@@ -452,6 +452,27 @@ Frame dtls_record(uint8_t content_type, uint16_t version, const Frame& fragment,
   return f;
 }
 
+Frame dtls_fragment(uint8_t msg_type, uint32_t length, uint16_t message_seq, uint32_t offset, const Frame& bytes) {
+  Frame f;
+  put8(f, msg_type);
+  put8(f, static_cast<uint8_t>(length >> 16));
+  put16(f, static_cast<uint16_t>(length));
+  put16(f, message_seq);
+  put8(f, static_cast<uint8_t>(offset >> 16));
+  put16(f, static_cast<uint16_t>(offset));
+  put8(f, static_cast<uint8_t>(bytes.size() >> 16));
+  put16(f, static_cast<uint16_t>(bytes.size()));
+  append(f, bytes);
+  return f;
+}
+
+Frame from_hex(const std::string& hex) {
+  Frame out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
 Frame turn_channel_data(uint16_t channel, const Frame& data) { return type_length_value(channel, data); }
 
 Frame zrtp_packet(uint16_t seq, uint32_t ssrc, size_t message_size) {

@@ -186,6 +186,10 @@ Frame stun_attribute(uint16_t type, const Frame& value);
 // A DTLS record header (13 bytes) and the fragment.
 Frame dtls_record(uint8_t content_type, uint16_t version, const Frame& fragment, uint16_t epoch = 0,
                   uint64_t seq = 0);
+// A DTLS handshake fragment: header (type, length, message_seq, offset, fragment length) and bytes.
+Frame dtls_fragment(uint8_t msg_type, uint32_t length, uint16_t message_seq, uint32_t offset, const Frame& bytes);
+// Bytes from hex text ("16feff..."), as tshark prints a payload.
+Frame from_hex(const std::string& hex);
 // TURN ChannelData (RFC 8656 section 12.4): channel, length of `data`, `data`.
 Frame turn_channel_data(uint16_t channel, const Frame& data);
 // A ZRTP packet header (RFC 6189): 0x10, sequence number, the magic cookie "ZRTP", source id.

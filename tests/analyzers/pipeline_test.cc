@@ -1660,6 +1660,170 @@ TEST(Pipeline, LastPacketTimeFollowsPacketsAndAdvance) {
   EXPECT_EQ(tap.pipeline.last_packet_time(), at_ms(900));
 }
 
+// ---- DTLS: dtls_incomplete, dtls_fingerprint_mismatch, the flow's handshake ---------------------------
+
+namespace dtlsmsg {
+// One handshake message, unfragmented, in one DTLS 1.2 record of epoch 0.
+Frame handshake(uint8_t type, uint16_t message_seq, const Frame& body, uint64_t record_seq = 0) {
+  return test::dtls_record(22, 0xfefd, test::dtls_fragment(type, static_cast<uint32_t>(body.size()), message_seq, 0, body),
+                           0, record_seq);
+}
+Frame client_hello(uint64_t record_seq = 0, uint16_t message_seq = 0) {
+  return handshake(1, message_seq, Frame(80, 0x11), record_seq);
+}
+// ServerHello (DTLS 1.2, ECDHE-ECDSA-AES128-GCM, use_srtp AES128_CM_HMAC_SHA1_80), Certificate, ServerHelloDone.
+Frame server_flight() {
+  Frame random(32, 0x22);
+  const Frame sh = test::concat(test::concat({0xfe, 0xfd}, random),
+                                {0x00, 0xc0, 0x2b, 0x00, 0x00, 0x09, 0x00, 0x0e, 0x00, 0x05, 0x00, 0x02, 0x00, 0x01, 0x00});
+  const Frame cert = test::concat({0x00, 0x00, 0x23, 0x00, 0x00, 0x20}, Frame(32, 0x33));
+  return test::concat(test::concat(handshake(2, 0, sh, 0), handshake(11, 1, cert, 1)), handshake(14, 2, {}, 2));
+}
+// ChangeCipherSpec, then the encrypted Finished (epoch 1).
+Frame ccs_finished() {
+  return test::concat(test::dtls_record(20, 0xfefd, {0x01}, 0, 9), test::dtls_record(22, 0xfefd, Frame(40, 0x44), 1, 0));
+}
+Frame alert(uint8_t level, uint8_t description) { return test::dtls_record(21, 0xfefd, {level, description}, 0, 3); }
+}  // namespace dtlsmsg
+
+// WCS (kB) is the DTLS client, the browser (kA) the server: ClientHello kB -> kA.
+TEST(Pipeline, DtlsHandshakeFinishedBothWaysIsDoneAndQuiet) {
+  Tap tap;
+  tap.send(at_ms(0), kB, kA, dtlsmsg::client_hello());
+  tap.send(at_ms(40), kA, kB, dtlsmsg::server_flight());
+  tap.send(at_ms(45), kB, kA, dtlsmsg::ccs_finished());
+  tap.send(at_ms(85), kA, kB, dtlsmsg::ccs_finished());
+  for (uint64_t ms = 1000; ms < 12000; ms += 1000) tap.send(at_ms(ms), kB, kA, test::stun_message(0x0001, ms / 1000));
+  tap.pipeline.finish();
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::dtls_incomplete).empty());
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::dtls_fingerprint_mismatch).empty());
+  auto flows = tap.sink.flows();
+  ASSERT_EQ(flows.size(), 1u);
+  const DtlsSummary& d = flows[0].dtls;
+  EXPECT_EQ(d.stage, DtlsStage::Done);
+  EXPECT_EQ(flows[0].src, kB);
+  EXPECT_EQ(d.client, 0);  // the flow's src sent the ClientHello
+  EXPECT_EQ(d.version, 0xfefd);
+  EXPECT_EQ(d.cipher_suite, 0xc02b);
+  EXPECT_EQ(d.srtp_profile, 0x0001);
+  EXPECT_EQ(d.client_hellos, 1);
+  EXPECT_EQ(d.done_ts - d.start_ts, 85 * kMs);
+  EXPECT_EQ(d.records[0], 3u);  // ClientHello, ChangeCipherSpec, Finished
+  EXPECT_EQ(d.records[1], 5u);
+  EXPECT_FALSE(d.has_fingerprint[0]);
+  ASSERT_TRUE(d.has_fingerprint[1]);  // the server's 32-byte "certificate"
+  EXPECT_EQ(tap.counters().dtls_records, 8u);
+  EXPECT_EQ(tap.counters().dtls_malformed, 0u);
+}
+
+TEST(Pipeline, ClientHelloSentThreeTimesRaisesDtlsIncomplete) {
+  Tap tap;
+  for (uint64_t i = 0, ms = 0; i < 4; ++i, ms = ms * 2 + 1000) tap.send(at_ms(ms), kB, kA, dtlsmsg::client_hello(i));
+  auto an = tap.sink.anomalies(AnomalyKind::dtls_incomplete);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].state, AnomalyState::Raised);
+  EXPECT_EQ(an[0].src, kB);  // the DTLS client...
+  EXPECT_EQ(an[0].dst, kA);  // ... gets no answer from the server
+  EXPECT_EQ(an[0].ts, at_ms(3000));  // the third ClientHello (1 s, then 2 s later)
+  EXPECT_EQ(an[0].first_ts, at_ms(0));
+  EXPECT_EQ(an[0].value, 3);
+  EXPECT_NE(std::string(an[0].detail).find("no answer to ClientHello"), std::string::npos) << an[0].detail;
+  // The server answers at last: resolved when both Finished passed.
+  tap.send(at_ms(7100), kA, kB, dtlsmsg::server_flight());
+  tap.send(at_ms(7105), kB, kA, dtlsmsg::ccs_finished());
+  tap.send(at_ms(7150), kA, kB, dtlsmsg::ccs_finished());
+  an = tap.sink.anomalies(AnomalyKind::dtls_incomplete);
+  ASSERT_EQ(an.size(), 2u);
+  EXPECT_EQ(an[1].state, AnomalyState::Resolved);
+  EXPECT_EQ(an[1].ts, at_ms(7150));
+}
+
+TEST(Pipeline, DtlsNotFinishedFiveSecondsAfterClientHelloIsDatedThen) {
+  Tap tap;
+  tap.send(at_ms(0), kB, kA, dtlsmsg::client_hello());
+  tap.send(at_ms(40), kA, kB, dtlsmsg::server_flight());
+  tap.send(at_ms(45), kB, kA, dtlsmsg::ccs_finished());  // the server's Finished never comes
+  for (uint64_t ms = 700; ms < 9000; ms += 1500) tap.send(at_ms(ms), kA, kB, test::stun_message(0x0001, ms / 100));
+  auto an = tap.sink.anomalies(AnomalyKind::dtls_incomplete);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].ts, at_ms(5000));  // judged on the check at 5.2 s, dated when it came true
+  EXPECT_EQ(an[0].value, 5.0);
+  EXPECT_EQ(an[0].threshold, 5.0);
+  EXPECT_NE(std::string(an[0].detail).find("no server Finished"), std::string::npos) << an[0].detail;
+}
+
+TEST(Pipeline, FastClientHelloRetransmitsThatFinishAreNoAnomaly) {
+  Tap tap;  // some clients resend every 50 ms and finish within a second
+  for (uint64_t i = 0; i < 3; ++i) tap.send(at_ms(i * 50), kB, kA, dtlsmsg::client_hello(i));
+  tap.send(at_ms(160), kA, kB, dtlsmsg::server_flight());
+  tap.send(at_ms(165), kB, kA, dtlsmsg::ccs_finished());
+  tap.send(at_ms(500), kA, kB, dtlsmsg::ccs_finished());
+  tap.send(at_ms(1500), kB, kA, test::stun_message(0x0001, 1));
+  tap.pipeline.finish();
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::dtls_incomplete).empty());
+  EXPECT_EQ(tap.sink.flows().at(0).dtls.client_hellos, 3);
+  EXPECT_EQ(tap.sink.flows().at(0).dtls.retransmits[0], 2);
+}
+
+TEST(Pipeline, HelloVerifyRequestAllowsOneMoreClientHello) {
+  Tap tap;
+  tap.send(at_ms(0), kB, kA, dtlsmsg::client_hello(0, 0));
+  tap.send(at_ms(30), kA, kB, dtlsmsg::handshake(3, 0, Frame(20, 0x55)));
+  tap.send(at_ms(35), kB, kA, dtlsmsg::client_hello(1, 1));  // with the cookie
+  tap.send(at_ms(1035), kB, kA, dtlsmsg::client_hello(2, 1));  // resent once
+  tap.send(at_ms(1100), kA, kB, test::stun_message(0x0001, 1));
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::dtls_incomplete).empty());
+  tap.send(at_ms(3035), kB, kA, dtlsmsg::client_hello(3, 1));  // and again: the fourth
+  auto an = tap.sink.anomalies(AnomalyKind::dtls_incomplete);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].threshold, 4);
+  EXPECT_NE(std::string(an[0].detail).find("HelloVerifyRequest"), std::string::npos) << an[0].detail;
+}
+
+TEST(Pipeline, FatalAlertRaisesFingerprintMismatchNotIncomplete) {
+  Tap tap;
+  tap.send(at_ms(0), kB, kA, dtlsmsg::client_hello());
+  tap.send(at_ms(40), kA, kB, dtlsmsg::server_flight());
+  tap.send(at_ms(45), kB, kA, dtlsmsg::ccs_finished());
+  tap.send(at_ms(90), kA, kB, dtlsmsg::alert(2, 42));  // the browser rejects WCS's certificate
+  for (uint64_t ms = 1000; ms < 12000; ms += 1000) tap.send(at_ms(ms), kA, kB, test::stun_message(0x0001, ms / 1000));
+  tap.pipeline.finish();
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::dtls_incomplete).empty());
+  auto an = tap.sink.anomalies(AnomalyKind::dtls_fingerprint_mismatch);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].src, kA);  // who sent the alert
+  EXPECT_EQ(an[0].ts, at_ms(90));
+  EXPECT_EQ(an[0].value, 42);
+  EXPECT_NE(std::string(an[0].detail).find("bad_certificate (42) from the DTLS server"), std::string::npos)
+      << an[0].detail;
+  const DtlsSummary& d = tap.sink.flows().at(0).dtls;
+  EXPECT_EQ(d.stage, DtlsStage::Failed);
+  EXPECT_EQ(d.alert_level, 2);
+  EXPECT_EQ(d.alert_from, 1);  // the flow's dst (the flow began with WCS's ClientHello)
+}
+
+TEST(Pipeline, HandshakeCutByTheEndOfItsFlowIsNoVerdict) {
+  // A ClientHello, then the 5-tuple is silent while other traffic goes on (a cut or merged
+  // capture): nothing says whether the handshake finished.
+  Tap tap;
+  tap.send(at_ms(0), kB, kA, dtlsmsg::client_hello());
+  RtpSource other(kARtcp, kBRtcp, kSsrcA);
+  for (uint64_t ms = 0; ms < 10000; ms += 20) tap.send(at_ms(ms), other.next());
+  tap.pipeline.finish();
+  EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::dtls_incomplete).empty());
+}
+
+TEST(Pipeline, MalformedDtlsIsCountedAndTheRestKept) {
+  Tap tap;
+  Frame bad = test::concat(dtlsmsg::client_hello(), test::dtls_record(22, 0xfefd, Frame(30, 0)));
+  bad.resize(bad.size() - 5);  // the second record runs past the datagram
+  tap.send(at_ms(0), kB, kA, bad);
+  tap.pipeline.finish();
+  EXPECT_EQ(tap.counters().dtls_malformed, 1u);
+  EXPECT_EQ(tap.counters().dtls_records, 1u);
+  EXPECT_EQ(tap.sink.flows().at(0).dtls.stage, DtlsStage::ClientHello);
+}
+
 }  // namespace
 }  // namespace wcstap
 
@@ -1684,3 +1848,4 @@ TEST(PipelineCounters, AddSumsEveryCounter) {
 
 }  // namespace
 }  // namespace wcstap
+

@@ -7,15 +7,12 @@
 #include <vector>
 
 #include "output/format.h"
+#include "packet_builder.h"
 
 namespace wcstap {
 namespace {
 
-std::vector<uint8_t> hex(const std::string& h) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
-  return out;
-}
+using test::from_hex;
 
 // zeek__tls_webrtc-stun.pcap frame 1: an ICE check from the controlling agent, nominating.
 const std::string kIceRequest =
@@ -34,7 +31,7 @@ const std::string kAllocate401 =
 const std::string kIpv6Success = "010100182112a44242717143766336792f6b4965000100140002de3020011670000ceb0470aff67f8e49f603";
 
 TEST(Stun, IceCheckFromTheCorpus) {
-  auto b = hex(kIceRequest);
+  auto b = from_hex(kIceRequest);
   StunMessage m;
   ASSERT_TRUE(parse_stun(b, m));
   EXPECT_EQ(m.method, stun::kBinding);
@@ -55,7 +52,7 @@ TEST(Stun, IceCheckFromTheCorpus) {
 }
 
 TEST(Stun, SuccessResponseCarriesTheXorMappedAddress) {
-  auto req = hex(kIceRequest), resp = hex(kIceSuccess);
+  auto req = from_hex(kIceRequest), resp = from_hex(kIceSuccess);
   StunMessage q, r;
   ASSERT_TRUE(parse_stun(req, q));
   ASSERT_TRUE(parse_stun(resp, r));
@@ -68,7 +65,7 @@ TEST(Stun, SuccessResponseCarriesTheXorMappedAddress) {
 }
 
 TEST(Stun, TurnAllocateErrorCodeAndClass) {
-  auto b = hex(kAllocate401);
+  auto b = from_hex(kAllocate401);
   StunMessage m;
   ASSERT_TRUE(parse_stun(b, m));
   EXPECT_EQ(m.method, stun::kAllocate);
@@ -80,7 +77,7 @@ TEST(Stun, TurnAllocateErrorCodeAndClass) {
 }
 
 TEST(Stun, Ipv6MappedAddress) {
-  auto b = hex(kIpv6Success);
+  auto b = from_hex(kIpv6Success);
   StunMessage m;
   ASSERT_TRUE(parse_stun(b, m));
   ASSERT_TRUE(m.has_mapped);
@@ -88,7 +85,7 @@ TEST(Stun, Ipv6MappedAddress) {
 }
 
 TEST(Stun, AFlippedBitFailsTheFingerprint) {
-  auto b = hex(kIceRequest);
+  auto b = from_hex(kIceRequest);
   b[30] ^= 0x01;  // inside USERNAME
   StunMessage m;
   ASSERT_TRUE(parse_stun(b, m));
@@ -97,7 +94,7 @@ TEST(Stun, AFlippedBitFailsTheFingerprint) {
 }
 
 TEST(Stun, EveryTruncationIsRefusedAndSafe) {
-  auto b = hex(kIceRequest);
+  auto b = from_hex(kIceRequest);
   for (size_t n = 0; n < b.size(); ++n) {
     StunMessage m;
     EXPECT_FALSE(parse_stun(Bytes(b.data(), n), m)) << n;
@@ -105,7 +102,7 @@ TEST(Stun, EveryTruncationIsRefusedAndSafe) {
 }
 
 TEST(Stun, AttributeRunningPastTheMessageIsRefused) {
-  auto b = hex(kIceSuccess);
+  auto b = from_hex(kIceSuccess);
   b[22] = 0x00;
   b[23] = 0x40;  // XOR-MAPPED-ADDRESS claims 64 bytes
   StunMessage m;
@@ -117,7 +114,7 @@ TEST(Stun, NotStun) {
   std::vector<uint8_t> rtp(40, 0);
   rtp[0] = 0x80;
   EXPECT_FALSE(parse_stun(rtp, m));  // the top two bits of a STUN type are zero
-  auto b = hex(kIceSuccess);
+  auto b = from_hex(kIceSuccess);
   b.push_back(0);  // length field no longer covers the datagram
   EXPECT_FALSE(parse_stun(b, m));
 }

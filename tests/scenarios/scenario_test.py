@@ -38,7 +38,7 @@ for name in scenarios:
         subprocess.run([GEN, "--scenario", name, "--seed", str(seed), "--out", pcap, "--truth", truth_path],
                        check=True, capture_output=True)
         truth = json.load(open(truth_path))
-        run = subprocess.run([ANALYZE, "--json", pcap], capture_output=True, text=True)
+        run = subprocess.run([ANALYZE, "--json", "--flows", pcap], capture_output=True, text=True)
         if run.returncode != 0:
             fail(f"{name}/{seed}: wcstap-analyze exit {run.returncode}: {run.stderr}")
             continue
@@ -88,6 +88,30 @@ for name in scenarios:
         extra = streams.keys() - {(s["src"], s["dst"], s["ssrc"]) for s in truth["rtp_streams"]}
         if extra:
             fail(f"{tag}: RTP streams not in the capture's truth: {sorted(extra)}")
+
+        # Every DTLS handshake of the truth on its flow: who is client, how far it got, how many
+        # ClientHellos, each side's certificate SHA-256 (the browser's sent in two fragments).
+        dtls = {(f["dtls"].get("client"), f["dtls"].get("server")): f for f in out
+                if f["type"] == "flow" and "dtls" in f}
+        stage = {"done": "done", "alert": "failed"}
+        for h in truth.get("dtls", []):
+            f = dtls.pop((h["client"], h["server"]), None)
+            if f is None:
+                fail(f"{tag}: DTLS {h['client']} -> {h['server']} not reported")
+                continue
+            d = f["dtls"]
+            fps = dict(zip((f["src"], f["dst"]), d["fingerprints"]))
+            got = (stage.get(h["outcome"]) == d["stage"] if h["outcome"] != "incomplete"
+                   else d["stage"] not in ("done", "failed"),
+                   d["client_hellos"], fps[h["client"]], fps[h["server"]],
+                   (d["alert"]["code"], d["alert"]["from"]) if "alert" in d else None)
+            want = (True, h["client_hellos"], h["client_fingerprint"], h["server_fingerprint"],
+                    (h["alert"]["description"], h["alert"]["from"]) if h["alert"] else None)
+            if got != want:
+                fail(f"{tag}: DTLS {h['client']} -> {h['server']}: stage {d['stage']}, got {got}, truth "
+                     f"{h['outcome']} {want}")
+        if dtls:
+            fail(f"{tag}: DTLS not in the capture's truth: {sorted(dtls)}")
 
 print(f"{'anomaly kind':26} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>10} {'recall':>8}")
 for kind in sorted(score):

@@ -317,6 +317,25 @@ TEST(Codec, FlowRoundTripsEveryFieldAndClass) {
     in.last_ts = 1767225620532597000ull;
     in.stun[0] = StunCounts{11, 3, 9, 1, 24.5, 61.25};
     in.stun[1] = StunCounts{7, 0, 7, 0, 20.0, 22.0};
+    DtlsSummary& d = in.dtls;
+    d.stage = static_cast<DtlsStage>(c % 8);
+    d.client = 1;
+    d.handshakes = 2;
+    d.client_hellos = 3;
+    d.hello_verify = true;
+    d.version = 0xfefd;
+    d.cipher_suite = 0xc02b;
+    d.srtp_profile = 7;
+    d.start_ts = 1767225601000000000ull;
+    d.done_ts = 1767225601123000000ull;
+    d.alert_level = 2;
+    d.alert_description = 42;
+    d.alert_from = 1;
+    d.records = {12, 13};
+    d.retransmits = {4, 5};
+    d.encrypted_alerts = {1, 0};
+    d.has_fingerprint = {false, true};
+    for (uint8_t i = 0; i < 32; ++i) d.fingerprint[1][i] = i;
     flatbuffers::FlatBufferBuilder fbb;
     const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in)));
     ASSERT_TRUE(out.has_value());
@@ -337,7 +356,53 @@ TEST(Codec, FlowRoundTripsEveryFieldAndClass) {
     EXPECT_EQ(out->bytes, in.bytes);
     EXPECT_EQ(out->first_ts, in.first_ts);
     EXPECT_EQ(out->last_ts, in.last_ts);
+    const DtlsSummary& o = out->dtls;
+    EXPECT_EQ(o.stage, d.stage);
+    EXPECT_EQ(o.client, d.client);
+    EXPECT_EQ(o.handshakes, d.handshakes);
+    EXPECT_EQ(o.client_hellos, d.client_hellos);
+    EXPECT_EQ(o.hello_verify, d.hello_verify);
+    EXPECT_EQ(o.version, d.version);
+    EXPECT_EQ(o.cipher_suite, d.cipher_suite);
+    EXPECT_EQ(o.srtp_profile, d.srtp_profile);
+    EXPECT_EQ(o.start_ts, d.start_ts);
+    EXPECT_EQ(o.done_ts, d.done_ts);
+    EXPECT_EQ(o.alert_level, d.alert_level);
+    EXPECT_EQ(o.alert_description, d.alert_description);
+    EXPECT_EQ(o.alert_from, d.alert_from);
+    EXPECT_EQ(o.records, d.records);
+    EXPECT_EQ(o.retransmits, d.retransmits);
+    EXPECT_EQ(o.encrypted_alerts, d.encrypted_alerts);
+    EXPECT_EQ(o.has_fingerprint, d.has_fingerprint);
+    EXPECT_EQ(o.fingerprint, d.fingerprint);
   }
+}
+
+TEST(Codec, FlowWithoutDtlsHasNone) {
+  FlowEvent in;
+  in.src = v4(203, 0, 113, 11, 56262);
+  in.dst = v4(198, 51, 100, 10, 31002);
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto off = codec::encode(fbb, in);
+  fbb.Finish(off);
+  EXPECT_EQ(flatbuffers::GetRoot<msg::Flow>(fbb.GetBufferPointer())->dtls(), nullptr);
+  const auto out = codec::decode(*flatbuffers::GetRoot<msg::Flow>(fbb.GetBufferPointer()));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->dtls.stage, DtlsStage::None);
+  EXPECT_FALSE(out->dtls.has_fingerprint[0] || out->dtls.has_fingerprint[1]);
+}
+
+TEST(Codec, FlowWithAShortFingerprintIsRefused) {
+  flatbuffers::FlatBufferBuilder fbb;
+  const std::array<uint8_t, 20> sha1{};
+  const auto fp = fbb.CreateVector(sha1.data(), sha1.size());
+  msg::DtlsInfoBuilder db(fbb);
+  db.add_fingerprint_fwd(fp);
+  const auto dtls = db.Finish();
+  msg::FlowBuilder b(fbb);
+  b.add_dtls(dtls);
+  fbb.Finish(b.Finish());
+  EXPECT_FALSE(codec::decode(*flatbuffers::GetRoot<msg::Flow>(fbb.GetBufferPointer())).has_value());
 }
 
 TEST(Codec, FlowOfAnUnknownClassIsRefused) {

@@ -1,13 +1,17 @@
 // The capture being generated: a list of timed transport payloads, seen by a
 // tap on the WCS server's interface. Frames (Ethernet/IPv4 headers, IP ids,
 // TTLs, MACs) are only built when the capture is written, after sorting and
-// after scenarios have dropped what their fault removes.
+// after scenarios have dropped what their fault removes. It also keeps what
+// the truth states about its DTLS handshakes (certificates, outcome), which
+// the generator knows from building them rather than from the bytes.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bytes.h"
@@ -26,6 +30,24 @@ struct Packet {
   TcpHeader tcp;  // only for proto == kIpProtoTcp
   Content content = Content::kRtp;
   Bytes payload;  // transport payload
+};
+
+// One DTLS handshake as it went on the wire.
+struct DtlsHandshakeTruth {
+  enum class Outcome : std::uint8_t { kDone, kIncomplete, kAlert };
+  struct Alert {
+    std::uint8_t level = 0;
+    std::uint8_t description = 0;
+    Endpoint from;
+  };
+  Endpoint client;
+  Endpoint server;
+  // SHA-256 of the DER certificate each side sent (x509::sha256_fingerprint); none if it never sent it.
+  std::optional<std::string> client_fingerprint;
+  std::optional<std::string> server_fingerprint;
+  Outcome outcome = Outcome::kIncomplete;
+  std::optional<Alert> alert;
+  int client_hellos = 0;  // ClientHello transmissions, retransmissions included
 };
 
 class Capture {
@@ -51,6 +73,9 @@ class Capture {
   void sort();
   const std::vector<Packet>& packets() const { return packets_; }
 
+  void note_dtls_handshake(DtlsHandshakeTruth h) { dtls_.push_back(std::move(h)); }
+  const std::vector<DtlsHandshakeTruth>& dtls_handshakes() const { return dtls_; }
+
   // Builds frames and writes the pcap; returns the number of frames written.
   std::uint64_t write_pcap(const std::string& path) const;
 
@@ -59,6 +84,7 @@ class Capture {
   std::map<Ipv4Addr, std::uint8_t> ttl_;
   std::vector<Packet> packets_;
   std::uint64_t next_order_ = 0;
+  std::vector<DtlsHandshakeTruth> dtls_;
 };
 
 }  // namespace wcsgen

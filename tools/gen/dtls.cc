@@ -1,5 +1,8 @@
 #include "dtls.h"
 
+#include <string>
+#include <utility>
+
 #include "tls_records.h"
 #include "x509.h"
 
@@ -13,46 +16,50 @@ constexpr std::uint16_t kNamedCurveP256 = 0x0017;
 constexpr std::uint16_t kSigEcdsaP256Sha256 = 0x0403;
 constexpr std::int64_t kDay = 86400;
 
-// One side's record layer: epoch and per-epoch record sequence numbers, and
-// the handshake message_seq counter.
-class RecordLayer {
+// One side's handshake messages as it builds them: the epoch they go out in
+// and the handshake message_seq counter. Record sequence numbers are the
+// RecordSender's, at send time.
+class MessageWriter {
  public:
   // One handshake message in one record (offset 0, unfragmented).
-  void handshake(Bytes& out, std::uint8_t msg_type, ByteView body) {
-    Bytes frag;
-    put8(frag, msg_type);
-    put24(frag, static_cast<std::uint32_t>(body.size()));
-    put16(frag, message_seq_++);
-    put24(frag, 0);
-    put24(frag, static_cast<std::uint32_t>(body.size()));
-    append(frag, body);
-    record(out, tls::content::kHandshake, frag);
+  void handshake(Flight& out, std::uint8_t msg_type, ByteView body) {
+    fragment(out, msg_type, body, 0, body.size());
+    ++message_seq_;
   }
 
-  void change_cipher_spec(Bytes& out) {
-    record(out, tls::content::kChangeCipherSpec, Bytes{0x01});
+  // One handshake message cut in two fragments at `split`, one record each:
+  // same message_seq and length, fragment_offset 0 and `split`. A reader has
+  // to reassemble it, as with stacks that cut messages to a record size.
+  void handshake_in_two(Flight& out, std::uint8_t msg_type, ByteView body, std::size_t split) {
+    fragment(out, msg_type, body, 0, split);
+    fragment(out, msg_type, body, split, body.size() - split);
+    ++message_seq_;
+  }
+
+  void change_cipher_spec(Flight& out) {
+    out.push_back({tls::content::kChangeCipherSpec, epoch_, Bytes{0x01}});
     ++epoch_;
-    record_seq_ = 0;
   }
 
   // Finished under AES-128-GCM: explicit nonce (8) + encrypted 12+12 + tag (16).
-  void encrypted_finished(Bytes& out, Rng& rng) {
+  void encrypted_finished(Flight& out, Rng& rng) {
     ++message_seq_;
-    record(out, tls::content::kHandshake, rng.bytes(8 + 24 + 16));
+    out.push_back({tls::content::kHandshake, epoch_, rng.bytes(8 + 24 + 16)});
   }
 
  private:
-  void record(Bytes& out, std::uint8_t type, ByteView fragment) {
-    put8(out, type);
-    put16(out, tls::kVersionDtls12);
-    put16(out, epoch_);
-    put48(out, record_seq_++);
-    put16(out, static_cast<std::uint16_t>(fragment.size()));
-    append(out, fragment);
+  void fragment(Flight& out, std::uint8_t msg_type, ByteView body, std::size_t offset, std::size_t length) {
+    Bytes frag;
+    put8(frag, msg_type);
+    put24(frag, static_cast<std::uint32_t>(body.size()));
+    put16(frag, message_seq_);
+    put24(frag, static_cast<std::uint32_t>(offset));
+    put24(frag, static_cast<std::uint32_t>(length));
+    append(frag, body.subspan(offset, length));
+    out.push_back({tls::content::kHandshake, epoch_, std::move(frag)});
   }
 
   std::uint16_t epoch_ = 0;
-  std::uint64_t record_seq_ = 0;
   std::uint16_t message_seq_ = 0;
 };
 
@@ -101,8 +108,11 @@ Bytes server_hello_body(Rng& rng) {
   return b;
 }
 
-Bytes certificate_body(Rng& rng, const std::string& cn, std::int64_t now) {
-  const Bytes cert = x509::self_signed_ecdsa_cert(rng, cn, now - kDay, now + 30 * kDay);
+Bytes certificate(Rng& rng, const std::string& cn, std::int64_t now) {
+  return x509::self_signed_ecdsa_cert(rng, cn, now - kDay, now + 30 * kDay);
+}
+
+Bytes certificate_body(ByteView cert) {
   Bytes b;
   put24(b, static_cast<std::uint32_t>(cert.size() + 3));
   put24(b, static_cast<std::uint32_t>(cert.size()));
@@ -152,22 +162,66 @@ Bytes certificate_verify_body(Rng& rng) {
   return b;
 }
 
+// Flight 4's message bodies, built once: written as first sent and as resent.
+struct ServerFlightBodies {
+  Bytes hello;
+  Bytes certificate;
+  Bytes key_exchange;
+};
+
+// The browser's Certificate is cut in two fragments (in the same datagram) when first sent, so
+// that a reader of the capture has to reassemble it; WCS's always goes whole. A retransmission
+// carries it whole, as RFC 6347 4.2.3 allows (fragmentation may change between transmissions):
+// Wireshark 4.0 takes a re-sent fragment of a message it has already reassembled for a
+// reassembly error, and tshark is how these captures are checked.
+void write_server_flight(MessageWriter& w, Flight& out, const ServerFlightBodies& b, bool fragment_certificate) {
+  w.handshake(out, tls::hs::kServerHello, b.hello);
+  if (fragment_certificate)
+    w.handshake_in_two(out, tls::hs::kCertificate, b.certificate, b.certificate.size() / 2);
+  else
+    w.handshake(out, tls::hs::kCertificate, b.certificate);
+  w.handshake(out, tls::hs::kServerKeyExchange, b.key_exchange);
+  w.handshake(out, tls::hs::kCertificateRequest, certificate_request_body());
+  w.handshake(out, tls::hs::kServerHelloDone, {});
+}
+
 }  // namespace
+
+Bytes RecordSender::datagram(const Flight& flight) {
+  Bytes out;
+  for (const Record& r : flight) {
+    put8(out, r.type);
+    put16(out, tls::kVersionDtls12);
+    put16(out, r.epoch);
+    put48(out, next_seq_.at(r.epoch)++);
+    put16(out, static_cast<std::uint16_t>(r.fragment.size()));
+    append(out, r.fragment);
+  }
+  return out;
+}
+
+Bytes RecordSender::alert(std::uint8_t level, std::uint8_t description) {
+  return datagram({Record{tls::content::kAlert, 0, Bytes{level, description}}});
+}
 
 Handshake build_handshake(Rng& rng, std::int64_t now_unix_s) {
   Handshake h;
-  RecordLayer wcs;      // DTLS client
-  RecordLayer browser;  // DTLS server
+  MessageWriter wcs;      // DTLS client
+  MessageWriter browser;  // DTLS server
 
   wcs.handshake(h.client_hello, tls::hs::kClientHello, client_hello_body(rng));
 
-  browser.handshake(h.server_flight, tls::hs::kServerHello, server_hello_body(rng));
-  browser.handshake(h.server_flight, tls::hs::kCertificate, certificate_body(rng, "WebRTC", now_unix_s));
-  browser.handshake(h.server_flight, tls::hs::kServerKeyExchange, server_key_exchange_body(rng));
-  browser.handshake(h.server_flight, tls::hs::kCertificateRequest, certificate_request_body());
-  browser.handshake(h.server_flight, tls::hs::kServerHelloDone, {});
+  ServerFlightBodies server;
+  server.hello = server_hello_body(rng);
+  h.server_certificate = certificate(rng, "WebRTC", now_unix_s);
+  server.certificate = certificate_body(h.server_certificate);
+  server.key_exchange = server_key_exchange_body(rng);
+  MessageWriter browser_resending = browser;  // a retransmission has the same message_seq numbers
+  write_server_flight(browser, h.server_flight, server, true);
+  write_server_flight(browser_resending, h.server_flight_resent, server, false);
 
-  wcs.handshake(h.client_finish_flight, tls::hs::kCertificate, certificate_body(rng, "WCS", now_unix_s));
+  h.client_certificate = certificate(rng, "WCS", now_unix_s);
+  wcs.handshake(h.client_finish_flight, tls::hs::kCertificate, certificate_body(h.client_certificate));
   wcs.handshake(h.client_finish_flight, tls::hs::kClientKeyExchange, client_key_exchange_body(rng));
   wcs.handshake(h.client_finish_flight, tls::hs::kCertificateVerify, certificate_verify_body(rng));
   wcs.change_cipher_spec(h.client_finish_flight);

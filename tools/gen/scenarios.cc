@@ -377,6 +377,51 @@ std::vector<Anomaly> rtcp_sendonly(const ScenarioParams& p, Capture& cap) {
                   b.phone_rr_us.back() + kRtcpInterval, 0.1}};
 }
 
+// The play session's DTLS handshake fails as `fault` says (dtls_exchange.h): no media, while
+// signalling and ICE (checks and consent both ways, all answered) go on. The publish session is
+// healthy.
+PublishAndPlay with_play_dtls_fault(const ScenarioParams& p, Capture& cap, DtlsFault fault) {
+  return publish_and_play(p, cap, [fault](SessionConfig& c) { c.dtls_fault = fault; });
+}
+
+// WCS's ClientHello is never answered; WCS resends it on RFC 6347's doubling timer (1, 3, 7, 15 s
+// after the first, while the session lasts). dtls_incomplete (>= 3 ClientHellos) at the third
+// transmission, from WCS to the browser.
+std::vector<Anomaly> dtls_no_answer(const ScenarioParams& p, Capture& cap) {
+  const PublishAndPlay s = with_play_dtls_fault(p, cap, DtlsFault::kNoAnswer);
+  return {Anomaly{"dtls_incomplete", "udp", s.play.wcs_media, s.play.browser_media, std::nullopt,
+                  s.play.dtls.client_hello_us.at(2), 0.1}};
+}
+
+// WCS's flight 5 never reaches the browser, which resends its server flight on the same timer (1, 3,
+// 7, 15 s after the first, while the session lasts); WCS resends flight 5 to each. One ClientHello
+// only: dtls_incomplete when the handshake is not done 5 s after it, from WCS to the browser.
+std::vector<Anomaly> dtls_stall_server(const ScenarioParams& p, Capture& cap) {
+  constexpr std::int64_t kDoneWithin = 5 * kSec;
+  const PublishAndPlay s = with_play_dtls_fault(p, cap, DtlsFault::kStallAfterServerFlight);
+  return {Anomaly{"dtls_incomplete", "udp", s.play.wcs_media, s.play.browser_media, std::nullopt,
+                  s.play.dtls.client_hello_us.at(0) + kDoneWithin, 0.1}};
+}
+
+// A fatal alert from the browser ends the handshake: dtls_fingerprint_mismatch at the alert, from
+// the browser to WCS (and no dtls_incomplete: the handshake did not stall, it was refused).
+std::vector<Anomaly> browser_alert(const ScenarioParams& p, Capture& cap, DtlsFault fault) {
+  const PublishAndPlay s = with_play_dtls_fault(p, cap, fault);
+  return {Anomaly{"dtls_fingerprint_mismatch", "udp", s.play.browser_media, s.play.wcs_media, std::nullopt,
+                  s.play.dtls.alert_us.value(), 0.1}};
+}
+
+// The browser answers the ClientHello with a fatal handshake_failure (no SRTP profile in common).
+std::vector<Anomaly> dtls_alert(const ScenarioParams& p, Capture& cap) {
+  return browser_alert(p, cap, DtlsFault::kAlertAfterClientHello);
+}
+
+// The browser answers WCS's flight 5 with a fatal bad_certificate: WCS's certificate does not
+// match the SDP's a=fingerprint.
+std::vector<Anomaly> dtls_fingerprint(const ScenarioParams& p, Capture& cap) {
+  return browser_alert(p, cap, DtlsFault::kBadCertificateAlert);
+}
+
 constexpr std::array kScenarios{
     ScenarioDef{"healthy", "a WebRTC publish and a WebRTC play session, nothing anomalous", 5.0, &healthy},
     ScenarioDef{"one-way",
@@ -413,6 +458,25 @@ constexpr std::array kScenarios{
                 "phone A sends receiver reports throughout, phone B stops 8 s into its leg (one_way_media on "
                 "WCS -> phone B)",
                 25.0, &rtcp_sendonly},
+    ScenarioDef{"dtls-no-answer",
+                "as healthy, but the play session's browser never answers WCS's DTLS ClientHello, which WCS "
+                "resends 1, 3, 7, 15 s after the first while the session lasts; no media (dtls_incomplete on "
+                "WCS -> browser)",
+                8.0, &dtls_no_answer},
+    ScenarioDef{"dtls-stall-server",
+                "as healthy, but the play session's DTLS flight 5 from WCS never reaches the browser: the "
+                "browser resends its server flight 1, 3, 7, 15 s after the first while the session lasts and WCS "
+                "its flight 5 to each; no media (dtls_incomplete on WCS -> browser)",
+                10.0, &dtls_stall_server},
+    ScenarioDef{"dtls-alert",
+                "as healthy, but the play session's browser answers WCS's ClientHello with a fatal "
+                "handshake_failure alert; no media (dtls_fingerprint_mismatch on browser -> WCS)",
+                5.0, &dtls_alert},
+    ScenarioDef{"dtls-fingerprint",
+                "as healthy, but the play session's browser refuses WCS's DTLS certificate (not the SDP "
+                "fingerprint) with a fatal bad_certificate alert; no media (dtls_fingerprint_mismatch on "
+                "browser -> WCS)",
+                5.0, &dtls_fingerprint},
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <tuple>
 
 namespace wcsgen {
@@ -80,6 +82,37 @@ nlohmann::ordered_json rtp_streams(const Capture& cap) {
   return out;
 }
 
+std::string_view outcome_name(DtlsHandshakeTruth::Outcome o) {
+  switch (o) {
+    case DtlsHandshakeTruth::Outcome::kDone: return "done";
+    case DtlsHandshakeTruth::Outcome::kIncomplete: return "incomplete";
+    case DtlsHandshakeTruth::Outcome::kAlert: return "alert";
+  }
+  return "incomplete";
+}
+
+nlohmann::ordered_json or_null(const std::optional<std::string>& s) {
+  if (s) return *s;
+  return nullptr;
+}
+
+nlohmann::ordered_json dtls_handshakes(const Capture& cap) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const DtlsHandshakeTruth& h : cap.dtls_handshakes()) {
+    nlohmann::ordered_json alert = nullptr;
+    if (h.alert)
+      alert = {{"level", h.alert->level}, {"description", h.alert->description}, {"from", h.alert->from.str()}};
+    out.push_back({{"client", h.client.str()},
+                   {"server", h.server.str()},
+                   {"client_fingerprint", or_null(h.client_fingerprint)},
+                   {"server_fingerprint", or_null(h.server_fingerprint)},
+                   {"outcome", outcome_name(h.outcome)},
+                   {"alert", std::move(alert)},
+                   {"client_hellos", h.client_hellos}});
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::ordered_json make_truth(const std::string& scenario, const ScenarioParams& params, const Capture& cap,
@@ -103,6 +136,7 @@ nlohmann::ordered_json make_truth(const std::string& scenario, const ScenarioPar
   t["linktype"] = "ethernet";
   t["anomalies"] = std::move(anoms);
   t["rtp_streams"] = rtp_streams(cap);
+  t["dtls"] = dtls_handshakes(cap);
   t["packets"] = frames_written;
   return t;
 }

@@ -1,5 +1,6 @@
 // The ground-truth JSON written next to each capture. RTP stream statistics
-// are counted from the packets actually written, not from the plan.
+// are counted from the packets actually written, not from the plan; DTLS
+// handshakes are stated as the sessions built them (Capture keeps them).
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <string>
 
-#include "dtls.h"
 #include "ice.h"
 #include "media.h"
 #include "rtp.h"
@@ -66,6 +65,37 @@ void add_rtcp(Capture& cap, Rng& rng, std::vector<MediaStream>& streams, const E
   }
 }
 
+// Audio + video from the publisher (browser) or to the player, from res.media_start_us to
+// res.media_end_us, and their SRTCP; fills res.streams.
+void add_media(const SessionConfig& cfg, Rng& rng, Capture& cap, SessionResult& res) {
+  const bool publish = cfg.kind == SessionKind::kPublish;
+  const Endpoint& sender = publish ? res.browser_media : res.wcs_media;
+  const Endpoint& receiver = publish ? res.wcs_media : res.browser_media;
+  const PathTiming timing = publish ? kFromBrowser : kFromWcs;
+  std::vector<std::uint32_t> ssrcs;
+  ssrcs.push_back(random_ssrc(rng, ssrcs));
+  ssrcs.push_back(random_ssrc(rng, ssrcs));
+  ssrcs.push_back(random_ssrc(rng, ssrcs));  // the receiver's own RTCP SSRC
+  std::vector<MediaStream> streams;
+  streams.emplace_back(opus_stream(ssrcs[0]), rng);
+  streams.emplace_back(video_stream(ssrcs[1], cfg.video_pt), rng);
+  const EmitFn emit = [&](std::int64_t t, Bytes payload) {
+    cap.add_udp(t, sender, receiver, Content::kRtp, std::move(payload));
+  };
+  streams[0].generate_audio(res.media_start_us, res.media_end_us, timing, rng, emit);
+  VideoProfile video;
+  video.kbps = cfg.video_kbps;
+  if (cfg.video_bitrate_change)
+    video.steps.push_back({res.media_start_us + cfg.video_bitrate_change->after_media_start_us,
+                           cfg.video_bitrate_change->kbps});
+  streams[1].generate_video(res.media_start_us + ms(rng, 0, 15), res.media_end_us, video, timing, rng, emit);
+  for (const auto& s : streams) res.streams.push_back({sender, receiver, s.spec().ssrc, s.spec().pt, s.spec().video});
+
+  // What the receiver knows lags by one RTT when it is the browser.
+  add_rtcp(cap, rng, streams, sender, receiver, publish ? 0 : cfg.rtt_us, res.media_start_us, res.media_end_us,
+           ssrcs[2]);
+}
+
 }  // namespace
 
 std::uint16_t random_wcs_media_port(Rng& rng) {
@@ -124,44 +154,17 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Capture& 
   const std::int64_t t_check = t_answer + rtt + ms(rng, 5, 30);
   const std::int64_t t_first_response = ice.browser_check(t_check, true);
 
-  // DTLS, WCS is the client; about 1 s after the first Binding Response.
+  // DTLS, WCS is the client; about 1 s after the first Binding Response. A flight nobody answers
+  // is resent until the teardown, which starts 300-500 ms before the session's end.
   const std::int64_t t_client_hello = t_first_response + kSec + ms(rng, -50, 50);
-  const dtls::Handshake hs = dtls::build_handshake(rng, t_client_hello / kSec);
-  cap.add_udp(t_client_hello, wcs_m, br_m, Content::kDtls, hs.client_hello);
-  const std::int64_t t_server_flight = t_client_hello + rtt + ms(rng, 1, 4);
-  cap.add_udp(t_server_flight, br_m, wcs_m, Content::kDtls, hs.server_flight);
-  const std::int64_t t_client_finish = t_server_flight + ms(rng, 2, 6);
-  cap.add_udp(t_client_finish, wcs_m, br_m, Content::kDtls, hs.client_finish_flight);
-  const std::int64_t t_server_finish = t_client_finish + rtt + rng.range(500, 2000);
-  cap.add_udp(t_server_finish, br_m, wcs_m, Content::kDtls, hs.server_finish_flight);
+  res.dtls = exchange_dtls(cap, rng, DtlsPeers{wcs_m, br_m, rtt}, t_client_hello, end - 500 * kMs, cfg.dtls_fault);
+  cap.note_dtls_handshake(res.dtls.truth);
 
-  // Media: audio + video from the publisher (browser) or to the player.
-  res.media_start_us = t_server_finish + (publish ? ms(rng, 5, 30) : ms(rng, 20, 80));
+  // Media, once the handshake is done.
+  const bool media = res.dtls.done_us.has_value();
+  if (media) res.media_start_us = *res.dtls.done_us + (publish ? ms(rng, 5, 30) : ms(rng, 20, 80));
   res.media_end_us = end - ms(rng, 300, 500);
-  const Endpoint& sender = publish ? br_m : wcs_m;
-  const Endpoint& receiver = publish ? wcs_m : br_m;
-  const PathTiming timing = publish ? kFromBrowser : kFromWcs;
-  std::vector<std::uint32_t> ssrcs;
-  ssrcs.push_back(random_ssrc(rng, ssrcs));
-  ssrcs.push_back(random_ssrc(rng, ssrcs));
-  ssrcs.push_back(random_ssrc(rng, ssrcs));  // the receiver's own RTCP SSRC
-  std::vector<MediaStream> streams;
-  streams.emplace_back(opus_stream(ssrcs[0]), rng);
-  streams.emplace_back(video_stream(ssrcs[1], cfg.video_pt), rng);
-  const EmitFn emit = [&](std::int64_t t, Bytes payload) {
-    cap.add_udp(t, sender, receiver, Content::kRtp, std::move(payload));
-  };
-  streams[0].generate_audio(res.media_start_us, res.media_end_us, timing, rng, emit);
-  VideoProfile video;
-  video.kbps = cfg.video_kbps;
-  if (cfg.video_bitrate_change)
-    video.steps.push_back({res.media_start_us + cfg.video_bitrate_change->after_media_start_us,
-                           cfg.video_bitrate_change->kbps});
-  streams[1].generate_video(res.media_start_us + ms(rng, 0, 15), res.media_end_us, video, timing, rng, emit);
-  for (const auto& s : streams) res.streams.push_back({sender, receiver, s.spec().ssrc, s.spec().pt, s.spec().video});
-
-  // What the receiver knows lags by one RTT when it is the browser.
-  add_rtcp(cap, rng, streams, sender, receiver, publish ? 0 : rtt, res.media_start_us, res.media_end_us, ssrcs[2]);
+  if (media) add_media(cfg, rng, cap, res);
 
   // Consent freshness: WCS every ~1.5 s, the browser every ~2.5 s.
   for (std::int64_t t = t_first_response + ms(rng, 1, 3); t < res.media_end_us; t += ms(rng, 1400, 1600))
@@ -169,9 +172,9 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Capture& 
   for (std::int64_t t = t_check + ms(rng, 2300, 2700); t < res.media_end_us; t += ms(rng, 2300, 2700))
     ice.browser_check(t, false);
 
-  // Signalling for the rest of the session: PUBLISHING/PLAYING, WCS pings
+  // Signalling for the rest of the session: PUBLISHING/PLAYING (only once media flows), WCS pings
   // (answered by pongs), unPublishStream/stopStream, status, close.
-  ws.server_message(res.media_start_us + ms(rng, 50, 200), static_cast<std::size_t>(rng.range(350, 500)));
+  if (media) ws.server_message(res.media_start_us + ms(rng, 50, 200), static_cast<std::size_t>(rng.range(350, 500)));
   for (std::int64_t t = t_101 + ms(rng, 4500, 5500); t < res.media_end_us - kSec; t += ms(rng, 4800, 5200)) {
     ws.server_message(t, 31);
     ws.client_message(t + rtt + ms(rng, 1, 5), 31);

@@ -1,7 +1,8 @@
 // One complete WCS WebRTC session (publish or play) between a browser and the
 // WCS server: wss signalling, ICE, DTLS, SRTP audio + video, SRTCP reports,
 // consent freshness, teardown. Everything on one media 5-tuple (BUNDLE +
-// rtcp-mux).
+// rtcp-mux). When the DTLS handshake fails no media flows, but signalling and
+// ICE consent go on for the session's duration.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "capture.h"
+#include "dtls_exchange.h"
 #include "net.h"
 #include "rng.h"
 
@@ -39,6 +41,7 @@ struct SessionConfig {
     double kbps = 0;
   };
   std::optional<VideoBitrateChange> video_bitrate_change;
+  DtlsFault dtls_fault = DtlsFault::kNone;
 };
 
 // An even WCS media port from the default range (31002..31998).
@@ -59,10 +62,11 @@ struct StreamInfo {
 struct SessionResult {
   Endpoint wcs_media;
   Endpoint browser_media;
-  std::int64_t media_start_us = 0;  // first RTP packet
-  std::int64_t media_end_us = 0;
+  DtlsExchange dtls;
+  std::int64_t media_start_us = 0;  // first RTP packet (0: no media, the DTLS handshake failed)
+  std::int64_t media_end_us = 0;    // media ends and the teardown starts (also without media)
   std::int64_t end_us = 0;          // last packet of the session
-  std::vector<StreamInfo> streams;  // RTP streams (audio first)
+  std::vector<StreamInfo> streams;  // RTP streams (audio first); none without media
 };
 
 SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Capture& cap);

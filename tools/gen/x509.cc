@@ -1,5 +1,9 @@
 #include "x509.h"
 
+#include <nettle/sha2.h>
+
+#include <array>
+#include <cstdio>
 #include <ctime>
 
 namespace wcsgen::x509 {
@@ -101,6 +105,21 @@ Bytes self_signed_ecdsa_cert(Rng& rng, const std::string& common_name, std::int6
   const Bytes tbs = tlv(tag::kSequence, concat({version, random_positive_integer(rng, 8), ecdsa_sha256_alg(),
                                                 name(common_name), validity, name(common_name), spki}));
   return tlv(tag::kSequence, concat({tbs, ecdsa_sha256_alg(), bit_string(random_ecdsa_signature(rng))}));
+}
+
+std::string sha256_fingerprint(ByteView der) {
+  std::array<std::uint8_t, SHA256_DIGEST_SIZE> digest{};
+  sha256_ctx ctx;
+  sha256_init(&ctx);
+  sha256_update(&ctx, der.size(), der.data());
+  sha256_digest(&ctx, digest.size(), digest.data());
+  std::string out;
+  for (const std::uint8_t byte : digest) {
+    char hex[4];
+    std::snprintf(hex, sizeof hex, out.empty() ? "%02X" : ":%02X", byte);
+    out += hex;
+  }
+  return out;
 }
 
 }  // namespace wcsgen::x509

@@ -20,4 +20,8 @@ Bytes random_ecdsa_signature(Rng& rng);
 // Uncompressed P-256 point (0x04 || X || Y) with random coordinates.
 Bytes random_p256_point(Rng& rng);
 
+// The SHA-256 fingerprint of a DER certificate as SDP's a=fingerprint writes
+// it (RFC 8122): uppercase hex bytes joined by ':'.
+std::string sha256_fingerprint(ByteView der);
+
 }  // namespace wcsgen::x509
