@@ -25,6 +25,16 @@ const char* clock_source_name(ClockSource s) {
   return "none";
 }
 
+const char* video_codec_name(VideoCodec c) {
+  switch (c) {
+    case VideoCodec::Vp8: return "vp8";
+    case VideoCodec::Vp9: return "vp9";
+    case VideoCodec::H264: return "h264";
+    case VideoCodec::None: break;
+  }
+  return "";
+}
+
 const char* dtls_stage_name(DtlsStage s) {
   switch (s) {
     case DtlsStage::ClientHello: return "client_hello";

@@ -60,6 +60,18 @@ const char* clock_source_name(ClockSource s);
 enum class VoiceCodec : uint8_t { None = 0, G711, G722, G729, G723, Opus, Unknown };
 const char* voice_codec_name(VoiceCodec c);  // "g711", "g722", ..., "unknown"; "" for None
 
+// A video stream's codec, from the payload-type map the tap was given (SDP comes with signalling).
+enum class VideoCodec : uint8_t { None = 0, Vp8, Vp9, H264 };
+const char* video_codec_name(VideoCodec c);  // "vp8", "vp9", "h264"; "" for None
+
+// SRTP packets of a stream whose key the tap holds (RFC 3711, libsrtp).
+struct SrtpCounts {
+  uint64_t authenticated = 0;  // verified and decrypted
+  uint64_t auth_failed = 0;    // the authentication tag did not verify
+  uint64_t replayed = 0;       // an index already seen (or too old for the replay window)
+  uint64_t unreadable = 0;     // libsrtp refused it otherwise (too short, bad header)
+};
+
 // What the endpoints said over RTCP about one media SSRC (RFC 3550 reports, RFC 4585/5104
 // feedback, REMB), beside what the tap measured. SRTCP shows only its first header: there `sr`
 // and `encrypted` count, nothing else can.
@@ -122,6 +134,13 @@ struct RtpStreamEvent {
   int64_t lost_after_repair = 0;
   uint64_t rtx_packets = 0;    // this stream is an RTX stream: retransmissions it carried
   uint32_t rtx_for_ssrc = 0;   // ... and the SSRC they repaired (0: not an RTX stream)
+  bool srtp_keyed = false;     // the tap held this stream's SRTP key: `srtp` is filled
+  SrtpCounts srtp;
+  // Keyframes, read from payloads the tap could read (decrypted SRTP) of a known video codec.
+  VideoCodec video_codec = VideoCodec::None;
+  uint32_t keyframes = 0;
+  double keyframe_interval_mean_s = 0, keyframe_interval_max_s = 0;  // between keyframes' arrivals
+  uint32_t parameter_sets = 0;  // H.264: packets carrying SPS/PPS
 };
 
 // RTCP about an SSRC whose media the tap did not see (a receive-only SSRC, media on a path not

@@ -13,10 +13,12 @@
 #include "flow/flow_table.h"
 #include "media/emodel.h"
 #include "media/host_evidence.h"
+#include "media/keyframe.h"
 #include "output/format.h"
 #include "rtcp/rtcp_parser.h"
 #include "rtcp/rtcp_ssrc_table.h"
 #include "rtp/rtp_stream.h"
+#include "srtp/srtp.h"
 #include "stun/stun.h"
 
 namespace wcstap {
@@ -60,6 +62,8 @@ struct Pipeline::Impl : EventSink {
         streams(c.flows.rtp_streams),
         medias(c.flows.capacity),
         dtls_flows(std::max<uint32_t>(c.flows.capacity / 4, 16)),
+        srtp_keys(c.srtp),
+        srtp_streams(c.srtp.keys.empty() ? 0 : c.flows.rtp_streams),
         rtcp_ssrcs(c.flows.rtp_streams),
         engine(cfg.anomalies, *this),
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
@@ -104,6 +108,8 @@ struct Pipeline::Impl : EventSink {
     return subj;
   }
   void note_retransmission(FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes payload);
+  void srtp(const FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes packet, Nanos ts);
+  void check_srtp_auth(const FlowRecord& f, RtpStreamState& s, SrtpStreamState& k, Nanos now);
   void account_quality(const FlowRecord& f, RtpStreamState& s);
   double network_delay_ms(const FlowRecord& f, const RtpStreamState& s);
   // media_stall's limit for a stream: audio (a known clock other than 90 kHz) or video/unknown.
@@ -128,6 +134,9 @@ struct Pipeline::Impl : EventSink {
   RtpStreamTable streams;
   IndexPool<FlowMedia> medias;  // one per flow at most: as many as flows
   IndexPool<DtlsFlow> dtls_flows;  // flows carrying DTLS: a quarter of the flows at most
+  SrtpKeyring srtp_keys;           // the SRTP keys the tap was given (usually none)
+  IndexPool<SrtpStreamState> srtp_streams;  // streams under one of them
+  std::vector<uint8_t> clear;      // scratch: a decrypted packet
   RtcpSsrcTable rtcp_ssrcs;
   HostEvidenceIndex evidence;
   AnomalyEngine engine;
@@ -688,6 +697,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   // A talkspurt after silence (RFC 3551: marker bit on its first packet): the sender suppresses silence.
   if (h.marker && s.packets != 0 && elapsed(ts, s.last_ts) > seconds(cfg.anomalies.media_stall.audio_s)) s.talkspurts = 1;
   s.count(h, static_cast<uint32_t>(payload.size()), ts);
+  if (!srtp_keys.empty()) srtp(f, s, h, payload, ts);
   // RTX is told by what it carries, readable only without SRTP (no DTLS-SRTP on the 5-tuple); from
   // an RTX stream's first packet on (a repair naming a missing number is evidence enough).
   if ((s.rtx_for != 0 || s.packets < 16) && !(f.classes & class_bit(FlowClass::Dtls)))
@@ -718,6 +728,91 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   check_one_way(f, s, ts, true);
 }
 
+// SRTP of a stream whose key the tap holds (looked up on its first packet): every packet
+// authenticated and decrypted, the clear payload read for the video's keyframes.
+void Pipeline::Impl::srtp(const FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes packet, Nanos ts) {
+  if (s.srtp == kNoIndex) {
+    if (s.packets != 1) return;  // no key for it on its first packet
+    const int key = srtp_keys.find(h.ssrc, key_endpoint(f.key, s.dir == 1), key_endpoint(f.key, s.dir == 0));
+    if (key == SrtpKeyring::kNone) return;
+    s.srtp = srtp_streams.alloc();
+    if (s.srtp == kNoIndex) {
+      ++ctr.srtp_stream_pool_full;
+      return;
+    }
+    srtp_streams[s.srtp].key = key;
+    srtp_streams[s.srtp].codec = cfg.srtp.video_codecs[h.pt & 0x7f];
+  }
+  SrtpStreamState& k = srtp_streams[s.srtp];
+  const uint64_t second = static_cast<uint64_t>(elapsed(ts, s.first_ts) / 1'000'000'000);
+  for (unsigned n = 0; k.second < second && n < SrtpStreamState::kSeconds; ++n) {
+    const size_t i = ++k.second % SrtpStreamState::kSeconds;
+    k.second_ok[i] = k.second_failed[i] = 0;
+  }
+  k.second = std::max(k.second, second);
+  const size_t now = k.second % SrtpStreamState::kSeconds;
+  switch (srtp_keys.unprotect_rtp(k.key, packet, clear)) {
+    case SrtpVerdict::Ok: {
+      ++k.counts.authenticated;
+      ++ctr.srtp_authenticated;
+      ++k.second_ok[now];
+      if (k.codec == VideoCodec::None || clear.size() <= h.header_len) break;
+      const Bytes payload = Bytes(clear).subspan(h.header_len);
+      if (k.codec == VideoCodec::H264 && h264_has_parameter_sets(payload)) ++k.parameter_sets;
+      // A keyframe is counted once, whatever the number of its packets or slices (one RTP timestamp).
+      if (starts_keyframe(k.codec, payload) && (k.keyframes == 0 || h.timestamp != k.last_keyframe_rtp_ts)) {
+        if (k.keyframes) {
+          const double gap = to_seconds(elapsed(ts, k.last_keyframe));
+          k.keyframe_gap_sum_s += gap;
+          k.keyframe_gap_max_s = std::max(k.keyframe_gap_max_s, gap);
+        }
+        ++k.keyframes;
+        k.last_keyframe_rtp_ts = h.timestamp;
+        k.last_keyframe = ts;
+      }
+      break;
+    }
+    case SrtpVerdict::AuthFailed:
+      ++k.counts.auth_failed;
+      ++ctr.srtp_auth_failed;
+      ++k.second_failed[now];
+      break;
+    case SrtpVerdict::Replayed:
+      ++k.counts.replayed;
+      break;
+    case SrtpVerdict::Unreadable:
+      ++k.counts.unreadable;
+      break;
+  }
+  check_srtp_auth(f, s, k, ts);
+}
+
+// srtp_auth_failure (ANOMALIES.md #22): over the stream's last window_s whole seconds and the one
+// being filled, more than pct % of its packets (min_packets at least) failed authentication with the
+// key the tap holds. Resolved when the share falls to half the threshold.
+void Pipeline::Impl::check_srtp_auth(const FlowRecord& f, RtpStreamState& s, SrtpStreamState& k, Nanos now) {
+  const auto& th = cfg.anomalies.srtp_auth_failure;
+  uint64_t ok = 0, failed = 0;
+  for (uint64_t i = 0; i <= th.window_s && i <= k.second; ++i) {
+    const size_t j = (k.second - i) % SrtpStreamState::kSeconds;
+    ok += k.second_ok[j];
+    failed += k.second_failed[j];
+  }
+  const uint64_t total = ok + failed;
+  const double pct = total ? 100.0 * static_cast<double>(failed) / static_cast<double>(total) : 0;
+  if (k.auth.open && pct <= th.pct / 2) {
+    engine.clear(k.auth, AnomalyKind::srtp_auth_failure, stream_subject(f, s), now, pct, th.pct,
+                 "authentication failures stopped");
+    return;
+  }
+  if (!k.auth.open && (total < th.min_packets || pct <= th.pct)) return;
+  engine.hold(k.auth, AnomalyKind::srtp_auth_failure, stream_subject(f, s), now, now, pct, th.pct, [&](char* buf, size_t n) {
+    std::snprintf(buf, n, "%llu of %llu SRTP packets in %u s failed authentication (%.1f %%)%s",
+                  static_cast<unsigned long long>(failed), static_cast<unsigned long long>(total), th.window_s + 1, pct,
+                  ok == 0 ? ": a wrong key?" : "");
+  });
+}
+
 void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
   f.classes |= class_bit(FlowClass::Rtcp);
   ++ctr.rtcp_packets;
@@ -725,7 +820,21 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
   // first 8 bytes (header and sender SSRC) are in clear; what follows is ciphertext, however much
   // it looks like report blocks. Without a handshake seen (SDES or ZRTP keys, a capture started
   // mid-call) the datagram's own layout tells.
-  const bool srtcp = (f.classes & class_bit(FlowClass::Dtls)) || !rtcp_in_clear(p.l4_payload);
+  bool srtcp = (f.classes & class_bit(FlowClass::Dtls)) || !rtcp_in_clear(p.l4_payload);
+  // SRTCP whose sender's key the tap holds is authenticated and read in full.
+  Bytes payload = p.l4_payload;
+  if (srtcp && !srtp_keys.empty() && payload.size() >= 8) {
+    const int key = srtp_keys.find(be32(&payload[4]), p.src, p.dst);
+    if (key != SrtpKeyring::kNone) {
+      if (srtp_keys.unprotect_rtcp(key, payload, clear) == SrtpVerdict::Ok) {
+        ++ctr.srtcp_authenticated;
+        payload = clear;
+        srtcp = false;
+      } else {
+        ++ctr.srtcp_auth_failed;
+      }
+    }
+  }
   FlowMedia& fm = media(f);
   // What the packet says about an SSRC sent from `sender` (the RTCP source for the sender's own
   // reports, the destination for reports and feedback about media it sent).
@@ -746,7 +855,7 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
   // Plain reports count as life from the receiver for an RTCP interval wherever they travel: on a
   // port of their own, or on the media 5-tuple (rtcp-mux) where they may be 5 s apart.
   walk_rtcp(
-      p.l4_payload,
+      payload,
       [&](const RtcpHeader& h) {
         FeedbackCounters& fb = fm.feedback[dir];
         if (h.pt == 205 && h.count == 1 && fb.nack < UINT16_MAX) ++fb.nack;  // RTPFB generic NACK
@@ -1200,11 +1309,24 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
                      "media stopped (flow idle)");
         engine.clear(s.bitrate, AnomalyKind::bitrate_drop, stream_subject(f, s), f.last_ts, 0,
                      cfg.anomalies.bitrate_drop.min_kbps, "media stopped (flow idle)");
+        if (s.srtp != kNoIndex)
+          engine.clear(srtp_streams[s.srtp].auth, AnomalyKind::srtp_auth_failure, stream_subject(f, s), f.last_ts, 0,
+                       cfg.anomalies.srtp_auth_failure.pct, "media stopped (flow idle)");
       }
       RtpStreamEvent ev;
       ev.src = key_endpoint(f.key, s.dir == 1);
       ev.dst = key_endpoint(f.key, s.dir == 0);
       s.fill(ev);
+      if (s.srtp != kNoIndex) {
+        const SrtpStreamState& k = srtp_streams[s.srtp];
+        ev.srtp_keyed = true;
+        ev.srtp = k.counts;
+        ev.video_codec = k.codec;
+        ev.keyframes = k.keyframes;
+        ev.keyframe_interval_mean_s = k.keyframes > 1 ? k.keyframe_gap_sum_s / (k.keyframes - 1) : 0;
+        ev.keyframe_interval_max_s = k.keyframe_gap_max_s;
+        ev.parameter_sets = k.parameter_sets;
+      }
       if (RtcpSsrcEntry* e = rtcp_ssrcs.find(ev.src, s.ssrc)) {
         ev.rtcp = e->ev.rtcp;
         e->reported = 1;
@@ -1226,6 +1348,7 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       ++ctr.rtp_streams;
       emit(ev);
     }
+    if (s.srtp != kNoIndex) srtp_streams.release(s.srtp);
     streams.release(i);
     i = next;
   }

@@ -37,6 +37,11 @@ struct PipelineCounters {
   uint64_t dtls_records = 0;     // DTLS records read
   uint64_t dtls_malformed = 0;   // datagrams that looked like DTLS but did not parse (what came before counts)
   uint64_t dtls_table_full = 0;  // DTLS datagrams of a flow that found no room for its handshake state
+  uint64_t srtp_authenticated = 0;   // SRTP packets verified with a key the tap holds
+  uint64_t srtp_auth_failed = 0;     // ... whose authentication failed
+  uint64_t srtcp_authenticated = 0;
+  uint64_t srtcp_auth_failed = 0;    // (or refused otherwise: replay, too short)
+  uint64_t srtp_stream_pool_full = 0;  // keyed streams not followed: no room
   uint64_t clock_steps = 0;      // a packet stamped over 1 s before the one ahead of it (clock steps, merges)
   void add(const PipelineCounters& o);
 };

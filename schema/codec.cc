@@ -197,6 +197,9 @@ flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
   const msg::Endpoint src = encode(ev.src), dst = encode(ev.dst);
   const msg::Origin org = encode(origin);
   const auto rtcp = ev.rtcp.any() ? encode_rtcp(fbb, ev.rtcp) : flatbuffers::Offset<msg::RtcpReport>();
+  const auto srtp = ev.srtp_keyed ? msg::CreateSrtpCounts(fbb, ev.srtp.authenticated, ev.srtp.auth_failed,
+                                                          ev.srtp.replayed, ev.srtp.unreadable)
+                                  : flatbuffers::Offset<msg::SrtpCounts>();
   msg::RtpStreamBuilder b(fbb);
   b.add_src(&src);
   b.add_dst(&dst);
@@ -232,6 +235,12 @@ flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
   b.add_lost_after_repair(ev.lost_after_repair);
   b.add_rtx_packets(ev.rtx_packets);
   b.add_rtx_for_ssrc(ev.rtx_for_ssrc);
+  if (ev.srtp_keyed) b.add_srtp(srtp);
+  b.add_video_codec(static_cast<uint8_t>(ev.video_codec));
+  b.add_keyframes(ev.keyframes);
+  b.add_keyframe_interval_mean_s(ev.keyframe_interval_mean_s);
+  b.add_keyframe_interval_max_s(ev.keyframe_interval_max_s);
+  b.add_parameter_sets(ev.parameter_sets);
   return b.Finish();
 }
 
@@ -330,6 +339,11 @@ flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& f
   b.add_dtls_records(c.dtls_records);
   b.add_dtls_malformed(c.dtls_malformed);
   b.add_dtls_table_full(c.dtls_table_full);
+  b.add_srtp_authenticated(c.srtp_authenticated);
+  b.add_srtp_auth_failed(c.srtp_auth_failed);
+  b.add_srtcp_authenticated(c.srtcp_authenticated);
+  b.add_srtcp_auth_failed(c.srtcp_auth_failed);
+  b.add_srtp_stream_pool_full(c.srtp_stream_pool_full);
   b.add_clock_steps(c.clock_steps);
   b.add_anomalies_raised(c.anomalies_raised);
   b.add_events(c.events);
@@ -400,6 +414,16 @@ std::optional<RtpStreamEvent> decode(const msg::RtpStream& m) {
   ev.lost_after_repair = m.lost_after_repair();
   ev.rtx_packets = m.rtx_packets();
   ev.rtx_for_ssrc = m.rtx_for_ssrc();
+  if (const msg::SrtpCounts* k = m.srtp()) {
+    ev.srtp_keyed = true;
+    ev.srtp = SrtpCounts{k->authenticated(), k->auth_failed(), k->replayed(), k->unreadable()};
+  }
+  if (m.video_codec() > static_cast<uint8_t>(VideoCodec::H264)) return std::nullopt;
+  ev.video_codec = static_cast<VideoCodec>(m.video_codec());
+  ev.keyframes = m.keyframes();
+  ev.keyframe_interval_mean_s = m.keyframe_interval_mean_s();
+  ev.keyframe_interval_max_s = m.keyframe_interval_max_s();
+  ev.parameter_sets = m.parameter_sets();
   return ev;
 }
 
@@ -487,6 +511,11 @@ PipelineCounters decode(const msg::PipelineStats& m) {
   c.dtls_records = m.dtls_records();
   c.dtls_malformed = m.dtls_malformed();
   c.dtls_table_full = m.dtls_table_full();
+  c.srtp_authenticated = m.srtp_authenticated();
+  c.srtp_auth_failed = m.srtp_auth_failed();
+  c.srtcp_authenticated = m.srtcp_authenticated();
+  c.srtcp_auth_failed = m.srtcp_auth_failed();
+  c.srtp_stream_pool_full = m.srtp_stream_pool_full();
   c.anomalies_raised = m.anomalies_raised();
   c.events = m.events();
   return c;

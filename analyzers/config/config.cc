@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <arpa/inet.h>
+#include <yaml-cpp/binary.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
@@ -156,7 +158,7 @@ class Loader {
   void load(const YAML::Node& root, Config& c) const {
     if (root.IsNull()) return;
     if (!root.IsMap()) fail("", root, "expected a mapping at the top level");
-    only_keys(root, "", {"tap_id", "wcs", "anomalies", "flows", "dataplane", "zmq"});
+    only_keys(root, "", {"tap_id", "wcs", "anomalies", "flows", "dataplane", "zmq", "srtp"});
     if (auto n = root["tap_id"]) {
       c.tap_id = scalar(n, "tap_id");
       if (c.tap_id.empty() || c.tap_id.size() > 64) fail("tap_id", n, "must be 1 to 64 characters");
@@ -166,6 +168,107 @@ class Loader {
     flows(root["flows"], c.flows);
     dataplane(root["dataplane"], c.dataplane);
     zmq(root["zmq"], c.zmq);
+    srtp(root["srtp"], c.srtp);
+  }
+
+  // "192.0.2.1:5004" or "[2001:db8::1]:5004"
+  Endpoint endpoint(const YAML::Node& n, const std::string& key) const {
+    const std::string s = scalar(n, key);
+    const auto colon = s.rfind(':');
+    Endpoint e;
+    unsigned port = 0;
+    bool ok = colon != std::string::npos && colon + 1 < s.size();
+    if (ok) {
+      auto [p, ec] = std::from_chars(s.data() + colon + 1, s.data() + s.size(), port);
+      ok = ec == std::errc() && p == s.data() + s.size() && port >= 1 && port <= 65535;
+    }
+    std::string addr = ok ? s.substr(0, colon) : "";
+    if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']') {
+      ok = inet_pton(AF_INET6, addr.substr(1, addr.size() - 2).c_str(), e.addr.data()) == 1;
+      e.family = 6;
+    } else if (ok) {
+      ok = inet_pton(AF_INET, addr.c_str(), e.addr.data()) == 1;
+      e.family = 4;
+    }
+    if (!ok) fail(key, n, "expected address:port (IPv6 in brackets), got '" + s + "'");
+    e.port = static_cast<uint16_t>(port);
+    return e;
+  }
+
+  void srtp(const YAML::Node& n, SrtpConfig& out) const {
+    only_keys(n, "srtp", {"keys", "payload_types"});
+    if (!n) return;
+    if (auto pts = n["payload_types"]) {
+      if (!pts.IsMap()) fail("srtp.payload_types", pts, "expected a mapping of payload type to codec");
+      for (const auto& kv : pts) {
+        const std::string pt_text = kv.first.as<std::string>();
+        const uint64_t pt = whole(kv.first, "srtp.payload_types", 0, 127);
+        const std::string name = scalar(kv.second, "srtp.payload_types." + pt_text);
+        VideoCodec c = VideoCodec::None;
+        if (name == "vp8" || name == "VP8") c = VideoCodec::Vp8;
+        else if (name == "vp9" || name == "VP9") c = VideoCodec::Vp9;
+        else if (name == "h264" || name == "H264") c = VideoCodec::H264;
+        out.video_codecs[pt] = c;  // audio and other codecs: no keyframes to look for
+      }
+    }
+    auto keys = n["keys"];
+    if (!keys || keys.IsNull()) return;
+    if (!keys.IsSequence()) fail("srtp.keys", keys, "expected a list of keys");
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const YAML::Node k = keys[i];
+      const std::string path = "srtp.keys[" + std::to_string(i) + "]";
+      only_keys(k, path, {"ssrc", "src", "dst", "suite", "key"});
+      if (!k.IsMap()) fail(path, k, "expected a mapping");
+      SrtpKeyConfig key;
+      if (auto s = k["ssrc"]) {
+        const std::string text = scalar(s, path + ".ssrc");
+        uint64_t v = 0;
+        const bool hex = text.size() > 2 && (text[1] == 'x' || text[1] == 'X') && text[0] == '0';
+        auto [p, ec] = std::from_chars(text.data() + (hex ? 2 : 0), text.data() + text.size(), v, hex ? 16 : 10);
+        if (ec != std::errc() || p != text.data() + text.size() || v > 0xffffffffu)
+          fail(path + ".ssrc", s, "expected a 32-bit SSRC (decimal or 0x hex), got '" + text + "'");
+        key.by_ssrc = true;
+        key.ssrc = static_cast<uint32_t>(v);
+        if (k["src"] || k["dst"]) fail(path, k, "give either ssrc or src and dst, not both");
+      } else {
+        if (!k["src"] || !k["dst"]) fail(path, k, "needs ssrc, or src and dst (the flow direction the key protects)");
+        key.src = endpoint(k["src"], path + ".src");
+        key.dst = endpoint(k["dst"], path + ".dst");
+      }
+      if (auto s = k["suite"]) {
+        const std::string name = scalar(s, path + ".suite");
+        bool known = false;
+        for (auto suite : {SrtpSuite::AesCm128HmacSha1_80, SrtpSuite::AesCm128HmacSha1_32, SrtpSuite::AeadAes128Gcm,
+                           SrtpSuite::AeadAes256Gcm})
+          if (name == srtp_suite_name(suite)) {
+            key.suite = suite;
+            known = true;
+          }
+        if (!known)
+          fail(path + ".suite", s, "expected AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM or "
+                                   "AEAD_AES_256_GCM, got '" + name + "'");
+      }
+      // The key itself: never echoed, not even in an error.
+      const YAML::Node kn = k["key"];
+      if (!kn || !kn.IsScalar()) fail(path + ".key", kn, "expected the base64 master key and salt");
+      std::string text = kn.Scalar();
+      if (text.rfind("inline:", 0) == 0) text = text.substr(7);         // SDES a=crypto's form
+      if (const auto bar = text.find('|'); bar != std::string::npos) text.resize(bar);  // lifetime, MKI
+      const std::vector<unsigned char> bytes = YAML::DecodeBase64(text);
+      const size_t want = srtp_key_length(key.suite);
+      if (bytes.size() != want)
+        fail(path + ".key", kn, "expected base64 of " + std::to_string(want) + " bytes (master key and salt) for " +
+                                    srtp_suite_name(key.suite) + ", got " +
+                                    (bytes.empty() ? std::string("no valid base64") : std::to_string(bytes.size()) + " bytes"));
+      key.material.assign(bytes.begin(), bytes.end());
+      out.keys.push_back(std::move(key));
+    }
+  }
+
+  void srtp_file(const YAML::Node& root, SrtpConfig& out) const {
+    if (!root.IsMap()) fail("", root, "expected a mapping with an srtp section");
+    only_keys(root, "", {"srtp"});
+    srtp(root["srtp"], out);
   }
 
   void wcs(const YAML::Node& n, WcsConfig& w) const {
@@ -208,6 +311,7 @@ class Loader {
       if (*kind == AnomalyKind::bitrate_drop) allowed.insert({"drop_pct", "min_kbps", "baseline_s"});
       if (*kind == AnomalyKind::ice_no_response) allowed.insert({"requests", "within_s", "min_age_s"});
       if (*kind == AnomalyKind::ice_consent_lost) allowed.insert({"timeout_s", "min_unanswered"});
+      if (*kind == AnomalyKind::srtp_auth_failure) allowed.insert({"pct", "window_s", "min_packets"});
       if (*kind == AnomalyKind::dtls_incomplete) allowed.insert({"within_s", "client_hellos", "min_age_s"});
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
@@ -236,6 +340,12 @@ class Loader {
         if (auto x = v["timeout_s"]) ic.timeout_s = number(x, path + ".timeout_s", 0.1, 3600);
         if (auto x = v["min_unanswered"])
           ic.min_unanswered = static_cast<uint32_t>(whole(x, path + ".min_unanswered", 1, 1000));
+      }
+      if (*kind == AnomalyKind::srtp_auth_failure) {
+        auto& sa = a.srtp_auth_failure;
+        if (auto x = v["pct"]) sa.pct = number(x, path + ".pct", 0.01, 100);
+        if (auto x = v["window_s"]) sa.window_s = static_cast<uint32_t>(whole(x, path + ".window_s", 1, 7));
+        if (auto x = v["min_packets"]) sa.min_packets = static_cast<uint32_t>(whole(x, path + ".min_packets", 1, 1000000));
       }
       if (*kind == AnomalyKind::dtls_incomplete) {
         auto& di = a.dtls_incomplete;
@@ -372,5 +482,43 @@ Config load_config(const std::string& path) {
 }
 
 Config load_config_string(const std::string& yaml, const std::string& name) { return parse(yaml, name); }
+
+const char* srtp_suite_name(SrtpSuite s) {
+  switch (s) {
+    case SrtpSuite::AesCm128HmacSha1_80: return "AES_CM_128_HMAC_SHA1_80";
+    case SrtpSuite::AesCm128HmacSha1_32: return "AES_CM_128_HMAC_SHA1_32";
+    case SrtpSuite::AeadAes128Gcm: return "AEAD_AES_128_GCM";
+    case SrtpSuite::AeadAes256Gcm: return "AEAD_AES_256_GCM";
+  }
+  return "?";
+}
+
+size_t srtp_key_length(SrtpSuite s) {
+  switch (s) {
+    case SrtpSuite::AesCm128HmacSha1_80:
+    case SrtpSuite::AesCm128HmacSha1_32: return 30;  // 16-byte key, 14-byte salt
+    case SrtpSuite::AeadAes128Gcm: return 28;        // 16, 12 (RFC 7714)
+    case SrtpSuite::AeadAes256Gcm: return 44;        // 32, 12
+  }
+  return 0;
+}
+
+void load_srtp_keys_string(const std::string& yaml, const std::string& name, SrtpConfig& into) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(name, "line " + std::to_string(e.mark.line + 1), "YAML syntax: " + e.msg);
+  }
+  Loader(name).srtp_file(root, into);
+}
+
+void load_srtp_keys(const std::string& path, SrtpConfig& into) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path, "", "cannot open the file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  load_srtp_keys_string(ss.str(), path, into);
+}
 
 }  // namespace wcstap

@@ -91,6 +91,12 @@ struct DtlsIncompleteThresholds {
   double min_age_s = 1.0;       // (the count is judged once the first ClientHello is this old)
 };
 
+struct SrtpAuthThresholds {
+  double pct = 1.0;            // a keyed stream with more than this share of packets failing authentication...
+  uint32_t window_s = 5;       // ... over its last this many whole seconds and the current one (1-7)
+  uint32_t min_packets = 50;   // ... once that window holds this many packets
+};
+
 struct BitrateDropThresholds {
   double drop_pct = 50;      // the video bitrate's EWMA this far under the stream's baseline...
   double min_kbps = 100;     // ... or under this, from a baseline above it
@@ -117,6 +123,7 @@ struct AnomalyConfig {
   IceNoResponseThresholds ice_no_response;
   IceConsentThresholds ice_consent_lost;
   DtlsIncompleteThresholds dtls_incomplete;
+  SrtpAuthThresholds srtp_auth_failure;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };
@@ -145,6 +152,26 @@ struct ZmqConfig {
   std::vector<std::string> subscribe = {"tcp://127.0.0.1:7755"};  // control: taps to read
 };
 
+// SRTP master keys the tap may use to authenticate and decrypt (RFC 4568's SDES form: master key
+// then master salt, base64), each for one SSRC or for one flow direction. The key bytes are never
+// printed: not in an error, an event, a log or a metric.
+enum class SrtpSuite : uint8_t { AesCm128HmacSha1_80, AesCm128HmacSha1_32, AeadAes128Gcm, AeadAes256Gcm };
+const char* srtp_suite_name(SrtpSuite s);  // RFC 4568 / 7714 names, e.g. "AES_CM_128_HMAC_SHA1_80"
+size_t srtp_key_length(SrtpSuite s);       // master key + salt bytes
+
+struct SrtpKeyConfig {
+  bool by_ssrc = false;   // this SSRC's packets, on any flow...
+  uint32_t ssrc = 0;
+  Endpoint src, dst;      // ... else every SRTP packet src sends to dst
+  SrtpSuite suite = SrtpSuite::AesCm128HmacSha1_80;
+  std::vector<uint8_t> material;
+};
+
+struct SrtpConfig {
+  std::vector<SrtpKeyConfig> keys;
+  std::array<VideoCodec, 128> video_codecs{};  // by RTP payload type (what the SDP's rtpmap would say)
+};
+
 struct Config {
   std::string source_file;  // where it was loaded from ("<defaults>" otherwise)
   std::string tap_id = "wcstap";
@@ -153,10 +180,15 @@ struct Config {
   FlowTableConfig flows;
   DataplaneConfig dataplane;
   ZmqConfig zmq;
+  SrtpConfig srtp;
 };
 
 Config default_config();
 Config load_config(const std::string& path);             // throws ConfigError
 Config load_config_string(const std::string& yaml, const std::string& name);  // for tests
+// A key file: a YAML document with an `srtp` section only (as the config's); its keys are added
+// to `into`, its payload types override. Throws ConfigError naming the file and key.
+void load_srtp_keys(const std::string& path, SrtpConfig& into);
+void load_srtp_keys_string(const std::string& yaml, const std::string& name, SrtpConfig& into);
 
 }  // namespace wcstap

@@ -183,6 +183,17 @@ Json to_json(const RtpStreamEvent& r) {
   j["pt_changes"] = r.pt_changes;
   j["lost_after_repair"] = r.lost_after_repair;
   if (r.rtx_for_ssrc) j["rtx"] = {{"for_ssrc", ssrc_string(r.rtx_for_ssrc)}, {"repairs", r.rtx_packets}};
+  // With the stream's SRTP key: every packet's verdict, and what the clear video showed.
+  if (r.srtp_keyed)
+    j["srtp"] = {{"authenticated", r.srtp.authenticated}, {"auth_failed", r.srtp.auth_failed},
+                 {"replayed", r.srtp.replayed}, {"unreadable", r.srtp.unreadable}};
+  if (r.video_codec != VideoCodec::None) {
+    Json k = {{"codec", video_codec_name(r.video_codec)}, {"count", r.keyframes}};
+    k["interval_s"] = r.keyframes > 1 ? Json{{"mean", ms3(r.keyframe_interval_mean_s)}, {"max", ms3(r.keyframe_interval_max_s)}}
+                                      : Json(nullptr);
+    if (r.video_codec == VideoCodec::H264) k["parameter_sets"] = r.parameter_sets;
+    j["keyframes"] = k;
+  }
   if (r.voice_codec != VoiceCodec::None) {
     Json m = {{"mos", std::round(r.mos * 100) / 100}, {"r_factor", std::round(r.r_factor * 10) / 10},
               {"codec", voice_codec_name(r.voice_codec)}};
@@ -312,6 +323,16 @@ std::string to_text(const RtpStreamEvent& r) {
   if (r.lost_after_repair != r.lost) s += "; lost after RTX repair " + std::to_string(r.lost_after_repair);
   if (r.rtx_for_ssrc) s += "; RTX for " + ssrc_string(r.rtx_for_ssrc) + ", " + std::to_string(r.rtx_packets) + " repairs";
   if (r.pt_changes) s += "; " + std::to_string(r.pt_changes) + " PT changes";
+  if (r.srtp_keyed) {
+    std::snprintf(more, sizeof more, "; SRTP %llu authenticated, %llu failed",
+                  static_cast<unsigned long long>(r.srtp.authenticated), static_cast<unsigned long long>(r.srtp.auth_failed));
+    s += more;
+  }
+  if (r.video_codec != VideoCodec::None) {
+    std::snprintf(more, sizeof more, "; %s keyframes %u (every %.1f s)", video_codec_name(r.video_codec), r.keyframes,
+                  r.keyframe_interval_mean_s);
+    s += more;
+  }
   if (r.rtcp.any()) s += "; " + rtcp_text(r.rtcp, r.clock_rate);
   return s;
 }
@@ -397,6 +418,11 @@ std::string summary_to_json(const PipelineCounters& c, std::pair<std::string_vie
   j["dtls_records"] = c.dtls_records;
   j["dtls_malformed"] = c.dtls_malformed;
   j["dtls_table_full"] = c.dtls_table_full;
+  j["srtp_authenticated"] = c.srtp_authenticated;
+  j["srtp_auth_failed"] = c.srtp_auth_failed;
+  j["srtcp_authenticated"] = c.srtcp_authenticated;
+  j["srtcp_auth_failed"] = c.srtcp_auth_failed;
+  j["srtp_stream_pool_full"] = c.srtp_stream_pool_full;
   j["rtcp_streams"] = c.rtcp_streams;
   j["rtcp_ssrc_table_full"] = c.rtcp_ssrc_table_full;
   j["clock_steps"] = c.clock_steps;

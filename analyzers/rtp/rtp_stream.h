@@ -110,6 +110,7 @@ struct RtpStreamState {
   uint32_t since_back = 0;
   Nanos noted_ts = 0;  // last entry in the host evidence index
   AnomalySlot one_way;
+  uint32_t srtp = kNoIndex;  // its SrtpStreamState, when the tap holds the stream's SRTP key
 
   // Counts a packet: extended sequence number across wrap (and reordering), probation.
   void count(const RtpHeader& h, uint32_t len, Nanos ts);
@@ -134,6 +135,23 @@ struct RtpStreamState {
   void loss_window(unsigned seconds, uint64_t& expected, uint64_t& received, Nanos& first_lossy) const;
   // The stream's figures as reported (rtp_stream event), without the endpoints.
   void fill(RtpStreamEvent& ev) const;
+};
+
+// A stream the tap can authenticate and decrypt (SRTP key known): per-packet verdicts, the last
+// seconds of them for srtp_auth_failure, and the keyframes the clear payload shows.
+struct SrtpStreamState {
+  int32_t key = -1;            // SrtpKeyring index
+  SrtpCounts counts;
+  static constexpr unsigned kSeconds = 8;
+  std::array<uint32_t, kSeconds> second_ok{}, second_failed{};  // ring by whole second of the stream
+  uint64_t second = 0;         // the second being filled
+  AnomalySlot auth;            // srtp_auth_failure
+  VideoCodec codec = VideoCodec::None;
+  uint32_t keyframes = 0;
+  uint32_t last_keyframe_rtp_ts = 0;
+  Nanos last_keyframe = 0;
+  double keyframe_gap_sum_s = 0, keyframe_gap_max_s = 0;
+  uint32_t parameter_sets = 0;
 };
 
 // RFC 3551's static payload types: their RTP clock rate, 0 for dynamic or unassigned types.

@@ -362,6 +362,9 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(fa.dtls_incomplete.within_s, da.dtls_incomplete.within_s);
   EXPECT_EQ(fa.dtls_incomplete.client_hellos, da.dtls_incomplete.client_hellos);
   EXPECT_EQ(fa.dtls_incomplete.min_age_s, da.dtls_incomplete.min_age_s);
+  EXPECT_EQ(fa.srtp_auth_failure.pct, da.srtp_auth_failure.pct);
+  EXPECT_EQ(fa.srtp_auth_failure.window_s, da.srtp_auth_failure.window_s);
+  EXPECT_EQ(fa.srtp_auth_failure.min_packets, da.srtp_auth_failure.min_packets);
   EXPECT_EQ(file.flows.capacity, def.flows.capacity);
   EXPECT_EQ(file.flows.rtp_streams, def.flows.rtp_streams);
   EXPECT_EQ(file.flows.udp_idle_timeout_s, def.flows.udp_idle_timeout_s);

@@ -174,6 +174,13 @@ TEST(Codec, RtpStreamRoundTripsEveryField) {
   in.lost_after_repair = 6;
   in.rtx_packets = 7;
   in.rtx_for_ssrc = 0x1234;
+  in.srtp_keyed = true;
+  in.srtp = SrtpCounts{1000, 17, 3, 2};
+  in.video_codec = VideoCodec::H264;
+  in.keyframes = 9;
+  in.keyframe_interval_mean_s = 2.5;
+  in.keyframe_interval_max_s = 3.25;
+  in.parameter_sets = 9;
   flatbuffers::FlatBufferBuilder fbb;
   const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in, {1, 2})));
   ASSERT_TRUE(out.has_value());
@@ -198,6 +205,16 @@ TEST(Codec, RtpStreamRoundTripsEveryField) {
   EXPECT_EQ(out->lost_after_repair, in.lost_after_repair);
   EXPECT_EQ(out->rtx_packets, in.rtx_packets);
   EXPECT_EQ(out->rtx_for_ssrc, in.rtx_for_ssrc);
+  EXPECT_TRUE(out->srtp_keyed);
+  EXPECT_EQ(out->srtp.authenticated, in.srtp.authenticated);
+  EXPECT_EQ(out->srtp.auth_failed, in.srtp.auth_failed);
+  EXPECT_EQ(out->srtp.replayed, in.srtp.replayed);
+  EXPECT_EQ(out->srtp.unreadable, in.srtp.unreadable);
+  EXPECT_EQ(out->video_codec, in.video_codec);
+  EXPECT_EQ(out->keyframes, in.keyframes);
+  EXPECT_EQ(out->keyframe_interval_mean_s, in.keyframe_interval_mean_s);
+  EXPECT_EQ(out->keyframe_interval_max_s, in.keyframe_interval_max_s);
+  EXPECT_EQ(out->parameter_sets, in.parameter_sets);
   EXPECT_EQ(out->src, in.src);
   EXPECT_EQ(out->dst, in.dst);
   EXPECT_EQ(out->ssrc, in.ssrc);
@@ -265,6 +282,22 @@ void expect_same(const RtcpReport& a, const RtcpReport& b) {
   EXPECT_EQ(a.sdes, b.sdes);
   EXPECT_EQ(a.bye, b.bye);
   EXPECT_EQ(a.app, b.app);
+}
+
+TEST(Codec, RtpStreamWithoutKeyHasNoSrtpAndAnUnknownCodecIsRefused) {
+  RtpStreamEvent in;
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto off = codec::encode(fbb, in);
+  fbb.Finish(off);
+  const auto* m = flatbuffers::GetRoot<msg::RtpStream>(fbb.GetBufferPointer());
+  EXPECT_EQ(m->srtp(), nullptr);
+  ASSERT_TRUE(codec::decode(*m).has_value());
+  EXPECT_FALSE(codec::decode(*m)->srtp_keyed);
+  flatbuffers::FlatBufferBuilder bad;
+  msg::RtpStreamBuilder b(bad);
+  b.add_video_codec(9);
+  bad.Finish(b.Finish());
+  EXPECT_FALSE(codec::decode(*flatbuffers::GetRoot<msg::RtpStream>(bad.GetBufferPointer())).has_value());
 }
 
 TEST(Codec, RtpStreamCarriesItsRtcpReport) {

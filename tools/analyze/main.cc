@@ -69,10 +69,12 @@ bool run_file(const std::string& path, Pipeline& pipe, std::string& error) {
 int main(int argc, char** argv) {
   CLI::App app{"wcstap-analyze: find WCS media and signalling faults in capture files (pcap, pcapng)"};
   std::vector<std::string> files;
-  std::string config_path;
+  std::string config_path, keys_path;
   bool json = false, flows = false, concat = false;
   app.add_option("captures", files, "capture files (pcap or pcapng)")->required()->check(CLI::ExistingFile);
   app.add_option("-c,--config", config_path, "YAML config (default: built-in defaults)");
+  app.add_option("--srtp-keys", keys_path, "YAML file of SRTP keys (an srtp: section, as in the config)")
+      ->check(CLI::ExistingFile);
   app.add_flag("--json", json, "JSON lines: anomaly, rtp_stream, flow, summary");
   app.add_flag("--flows", flows, "also list every flow in the human output");
   app.add_flag("--concat", concat, "treat the files as one capture cut in pieces (tcpdump -C/-G)");
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
   Config cfg;
   try {
     cfg = config_path.empty() ? default_config() : load_config(config_path);
+    if (!keys_path.empty()) load_srtp_keys(keys_path, cfg.srtp);
   } catch (const ConfigError& e) {
     std::cerr << "wcstap-analyze: bad config: " << e.what() << '\n';
     return 2;
@@ -99,7 +102,14 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<Pipeline> pipe;
   for (size_t i = 0; i < files.size(); ++i) {
-    if (!pipe) pipe = std::make_unique<Pipeline>(cfg, sink);
+    if (!pipe) {
+      try {
+        pipe = std::make_unique<Pipeline>(cfg, sink);
+      } catch (const std::exception& e) {  // libsrtp refusing a key (named by index, never shown)
+        std::cerr << "wcstap-analyze: " << e.what() << '\n';
+        return 2;
+      }
+    }
     if (!json) std::cout << "== " << files[i] << '\n';
     std::string error;
     bool ok = run_file(files[i], *pipe, error);
