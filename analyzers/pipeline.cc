@@ -97,6 +97,7 @@ struct Pipeline::Impl : EventSink {
   void dtls_handshake(DtlsFlow& d, uint8_t dir, Nanos ts, const dtls::Fragment& g);
   void dtls_alert(const FlowRecord& f, DtlsFlow& d, uint8_t dir, Nanos ts, uint8_t level, uint8_t description);
   void check_dtls(const FlowRecord& f, Nanos now);
+  void note_stun_response(const Endpoint& responder, double ms, Nanos ts);
   void check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
   void check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
   // One direction of a flow, without an SSRC (STUN transactions, ICMP errors, RTCP feedback).
@@ -137,6 +138,17 @@ struct Pipeline::Impl : EventSink {
   SrtpKeyring srtp_keys;           // the SRTP keys the tap was given (usually none)
   IndexPool<SrtpStreamState> srtp_streams;  // streams under one of them
   std::vector<uint8_t> clear;      // scratch: a decrypted packet
+  // WCS hosts answering Binding requests on a media port: their last response times.
+  struct StunResponder {
+    Endpoint host;  // port 0
+    static constexpr unsigned kSamples = 64;
+    std::array<double, kSamples> ms{};
+    std::array<Nanos, kSamples> at{};
+    uint32_t next = 0;
+    AnomalySlot slow;
+  };
+  static constexpr size_t kMaxResponders = 64;
+  std::vector<StunResponder> responders;
   RtcpSsrcTable rtcp_ssrcs;
   HostEvidenceIndex evidence;
   AnomalyEngine engine;
@@ -369,6 +381,10 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
     return;
   }
   ++rq.answered;
+  if (!relayed) {
+    const Endpoint responder = key_endpoint(f.key, dir == 1);
+    if (cfg.wcs.media_ports.contains(responder.port)) note_stun_response(responder, rtt_ms, ts);
+  }
   rq.rtt_sum_ms += rtt_ms;
   rq.rtt_max_ms = std::max(rq.rtt_max_ms, rtt_ms);
   rq.unanswered = 0;
@@ -380,6 +396,44 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   if (rq.consent.open)
     engine.clear(rq.consent, AnomalyKind::ice_consent_lost, direction_subject(f, requester), ts, 0,
                  cfg.anomalies.ice_consent_lost.timeout_s, "consent answered again");
+}
+
+// stun_response_slow (ANOMALIES.md #33): WCS's own Binding responses (a responder on a WCS media
+// port; with the tap beside WCS, request in to response out is WCS's processing time) per host: the
+// 95th percentile of those of the last window_s seconds, once there are min_samples, above p95_ms.
+void Pipeline::Impl::note_stun_response(const Endpoint& responder, double ms, Nanos ts) {
+  Endpoint host = responder;
+  host.port = 0;
+  auto it = std::find_if(responders.begin(), responders.end(), [&](const StunResponder& r) { return r.host == host; });
+  if (it == responders.end()) {
+    if (responders.size() >= kMaxResponders) return;
+    responders.emplace_back();
+    it = responders.end() - 1;
+    it->host = host;
+  }
+  StunResponder& r = *it;
+  r.ms[r.next % StunResponder::kSamples] = ms;
+  r.at[r.next % StunResponder::kSamples] = ts;
+  ++r.next;
+  const auto& th = cfg.anomalies.stun_response_slow;
+  std::array<double, StunResponder::kSamples> recent;
+  size_t n = 0;
+  for (uint32_t i = 0; i < std::min<uint32_t>(r.next, StunResponder::kSamples); ++i)
+    if (elapsed(ts, r.at[i]) <= seconds(th.window_s)) recent[n++] = r.ms[i];
+  if (n < th.min_samples) return;
+  const size_t k = (n * 95 + 99) / 100 - 1;  // nearest rank
+  std::nth_element(recent.begin(), recent.begin() + static_cast<long>(k), recent.begin() + static_cast<long>(n));
+  const double p95 = recent[k];
+  AnomalySubject subj;
+  subj.src = host;
+  if (p95 <= th.p95_ms) {
+    engine.clear(r.slow, AnomalyKind::stun_response_slow, subj, ts, p95, th.p95_ms, "responses fast again");
+    return;
+  }
+  engine.hold(r.slow, AnomalyKind::stun_response_slow, subj, ts, ts, p95, th.p95_ms, [&](char* buf, size_t len) {
+    std::snprintf(buf, len, "STUN Binding responses p95 %.1f ms over the last %zu in %u s (slowest %.1f ms)", p95, n,
+                  th.window_s, *std::max_element(recent.begin(), recent.begin() + static_cast<long>(n)));
+  });
 }
 
 // icmp_unreachable (ANOMALIES.md #7): an ICMP/ICMPv6 destination unreachable (port, host, network,
@@ -1028,7 +1082,11 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
   if (s.since_back < th.min_packets) return;
   if (elapsed(now, std::max(s.first_ts, back_media)) < one_way_window) return;
   if (rr != 0) {
-    if (elapsed(now, rr) < rtcp_wait) return;
+    // A receiver's next report is due within its own pace (RFC 3550 randomises each interval to
+    // 0.5-1.5 x its mean): three of its last intervals, between min_duration_s and rtcp_interval_s.
+    const Nanos gap = evidence.last_gap(Evidence::ReceiverReport, receiver, s.ssrc);
+    const Nanos wait = gap ? std::clamp(3 * gap, one_way_window, rtcp_wait) : rtcp_wait;
+    if (elapsed(now, rr) < wait) return;
   } else if (elapsed(now, s.first_ts) < rtcp_wait &&
              evidence.last(Evidence::SenderReport, sender, s.ssrc) != 0) {
     return;  // the sender runs RTCP on its own port: the first receiver report may still come

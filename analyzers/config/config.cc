@@ -311,6 +311,7 @@ class Loader {
       if (*kind == AnomalyKind::bitrate_drop) allowed.insert({"drop_pct", "min_kbps", "baseline_s"});
       if (*kind == AnomalyKind::ice_no_response) allowed.insert({"requests", "within_s", "min_age_s"});
       if (*kind == AnomalyKind::ice_consent_lost) allowed.insert({"timeout_s", "min_unanswered"});
+      if (*kind == AnomalyKind::stun_response_slow) allowed.insert({"p95_ms", "window_s", "min_samples"});
       if (*kind == AnomalyKind::srtp_auth_failure) allowed.insert({"pct", "window_s", "min_packets"});
       if (*kind == AnomalyKind::dtls_incomplete) allowed.insert({"within_s", "client_hellos", "min_age_s"});
       only_keys(v, path, allowed);
@@ -340,6 +341,12 @@ class Loader {
         if (auto x = v["timeout_s"]) ic.timeout_s = number(x, path + ".timeout_s", 0.1, 3600);
         if (auto x = v["min_unanswered"])
           ic.min_unanswered = static_cast<uint32_t>(whole(x, path + ".min_unanswered", 1, 1000));
+      }
+      if (*kind == AnomalyKind::stun_response_slow) {
+        auto& sr = a.stun_response_slow;
+        if (auto x = v["p95_ms"]) sr.p95_ms = number(x, path + ".p95_ms", 0.1, 60000);
+        if (auto x = v["window_s"]) sr.window_s = static_cast<uint32_t>(whole(x, path + ".window_s", 1, 3600));
+        if (auto x = v["min_samples"]) sr.min_samples = static_cast<uint32_t>(whole(x, path + ".min_samples", 1, 64));
       }
       if (*kind == AnomalyKind::srtp_auth_failure) {
         auto& sa = a.srtp_auth_failure;

@@ -91,6 +91,12 @@ struct DtlsIncompleteThresholds {
   double min_age_s = 1.0;       // (the count is judged once the first ClientHello is this old)
 };
 
+struct StunResponseSlowThresholds {
+  double p95_ms = 50;          // a WCS host's Binding responses: their 95th percentile above this...
+  uint32_t window_s = 30;      // ... over the responses of the last this many seconds
+  uint32_t min_samples = 20;   // ... once there are this many
+};
+
 struct SrtpAuthThresholds {
   double pct = 1.0;            // a keyed stream with more than this share of packets failing authentication...
   uint32_t window_s = 5;       // ... over its last this many whole seconds and the current one (1-7)
@@ -124,6 +130,7 @@ struct AnomalyConfig {
   IceConsentThresholds ice_consent_lost;
   DtlsIncompleteThresholds dtls_incomplete;
   SrtpAuthThresholds srtp_auth_failure;
+  StunResponseSlowThresholds stun_response_slow;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };

@@ -30,23 +30,40 @@ void HostEvidenceIndex::note(Evidence kind, const Endpoint& from, uint32_t tag, 
   Entry* oldest = &slots_[i];
   for (uint32_t n = 0; n < kWindow; ++n) {
     Entry& e = slots_[(i + n) & mask_];
-    if (e.ts == 0 || (e.kind == kind && e.tag == tag && e.addr == from.addr)) {
-      e = Entry{from.addr, tag, kind, ts};
+    if (e.ts == 0) {
+      e = Entry{from.addr, tag, kind, ts, 0};
+      return;
+    }
+    if (e.kind == kind && e.tag == tag && e.addr == from.addr) {
+      if (ts > e.ts) {
+        e.prev = e.ts;
+        e.ts = ts;
+      }
       return;
     }
     if (e.ts < oldest->ts) oldest = &e;
   }
-  *oldest = Entry{from.addr, tag, kind, ts};
+  *oldest = Entry{from.addr, tag, kind, ts, 0};
 }
 
-Nanos HostEvidenceIndex::last(Evidence kind, const Endpoint& from, uint32_t tag) const {
+const HostEvidenceIndex::Entry* HostEvidenceIndex::find(Evidence kind, const Endpoint& from, uint32_t tag) const {
   uint32_t i = home(kind, from, tag);
   for (uint32_t n = 0; n < kWindow; ++n) {
     const Entry& e = slots_[(i + n) & mask_];
-    if (e.ts == 0) return 0;
-    if (e.kind == kind && e.tag == tag && e.addr == from.addr) return e.ts;
+    if (e.ts == 0) return nullptr;
+    if (e.kind == kind && e.tag == tag && e.addr == from.addr) return &e;
   }
-  return 0;
+  return nullptr;
+}
+
+Nanos HostEvidenceIndex::last(Evidence kind, const Endpoint& from, uint32_t tag) const {
+  const Entry* e = find(kind, from, tag);
+  return e ? e->ts : 0;
+}
+
+Nanos HostEvidenceIndex::last_gap(Evidence kind, const Endpoint& from, uint32_t tag) const {
+  const Entry* e = find(kind, from, tag);
+  return e && e->prev ? e->ts - e->prev : 0;
 }
 
 }  // namespace wcstap

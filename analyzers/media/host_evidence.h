@@ -27,6 +27,8 @@ class HostEvidenceIndex {
   // `from` did something about `tag`: an SSRC for reports, the peer's folded address for Media.
   void note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts);
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag) const;  // 0 when never
+  // The time between its last two notes (0 when fewer than two): how often `from` does it.
+  Nanos last_gap(Evidence kind, const Endpoint& from, uint32_t tag) const;
 
   static uint32_t fold(const Endpoint& e);  // an address in 32 bits (IPv4: the address itself)
 
@@ -36,7 +38,9 @@ class HostEvidenceIndex {
     uint32_t tag = 0;
     Evidence kind{};
     Nanos ts = 0;  // 0 = empty
+    Nanos prev = 0;  // the note before
   };
+  const Entry* find(Evidence kind, const Endpoint& from, uint32_t tag) const;
   static constexpr uint32_t kWindow = 8;
   uint32_t home(Evidence kind, const Endpoint& e, uint32_t tag) const;
   std::vector<Entry> slots_;

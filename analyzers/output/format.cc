@@ -41,9 +41,13 @@ std::string ssrc_string(uint32_t ssrc) {
 
 bool has_ports(L4 l4) { return l4 == L4::Udp || l4 == L4::Tcp; }
 
+// An endpoint as printed: with its port where the protocol has ports; a host (port 0, an anomaly
+// about a server rather than a flow) as its address; none (family 0) as "-".
 std::string ep(const Endpoint& e, L4 l4) {
-  return has_ports(l4) ? endpoint_to_string(e) : addr_string(e);
+  if (e.family == 0) return "-";
+  return has_ports(l4) && e.port != 0 ? endpoint_to_string(e) : addr_string(e);
 }
+Json ep_json(const Endpoint& e, L4 l4) { return e.family == 0 ? Json(nullptr) : Json(ep(e, l4)); }
 
 // "2026-01-01 00:00:08.123456Z"
 std::string clock_string(Nanos ns) {
@@ -81,8 +85,8 @@ Json to_json(const AnomalyEvent& a) {
   j["state"] = anomaly_state_name(a.state);
   j["severity"] = severity_name(a.severity);
   j["proto"] = l4_name(a.l4);
-  j["src"] = ep(a.src, a.l4);
-  j["dst"] = ep(a.dst, a.l4);
+  j["src"] = ep_json(a.src, a.l4);
+  j["dst"] = ep_json(a.dst, a.l4);
   if (a.has_ssrc) j["ssrc"] = ssrc_string(a.ssrc);
   j["ts"] = secs(a.ts);
   j["first_ts"] = secs(a.first_ts);

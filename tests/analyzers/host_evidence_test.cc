@@ -22,6 +22,19 @@ TEST(HostEvidence, LastNoteWins) {
   EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 0x1a2b3c4d), 10 * kSec);
 }
 
+TEST(HostEvidence, GapIsBetweenTheLastTwoNotes) {
+  HostEvidenceIndex idx;
+  Endpoint b = test::endpoint("10.0.0.2", 31003);
+  idx.note(Evidence::ReceiverReport, b, 7, 5 * kSec);
+  EXPECT_EQ(idx.last_gap(Evidence::ReceiverReport, b, 7), 0u);  // one note: no pace yet
+  idx.note(Evidence::ReceiverReport, b, 7, 6 * kSec);
+  idx.note(Evidence::ReceiverReport, b, 7, 6 * kSec);  // the same moment again changes nothing
+  EXPECT_EQ(idx.last_gap(Evidence::ReceiverReport, b, 7), kSec);
+  idx.note(Evidence::ReceiverReport, b, 7, 8 * kSec);
+  EXPECT_EQ(idx.last_gap(Evidence::ReceiverReport, b, 7), 2 * kSec);
+  EXPECT_EQ(idx.last_gap(Evidence::SenderReport, b, 7), 0u);
+}
+
 TEST(HostEvidence, KeyedByHostNotPort) {
   HostEvidenceIndex idx;
   idx.note(Evidence::ReceiverReport, test::endpoint("10.0.0.2", 31003), 9, 5 * kSec);

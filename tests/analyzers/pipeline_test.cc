@@ -338,6 +338,19 @@ TEST(Pipeline, ReceiverReportsStoppingRaiseAfterRtcpIntervalAndResolveWhenBack) 
   expect_one_way(an[1], AnomalyState::Resolved, kA, kB, kSsrcA, at_ms(9010), at_ms(20020));
 }
 
+TEST(Pipeline, ReceiverReportingEverySecondIsMissedAfterThreeOfItsIntervals) {
+  Tap tap;
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t i = 0; i < 1500; ++i) {  // 15 s; reports every second from 1.01 s to 5.01 s
+    if (i % 2 == 0) tap.send(at_ms(i * 10), a.next());
+    if (i % 100 == 1 && i <= 501) tap.send(at_ms(i * 10), kBRtcp, kARtcp, receiver_report_about(kSsrcB, kSsrcA));
+  }
+  auto an = tap.sink.anomalies();
+  ASSERT_EQ(an.size(), 1u);
+  // Three of its 1 s intervals after the last report (5.01 s), not rtcp_interval_s (7.5 s).
+  expect_one_way(an[0], AnomalyState::Raised, kA, kB, kSsrcA, at_ms(5010), at_ms(8020));
+}
+
 // ---- (e) the reverse direction stops -----------------------------------------------------------
 
 TEST(Pipeline, ReverseDirectionStoppingRaisesThreeSecondsLaterAndResolvesWhenBack) {
@@ -1141,6 +1154,37 @@ TEST(Pipeline, ConsentAnsweredEverySixSecondsIsNoConsentLoss) {
     }
   }
   EXPECT_TRUE(tap.sink.anomalies(AnomalyKind::ice_consent_lost).empty());
+}
+
+TEST(Pipeline, SlowWcsBindingResponsesRaiseStunResponseSlowPerHost) {
+  Tap tap;  // kB is on a WCS media port: its answers are WCS's processing time
+  uint8_t tid = 0;
+  for (uint64_t ms = 0; ms < 60000; ms += 1000) {
+    tap.send(at_ms(ms), kA, kB, test::stun_message(0x0001, ++tid));
+    const uint64_t delay = ms < 30000 ? 80 : 2;  // slow for 30 s, then quick again
+    tap.send(at_ms(ms + delay), kB, kA, test::stun_message(0x0101, tid));
+  }
+  auto an = tap.sink.anomalies(AnomalyKind::stun_response_slow);
+  ASSERT_GE(an.size(), 2u);
+  EXPECT_EQ(an[0].state, AnomalyState::Raised);
+  EXPECT_EQ(an[0].ts, at_ms(19080));  // the 20th answer: min_samples
+  EXPECT_EQ(an[0].src.port, 0);       // the host, not a flow
+  EXPECT_EQ(an[0].src.addr, kB.addr);
+  EXPECT_EQ(an[0].dst.family, 0);
+  EXPECT_NEAR(an[0].value, 80.0, 1e-6);
+  EXPECT_EQ(an.back().state, AnomalyState::Resolved);
+  // Resolved when the 95th percentile of the last 30 s is quick: at 59.002 s, 30 quick answers and
+  // one slow (29.08 s) in the window, the nearest rank (30th of 31) is quick; at 58.002 two were slow.
+  EXPECT_EQ(an.back().ts, at_ms(59002));
+
+  Tap other;  // the same answers from a port outside WCS's media range: another server's business
+  tid = 0;
+  const Endpoint stun_server = test::endpoint("10.0.0.2", 3478);
+  for (uint64_t ms = 0; ms < 30000; ms += 1000) {
+    other.send(at_ms(ms), kA, stun_server, test::stun_message(0x0001, ++tid));
+    other.send(at_ms(ms + 80), stun_server, kA, test::stun_message(0x0101, tid));
+  }
+  EXPECT_TRUE(other.sink.anomalies(AnomalyKind::stun_response_slow).empty());
 }
 
 // ---- icmp_unreachable ------------------------------------------------------------------------------

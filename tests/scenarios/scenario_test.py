@@ -3,8 +3,10 @@
 flow, SSRC, start time within the truth's tolerance) and no others; every RTP stream of the truth
 with its exact packet and loss counts; every packet read, none malformed.
 Usage: scenario_test.py WCSTAP_GEN WCSTAP_ANALYZE WORKDIR"""
+import base64
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -35,10 +37,18 @@ for name in scenarios:
     for seed in SEEDS:
         pcap = os.path.join(WORK, f"{name}-{seed}.pcap")
         truth_path = os.path.join(WORK, f"{name}-{seed}.json")
-        subprocess.run([GEN, "--scenario", name, "--seed", str(seed), "--out", pcap, "--truth", truth_path],
-                       check=True, capture_output=True)
+        keys_path = os.path.join(WORK, f"{name}-{seed}.keys.yaml")
+        subprocess.run([GEN, "--scenario", name, "--seed", str(seed), "--out", pcap, "--truth", truth_path,
+                        "--keys", keys_path], check=True, capture_output=True)
         truth = json.load(open(truth_path))
-        run = subprocess.run([ANALYZE, "--json", "--flows", pcap], capture_output=True, text=True)
+        # The streams' SRTP keys, as the tap would be given them.
+        run = subprocess.run([ANALYZE, "--json", "--flows", "--srtp-keys", keys_path, pcap], capture_output=True, text=True)
+        # Secrets never leave the tap: no key (base64 as given, or its bytes in hex) in any output.
+        for key in re.findall(r'key: "([^"]+)"', open(keys_path).read()):
+            raw = base64.b64decode(key)
+            for secret in (key, key[:12], raw.hex(), raw.hex().upper(), raw[:8].hex()):
+                if secret in run.stdout or secret in run.stderr:
+                    fail(f"{name}/seed {seed}: an SRTP key appears in wcstap-analyze's output")
         if run.returncode != 0:
             fail(f"{name}/{seed}: wcstap-analyze exit {run.returncode}: {run.stderr}")
             continue
@@ -81,6 +91,12 @@ for name in scenarios:
                      f"truth {s['packets']}/{s['lost']}/{s['pt']}")
             # WebRTC's dynamic payload types, no SDP: the clock must be inferred, and jitter given in ms;
             # a static payload type (PCMU on the SIP legs) takes its clock from RFC 3551's table
+            elif "srtp" in s and (g.get("srtp", {}).get("authenticated"), g.get("srtp", {}).get("auth_failed")) != \
+                    (s["srtp"]["authenticated"], s["srtp"]["auth_failed"]):
+                fail(f"{tag}: RTP stream {key}: SRTP {g.get('srtp')}, truth {s['srtp']}")
+            elif "keyframes" in s and (g.get("keyframes", {}).get("codec"), g.get("keyframes", {}).get("count")) != \
+                    (s["codec"], s["keyframes"]):
+                fail(f"{tag}: RTP stream {key}: keyframes {g.get('keyframes')}, truth {s['codec']} {s['keyframes']}")
             elif (g["clock_rate"], g["clock_source"]) != (s["clock_rate"], "inferred" if s["pt"] >= 96 else "static") \
                     or g["jitter_max_ms"] is None:
                 fail(f"{tag}: RTP stream {key}: clock {g['clock_rate']} ({g['clock_source']}), jitter "

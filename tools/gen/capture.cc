@@ -1,8 +1,10 @@
 #include "capture.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "packet_writer.h"
+#include "srtp_session.h"
 
 namespace wcsgen {
 
@@ -40,6 +42,51 @@ void Capture::add_tcp(std::int64_t t_us, const Endpoint& src, const Endpoint& ds
   p.content = c;
   p.payload = std::move(payload);
   packets_.push_back(std::move(p));
+}
+
+std::uint32_t sender_ssrc(const Packet& p) {
+  const std::size_t at = p.content == Content::kRtcp ? 4 : 8;
+  if (p.payload.size() < at + 4) throw std::logic_error("SRTP packet too short for its SSRC");
+  return get32(p.payload, at);
+}
+
+void Capture::add_srtp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, Content c, Bytes plain) {
+  if (srtp_protected_) throw std::logic_error("SRTP packet added after protect_srtp()");
+  add_udp(t_us, src, dst, c, std::move(plain));
+  packets_.back().srtp = Srtp::kPending;
+}
+
+void Capture::add_srtp_key(std::uint32_t ssrc, Bytes master) {
+  for (const SrtpKey& k : srtp_keys_)
+    if (k.ssrc == ssrc || k.master == master) throw std::logic_error("SRTP SSRC or master key given twice");
+  srtp_keys_.push_back(SrtpKey{ssrc, std::move(master)});
+}
+
+const SrtpKey* Capture::srtp_key(std::uint32_t ssrc) const {
+  for (const SrtpKey& k : srtp_keys_)
+    if (k.ssrc == ssrc) return &k;
+  return nullptr;
+}
+
+void Capture::protect_srtp() {
+  sort();
+  std::map<std::uint32_t, SrtpSession> senders;
+  for (Packet& p : packets_) {
+    if (p.srtp != Srtp::kPending) continue;
+    const std::uint32_t ssrc = sender_ssrc(p);
+    auto it = senders.find(ssrc);
+    if (it == senders.end()) {
+      const SrtpKey* key = srtp_key(ssrc);
+      if (key == nullptr) throw std::logic_error("SRTP packet from an SSRC without a master key");
+      it = senders.try_emplace(ssrc, ssrc, key->master).first;
+    }
+    if (p.content == Content::kRtcp)
+      it->second.protect_rtcp(p.payload);
+    else
+      it->second.protect_rtp(p.payload);
+    p.srtp = Srtp::kProtected;
+  }
+  srtp_protected_ = true;
 }
 
 std::size_t Capture::drop_if(const std::function<bool(const Packet&)>& pred) {

@@ -1,9 +1,12 @@
 // The capture being generated: a list of timed transport payloads, seen by a
 // tap on the WCS server's interface. Frames (Ethernet/IPv4 headers, IP ids,
 // TTLs, MACs) are only built when the capture is written, after sorting and
-// after scenarios have dropped what their fault removes. It also keeps what
-// the truth states about its DTLS handshakes (certificates, outcome), which
-// the generator knows from building them rather than from the bytes.
+// after scenarios have dropped what their fault removes. SRTP and SRTCP stay
+// in clear until the scenario is done changing them (renumbering, a new SSRC),
+// then libsrtp protects them as their senders would have. It also keeps what
+// the truth states about its DTLS handshakes (certificates, outcome) and the
+// SRTP master keys, which the generator knows from building them rather than
+// from the bytes.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +24,12 @@ namespace wcsgen {
 
 enum class Content : std::uint8_t { kTcpControl, kTls, kStun, kDtls, kRtp, kRtcp };
 
+enum class Srtp : std::uint8_t {
+  kNone,       // sent as it is
+  kPending,    // RTP or RTCP in clear, that Capture::protect_srtp() protects
+  kProtected,  // SRTP or SRTCP: as the tap sees it
+};
+
 struct Packet {
   std::int64_t t_us = 0;    // absolute, microseconds since the Unix epoch
   std::uint64_t order = 0;  // insertion order, tie-breaker for equal times
@@ -29,7 +38,17 @@ struct Packet {
   std::uint8_t proto = kIpProtoUdp;
   TcpHeader tcp;  // only for proto == kIpProtoTcp
   Content content = Content::kRtp;
+  Srtp srtp = Srtp::kNone;
   Bytes payload;  // transport payload
+};
+
+// The SSRC that sends an RTP packet (header bytes 8-11) or an RTCP compound (its first packet's
+// bytes 4-7, in clear in SRTCP too): whose SRTP key protects it.
+std::uint32_t sender_ssrc(const Packet& p);
+
+struct SrtpKey {
+  std::uint32_t ssrc = 0;
+  Bytes master;  // master key || master salt (srtp_session.h)
 };
 
 // One DTLS handshake as it went on the wire.
@@ -62,6 +81,21 @@ class Capture {
   void add_tcp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, const TcpHeader& h, Content c,
                Bytes payload);
 
+  // RTP (Content::kRtp) or an RTCP compound (kRtcp) in clear, that its sender protects with SRTP
+  // (Srtp::kPending until protect_srtp()).
+  void add_srtp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, Content c, Bytes plain);
+
+  // The master key of an SSRC that sends SRTP or SRTCP; an SSRC or a key given twice throws.
+  void add_srtp_key(std::uint32_t ssrc, Bytes master);
+  const std::vector<SrtpKey>& srtp_keys() const { return srtp_keys_; }
+  const SrtpKey* srtp_key(std::uint32_t ssrc) const;
+
+  // Protects every pending packet with libsrtp, in time order (each sender's own order), with its
+  // sender SSRC's key. Once: when the scenario is done changing packets in clear; later calls find
+  // nothing left, and add_srtp throws. A scenario that changes what is on the wire (a flipped
+  // bit) or measures it calls it first; the generator calls it before writing.
+  void protect_srtp();
+
   // Removes every packet for which pred is true; returns how many.
   std::size_t drop_if(const std::function<bool(const Packet&)>& pred);
 
@@ -85,6 +119,8 @@ class Capture {
   std::vector<Packet> packets_;
   std::uint64_t next_order_ = 0;
   std::vector<DtlsHandshakeTruth> dtls_;
+  std::vector<SrtpKey> srtp_keys_;
+  bool srtp_protected_ = false;
 };
 
 }  // namespace wcsgen

@@ -36,7 +36,7 @@ std::int64_t IcePair::browser_check(std::int64_t t_us, bool use_candidate) {
   cap_.add_udp(t_us, browser_, wcs_, Content::kStun,
                stun::binding_request(tid, wcs_ufrag_ + ":" + browser_ufrag_, browser_priority_, browser_role_,
                                      use_candidate, rng_));
-  const std::int64_t t_resp = t_us + rng_.range(80, 600);
+  const std::int64_t t_resp = t_us + rng_.range(answer_lo_us_, answer_hi_us_);
   cap_.add_udp(t_resp, wcs_, browser_, Content::kStun, stun::binding_success(tid, browser_, rng_));
   return t_resp;
 }

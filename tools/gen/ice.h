@@ -17,7 +17,13 @@ class IcePair {
  public:
   IcePair(Capture& cap, const Endpoint& browser, const Endpoint& wcs, std::int64_t rtt_us, Rng& rng);
 
-  // Browser request reaching the tap at t_us; WCS answers at once.
+  // WCS's answers to the browser's checks take [lo_us, hi_us] (default 80-600 us: at once).
+  void set_answer_delay(std::int64_t lo_us, std::int64_t hi_us) {
+    answer_lo_us_ = lo_us;
+    answer_hi_us_ = hi_us;
+  }
+
+  // Browser request reaching the tap at t_us; WCS answers (see set_answer_delay).
   // Returns the tap time of the response.
   std::int64_t browser_check(std::int64_t t_us, bool use_candidate);
 
@@ -31,6 +37,7 @@ class IcePair {
  private:
   Capture& cap_;
   Rng& rng_;
+  std::int64_t answer_lo_us_ = 80, answer_hi_us_ = 600;
   Endpoint browser_;
   Endpoint wcs_;
   std::int64_t rtt_us_;

@@ -1,5 +1,6 @@
-// wcstap-gen: writes a synthetic WCS capture (pcap) for a named scenario and
-// the ground truth a correct wcstap must report for it (JSON).
+// wcstap-gen: writes a synthetic WCS capture (pcap) for a named scenario, the
+// ground truth a correct wcstap must report for it (JSON) and, if asked, the
+// SRTP keys that decrypt its media (YAML).
 
 #include <CLI/CLI.hpp>
 
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "capture.h"
+#include "key_file.h"
 #include "scenarios.h"
 #include "truth.h"
 
@@ -41,11 +43,14 @@ int main(int argc, char** argv) {
   std::string scenario_name;
   std::string out_path;
   std::string truth_path;
+  std::string keys_path;
   wcsgen::ScenarioParams params;
   app.add_flag("--list", list, "Print the scenario names, one per line, and exit");
   app.add_option("--scenario", scenario_name, scenario_help());
   app.add_option("--out", out_path, "Output capture (pcap, Ethernet, microsecond timestamps)");
   app.add_option("--truth", truth_path, "Output ground truth (JSON)");
+  app.add_option("--keys", keys_path,
+                 "Output SRTP master keys of the capture's streams (YAML; 'keys: []' when it has no SRTP)");
   app.add_option("--seed", params.seed, "Random seed (same seed, same output)")->capture_default_str();
   CLI::Option* duration =
       app.add_option("--duration", params.duration_s,
@@ -78,7 +83,7 @@ int main(int argc, char** argv) {
   try {
     wcsgen::Capture cap(wcsgen::kWcsIp);
     const auto anomalies = def->build(params, cap);
-    cap.sort();
+    cap.protect_srtp();  // sorts too
     const std::uint64_t frames = cap.write_pcap(out_path);
     const auto truth = wcsgen::make_truth(std::string(def->name), params, cap, anomalies, frames);
     std::ofstream f(truth_path);
@@ -88,6 +93,7 @@ int main(int argc, char** argv) {
       std::cerr << "wcstap-gen: cannot write " << truth_path << "\n";
       return 1;
     }
+    if (!keys_path.empty()) wcsgen::write_key_file(keys_path, cap);
   } catch (const std::exception& e) {
     std::cerr << "wcstap-gen: " << e.what() << "\n";
     return 1;

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+
+#include "srtp_session.h"
+#include "video_payload.h"
 
 namespace wcsgen {
 
@@ -40,8 +44,17 @@ std::int64_t MediaStream::next_time(std::int64_t nominal_us, const PathTiming& t
   return t;
 }
 
-void MediaStream::emit_packet(std::int64_t t_us, bool marker, std::uint32_t rtp_ts, std::size_t payload_len,
-                              Rng& rng, const EmitFn& emit) {
+// `len` random bytes. An SRTP stream draws as many more as its auth tag is long, and drops them:
+// the generator has always drawn them there, so every later draw, and with it every capture of a
+// seed, stays as it was before libsrtp wrote the tags.
+Bytes MediaStream::random_payload(std::size_t len, Rng& rng) const {
+  Bytes b = rng.bytes(len + (spec_.srtp ? kSrtpAuthTagLen : 0));
+  b.resize(len);
+  return b;
+}
+
+void MediaStream::emit_packet(std::int64_t t_us, bool marker, std::uint32_t rtp_ts, Bytes payload,
+                              const EmitFn& emit) {
   const std::uint32_t ext_seq = static_cast<std::uint32_t>(seq0_) + static_cast<std::uint32_t>(sent_.size());
   double jitter = 0;
   if (!sent_.empty()) {
@@ -50,9 +63,9 @@ void MediaStream::emit_packet(std::int64_t t_us, bool marker, std::uint32_t rtp_
     const double ts_delta = static_cast<double>(static_cast<std::int32_t>(rtp_ts - prev.rtp_ts));
     jitter = prev.jitter + (std::fabs(arrival_delta - ts_delta) - prev.jitter) / 16.0;
   }
-  sent_.push_back(Sent{t_us, ext_seq, rtp_ts, static_cast<std::uint32_t>(payload_len), jitter});
+  sent_.push_back(Sent{t_us, ext_seq, rtp_ts, static_cast<std::uint32_t>(payload.size()), jitter});
   RtpHeader h{spec_.pt, marker, static_cast<std::uint16_t>(ext_seq), rtp_ts, spec_.ssrc};
-  emit(t_us, spec_.srtp ? srtp_packet(h, payload_len, rng) : rtp_packet(h, payload_len, rng));
+  emit(t_us, rtp_packet(h, payload));
 }
 
 void MediaStream::generate_audio(std::int64_t start_us, std::int64_t end_us, const PathTiming& timing, Rng& rng,
@@ -63,8 +76,8 @@ void MediaStream::generate_audio(std::int64_t start_us, std::int64_t end_us, con
     const std::int64_t nominal = start_us + k * kAudioPtimeUs;
     if (nominal >= end_us) break;
     const auto len = spec_.audio_payload != 0 ? spec_.audio_payload : static_cast<std::size_t>(rng.range(60, 160));
-    emit_packet(next_time(nominal, timing, rng), false, ts0_ + static_cast<std::uint32_t>(k) * ts_step, len, rng,
-                emit);
+    const std::int64_t t = next_time(nominal, timing, rng);
+    emit_packet(t, false, ts0_ + static_cast<std::uint32_t>(k) * ts_step, random_payload(len, rng), emit);
   }
 }
 
@@ -72,6 +85,10 @@ void MediaStream::generate_video(std::int64_t start_us, std::int64_t end_us, con
                                  const PathTiming& timing, Rng& rng, const EmitFn& emit) {
   media_start_us_ = start_us;
   const std::uint32_t ts_step = spec_.clock_hz / static_cast<std::uint32_t>(p.fps);
+  const std::optional<VideoCodec> codec = video_codec_of_pt(spec_.pt);
+  // Chrome starts its VP8 picture ids at random: the random first sequence number serves, so that
+  // no draw is added.
+  const std::uint16_t picture_id0 = seq0_;
   for (std::int64_t k = 0;; ++k) {
     const std::int64_t nominal = start_us + k * 1000000 / p.fps;
     if (nominal >= end_us) break;
@@ -88,7 +105,12 @@ void MediaStream::generate_video(std::int64_t start_us, std::int64_t end_us, con
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t len = frame_bytes / n + (i < frame_bytes % n ? 1 : 0);
       if (i > 0) t = next_time(t + rng.range(80, 400), PathTiming{0}, rng);  // pacer spacing within a frame
-      emit_packet(t, i + 1 == n, rtp_ts, len, rng, emit);
+      Bytes payload = random_payload(len, rng);
+      if (codec) {
+        const auto picture_id = static_cast<std::uint16_t>((picture_id0 + k) & 0x7fff);
+        payload = video_payload(*codec, FramePacket{key, i, n, frame_bytes, picture_id}, std::move(payload));
+      }
+      emit_packet(t, i + 1 == n, rtp_ts, std::move(payload), emit);
     }
   }
 }

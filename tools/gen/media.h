@@ -1,5 +1,7 @@
-// One RTP media stream (one SSRC; SRTP unless its spec says plain RTP): generates its packets and
-// remembers what it sent, so that RTCP sender and receiver reports can describe it exactly.
+// One RTP media stream (one SSRC; SRTP unless its spec says plain RTP): generates its packets, in
+// clear (SRTP protection comes when the capture is complete), and remembers what it sent, so that
+// RTCP sender and receiver reports can describe it exactly. Video payloads carry their codec's
+// packetization headers (video_payload.h); audio payloads are random bytes.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +20,7 @@ struct StreamSpec {
   std::uint8_t pt = 0;
   std::uint32_t clock_hz = 0;
   bool video = false;
-  bool srtp = true;                // false: plain RTP, no auth tag (a SIP leg without SRTP)
+  bool srtp = true;                // false: plain RTP (a SIP leg without SRTP)
   std::size_t audio_payload = 0;   // bytes per 20 ms audio packet; 0: variable, 60-160 (Opus)
 };
 
@@ -90,8 +92,8 @@ class MediaStream {
     std::uint64_t ntp;
   };
 
-  void emit_packet(std::int64_t t_us, bool marker, std::uint32_t rtp_ts, std::size_t payload_len, Rng& rng,
-                   const EmitFn& emit);
+  Bytes random_payload(std::size_t len, Rng& rng) const;
+  void emit_packet(std::int64_t t_us, bool marker, std::uint32_t rtp_ts, Bytes payload, const EmitFn& emit);
   std::int64_t next_time(std::int64_t nominal_us, const PathTiming& timing, Rng& rng) const;
   std::size_t count_until(std::int64_t t_us) const;  // packets with t <= t_us
 

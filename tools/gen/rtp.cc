@@ -4,26 +4,16 @@
 
 namespace wcsgen {
 
-namespace {
-
-Bytes rtp_with_tail(const RtpHeader& h, std::size_t tail_len, Rng& rng) {
+Bytes rtp_packet(const RtpHeader& h, ByteView payload) {
   Bytes b;
-  b.reserve(12 + tail_len);
+  b.reserve(12 + payload.size());
   put8(b, 0x80);  // V=2, no padding, no extension, CC=0
   put8(b, static_cast<std::uint8_t>((h.marker ? 0x80 : 0) | (h.pt & 0x7f)));
   put16(b, h.seq);
   put32(b, h.timestamp);
   put32(b, h.ssrc);
-  rng.fill(b, tail_len);
+  append(b, payload);
   return b;
-}
-
-}  // namespace
-
-Bytes rtp_packet(const RtpHeader& h, std::size_t payload_len, Rng& rng) { return rtp_with_tail(h, payload_len, rng); }
-
-Bytes srtp_packet(const RtpHeader& h, std::size_t payload_len, Rng& rng) {
-  return rtp_with_tail(h, payload_len + kSrtpAuthTagLen, rng);
 }
 
 namespace rtcp {
@@ -96,12 +86,6 @@ Bytes sdes_cname(std::uint32_t ssrc, const std::string& cname) {
   put8(b, 0);  // end of items; finish() pads with more zeros
   finish(b);
   return b;
-}
-
-Bytes srtcp(Bytes compound, std::uint32_t index, Rng& rng) {
-  put32(compound, 0x80000000u | (index & 0x7fffffffu));
-  rng.fill(compound, kSrtpAuthTagLen);
-  return compound;
 }
 
 }  // namespace rtcp

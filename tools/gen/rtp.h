@@ -1,6 +1,5 @@
-// RTP (RFC 3550) and RTCP wire formats, with SRTP/SRTCP trailers (RFC 3711,
-// AES_CM_128_HMAC_SHA1_80: 10-byte auth tag). Payloads are random: we only
-// pretend they are encrypted. RTCP bodies stay readable on purpose.
+// RTP (RFC 3550) and RTCP wire formats, in clear: WebRTC sessions have them protected by
+// libsrtp (srtp_session.h) when the capture is complete (Capture::protect_srtp).
 #pragma once
 
 #include <cstdint>
@@ -8,11 +7,8 @@
 #include <string>
 
 #include "bytes.h"
-#include "rng.h"
 
 namespace wcsgen {
-
-inline constexpr std::size_t kSrtpAuthTagLen = 10;
 
 struct RtpHeader {
   std::uint8_t pt = 0;
@@ -22,11 +18,8 @@ struct RtpHeader {
   std::uint32_t ssrc = 0;
 };
 
-// 12-byte RTP header + `payload_len` random bytes (plain RTP, as on a SIP leg without SRTP).
-Bytes rtp_packet(const RtpHeader& h, std::size_t payload_len, Rng& rng);
-
-// The same + SRTP auth tag.
-Bytes srtp_packet(const RtpHeader& h, std::size_t payload_len, Rng& rng);
+// 12-byte RTP header (no CSRC, no extension) + payload.
+Bytes rtp_packet(const RtpHeader& h, ByteView payload);
 
 namespace rtcp {
 
@@ -57,9 +50,6 @@ std::uint64_t ntp_from_unix_us(std::int64_t t_us);
 Bytes sender_report(std::uint32_t ssrc, const SenderInfo& si, std::span<const ReportBlock> blocks);
 Bytes receiver_report(std::uint32_t ssrc, std::span<const ReportBlock> blocks);
 Bytes sdes_cname(std::uint32_t ssrc, const std::string& cname);
-
-// SRTCP trailer: E flag | 31-bit index, then the auth tag.
-Bytes srtcp(Bytes compound, std::uint32_t index, Rng& rng);
 
 }  // namespace rtcp
 }  // namespace wcsgen

@@ -12,6 +12,7 @@
 
 #include "rng.h"
 #include "rtp_leg.h"
+#include "srtp_session.h"
 #include "webrtc_session.h"
 
 namespace wcsgen {
@@ -31,7 +32,8 @@ std::int64_t duration_us(const ScenarioParams& p) { return static_cast<std::int6
 // stream from WCS, overlapping in time. Both healthy, unless `adjust_play`
 // changes the play session's configuration.
 PublishAndPlay publish_and_play(const ScenarioParams& p, Capture& cap,
-                                const std::function<void(SessionConfig&)>& adjust_play = {}) {
+                                const std::function<void(SessionConfig&)>& adjust_play = {},
+                                const std::function<void(SessionConfig&)>& adjust_publish = {}) {
   Rng rng(p.seed);
   const auto pub_host = static_cast<std::uint8_t>(rng.range(2, 120));
   const auto play_host = static_cast<std::uint8_t>(rng.range(121, 250));
@@ -49,19 +51,25 @@ PublishAndPlay publish_and_play(const ScenarioParams& p, Capture& cap,
   while (play.wcs_media_port == pub.wcs_media_port)
     play.wcs_media_port = random_wcs_media_port(rng);
   if (adjust_play) adjust_play(play);
+  if (adjust_publish) adjust_publish(pub);
+  // Forked after rng's last draw: the keys change nothing else.
+  Rng key_rng = rng.fork(3);
 
   PublishAndPlay s;
-  s.publish = build_webrtc_session(pub, pub_rng, cap);
-  s.play = build_webrtc_session(play, play_rng, cap);
+  s.publish = build_webrtc_session(pub, pub_rng, key_rng, cap);
+  s.play = build_webrtc_session(play, play_rng, key_rng, cap);
   return s;
 }
 
-// The play session's audio or video stream (WCS -> browser).
-const StreamInfo& play_stream(const PublishAndPlay& s, bool video) {
-  for (const StreamInfo& st : s.play.streams)
+// A session's audio or video stream.
+const StreamInfo& session_stream(const SessionResult& session, bool video) {
+  for (const StreamInfo& st : session.streams)
     if (st.video == video) return st;
-  return s.play.streams.front();
+  return session.streams.front();
 }
+
+// The play session's audio or video stream (WCS -> browser).
+const StreamInfo& play_stream(const PublishAndPlay& s, bool video) { return session_stream(s.play, video); }
 
 // An RTP packet of that stream.
 bool of_stream(const Packet& q, const StreamInfo& st) {
@@ -184,7 +192,7 @@ void set32(Bytes& b, std::size_t off, std::uint32_t v) {
 // WCS restarts the play session's audio sender 6 s into the media (a new SSRC with fresh sequence
 // numbers and timestamps), and its video sequence numbers jump by 20000 at 8 s: two
 // ssrc_collision_or_reset events, at the third packet of the new SSRC (it is trusted then) and at
-// the packet after the jump (which confirms it).
+// the packet after the jump (which confirms it). The new SSRC has an SRTP key of its own.
 std::vector<Anomaly> reset(const ScenarioParams& p, Capture& cap) {
   const PublishAndPlay s = publish_and_play(p, cap);
   const StreamInfo& audio = play_stream(s, false);
@@ -193,6 +201,7 @@ std::vector<Anomaly> reset(const ScenarioParams& p, Capture& cap) {
   const auto new_ssrc = static_cast<std::uint32_t>(rng.next() | 1);
   const auto new_seq = static_cast<std::uint16_t>(rng.next());
   const auto new_ts = static_cast<std::uint32_t>(rng.next());
+  cap.add_srtp_key(new_ssrc, rng.fork(1).bytes(kSrtpMasterKeyLen));
   const std::int64_t restart = s.play.media_start_us + 6 * kSec, jump = s.play.media_start_us + 8 * kSec;
   std::vector<std::int64_t> restarted;
   std::uint32_t first_old_ts = 0;
@@ -307,6 +316,7 @@ std::vector<Anomaly> bitrate_drop(const ScenarioParams& p, Capture& cap) {
   });
   const StreamInfo& video = play_stream(s, true);
   const std::int64_t drop = s.play.media_start_us + kDropAfterMediaStart;
+  cap.protect_srtp();  // sizes as on the wire, SRTP tags included
   std::vector<std::pair<std::int64_t, std::size_t>> packets;
   for (const Packet* pk : cap.matching([&](const Packet& q) { return of_stream(q, video); }))
     packets.emplace_back(pk->t_us, pk->payload.size());
@@ -319,6 +329,52 @@ std::vector<Anomaly> bitrate_drop(const ScenarioParams& p, Capture& cap) {
   const double windows_apart = static_cast<double>(std::llround(static_cast<double>(*late - *early) / 1e6));
   const double tolerance = std::max(1.0, 0.5 + windows_apart / 2);
   return {Anomaly{"bitrate_drop", "udp", video.src, video.dst, video.ssrc, from, tolerance}};
+}
+
+// The publish session's video reaches WCS with one bit flipped in every 10th SRTP packet for 4 s
+// from 8 s into the media (a faulty NIC or middlebox): in the encrypted payload, neither header nor
+// tag, so each of them fails authentication while its headers look fine. srtp_auth_failure on
+// that stream at the first.
+std::vector<Anomaly> srtp_tampered(const ScenarioParams& p, Capture& cap) {
+  constexpr std::int64_t kStart = 8 * kSec, kLength = 4 * kSec;
+  constexpr std::size_t kEvery = 10;
+  constexpr std::size_t kRtpHeaderLen = 12;
+  const PublishAndPlay s = publish_and_play(p, cap);
+  const StreamInfo& video = session_stream(s.publish, true);
+  const std::int64_t from = s.publish.media_start_us + kStart;
+  cap.protect_srtp();  // the bits flip on the way, after the browser protected the packets
+  Rng rng(p.seed ^ 0x5a7bu);
+  std::vector<std::int64_t> tampered;
+  std::size_t k = 0;
+  for (Packet* pk : cap.matching([&](const Packet& q) {
+         return of_stream(q, video) && q.t_us >= from && q.t_us < from + kLength;
+       })) {
+    if (++k % kEvery != 0) continue;
+    const std::size_t encrypted = pk->payload.size() - kRtpHeaderLen - kSrtpAuthTagLen;
+    pk->payload[kRtpHeaderLen + rng.below(encrypted)] ^= static_cast<std::uint8_t>(1u << rng.below(8));
+    tampered.push_back(pk->t_us);
+  }
+  return {Anomaly{"srtp_auth_failure", "udp", video.src, video.dst, video.ssrc, tampered.at(0), 1.0}};
+}
+
+// WCS overloaded: it answers every ICE check of both browsers 60-150 ms late (at once otherwise).
+// stun_response_slow on WCS's address once the last 30 s hold 20 answers (min_samples): their 95th
+// percentile (nearest rank: the 2nd slowest of 20-39) is over 50 ms from the start.
+std::vector<Anomaly> stun_slow(const ScenarioParams& p, Capture& cap) {
+  constexpr std::size_t kMinSamples = 20;
+  constexpr std::int64_t kWindow = 30 * kSec;
+  const auto slow = [](SessionConfig& c) { c.wcs_stun_answer_us = std::pair<std::int64_t, std::int64_t>{60000, 150000}; };
+  const PublishAndPlay s = publish_and_play(p, cap, slow, slow);
+  // WCS's Binding success responses (type 0x0101) from its media ports, in time order.
+  std::vector<std::int64_t> answers;
+  for (const Packet& pk : cap.packets())
+    if (pk.content == Content::kStun && pk.src.ip == kWcsIp && pk.payload.size() >= 20 && get16(pk.payload, 0) == 0x0101)
+      answers.push_back(pk.t_us);
+  std::sort(answers.begin(), answers.end());
+  for (std::size_t i = kMinSamples - 1; i < answers.size(); ++i)
+    if (answers[i] - answers[i + 1 - kMinSamples] <= kWindow)
+      return {Anomaly{"stun_response_slow", "udp", Endpoint{kWcsIp, 0}, Endpoint{}, std::nullopt, answers[i], 0.01, true}};
+  throw std::logic_error("stun-slow: too few ICE checks for a verdict; use a longer --duration");
 }
 
 // A SIP phone behind a plain RTP leg: 192.0.2.0/24, a Cisco-like even RTP port 16384-16998 (a
@@ -458,6 +514,15 @@ constexpr std::array kScenarios{
                 "phone A sends receiver reports throughout, phone B stops 8 s into its leg (one_way_media on "
                 "WCS -> phone B)",
                 25.0, &rtcp_sendonly},
+    ScenarioDef{"stun-slow",
+                "as healthy, but WCS answers every ICE check 60-150 ms late, as an overloaded server does "
+                "(stun_response_slow on WCS's address)",
+                40.0, &stun_slow},
+    ScenarioDef{"srtp-tampered",
+                "as healthy, but every 10th SRTP packet of the publish session's video has one bit of its "
+                "encrypted payload flipped, for 4 s from 8 s into the media (srtp_auth_failure on browser -> "
+                "WCS)",
+                16.0, &srtp_tampered},
     ScenarioDef{"dtls-no-answer",
                 "as healthy, but the play session's browser never answers WCS's DTLS ClientHello, which WCS "
                 "resends 1, 3, 7, 15 s after the first while the session lasts; no media (dtls_incomplete on "

@@ -31,6 +31,7 @@ struct Anomaly {
   std::optional<std::uint32_t> ssrc;
   std::int64_t from_us = 0;
   double tolerance_s = 0.5;
+  bool host = false;  // about a host (src's address), not a flow: no port, no dst
 };
 
 using ScenarioFn = std::vector<Anomaly> (*)(const ScenarioParams&, Capture&);

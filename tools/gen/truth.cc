@@ -5,8 +5,12 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <tuple>
+
+#include "srtp_session.h"
+#include "video_payload.h"
 
 namespace wcsgen {
 
@@ -33,6 +37,31 @@ struct StreamStats {
   std::int64_t max_ext = 0;
   std::int64_t last_ext = 0;
   std::uint16_t last_seq = 0;
+  bool srtp = false;              // protected with libsrtp
+  std::uint64_t authenticated = 0;
+  std::uint64_t auth_failed = 0;
+  std::uint64_t keyframes = 0;    // of the packets that can be read
+};
+
+// What a receiver holding the capture's keys makes of its SRTP: one libsrtp session per SSRC.
+class SrtpReceivers {
+ public:
+  explicit SrtpReceivers(const Capture& cap) : cap_(cap) {}
+
+  // Decrypts in place; false when the packet does not authenticate.
+  bool unprotect(std::uint32_t ssrc, Bytes& packet) {
+    auto it = sessions_.find(ssrc);
+    if (it == sessions_.end()) {
+      const SrtpKey* key = cap_.srtp_key(ssrc);
+      if (key == nullptr) throw std::logic_error("SRTP stream without a master key");
+      it = sessions_.try_emplace(ssrc, ssrc, key->master).first;
+    }
+    return it->second.unprotect_rtp(packet);
+  }
+
+ private:
+  const Capture& cap_;
+  std::map<std::uint32_t, SrtpSession> sessions_;
 };
 
 // The RTP clock of the generator's payload types (media.h): what an analyzer should infer.
@@ -45,9 +74,26 @@ std::uint32_t clock_of_pt(std::uint8_t pt) {
   }
 }
 
+// SRTP verdict and keyframe of one packet, read as a receiver with the keys would: a packet that
+// fails authentication shows nothing of its payload.
+void count_payload(const Packet& p, SrtpReceivers& receivers, StreamStats& s) {
+  Bytes plain = p.payload;
+  if (p.srtp == Srtp::kProtected) {
+    s.srtp = true;
+    if (!receivers.unprotect(get32(p.payload, 8), plain)) {
+      ++s.auth_failed;
+      return;
+    }
+    ++s.authenticated;
+  }
+  const std::optional<VideoCodec> codec = video_codec_of_pt(p.payload[1] & 0x7f);
+  if (codec && begins_keyframe(*codec, ByteView(plain).subspan(12))) ++s.keyframes;  // no CSRC, no extension
+}
+
 nlohmann::ordered_json rtp_streams(const Capture& cap) {
   using Key = std::tuple<Endpoint, Endpoint, std::uint32_t>;
   std::map<Key, StreamStats> streams;
+  SrtpReceivers receivers(cap);
   for (const Packet& p : cap.packets()) {
     if (p.content != Content::kRtp || p.payload.size() < 12) continue;
     const std::uint16_t seq = get16(p.payload, 2);
@@ -63,6 +109,7 @@ nlohmann::ordered_json rtp_streams(const Capture& cap) {
     }
     s.last_seq = seq;
     ++s.packets;
+    count_payload(p, receivers, s);
   }
   std::vector<std::pair<const Key*, const StreamStats*>> ordered;
   for (const auto& [k, s] : streams) ordered.emplace_back(&k, &s);
@@ -71,13 +118,19 @@ nlohmann::ordered_json rtp_streams(const Capture& cap) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& [k, s] : ordered) {
     const auto expected = static_cast<std::uint64_t>(s->max_ext - s->first_ext + 1);
-    out.push_back({{"src", std::get<0>(*k).str()},
-                   {"dst", std::get<1>(*k).str()},
-                   {"ssrc", hex_ssrc(std::get<2>(*k))},
-                   {"pt", s->pt},
-                   {"clock_rate", clock_of_pt(s->pt)},
-                   {"packets", s->packets},
-                   {"lost", expected - s->packets}});
+    nlohmann::ordered_json j{{"src", std::get<0>(*k).str()},
+                             {"dst", std::get<1>(*k).str()},
+                             {"ssrc", hex_ssrc(std::get<2>(*k))},
+                             {"pt", s->pt},
+                             {"clock_rate", clock_of_pt(s->pt)},
+                             {"packets", s->packets},
+                             {"lost", expected - s->packets}};
+    if (const std::optional<VideoCodec> codec = video_codec_of_pt(s->pt)) {
+      j["codec"] = codec_name(*codec);
+      j["keyframes"] = s->keyframes;
+    }
+    if (s->srtp) j["srtp"] = {{"authenticated", s->authenticated}, {"auth_failed", s->auth_failed}};
+    out.push_back(std::move(j));
   }
   return out;
 }
@@ -122,8 +175,14 @@ nlohmann::ordered_json make_truth(const std::string& scenario, const ScenarioPar
     nlohmann::ordered_json j;
     j["kind"] = a.kind;
     j["proto"] = a.proto;
-    j["src"] = a.src.str();
-    j["dst"] = a.dst.str();
+    if (a.host) {
+      const std::string s = a.src.str();
+      j["src"] = s.substr(0, s.rfind(':'));
+      j["dst"] = nullptr;
+    } else {
+      j["src"] = a.src.str();
+      j["dst"] = a.dst.str();
+    }
     if (a.ssrc) j["ssrc"] = hex_ssrc(*a.ssrc);
     j["from_ts"] = seconds(a.from_us);
     j["tolerance_s"] = a.tolerance_s;

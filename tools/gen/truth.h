@@ -1,6 +1,8 @@
 // The ground-truth JSON written next to each capture. RTP stream statistics
-// are counted from the packets actually written, not from the plan; DTLS
-// handshakes are stated as the sessions built them (Capture keeps them).
+// are counted from the packets actually written, not from the plan: SRTP
+// verdicts and video keyframes by decrypting them with the capture's keys, as
+// a receiver would. DTLS handshakes are stated as the sessions built them
+// (Capture keeps them).
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,7 @@
 #include "ice.h"
 #include "media.h"
 #include "rtp.h"
+#include "srtp_session.h"
 #include "wss_signalling.h"
 
 namespace wcsgen {
@@ -36,6 +37,13 @@ std::uint32_t random_ssrc(Rng& rng, const std::vector<std::uint32_t>& taken) {
   }
 }
 
+// An RTCP compound that libsrtp protects later (Capture::protect_srtp). Drawing as many bytes as
+// its tag has keeps every later draw, and so the capture, as it was when the tags were random.
+void add_srtcp(Capture& cap, Rng& rng, std::int64_t t_us, const Endpoint& from, const Endpoint& to, Bytes compound) {
+  (void)rng.bytes(kSrtpAuthTagLen);
+  cap.add_srtp(t_us, from, to, Content::kRtcp, std::move(compound));
+}
+
 // SRTCP from the media sender (SR + SDES per SSRC, about once a second) and
 // from the receiver (one RR with a block per received SSRC + SDES).
 void add_rtcp(Capture& cap, Rng& rng, std::vector<MediaStream>& streams, const Endpoint& sender,
@@ -43,17 +51,15 @@ void add_rtcp(Capture& cap, Rng& rng, std::vector<MediaStream>& streams, const E
               std::uint32_t receiver_ssrc) {
   for (auto& s : streams) {
     const std::string cname = random_cname(rng);
-    std::uint32_t index = 1;
     for (std::int64_t t = start_us + ms(rng, 300, 1000); t < end_us; t += ms(rng, 850, 1150)) {
       const rtcp::SenderInfo si = s.sender_info(t);
       s.note_sender_report(t, si.ntp);
       Bytes compound = rtcp::sender_report(s.spec().ssrc, si, {});
       append(compound, rtcp::sdes_cname(s.spec().ssrc, cname));
-      cap.add_udp(t, sender, receiver, Content::kRtcp, rtcp::srtcp(std::move(compound), index++, rng));
+      add_srtcp(cap, rng, t, sender, receiver, std::move(compound));
     }
   }
   const std::string cname = random_cname(rng);
-  std::uint32_t index = 1;
   for (std::int64_t t = start_us + ms(rng, 500, 1200); t < end_us + 200 * kMs; t += ms(rng, 850, 1150)) {
     std::vector<rtcp::ReportBlock> blocks;
     for (const auto& s : streams)
@@ -61,13 +67,14 @@ void add_rtcp(Capture& cap, Rng& rng, std::vector<MediaStream>& streams, const E
     if (blocks.empty()) continue;
     Bytes compound = rtcp::receiver_report(receiver_ssrc, blocks);
     append(compound, rtcp::sdes_cname(receiver_ssrc, cname));
-    cap.add_udp(t, receiver, sender, Content::kRtcp, rtcp::srtcp(std::move(compound), index++, rng));
+    add_srtcp(cap, rng, t, receiver, sender, std::move(compound));
   }
 }
 
 // Audio + video from the publisher (browser) or to the player, from res.media_start_us to
-// res.media_end_us, and their SRTCP; fills res.streams.
-void add_media(const SessionConfig& cfg, Rng& rng, Capture& cap, SessionResult& res) {
+// res.media_end_us, and their SRTCP; fills res.streams. Each SSRC that sends, the receiver's own
+// RTCP SSRC too, gets a master key of its own from `key_rng`.
+void add_media(const SessionConfig& cfg, Rng& rng, Rng& key_rng, Capture& cap, SessionResult& res) {
   const bool publish = cfg.kind == SessionKind::kPublish;
   const Endpoint& sender = publish ? res.browser_media : res.wcs_media;
   const Endpoint& receiver = publish ? res.wcs_media : res.browser_media;
@@ -76,11 +83,12 @@ void add_media(const SessionConfig& cfg, Rng& rng, Capture& cap, SessionResult& 
   ssrcs.push_back(random_ssrc(rng, ssrcs));
   ssrcs.push_back(random_ssrc(rng, ssrcs));
   ssrcs.push_back(random_ssrc(rng, ssrcs));  // the receiver's own RTCP SSRC
+  for (std::uint32_t ssrc : ssrcs) cap.add_srtp_key(ssrc, key_rng.bytes(kSrtpMasterKeyLen));
   std::vector<MediaStream> streams;
   streams.emplace_back(opus_stream(ssrcs[0]), rng);
   streams.emplace_back(video_stream(ssrcs[1], cfg.video_pt), rng);
   const EmitFn emit = [&](std::int64_t t, Bytes payload) {
-    cap.add_udp(t, sender, receiver, Content::kRtp, std::move(payload));
+    cap.add_srtp(t, sender, receiver, Content::kRtp, std::move(payload));
   };
   streams[0].generate_audio(res.media_start_us, res.media_end_us, timing, rng, emit);
   VideoProfile video;
@@ -124,7 +132,7 @@ SessionConfig random_session_config(SessionKind kind, Ipv4Addr wcs_ip, Ipv4Addr 
   return c;
 }
 
-SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Capture& cap) {
+SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_rng, Capture& cap) {
   const bool publish = cfg.kind == SessionKind::kPublish;
   const std::int64_t rtt = cfg.rtt_us;
   const std::int64_t end = cfg.start_us + cfg.duration_us;
@@ -151,6 +159,7 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Capture& 
 
   // ICE: the browser's nominating check, then consent freshness both ways.
   IcePair ice(cap, br_m, wcs_m, rtt, rng);
+  if (cfg.wcs_stun_answer_us) ice.set_answer_delay(cfg.wcs_stun_answer_us->first, cfg.wcs_stun_answer_us->second);
   const std::int64_t t_check = t_answer + rtt + ms(rng, 5, 30);
   const std::int64_t t_first_response = ice.browser_check(t_check, true);
 
@@ -164,7 +173,7 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Capture& 
   const bool media = res.dtls.done_us.has_value();
   if (media) res.media_start_us = *res.dtls.done_us + (publish ? ms(rng, 5, 30) : ms(rng, 20, 80));
   res.media_end_us = end - ms(rng, 300, 500);
-  if (media) add_media(cfg, rng, cap, res);
+  if (media) add_media(cfg, rng, key_rng, cap, res);
 
   // Consent freshness: WCS every ~1.5 s, the browser every ~2.5 s.
   for (std::int64_t t = t_first_response + ms(rng, 1, 3); t < res.media_end_us; t += ms(rng, 1400, 1600))

@@ -1,8 +1,8 @@
 // One complete WCS WebRTC session (publish or play) between a browser and the
-// WCS server: wss signalling, ICE, DTLS, SRTP audio + video, SRTCP reports,
-// consent freshness, teardown. Everything on one media 5-tuple (BUNDLE +
-// rtcp-mux). When the DTLS handshake fails no media flows, but signalling and
-// ICE consent go on for the session's duration.
+// WCS server: wss signalling, ICE, DTLS, SRTP audio + video (Opus; VP8 or
+// H.264), SRTCP reports, consent freshness, teardown. Everything on one media
+// 5-tuple (BUNDLE + rtcp-mux). When the DTLS handshake fails no media flows,
+// but signalling and ICE consent go on for the session's duration.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +41,8 @@ struct SessionConfig {
     double kbps = 0;
   };
   std::optional<VideoBitrateChange> video_bitrate_change;
+  // WCS answers the browser's ICE checks this late, [first, second] us (an overloaded server).
+  std::optional<std::pair<std::int64_t, std::int64_t>> wcs_stun_answer_us;
   DtlsFault dtls_fault = DtlsFault::kNone;
 };
 
@@ -69,6 +71,8 @@ struct SessionResult {
   std::vector<StreamInfo> streams;  // RTP streams (audio first); none without media
 };
 
-SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Capture& cap);
+// The SRTP master keys (Capture::add_srtp_key) come from `key_rng` alone, so that every other
+// draw, and so the rest of the capture, does not depend on them.
+SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_rng, Capture& cap);
 
 }  // namespace wcsgen

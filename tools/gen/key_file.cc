@@ -1,0 +1,51 @@
+#include "key_file.h"
+
+#include <nettle/base64.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include "srtp_session.h"
+
+namespace wcsgen {
+
+namespace {
+
+std::string base64(ByteView b) {
+  std::string s(BASE64_ENCODE_RAW_LENGTH(b.size()), '\0');
+  base64_encode_raw(s.data(), b.size(), b.data());
+  return s;
+}
+
+// The SSRCs the tap saw SRTP or SRTCP from: a key that protected nothing is left out.
+std::set<std::uint32_t> protected_senders(const Capture& cap) {
+  std::set<std::uint32_t> out;
+  for (const Packet& p : cap.packets())
+    if (p.srtp == Srtp::kProtected) out.insert(sender_ssrc(p));
+  return out;
+}
+
+}  // namespace
+
+void write_key_file(const std::string& path, const Capture& cap) {
+  std::ofstream f(path);
+  f << "# SRTP master keys of the capture's streams (test data: never a real key)\n"
+    << "srtp:\n"
+    << "  payload_types: {96: vp8, 102: h264, 111: opus}\n";
+  const std::set<std::uint32_t> senders = protected_senders(cap);
+  f << (senders.empty() ? "  keys: []\n" : "  keys:\n");
+  for (const SrtpKey& k : cap.srtp_keys()) {
+    if (!senders.contains(k.ssrc)) continue;
+    char ssrc[16];
+    std::snprintf(ssrc, sizeof ssrc, "0x%08x", k.ssrc);
+    f << "    - ssrc: " << ssrc << "\n"
+      << "      suite: " << kSrtpSuite << "\n"
+      << "      key: \"" << base64(k.master) << "\"\n";
+  }
+  f.close();
+  if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+}  // namespace wcsgen
