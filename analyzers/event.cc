@@ -25,6 +25,15 @@ const char* clock_source_name(ClockSource s) {
   return "none";
 }
 
+const char* ice_state_name(IceState s) {
+  switch (s) {
+    case IceState::Connected: return "connected";
+    case IceState::Failed: return "failed";
+    case IceState::Checking: break;
+  }
+  return "checking";
+}
+
 const char* video_codec_name(VideoCodec c) {
   switch (c) {
     case VideoCodec::Vp8: return "vp8";

@@ -49,6 +49,7 @@ struct AnomalyEvent {
   double value = 0;     // measured value
   double threshold = 0; // threshold it crossed
   char detail[128]{};   // operator-readable, NUL-terminated; never carries secrets
+  uint64_t session = 0; // the WebRTC session it belongs to (WebrtcSessionEvent::id); 0 when none
 };
 
 // Where a stream's RTP clock rate came from: the session's SDP, the static payload-type table
@@ -211,7 +212,31 @@ struct FlowEvent {
   DtlsSummary dtls;                     // stage None and no records: no DTLS on the flow
 };
 
-using Event = std::variant<AnomalyEvent, RtpStreamEvent, FlowEvent, RtcpStreamEvent>;
+// One WebRTC peer connection, grouped by the ICE username fragments its connectivity checks carry
+// (RFC 8445 USERNAME "remote:local"): every flow its checks travelled on (candidate pairs, direct or
+// through TURN), how far ICE and DTLS got, its media. Reported when its last flow ends.
+enum class IceState : uint8_t { Checking = 0, Connected, Failed };
+const char* ice_state_name(IceState s);  // "checking", "connected", "failed"
+
+struct WebrtcSessionEvent {
+  uint64_t id = 0;                   // FNV-1a of the ufrag pair, lower first: also on its anomalies
+  std::array<char, 33> ufrag_a{}, ufrag_b{};  // the pair, sorted (NUL-terminated; truncated past 32)
+  Nanos first_ts = 0, last_ts = 0;   // its first check, its flows' last packet
+  uint8_t flows = 0;                 // flows its checks travelled on (saturating)
+  bool relay = false;                // checks or media through a TURN relay
+  IceState ice = IceState::Checking;
+  uint32_t checks = 0, successes = 0;  // Binding requests (distinct) and successes
+  Nanos first_success_ts = 0;        // 0: none
+  L4 selected_l4 = L4::Udp;
+  Endpoint selected_src, selected_dst;  // the pair media used (or the nominated one); family 0: none
+  DtlsStage dtls = DtlsStage::None;  // its DTLS (the selected pair's, else the furthest any got)
+  uint16_t dtls_version = 0, srtp_profile = 0;
+  double dtls_handshake_ms = 0;
+  uint16_t rtp_streams = 0;          // RTP streams on its flows
+  uint32_t anomalies = 0;            // anomalies raised with its id
+};
+
+using Event = std::variant<AnomalyEvent, RtpStreamEvent, FlowEvent, RtcpStreamEvent, WebrtcSessionEvent>;
 static_assert(std::is_trivially_copyable_v<Event>, "events travel through rings as raw bytes");
 
 // Where a pipeline hands its events. Called rarely (events, not packets): a virtual call is fine.

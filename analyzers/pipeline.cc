@@ -11,6 +11,7 @@
 #include "classify/classify.h"
 #include "dtls/dtls.h"
 #include "flow/flow_table.h"
+#include "flow/id_table.h"
 #include "media/emodel.h"
 #include "media/host_evidence.h"
 #include "media/keyframe.h"
@@ -62,6 +63,8 @@ struct Pipeline::Impl : EventSink {
         streams(c.flows.rtp_streams),
         medias(c.flows.capacity),
         dtls_flows(std::max<uint32_t>(c.flows.capacity / 4, 16)),
+        sessions(std::max<uint32_t>(c.flows.capacity / 4, 16)),
+        session_ids(std::max<uint32_t>(c.flows.capacity / 4, 16)),
         srtp_keys(c.srtp),
         srtp_streams(c.srtp.keys.empty() ? 0 : c.flows.rtp_streams),
         rtcp_ssrcs(c.flows.rtp_streams),
@@ -76,8 +79,11 @@ struct Pipeline::Impl : EventSink {
   // Every event leaves through here: counted, then handed on.
   void emit(const Event& ev) override {
     ++ctr.events;
-    if (const auto* a = std::get_if<AnomalyEvent>(&ev); a && a->state == AnomalyState::Raised)
+    if (const auto* a = std::get_if<AnomalyEvent>(&ev); a && a->state == AnomalyState::Raised) {
       ++ctr.anomalies_raised;
+      if (a->session != 0)
+        if (const uint32_t i = session_ids.find(a->session); i != kNoIndex) ++sessions[i].ev.anomalies;
+    }
     sink.emit(ev);
   }
 
@@ -100,13 +106,29 @@ struct Pipeline::Impl : EventSink {
   void note_stun_response(const Endpoint& responder, double ms, Nanos ts);
   void check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
   void check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
-  // One direction of a flow, without an SSRC (STUN transactions, ICMP errors, RTCP feedback).
+  // One direction of a flow, without an SSRC (STUN transactions, ICMP errors, RTCP feedback),
+  // with the WebRTC session the flow belongs to.
   AnomalySubject direction_subject(const FlowRecord& f, uint8_t dir) const {
     AnomalySubject subj;
     subj.l4 = f.key.l4 == 6 ? L4::Tcp : L4::Udp;
     subj.src = key_endpoint(f.key, dir == 1);
     subj.dst = key_endpoint(f.key, dir == 0);
+    if (f.media != kNoIndex && medias[f.media].session != kNoIndex) subj.session = sessions[medias[f.media].session].ev.id;
     return subj;
+  }
+  // WebRTC sessions: a flow joins the session its ICE checks name; the session is reported when
+  // its last flow ends.
+  struct Session {
+    WebrtcSessionEvent ev;
+    uint32_t open_flows = 0;
+    bool selected_by_media = false;
+  };
+  void join_session(FlowRecord& f, Bytes username, Nanos ts, bool relayed);
+  void select_pair(Session& s, const FlowRecord& f, bool by_media);
+  void leave_session(uint32_t index, Nanos last_ts);
+  bool is_selected(const Session& s, const FlowRecord& f) const {
+    const Endpoint a = key_endpoint(f.key, false), b = key_endpoint(f.key, true);
+    return (s.ev.selected_src == a && s.ev.selected_dst == b) || (s.ev.selected_src == b && s.ev.selected_dst == a);
   }
   void note_retransmission(FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes payload);
   void srtp(const FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes packet, Nanos ts);
@@ -135,6 +157,8 @@ struct Pipeline::Impl : EventSink {
   RtpStreamTable streams;
   IndexPool<FlowMedia> medias;  // one per flow at most: as many as flows
   IndexPool<DtlsFlow> dtls_flows;  // flows carrying DTLS: a quarter of the flows at most
+  IndexPool<Session> sessions;     // WebRTC sessions: a quarter of the flows at most
+  IdTable session_ids;             // session id -> sessions index
   SrtpKeyring srtp_keys;           // the SRTP keys the tap was given (usually none)
   IndexPool<SrtpStreamState> srtp_streams;  // streams under one of them
   std::vector<uint8_t> clear;      // scratch: a decrypted packet
@@ -357,14 +381,16 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   };
   if (m.cls == StunClass::Request) {
     StunRequests& rq = fm.stun[dir];
+    if (m.has_username) join_session(f, m.username, ts, relayed);
     if (pending(dir)) {
       ++rq.retransmits;
     } else {
       StunPending& p = fm.stun_pending[fm.stun_pending_next];
       fm.stun_pending_next = static_cast<uint8_t>((fm.stun_pending_next + 1) % fm.stun_pending.size());
-      p = StunPending{tid, dir, 1, ts};
+      p = StunPending{tid, dir, 1, static_cast<uint8_t>(m.use_candidate), ts};
       ++rq.requests;
       if (rq.unanswered++ == 0) rq.first_unanswered = ts;
+      if (fm.session != kNoIndex) ++sessions[fm.session].ev.checks;
     }
     check_ice_no_response(f, dir, ts);
     return;
@@ -374,6 +400,8 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   StunPending* p = pending(requester);
   if (!p) return;  // its request was not seen (or left the ring)
   p->used = 0;
+  const bool nominated = p->use_candidate;
+  if (fm.session != kNoIndex && relayed) sessions[fm.session].ev.relay = true;
   StunRequests& rq = fm.stun[requester];
   const double rtt_ms = to_seconds(elapsed(ts, p->ts)) * 1e3;
   if (m.cls == StunClass::Error) {
@@ -381,6 +409,12 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
     return;
   }
   ++rq.answered;
+  if (fm.session != kNoIndex) {
+    Session& s = sessions[fm.session];
+    ++s.ev.successes;
+    if (s.ev.first_success_ts == 0) s.ev.first_success_ts = ts;
+    if (nominated || s.ev.selected_src.family == 0) select_pair(s, f, false);
+  }
   if (!relayed) {
     const Endpoint responder = key_endpoint(f.key, dir == 1);
     if (cfg.wcs.media_ports.contains(responder.port)) note_stun_response(responder, rtt_ms, ts);
@@ -757,6 +791,8 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if ((s.rtx_for != 0 || s.packets < 16) && !(f.classes & class_bit(FlowClass::Dtls)))
     note_retransmission(f, s, h, payload);
   if (!s.confirmed) return;
+  if (!was_confirmed && media(f).session != kNoIndex && !sessions[media(f).session].selected_by_media)
+    select_pair(sessions[media(f).session], f, true);
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
   if (media(f).feedback[dir].media < UINT16_MAX) ++media(f).feedback[dir].media;
@@ -1048,7 +1084,7 @@ void Pipeline::Impl::account_quality(const FlowRecord& f, RtpStreamState& s) {
 }
 
 AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStreamState& s) const {
-  AnomalySubject subj = direction_subject(f, s.dir);
+  AnomalySubject subj = direction_subject(f, s.dir);  // with the flow's session
   subj.has_ssrc = true;
   subj.ssrc = s.ssrc;
   return subj;
@@ -1404,6 +1440,7 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
         ev.voice_codec = VoiceCodec::None;
       }
       ++ctr.rtp_streams;
+      if (f.media != kNoIndex && media(f).session != kNoIndex) ++sessions[media(f).session].ev.rtp_streams;
       emit(ev);
     }
     if (s.srtp != kNoIndex) srtp_streams.release(s.srtp);
@@ -1437,6 +1474,7 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
     }
   }
 
+  uint32_t session = kNoIndex;  // the WebRTC session the flow belonged to
   FlowEvent fe;
   fe.l4 = static_cast<L4>(f.key.l4 == 1 || f.key.l4 == 6 || f.key.l4 == 17 || f.key.l4 == 58
                               ? f.key.l4 : 0);
@@ -1454,6 +1492,18 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       const StunRequests& rq = media(f).stun[i == 0 ? f.initiator : f.initiator ^ 1];
       fe.stun[i] = StunCounts{rq.requests, rq.retransmits, rq.answered, rq.errors,
                               rq.answered ? rq.rtt_sum_ms / rq.answered : 0, rq.rtt_max_ms};
+    }
+    session = media(f).session;
+    if (session != kNoIndex && media(f).dtls != kNoIndex) {
+      // The session's DTLS: its selected pair's, else the furthest any of its flows got.
+      Session& s = sessions[session];
+      const DtlsSummary& d = dtls_flows[media(f).dtls].s;
+      if (is_selected(s, f) || d.stage > s.ev.dtls) {
+        s.ev.dtls = d.stage;
+        s.ev.dtls_version = d.version;
+        s.ev.srtp_profile = d.srtp_profile;
+        s.ev.dtls_handshake_ms = d.done_ts ? to_seconds(elapsed(d.done_ts, d.start_ts)) * 1e3 : 0;
+      }
     }
     if (media(f).dtls != kNoIndex) {
       // Per flow direction here, per side (src first) in the event.
@@ -1475,6 +1525,74 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
     f.media = kNoIndex;
   }
   emit(fe);
+  if (session != kNoIndex) leave_session(session, f.last_ts);
+}
+
+// A flow joins the WebRTC session its ICE check names: USERNAME "remote:local" (RFC 8445 7.2.2),
+// the pair sorted so both agents' checks name the same session. A flow whose checks change ufrags
+// (an ICE restart on the same 5-tuple) moves to the new session.
+void Pipeline::Impl::join_session(FlowRecord& f, Bytes username, Nanos ts, bool relayed) {
+  const auto colon = std::find(username.begin(), username.end(), uint8_t{':'});
+  if (colon == username.begin() || colon == username.end() || colon + 1 == username.end()) return;  // not ICE
+  Bytes a(username.begin(), colon), b(colon + 1, username.end());
+  if (std::lexicographical_compare(b.begin(), b.end(), a.begin(), a.end())) std::swap(a, b);
+  uint64_t id = 0xcbf29ce484222325ull;  // FNV-1a 64 over "a:b"
+  auto mix = [&](uint8_t c) { id = (id ^ c) * 0x100000001b3ull; };
+  for (uint8_t c : a) mix(c);
+  mix(':');
+  for (uint8_t c : b) mix(c);
+  if (id == 0) id = 1;
+  FlowMedia& fm = media(f);
+  if (fm.session != kNoIndex) {
+    if (sessions[fm.session].ev.id == id) {
+      if (relayed) sessions[fm.session].ev.relay = true;
+      return;
+    }
+    leave_session(fm.session, f.last_ts);
+    fm.session = kNoIndex;
+  }
+  uint32_t i = session_ids.find(id);
+  if (i == kNoIndex) {
+    i = sessions.alloc();
+    if (i == kNoIndex || !session_ids.insert(id, i)) {
+      if (i != kNoIndex) sessions.release(i);
+      ++ctr.session_table_full;
+      return;
+    }
+    WebrtcSessionEvent& ev = sessions[i].ev;
+    ev.id = id;
+    ev.first_ts = ts;
+    std::copy_n(a.begin(), std::min<size_t>(a.size(), ev.ufrag_a.size() - 1), ev.ufrag_a.begin());
+    std::copy_n(b.begin(), std::min<size_t>(b.size(), ev.ufrag_b.size() - 1), ev.ufrag_b.begin());
+  }
+  Session& s = sessions[i];
+  fm.session = i;
+  ++s.open_flows;
+  if (s.ev.flows < UINT8_MAX) ++s.ev.flows;
+  if (relayed || (f.classes & class_bit(FlowClass::Turn))) s.ev.relay = true;
+}
+
+// The candidate pair a session uses: the first to carry media, else the last nominated (or, before
+// any nomination, the first answered).
+void Pipeline::Impl::select_pair(Session& s, const FlowRecord& f, bool by_media) {
+  if (s.selected_by_media) return;
+  s.selected_by_media = by_media;
+  s.ev.selected_l4 = f.key.l4 == 6 ? L4::Tcp : L4::Udp;
+  s.ev.selected_src = key_endpoint(f.key, f.initiator == 1);
+  s.ev.selected_dst = key_endpoint(f.key, f.initiator == 0);
+}
+
+// One of a session's flows ended: the session is reported with its last.
+void Pipeline::Impl::leave_session(uint32_t index, Nanos last_ts) {
+  Session& s = sessions[index];
+  s.ev.last_ts = std::max(s.ev.last_ts, last_ts);
+  if (s.open_flows > 0 && --s.open_flows > 0) return;
+  s.ev.ice = s.ev.successes ? IceState::Connected : s.ev.checks ? IceState::Failed : IceState::Checking;
+  ++ctr.webrtc_sessions;
+  const WebrtcSessionEvent ev = s.ev;
+  session_ids.erase(ev.id);
+  sessions.release(index);
+  emit(ev);
 }
 
 Pipeline::Pipeline(const Config& cfg, EventSink& sink) : impl_(std::make_unique<Impl>(cfg, sink)) {}

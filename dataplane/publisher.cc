@@ -118,6 +118,8 @@ void Publisher::event(const Event& ev, codec::Origin origin) {
     send(msg::Body::RtpStream, codec::encode(fbb_, *r, origin).Union());
   } else if (const auto* c = std::get_if<RtcpStreamEvent>(&ev)) {
     send(msg::Body::RtcpStream, codec::encode(fbb_, *c, origin).Union());
+  } else if (const auto* w = std::get_if<WebrtcSessionEvent>(&ev)) {
+    send(msg::Body::WebrtcSession, codec::encode(fbb_, *w, origin).Union());
   }
 }
 

@@ -53,6 +53,7 @@ std::string_view topic_of(msg::Body body) {
     case msg::Body::Anomaly: return kTopicAnomaly;
     case msg::Body::RtpStream: return kTopicRtpStream;
     case msg::Body::RtcpStream: return kTopicRtcpStream;
+    case msg::Body::WebrtcSession: return kTopicWebrtcSession;
     case msg::Body::FlowStats: return kTopicFlow;
     case msg::Body::TapStats: return kTopicStats;
     case msg::Body::Hello: return kTopicHello;
@@ -97,6 +98,40 @@ flatbuffers::Offset<msg::Anomaly> encode(flatbuffers::FlatBufferBuilder& fbb, co
   b.add_value(ev.value);
   b.add_threshold(ev.threshold);
   b.add_detail(detail);
+  b.add_origin(&org);
+  b.add_session(ev.session);
+  return b.Finish();
+}
+
+flatbuffers::Offset<msg::WebrtcSession> encode(flatbuffers::FlatBufferBuilder& fbb, const WebrtcSessionEvent& ev,
+                                               Origin origin) {
+  const auto ua = fbb.CreateString(ev.ufrag_a.data(), strnlen(ev.ufrag_a.data(), ev.ufrag_a.size()));
+  const auto ub = fbb.CreateString(ev.ufrag_b.data(), strnlen(ev.ufrag_b.data(), ev.ufrag_b.size()));
+  const msg::Endpoint src = encode(ev.selected_src), dst = encode(ev.selected_dst);
+  const msg::Origin org = encode(origin);
+  msg::WebrtcSessionBuilder b(fbb);
+  b.add_id(ev.id);
+  b.add_ufrag_a(ua);
+  b.add_ufrag_b(ub);
+  b.add_first_ts(ev.first_ts);
+  b.add_last_ts(ev.last_ts);
+  b.add_flows(ev.flows);
+  b.add_relay(ev.relay);
+  b.add_ice(cast_enum<msg::IceState>(ev.ice));
+  b.add_checks(ev.checks);
+  b.add_successes(ev.successes);
+  b.add_first_success_ts(ev.first_success_ts);
+  b.add_selected_l4(cast_enum<msg::L4>(ev.selected_l4));
+  if (ev.selected_src.family) {
+    b.add_selected_src(&src);
+    b.add_selected_dst(&dst);
+  }
+  b.add_dtls(cast_enum<msg::DtlsStage>(ev.dtls));
+  b.add_dtls_version(ev.dtls_version);
+  b.add_srtp_profile(ev.srtp_profile);
+  b.add_dtls_handshake_ms(ev.dtls_handshake_ms);
+  b.add_rtp_streams(ev.rtp_streams);
+  b.add_anomalies(ev.anomalies);
   b.add_origin(&org);
   return b.Finish();
 }
@@ -344,6 +379,8 @@ flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& f
   b.add_srtcp_authenticated(c.srtcp_authenticated);
   b.add_srtcp_auth_failed(c.srtcp_auth_failed);
   b.add_srtp_stream_pool_full(c.srtp_stream_pool_full);
+  b.add_webrtc_sessions(c.webrtc_sessions);
+  b.add_session_table_full(c.session_table_full);
   b.add_clock_steps(c.clock_steps);
   b.add_anomalies_raised(c.anomalies_raised);
   b.add_events(c.events);
@@ -369,6 +406,7 @@ std::optional<AnomalyEvent> decode(const msg::Anomaly& m) {
   ev.ts = m.ts();
   ev.value = m.value();
   ev.threshold = m.threshold();
+  ev.session = m.session();
   if (const auto* d = m.detail()) {
     const size_t n = std::min<size_t>(d->size(), sizeof ev.detail - 1);
     std::memcpy(ev.detail, d->data(), n);
@@ -476,6 +514,40 @@ std::optional<FlowEvent> decode(const msg::Flow& m) {
   return ev;
 }
 
+std::optional<WebrtcSessionEvent> decode(const msg::WebrtcSession& m) {
+  if (m.ice() > msg::IceState::MAX || m.dtls() > msg::DtlsStage::MAX) return std::nullopt;
+  const auto l4 = decode_l4(m.selected_l4());
+  if (!l4) return std::nullopt;
+  WebrtcSessionEvent ev;
+  ev.id = m.id();
+  auto ufrag = [](const flatbuffers::String* s, std::array<char, 33>& out) {
+    if (!s) return;
+    const size_t n = std::min<size_t>(s->size(), out.size() - 1);
+    std::memcpy(out.data(), s->data(), n);
+    out[n] = '\0';
+  };
+  ufrag(m.ufrag_a(), ev.ufrag_a);
+  ufrag(m.ufrag_b(), ev.ufrag_b);
+  ev.first_ts = m.first_ts();
+  ev.last_ts = m.last_ts();
+  ev.flows = m.flows();
+  ev.relay = m.relay();
+  ev.ice = cast_enum<IceState>(m.ice());
+  ev.checks = m.checks();
+  ev.successes = m.successes();
+  ev.first_success_ts = m.first_success_ts();
+  ev.selected_l4 = *l4;
+  ev.selected_src = decode_ptr(m.selected_src());
+  ev.selected_dst = decode_ptr(m.selected_dst());
+  ev.dtls = cast_enum<DtlsStage>(m.dtls());
+  ev.dtls_version = m.dtls_version();
+  ev.srtp_profile = m.srtp_profile();
+  ev.dtls_handshake_ms = m.dtls_handshake_ms();
+  ev.rtp_streams = m.rtp_streams();
+  ev.anomalies = m.anomalies();
+  return ev;
+}
+
 PipelineCounters decode(const msg::PipelineStats& m) {
   PipelineCounters c;
   c.packets = m.packets();
@@ -516,6 +588,8 @@ PipelineCounters decode(const msg::PipelineStats& m) {
   c.srtcp_authenticated = m.srtcp_authenticated();
   c.srtcp_auth_failed = m.srtcp_auth_failed();
   c.srtp_stream_pool_full = m.srtp_stream_pool_full();
+  c.webrtc_sessions = m.webrtc_sessions();
+  c.session_table_full = m.session_table_full();
   c.anomalies_raised = m.anomalies_raised();
   c.events = m.events();
   return c;

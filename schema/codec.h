@@ -19,6 +19,7 @@ namespace wcstap::codec {
 inline constexpr std::string_view kTopicAnomaly = "anomaly";
 inline constexpr std::string_view kTopicRtpStream = "rtp_stream";
 inline constexpr std::string_view kTopicRtcpStream = "rtcp_stream";
+inline constexpr std::string_view kTopicWebrtcSession = "webrtc_session";
 inline constexpr std::string_view kTopicFlow = "flow";
 inline constexpr std::string_view kTopicStats = "stats";
 inline constexpr std::string_view kTopicHello = "hello";
@@ -43,6 +44,8 @@ flatbuffers::Offset<msg::RtcpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
                                             const RtcpStreamEvent& ev, Origin origin = {});
 flatbuffers::Offset<msg::Flow> encode(flatbuffers::FlatBufferBuilder& fbb, const FlowEvent& ev,
                                       Origin origin = {});
+flatbuffers::Offset<msg::WebrtcSession> encode(flatbuffers::FlatBufferBuilder& fbb, const WebrtcSessionEvent& ev,
+                                               Origin origin = {});
 flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& fbb,
                                                const PipelineCounters& c);
 
@@ -51,6 +54,7 @@ std::optional<AnomalyEvent> decode(const msg::Anomaly& m);
 std::optional<RtpStreamEvent> decode(const msg::RtpStream& m);
 std::optional<RtcpStreamEvent> decode(const msg::RtcpStream& m);
 std::optional<FlowEvent> decode(const msg::Flow& m);
+std::optional<WebrtcSessionEvent> decode(const msg::WebrtcSession& m);
 // Unknown malformed-reason names are ignored (they still count in `malformed`).
 PipelineCounters decode(const msg::PipelineStats& m);
 

@@ -18,6 +18,7 @@ AnomalyEvent AnomalyEngine::make(AnomalyKind kind, AnomalyState state, const Ano
   ev.dst = subj.dst;
   ev.has_ssrc = subj.has_ssrc;
   ev.ssrc = subj.ssrc;
+  ev.session = subj.session;
   ev.first_ts = first;
   ev.ts = now;
   ev.value = value;

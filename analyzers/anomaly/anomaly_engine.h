@@ -22,6 +22,7 @@ struct AnomalySubject {
   Endpoint src, dst;
   bool has_ssrc = false;
   uint32_t ssrc = 0;
+  uint64_t session = 0;  // the WebRTC session (webrtc_session id) of the flow; 0 when none
 };
 
 class AnomalyEngine {

@@ -42,6 +42,7 @@ struct StunPending {
   std::array<uint8_t, 12> tid{};
   uint8_t dir = 0;
   uint8_t used = 0;
+  uint8_t use_candidate = 0;  // the request nominated its pair
   Nanos ts = 0;
 };
 
@@ -73,6 +74,7 @@ struct FlowMedia {
   AnomalySlot icmp_unreachable;  // an ICMP error quoted a packet of this flow
   uint8_t icmp_dir = 0;          // ... travelling in this direction
   uint32_t dtls = kNoIndex;      // its DtlsFlow, once it carried DTLS
+  uint32_t session = kNoIndex;   // the WebRTC session whose checks it carried
 };
 
 struct FlowRecord {

@@ -33,6 +33,13 @@ std::string addr_string(const Endpoint& e) {
 // Milliseconds to the microsecond: what the timestamps can tell.
 double ms3(double ms) { return std::round(ms * 1000.0) / 1000.0; }
 
+// A session id as 16 hex digits.
+std::string session_string(uint64_t id) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
+  return buf;
+}
+
 std::string ssrc_string(uint32_t ssrc) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%08x", ssrc);
@@ -93,7 +100,45 @@ Json to_json(const AnomalyEvent& a) {
   j["value"] = a.value;
   j["threshold"] = a.threshold;
   j["detail"] = std::string(a.detail, strnlen(a.detail, sizeof a.detail));
+  if (a.session) j["session"] = session_string(a.session);
   return j;
+}
+
+Json to_json(const WebrtcSessionEvent& s) {
+  Json j;
+  j["type"] = "webrtc_session";
+  j["session"] = session_string(s.id);
+  j["ufrags"] = {std::string(s.ufrag_a.data()), std::string(s.ufrag_b.data())};
+  j["first_ts"] = secs(s.first_ts);
+  j["last_ts"] = secs(s.last_ts);
+  j["flows"] = s.flows;
+  j["relay"] = s.relay;
+  Json ice = {{"state", ice_state_name(s.ice)}, {"checks", s.checks}, {"successes", s.successes}};
+  ice["first_success_ms"] = s.first_success_ts ? Json(ms3(static_cast<double>(elapsed(s.first_success_ts, s.first_ts)) / 1e6))
+                                               : Json(nullptr);
+  j["ice"] = ice;
+  j["selected"] = s.selected_src.family ? Json{{"proto", l4_name(s.selected_l4)}, {"src", ep(s.selected_src, s.selected_l4)},
+                                               {"dst", ep(s.selected_dst, s.selected_l4)}}
+                                        : Json(nullptr);
+  Json d = {{"stage", dtls_stage_name(s.dtls)}};
+  if (s.dtls_version) d["version"] = dtls::version_name(s.dtls_version);
+  if (s.srtp_profile) d["srtp_profile"] = dtls::srtp_profile_name(s.srtp_profile);
+  d["handshake_ms"] = s.dtls == DtlsStage::Done ? Json(ms3(s.dtls_handshake_ms)) : Json(nullptr);
+  j["dtls"] = d;
+  j["rtp_streams"] = s.rtp_streams;
+  j["anomalies"] = s.anomalies;
+  return j;
+}
+
+std::string to_text(const WebrtcSessionEvent& s) {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "webrtc session %s: %u flow(s)%s, ICE %s (%u checks, %u answered), DTLS %s, %u RTP streams, %u anomalies",
+                session_string(s.id).c_str(), s.flows, s.relay ? " via TURN" : "", ice_state_name(s.ice), s.checks,
+                s.successes, dtls_stage_name(s.dtls), s.rtp_streams, s.anomalies);
+  std::string t = buf;
+  if (s.selected_src.family)
+    t += "; pair " + ep(s.selected_src, s.selected_l4) + " <-> " + ep(s.selected_dst, s.selected_l4);
+  return t;
 }
 
 // What the endpoints reported. `clock_rate` turns the reported jitter into ms where it is known.
@@ -296,6 +341,7 @@ std::string to_text(const AnomalyEvent& a) {
   std::string s = clock_string(a.ts) + "  " + head + " " + std::string(anomaly_kind_name(a.kind)) +
                   "  " + l4_name(a.l4) + " " + ep(a.src, a.l4) + " -> " + ep(a.dst, a.l4);
   if (a.has_ssrc) s += " ssrc " + ssrc_string(a.ssrc);
+  if (a.session) s += " session " + session_string(a.session);
   char tail[96];
   std::snprintf(tail, sizeof tail, " (value %.3g, threshold %.3g, since %s)", a.value, a.threshold,
                 clock_string(a.first_ts).substr(11).c_str());
@@ -427,6 +473,8 @@ std::string summary_to_json(const PipelineCounters& c, std::pair<std::string_vie
   j["srtcp_authenticated"] = c.srtcp_authenticated;
   j["srtcp_auth_failed"] = c.srtcp_auth_failed;
   j["srtp_stream_pool_full"] = c.srtp_stream_pool_full;
+  j["webrtc_sessions"] = c.webrtc_sessions;
+  j["session_table_full"] = c.session_table_full;
   j["rtcp_streams"] = c.rtcp_streams;
   j["rtcp_ssrc_table_full"] = c.rtcp_ssrc_table_full;
   j["clock_steps"] = c.clock_steps;

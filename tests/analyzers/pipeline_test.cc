@@ -1187,6 +1187,81 @@ TEST(Pipeline, SlowWcsBindingResponsesRaiseStunResponseSlowPerHost) {
   EXPECT_TRUE(other.sink.anomalies(AnomalyKind::stun_response_slow).empty());
 }
 
+// ---- WebRTC sessions --------------------------------------------------------------------------------
+
+// An ICE check carrying USERNAME "remote:local" (and USE-CANDIDATE when nominating).
+Frame ice_check(uint8_t tid, const std::string& username, bool nominate = false) {
+  Frame attrs = test::stun_attribute(0x0006, Frame(username.begin(), username.end()));
+  if (nominate) attrs = test::concat(attrs, test::stun_attribute(0x0025, {}));
+  return test::stun_message(0x0001, tid, attrs);
+}
+
+TEST(Pipeline, ChecksOfOnePeerConnectionFormOneSessionWithItsMediaPairAndAnomalies) {
+  Tap tap;
+  const Endpoint host_a = test::endpoint("10.0.0.1", 5010);  // A's other candidate: checks answered, never used
+  // A (ufrag "aaaa") checks B ("bbbb") from two candidates; B checks A back with the reversed pair.
+  tap.send(at_ms(0), host_a, kB, ice_check(1, "bbbb:aaaa"));
+  tap.send(at_ms(5), kB, host_a, test::stun_message(0x0101, 1));
+  tap.send(at_ms(10), kA, kB, ice_check(2, "bbbb:aaaa", true));
+  tap.send(at_ms(15), kB, kA, test::stun_message(0x0101, 2));
+  tap.send(at_ms(20), kB, kA, ice_check(3, "aaaa:bbbb"));
+  tap.send(at_ms(25), kA, kB, test::stun_message(0x0101, 3));
+  // Media on kA <-> kB one way only: one_way_media belongs to the session.
+  RtpSource a(kA, kB, kSsrcA);
+  for (uint64_t ms = 100; ms < 5000; ms += 20) tap.send(at_ms(ms), a.next());
+  auto an = tap.sink.anomalies(AnomalyKind::one_way_media);
+  ASSERT_FALSE(an.empty());
+  ASSERT_NE(an[0].session, 0u);
+  tap.pipeline.finish();
+  std::vector<WebrtcSessionEvent> sessions;
+  for (const auto& e : tap.sink.events)
+    if (auto* w = std::get_if<WebrtcSessionEvent>(&e)) sessions.push_back(*w);
+  ASSERT_EQ(sessions.size(), 1u);
+  const WebrtcSessionEvent& w = sessions[0];
+  EXPECT_EQ(w.id, an[0].session);
+  EXPECT_EQ(std::string(w.ufrag_a.data()), "aaaa");
+  EXPECT_EQ(std::string(w.ufrag_b.data()), "bbbb");
+  EXPECT_EQ(w.flows, 2);
+  EXPECT_EQ(w.checks, 3u);
+  EXPECT_EQ(w.successes, 3u);
+  EXPECT_EQ(w.ice, IceState::Connected);
+  EXPECT_EQ(w.first_success_ts - w.first_ts, 5 * kMs);
+  EXPECT_EQ(w.selected_src, kA);  // the pair that carried media
+  EXPECT_EQ(w.selected_dst, kB);
+  EXPECT_FALSE(w.relay);
+  EXPECT_EQ(w.rtp_streams, 1);
+  EXPECT_EQ(w.anomalies, 1u);
+  // The session line comes after its last flow's.
+  EXPECT_TRUE(std::holds_alternative<WebrtcSessionEvent>(tap.sink.events.back()));
+}
+
+TEST(Pipeline, SessionWhoseChecksAreNeverAnsweredHasFailedIce) {
+  Tap tap;
+  for (uint8_t i = 0; i < 6; ++i) tap.send(at_ms(i * 500u), kA, kB, ice_check(i, "bbbb:aaaa"));
+  tap.pipeline.finish();
+  auto an = tap.sink.anomalies(AnomalyKind::ice_no_response);
+  ASSERT_EQ(an.size(), 1u);
+  std::vector<WebrtcSessionEvent> sessions;
+  for (const auto& e : tap.sink.events)
+    if (auto* w = std::get_if<WebrtcSessionEvent>(&e)) sessions.push_back(*w);
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0].ice, IceState::Failed);
+  EXPECT_EQ(sessions[0].checks, 6u);
+  EXPECT_EQ(sessions[0].selected_src.family, 0);  // no pair
+  EXPECT_EQ(an[0].session, sessions[0].id);
+  EXPECT_EQ(sessions[0].anomalies, 1u);
+}
+
+TEST(Pipeline, StunWithoutIceUsernameIsNoSession) {
+  Tap tap;  // a client asking a STUN server for its address: no USERNAME, or one without a colon
+  tap.send(at_ms(0), kA, kB, test::stun_message(0x0001, 1));
+  tap.send(at_ms(5), kB, kA, test::stun_message(0x0101, 1));
+  tap.send(at_ms(10), kA, kB, ice_check(2, "justauser"));
+  tap.pipeline.finish();
+  for (const auto& e : tap.sink.events) EXPECT_FALSE(std::holds_alternative<WebrtcSessionEvent>(e));
+  EXPECT_EQ(tap.counters().webrtc_sessions, 0u);
+}
+
 // ---- icmp_unreachable ------------------------------------------------------------------------------
 
 // An ICMP port unreachable sent by `from` (IPv4) about a UDP datagram `src` -> `dst`: it quotes the

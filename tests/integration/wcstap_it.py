@@ -247,7 +247,7 @@ def rtcp_reports(lines, kind):
 
 def check_pcap_results(scenario, truth, offline, live):
     types = {line.get("type") for line in live}
-    unknown = types - {"anomaly", "rtp_stream", "rtcp_stream", "flow", "summary"}
+    unknown = types - {"anomaly", "rtp_stream", "rtcp_stream", "flow", "summary", "webrtc_session"}
     if unknown:
         raise Fail(f"control printed unknown line types {unknown}")
 
@@ -255,6 +255,10 @@ def check_pcap_results(scenario, truth, offline, live):
     log(f"anomalies raised: live {sorted(live_raised)}")
     if live_raised != offline_raised:
         raise Fail(f"live anomalies {sorted(live_raised)} != offline {sorted(offline_raised)}")
+    with_session = lambda lines: {anomaly_key(l) + (l.get("session"),) for l in lines if l.get("type") == "anomaly"}
+    if with_session(live) != with_session(offline):
+        raise Fail(f"anomalies' sessions differ: live {sorted(with_session(live), key=str)}, "
+                   f"offline {sorted(with_session(offline), key=str)}")
 
     truth_one_way = {(a["kind"], a["src"], a["dst"], a.get("ssrc"))
                      for a in truth["anomalies"] if a["kind"] == "one_way_media"}
@@ -278,6 +282,13 @@ def check_pcap_results(scenario, truth, offline, live):
         live_rtcp, off_rtcp = rtcp_reports(live, kind), rtcp_reports(offline, kind)
         if live_rtcp != off_rtcp:
             raise Fail(f"{kind} rtcp reports differ: live {live_rtcp}, offline {off_rtcp}")
+
+    # the sessions cross the wire whole too, and anomalies carry their session id
+    def sessions(lines):
+        return sorted(json.dumps({k: v for k, v in l.items() if k not in ("tap", "port", "queue")}, sort_keys=True)
+                      for l in lines if l.get("type") == "webrtc_session")
+    if not sessions(live) or sessions(live) != sessions(offline):
+        raise Fail(f"webrtc_session lines differ: live {sessions(live)}, offline {sessions(offline)}")
 
     live_sum, off_sum = summaries(live), summaries(offline)
     if len(live_sum) != 1:

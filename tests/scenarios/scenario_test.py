@@ -129,6 +129,31 @@ for name in scenarios:
         if dtls:
             fail(f"{tag}: DTLS not in the capture's truth: {sorted(dtls)}")
 
+        # One webrtc_session per WebRTC session (each has one DTLS handshake in the truth), on the
+        # handshake's pair, with ICE connected and the handshake's outcome; every anomaly on that pair
+        # carries the session's id, and nothing else does.
+        sessions = {frozenset((l["selected"]["src"], l["selected"]["dst"])): l for l in out
+                    if l["type"] == "webrtc_session" and l["selected"]}
+        if len(sessions) != len(truth.get("dtls", [])):
+            fail(f"{tag}: {len(sessions)} webrtc_session lines with a pair, truth has {len(truth.get('dtls', []))} sessions")
+        for h in truth.get("dtls", []):
+            w = sessions.get(frozenset((h["client"], h["server"])))
+            want_stage = {"done": "done", "alert": "failed"}.get(h["outcome"])
+            if w is None:
+                fail(f"{tag}: no webrtc_session on {h['client']} <-> {h['server']}")
+            elif w["ice"]["state"] != "connected" or (want_stage and w["dtls"]["stage"] != want_stage) or \
+                    (not want_stage and w["dtls"]["stage"] in ("done", "failed")):
+                fail(f"{tag}: webrtc_session {w['session']}: ice {w['ice']}, dtls {w['dtls']}, truth {h['outcome']}")
+        for a in (l for l in out if l["type"] == "anomaly"):
+            w = sessions.get(frozenset((a["src"], a["dst"])))
+            if a.get("session") != (w["session"] if w else None):
+                fail(f"{tag}: {a['kind']} {a['src']} -> {a['dst']}: session {a.get('session')}, "
+                     f"expected {w['session'] if w else None}")
+        for w in sessions.values():
+            raised_here = sum(1 for a in raised if a.get("session") == w["session"])
+            if w["anomalies"] != raised_here:
+                fail(f"{tag}: webrtc_session {w['session']} counts {w['anomalies']} anomalies, {raised_here} raised")
+
 print(f"{'anomaly kind':26} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>10} {'recall':>8}")
 for kind in sorted(score):
     c = score[kind]

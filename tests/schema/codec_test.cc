@@ -45,6 +45,7 @@ AnomalyEvent sample_anomaly() {
   a.src = v4(198, 51, 100, 10, 31286);
   a.dst = v6(56879);
   a.has_ssrc = true;
+  a.session = 0xfeedface12345678ull;
   a.ssrc = 0xd4eccd4a;
   a.first_ts = 1767225606678554123ull;
   a.ts = 1767225619706794001ull;
@@ -68,6 +69,7 @@ void expect_same(const AnomalyEvent& a, const AnomalyEvent& b) {
   EXPECT_EQ(a.value, b.value);
   EXPECT_EQ(a.threshold, b.threshold);
   EXPECT_STREQ(a.detail, b.detail);
+  EXPECT_EQ(a.session, b.session);
 }
 
 TEST(Codec, AnomalyRoundTripsEveryField) {
@@ -436,6 +438,54 @@ TEST(Codec, FlowWithAShortFingerprintIsRefused) {
   b.add_dtls(dtls);
   fbb.Finish(b.Finish());
   EXPECT_FALSE(codec::decode(*flatbuffers::GetRoot<msg::Flow>(fbb.GetBufferPointer())).has_value());
+}
+
+TEST(Codec, WebrtcSessionRoundTripsEveryField) {
+  WebrtcSessionEvent in;
+  in.id = 0x0123456789abcdefull;
+  const std::string a = "aaaa", b(32, 'z');
+  std::copy(a.begin(), a.end(), in.ufrag_a.begin());
+  std::copy(b.begin(), b.end(), in.ufrag_b.begin());
+  in.first_ts = 1767225600000000001ull;
+  in.last_ts = 1767225620000000002ull;
+  in.flows = 3;
+  in.relay = true;
+  in.ice = IceState::Connected;
+  in.checks = 21;
+  in.successes = 19;
+  in.first_success_ts = 1767225600100000000ull;
+  in.selected_l4 = L4::Udp;
+  in.selected_src = v4(203, 0, 113, 7, 50000);
+  in.selected_dst = v4(198, 51, 100, 10, 31002);
+  in.dtls = DtlsStage::Done;
+  in.dtls_version = 0xfefd;
+  in.srtp_profile = 7;
+  in.dtls_handshake_ms = 85.5;
+  in.rtp_streams = 4;
+  in.anomalies = 2;
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in, {1, 2})));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->id, in.id);
+  EXPECT_EQ(out->ufrag_a, in.ufrag_a);
+  EXPECT_EQ(out->ufrag_b, in.ufrag_b);
+  EXPECT_EQ(out->first_ts, in.first_ts);
+  EXPECT_EQ(out->last_ts, in.last_ts);
+  EXPECT_EQ(out->flows, in.flows);
+  EXPECT_EQ(out->relay, in.relay);
+  EXPECT_EQ(out->ice, in.ice);
+  EXPECT_EQ(out->checks, in.checks);
+  EXPECT_EQ(out->successes, in.successes);
+  EXPECT_EQ(out->first_success_ts, in.first_success_ts);
+  EXPECT_EQ(out->selected_src, in.selected_src);
+  EXPECT_EQ(out->selected_dst, in.selected_dst);
+  EXPECT_EQ(out->dtls, in.dtls);
+  EXPECT_EQ(out->dtls_version, in.dtls_version);
+  EXPECT_EQ(out->srtp_profile, in.srtp_profile);
+  EXPECT_EQ(out->dtls_handshake_ms, in.dtls_handshake_ms);
+  EXPECT_EQ(out->rtp_streams, in.rtp_streams);
+  EXPECT_EQ(out->anomalies, in.anomalies);
+  EXPECT_EQ(codec::topic_of(msg::Body::WebrtcSession), "webrtc_session");
 }
 
 TEST(Codec, FlowOfAnUnknownClassIsRefused) {
