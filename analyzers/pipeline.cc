@@ -99,6 +99,7 @@ struct Pipeline::Impl : EventSink {
   void stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, bool relayed = false);
   void icmp_error(const DecodedPacket& p, Nanos ts);
   void turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
+  void unwrap_relayed(FlowRecord& f, uint8_t dir, Nanos ts, Bytes inner);
   void dtls(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void dtls_handshake(DtlsFlow& d, uint8_t dir, Nanos ts, const dtls::Fragment& g);
   void dtls_alert(const FlowRecord& f, DtlsFlow& d, uint8_t dir, Nanos ts, uint8_t level, uint8_t description);
@@ -124,6 +125,7 @@ struct Pipeline::Impl : EventSink {
     bool selected_by_media = false;
   };
   void join_session(FlowRecord& f, Bytes username, Nanos ts, bool relayed);
+  void session_connected(const Session& s, Nanos ts);
   void select_pair(Session& s, const FlowRecord& f, bool by_media);
   void leave_session(uint32_t index, Nanos last_ts);
   bool is_selected(const Session& s, const FlowRecord& f) const {
@@ -159,6 +161,14 @@ struct Pipeline::Impl : EventSink {
   IndexPool<DtlsFlow> dtls_flows;  // flows carrying DTLS: a quarter of the flows at most
   IndexPool<Session> sessions;     // WebRTC sessions: a quarter of the flows at most
   IdTable session_ids;             // session id -> sessions index
+  // relay_fallback_surge: the last sessions to connect, and whether through a relay
+  struct Connected {
+    Nanos ts = 0;
+    bool relay = false;
+  };
+  std::array<Connected, 256> connected{};
+  uint32_t connected_next = 0;
+  AnomalySlot relay_surge;
   SrtpKeyring srtp_keys;           // the SRTP keys the tap was given (usually none)
   IndexPool<SrtpStreamState> srtp_streams;  // streams under one of them
   std::vector<uint8_t> clear;      // scratch: a decrypted packet
@@ -365,9 +375,7 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   // are judged on the client's flow with the relay, the Send direction being the client's.
   if (!relayed && m.cls == StunClass::Indication && (m.method == stun::kSend || m.method == stun::kData) &&
       m.has_data) {
-    const FlowClass inner = classify_udp_payload(m.data);
-    if (inner == FlowClass::Stun) stun(f, dir, ts, m.data, true);
-    if (inner == FlowClass::Dtls) dtls(f, dir, ts, m.data);
+    unwrap_relayed(f, dir, ts, m.data);
     return;
   }
   if (m.method != stun::kBinding) return;  // the other TURN methods: a later step
@@ -412,7 +420,10 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   if (fm.session != kNoIndex) {
     Session& s = sessions[fm.session];
     ++s.ev.successes;
-    if (s.ev.first_success_ts == 0) s.ev.first_success_ts = ts;
+    if (s.ev.first_success_ts == 0) {
+      s.ev.first_success_ts = ts;
+      session_connected(s, ts);
+    }
     if (nominated || s.ev.selected_src.family == 0) select_pair(s, f, false);
   }
   if (!relayed) {
@@ -527,9 +538,34 @@ void Pipeline::Impl::check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos n
 void Pipeline::Impl::turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   const size_t len = be16(&payload[2]);
   const Bytes inner = payload.subspan(4, std::min(len, payload.size() - 4));
-  const FlowClass c = classify_udp_payload(inner);
-  if (c == FlowClass::Stun) stun(f, dir, ts, inner, true);
-  if (c == FlowClass::Dtls) dtls(f, dir, ts, inner);
+  unwrap_relayed(f, dir, ts, inner);
+}
+
+// What a TURN relay carries (ChannelData, Send/Data indications): ICE checks, DTLS and media,
+// judged on the client's flow with the relay as if it were direct.
+void Pipeline::Impl::unwrap_relayed(FlowRecord& f, uint8_t dir, Nanos ts, Bytes inner) {
+  switch (classify_udp_payload(inner)) {
+    case FlowClass::Stun:
+      stun(f, dir, ts, inner, true);
+      break;
+    case FlowClass::Dtls:
+      dtls(f, dir, ts, inner);
+      break;
+    case FlowClass::Rtp:
+      feedback_second(f, ts);
+      rtp(f, dir, ts, inner);
+      break;
+    case FlowClass::Rtcp:
+      if (looks_like_rtcp(inner)) {
+        DecodedPacket q = pkt;  // the relay's datagram, its payload the relayed one
+        q.l4_payload = inner;
+        feedback_second(f, ts);
+        rtcp(f, dir, ts, q);
+      }
+      break;
+    default:
+      break;
+  }
 }
 
 // DTLS (RFC 6347, 9147) as DTLS-SRTP runs it: the handshake's progress per flow (who is client,
@@ -544,6 +580,7 @@ void Pipeline::Impl::dtls(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   }
   DtlsFlow& d = dtls_flows[fm.dtls];
   DtlsSummary& s = d.s;
+  f.classes |= class_bit(FlowClass::Dtls);  // also when relayed: its RTCP is SRTCP
   dtls::RecordReader records(payload);
   dtls::Record r;
   bool bad = false;
@@ -1526,6 +1563,31 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   }
   emit(fe);
   if (session != kNoIndex) leave_session(session, f.last_ts);
+}
+
+// relay_fallback_surge (ANOMALIES.md #31), judged as each session connects (its first Binding
+// success): of the sessions that connected in the last window_s, once there are min_sessions,
+// more than pct % went through a TURN relay. ICE-TCP is not told yet (RFC 4571 framing).
+void Pipeline::Impl::session_connected(const Session& s, Nanos ts) {
+  connected[connected_next++ % connected.size()] = Connected{ts, s.ev.relay};
+  const auto& th = cfg.anomalies.relay_fallback_surge;
+  uint32_t n = 0, relays = 0;
+  for (const Connected& c : connected)
+    if (c.ts != 0 && elapsed(ts, c.ts) <= seconds(th.window_s)) {
+      ++n;
+      relays += c.relay;
+    }
+  const double pct = n ? 100.0 * relays / n : 0;
+  AnomalySubject tap;  // the whole tap: no flow
+  tap.l4 = L4::Other;
+  if (n >= th.min_sessions && pct > th.pct) {
+    engine.hold(relay_surge, AnomalyKind::relay_fallback_surge, tap, ts, ts, pct, th.pct, [&](char* buf, size_t len) {
+      std::snprintf(buf, len, "%u of the %u sessions connected in the last %u s went through a TURN relay (%.1f %%)",
+                    relays, n, th.window_s, pct);
+    });
+  } else if (pct <= th.pct) {
+    engine.clear(relay_surge, AnomalyKind::relay_fallback_surge, tap, ts, pct, th.pct, "relayed share back to normal");
+  }
 }
 
 // A flow joins the WebRTC session its ICE check names: USERNAME "remote:local" (RFC 8445 7.2.2),

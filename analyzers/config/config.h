@@ -91,6 +91,12 @@ struct DtlsIncompleteThresholds {
   double min_age_s = 1.0;       // (the count is judged once the first ClientHello is this old)
 };
 
+struct RelayFallbackThresholds {
+  double pct = 20;             // more than this share of the sessions connecting through a TURN relay...
+  uint32_t window_s = 300;     // ... among those that connected in the last this many seconds
+  uint32_t min_sessions = 10;  // ... once there are this many (1-256)
+};
+
 struct StunResponseSlowThresholds {
   double p95_ms = 50;          // a WCS host's Binding responses: their 95th percentile above this...
   uint32_t window_s = 30;      // ... over the responses of the last this many seconds
@@ -131,6 +137,7 @@ struct AnomalyConfig {
   DtlsIncompleteThresholds dtls_incomplete;
   SrtpAuthThresholds srtp_auth_failure;
   StunResponseSlowThresholds stun_response_slow;
+  RelayFallbackThresholds relay_fallback_surge;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };

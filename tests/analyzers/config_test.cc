@@ -364,6 +364,9 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(fa.dtls_incomplete.min_age_s, da.dtls_incomplete.min_age_s);
   EXPECT_EQ(fa.srtp_auth_failure.pct, da.srtp_auth_failure.pct);
   EXPECT_EQ(fa.stun_response_slow.p95_ms, da.stun_response_slow.p95_ms);
+  EXPECT_EQ(fa.relay_fallback_surge.pct, da.relay_fallback_surge.pct);
+  EXPECT_EQ(fa.relay_fallback_surge.window_s, da.relay_fallback_surge.window_s);
+  EXPECT_EQ(fa.relay_fallback_surge.min_sessions, da.relay_fallback_surge.min_sessions);
   EXPECT_EQ(fa.stun_response_slow.window_s, da.stun_response_slow.window_s);
   EXPECT_EQ(fa.stun_response_slow.min_samples, da.stun_response_slow.min_samples);
   EXPECT_EQ(fa.srtp_auth_failure.window_s, da.srtp_auth_failure.window_s);

@@ -1262,6 +1262,62 @@ TEST(Pipeline, StunWithoutIceUsernameIsNoSession) {
   EXPECT_EQ(tap.counters().webrtc_sessions, 0u);
 }
 
+TEST(Pipeline, MediaRelayedInTurnChannelDataIsAnalysedOnTheRelayFlow) {
+  Tap tap;
+  const Endpoint turn = test::endpoint("10.0.0.2", 3478);
+  RtpSource a(kA, kB, kSsrcA);  // only its RTP payload is used: wrapped in ChannelData 0x4000
+  tap.send(at_ms(0), kA, turn, test::turn_channel_data(0x4000, ice_check(1, "bbbb:aaaa", true)));
+  tap.send(at_ms(3), turn, kA, test::turn_channel_data(0x4000, test::stun_message(0x0101, 1)));
+  for (uint64_t ms = 20; ms < 3000; ms += 20) {
+    const Frame eth = a.next();
+    const Frame rtp(eth.begin() + 42, eth.end());  // Ethernet 14 + IPv4 20 + UDP 8
+    tap.send(at_ms(ms), kA, turn, test::turn_channel_data(0x4000, rtp));
+    if (ms % 1000 == 0) tap.send(at_ms(ms + 1), turn, kA, test::turn_channel_data(0x4000, receiver_report_about(kSsrcB, kSsrcA)));
+  }
+  tap.pipeline.finish();
+  auto streams = tap.sink.streams();
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_EQ(streams[0].src, kA);
+  EXPECT_EQ(streams[0].dst, turn);
+  EXPECT_EQ(streams[0].ssrc, kSsrcA);
+  EXPECT_EQ(streams[0].packets, 149u);
+  EXPECT_EQ(streams[0].lost, 0);
+  EXPECT_EQ(streams[0].rtcp.rr, 2u);  // the reports relayed back
+  WebrtcSessionEvent w;
+  for (const auto& e : tap.sink.events)
+    if (auto* x = std::get_if<WebrtcSessionEvent>(&e)) w = *x;
+  EXPECT_TRUE(w.relay);
+  EXPECT_EQ(w.rtp_streams, 1);
+  EXPECT_EQ(w.selected_dst, turn);
+}
+
+TEST(Pipeline, ManySessionsConnectingThroughRelaysRaiseRelayFallbackSurge) {
+  Tap tap;
+  const Endpoint turn = test::endpoint("10.0.0.2", 3478);
+  // 12 sessions connect, one every 2 s; those numbered 2, 4, 6, 8, 9 through the relay.
+  for (uint8_t i = 0; i < 12; ++i) {
+    const Endpoint browser = test::endpoint(("10.1.0." + std::to_string(10 + i)).c_str(), 50000);
+    const std::string user = "wcs" + std::to_string(i) + ":br" + std::to_string(i);
+    const bool relay = i == 2 || i == 4 || i == 6 || i == 8 || i == 9;
+    const uint64_t t = i * 2000u;
+    if (relay) {
+      tap.send(at_ms(t), browser, turn, test::turn_channel_data(0x4000, ice_check(i, user)));
+      tap.send(at_ms(t + 2), turn, browser, test::turn_channel_data(0x4000, test::stun_message(0x0101, i)));
+    } else {
+      tap.send(at_ms(t), browser, kB, ice_check(i, user));
+      tap.send(at_ms(t + 2), kB, browser, test::stun_message(0x0101, i));
+    }
+  }
+  auto an = tap.sink.anomalies(AnomalyKind::relay_fallback_surge);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].state, AnomalyState::Raised);
+  EXPECT_EQ(an[0].ts, at_ms(18002));  // the 10th session: 5 of 10 relayed
+  EXPECT_EQ(an[0].value, 50.0);
+  EXPECT_EQ(an[0].l4, L4::Other);
+  EXPECT_EQ(an[0].src.family, 0);
+  EXPECT_EQ(an[0].session, 0u);
+}
+
 // ---- icmp_unreachable ------------------------------------------------------------------------------
 
 // An ICMP port unreachable sent by `from` (IPv4) about a UDP datagram `src` -> `dst`: it quotes the
@@ -1915,7 +1971,7 @@ TEST(Pipeline, FatalAlertRaisesFingerprintMismatchNotIncomplete) {
   EXPECT_EQ(an[0].value, 42);
   EXPECT_NE(std::string(an[0].detail).find("bad_certificate (42) from the DTLS server"), std::string::npos)
       << an[0].detail;
-  const DtlsSummary& d = tap.sink.flows().at(0).dtls;
+  const DtlsSummary d = tap.sink.flows().at(0).dtls;
   EXPECT_EQ(d.stage, DtlsStage::Failed);
   EXPECT_EQ(d.alert_level, 2);
   EXPECT_EQ(d.alert_from, 1);  // the flow's dst (the flow began with WCS's ClientHello)

@@ -254,6 +254,14 @@ for name, want in (("ndpi__stun_dtls_rtp_unidir.pcapng",
     got = {(l["kind"], l["src"], l["dst"], l.get("ssrc")) for l in out if l["type"] == "anomaly" and l["state"] == "raised"}
     if got != want:
         fail(f"{name}: raised {got}, want {want}")
+# Sessions: the healthy exchange is one peer connection, ICE connected, DTLS done; Google Meet's
+# capture holds two (IPv4 and IPv6 calls), each connected with DTLS done and media.
+for name, want in (("zeek__tls_webrtc-stun.pcap", [("connected", "done")]),
+                   ("ndpi__stun_google_meet.pcapng", [("connected", "done"), ("connected", "done")])):
+    got = [(l["ice"]["state"], l["dtls"]["stage"]) for l in analyze(os.path.join(CORPUS, name))
+           if l["type"] == "webrtc_session"]
+    if got != want:
+        fail(f"{name}: webrtc_session lines {got}, want {want}")
 # ... and icmp_unreachable where an ICMP port unreachable quotes a STUN check: Signal's checks to
 # port 443 of its relay get only ICMP back (12 flows, both ways); one of them, precisely:
 signal = analyze(os.path.join(CORPUS, "ndpi__stun_signal.pcapng"))
