@@ -200,6 +200,25 @@ struct DtlsSummary {
   std::array<std::array<uint8_t, 32>, 2> fingerprint{};  // its SHA-256 (public: what SDP a=fingerprint says)
 };
 
+// TURN (RFC 8656) on a client's flow with its relay: each method's requests, answers and errors,
+// the allocation, and what was relayed.
+struct TurnMethodCounts {
+  uint16_t requests = 0, successes = 0, errors = 0;
+};
+struct TurnSummary {
+  TurnMethodCounts allocate, refresh, permission, channel_bind;
+  uint16_t challenges = 0;        // 401 Unauthorized (the first Allocate's normal answer) and 438 Stale Nonce
+  uint16_t last_error = 0;        // the last other error code (403, 437, 441, 442, 486, 508...)
+  Endpoint relayed;               // XOR-RELAYED-ADDRESS of the last Allocate success (family 0: none)
+  uint32_t lifetime_s = 0;        // the last LIFETIME granted
+  bool deallocated = false;       // a Refresh with LIFETIME 0 was answered
+  uint32_t send_indications = 0, data_indications = 0, channel_data = 0;
+  bool any() const {
+    return allocate.requests | refresh.requests | permission.requests | channel_bind.requests | send_indications |
+           data_indications | channel_data;
+  }
+};
+
 struct FlowEvent {
   L4 l4 = L4::Udp;
   Endpoint src, dst;  // src = the side that sent the flow's first packet
@@ -210,6 +229,7 @@ struct FlowEvent {
   Nanos first_ts = 0, last_ts = 0;
   std::array<StunCounts, 2> stun{};     // requests sent [src->dst, dst->src]
   DtlsSummary dtls;                     // stage None and no records: no DTLS on the flow
+  TurnSummary turn;                     // any() false: no TURN on the flow
 };
 
 // One WebRTC peer connection, grouped by the ICE username fragments its connectivity checks carry

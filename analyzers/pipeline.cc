@@ -100,6 +100,7 @@ struct Pipeline::Impl : EventSink {
   void icmp_error(const DecodedPacket& p, Nanos ts);
   void turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void unwrap_relayed(FlowRecord& f, uint8_t dir, Nanos ts, Bytes inner);
+  void turn_method(TurnSummary& t, const StunMessage& m);
   void dtls(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void dtls_handshake(DtlsFlow& d, uint8_t dir, Nanos ts, const dtls::Fragment& g);
   void dtls_alert(const FlowRecord& f, DtlsFlow& d, uint8_t dir, Nanos ts, uint8_t level, uint8_t description);
@@ -373,13 +374,14 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   ++ctr.stun_messages;
   // TURN Send and Data indications relay ICE checks between the client and its peer: the checks
   // are judged on the client's flow with the relay, the Send direction being the client's.
-  if (!relayed && m.cls == StunClass::Indication && (m.method == stun::kSend || m.method == stun::kData) &&
-      m.has_data) {
-    unwrap_relayed(f, dir, ts, m.data);
+  FlowMedia& fm = media(f);
+  if (m.method != stun::kBinding) {
+    if (relayed) return;
+    turn_method(fm.turn, m);
+    if (m.cls == StunClass::Indication && (m.method == stun::kSend || m.method == stun::kData) && m.has_data)
+      unwrap_relayed(f, dir, ts, m.data);
     return;
   }
-  if (m.method != stun::kBinding) return;  // the other TURN methods: a later step
-  FlowMedia& fm = media(f);
   std::array<uint8_t, 12> tid;
   std::copy(m.tid.begin() + 4, m.tid.end(), tid.begin());
   auto pending = [&](uint8_t requester) -> StunPending* {
@@ -535,9 +537,49 @@ void Pipeline::Impl::check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos n
 
 // TURN ChannelData (RFC 8656 section 12.4): a channel number, a length, what is relayed. ICE checks
 // inside are judged like relayed indications.
+// A TURN method's request or answer (RFC 8656): counted per method, the allocation kept.
+void Pipeline::Impl::turn_method(TurnSummary& t, const StunMessage& m) {
+  if (m.cls == StunClass::Indication) {
+    if (m.method == stun::kSend && t.send_indications < UINT32_MAX) ++t.send_indications;
+    if (m.method == stun::kData && t.data_indications < UINT32_MAX) ++t.data_indications;
+    return;
+  }
+  TurnMethodCounts* c = m.method == stun::kAllocate           ? &t.allocate
+                        : m.method == stun::kRefresh          ? &t.refresh
+                        : m.method == stun::kCreatePermission ? &t.permission
+                        : m.method == stun::kChannelBind      ? &t.channel_bind
+                                                              : nullptr;
+  if (!c) return;
+  auto bump = [](uint16_t& n) { n = n < UINT16_MAX ? n + 1 : n; };
+  switch (m.cls) {
+    case StunClass::Request:
+      bump(c->requests);
+      if (m.method == stun::kRefresh && m.has_lifetime && m.lifetime == 0) t.lifetime_s = 0;
+      break;
+    case StunClass::Success:
+      bump(c->successes);
+      if (m.method == stun::kAllocate && m.has_relayed) t.relayed = m.relayed;
+      if (m.has_lifetime) t.lifetime_s = m.lifetime;
+      if (m.method == stun::kRefresh && m.has_lifetime && m.lifetime == 0) t.deallocated = true;
+      break;
+    case StunClass::Error:
+      // 401 and 438 are the long-term credential dance (a nonce asked for, or renewed), not failures.
+      if (m.error_code == 401 || m.error_code == 438) {
+        bump(t.challenges);
+      } else {
+        bump(c->errors);
+        t.last_error = m.error_code;
+      }
+      break;
+    case StunClass::Indication:
+      break;
+  }
+}
+
 void Pipeline::Impl::turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   const size_t len = be16(&payload[2]);
   const Bytes inner = payload.subspan(4, std::min(len, payload.size() - 4));
+  if (media(f).turn.channel_data < UINT32_MAX) ++media(f).turn.channel_data;
   unwrap_relayed(f, dir, ts, inner);
 }
 
@@ -1530,6 +1572,7 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       fe.stun[i] = StunCounts{rq.requests, rq.retransmits, rq.answered, rq.errors,
                               rq.answered ? rq.rtt_sum_ms / rq.answered : 0, rq.rtt_max_ms};
     }
+    fe.turn = media(f).turn;
     session = media(f).session;
     if (session != kNoIndex && media(f).dtls != kNoIndex) {
       // The session's DTLS: its selected pair's, else the furthest any of its flows got.

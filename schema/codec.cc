@@ -322,6 +322,28 @@ flatbuffers::Offset<msg::Flow> encode(flatbuffers::FlatBufferBuilder& fbb, const
     if (d.has_fingerprint[1]) db.add_fingerprint_rev(fp_rev);
     dtls = db.Finish();
   }
+  flatbuffers::Offset<msg::TurnInfo> turn;
+  if (ev.turn.any()) {
+    const TurnSummary& t = ev.turn;
+    auto counts = [&](const TurnMethodCounts& c) { return msg::CreateTurnMethodCounts(fbb, c.requests, c.successes, c.errors); };
+    const auto alloc = counts(t.allocate), refresh = counts(t.refresh), perm = counts(t.permission),
+               bind = counts(t.channel_bind);
+    const msg::Endpoint relayed = encode(t.relayed);
+    msg::TurnInfoBuilder tb(fbb);
+    tb.add_allocate(alloc);
+    tb.add_refresh(refresh);
+    tb.add_permission(perm);
+    tb.add_channel_bind(bind);
+    tb.add_challenges(t.challenges);
+    tb.add_last_error(t.last_error);
+    if (t.relayed.family) tb.add_relayed(&relayed);
+    tb.add_lifetime_s(t.lifetime_s);
+    tb.add_deallocated(t.deallocated);
+    tb.add_send_indications(t.send_indications);
+    tb.add_data_indications(t.data_indications);
+    tb.add_channel_data(t.channel_data);
+    turn = tb.Finish();
+  }
   msg::FlowBuilder b(fbb);
   b.add_l4(cast_enum<msg::L4>(ev.l4));
   b.add_src(&src);
@@ -340,6 +362,7 @@ flatbuffers::Offset<msg::Flow> encode(flatbuffers::FlatBufferBuilder& fbb, const
     b.add_stun_rev(rev);
   }
   if (has_dtls) b.add_dtls(dtls);
+  if (ev.turn.any()) b.add_turn(turn);
   return b.Finish();
 }
 
@@ -484,6 +507,24 @@ std::optional<FlowEvent> decode(const msg::Flow& m) {
              : StunCounts{};
   };
   ev.stun = {counts(m.stun_fwd()), counts(m.stun_rev())};
+  if (const msg::TurnInfo* t = m.turn()) {
+    auto counts = [](const msg::TurnMethodCounts* c) {
+      return c ? TurnMethodCounts{c->requests(), c->successes(), c->errors()} : TurnMethodCounts{};
+    };
+    TurnSummary& s = ev.turn;
+    s.allocate = counts(t->allocate());
+    s.refresh = counts(t->refresh());
+    s.permission = counts(t->permission());
+    s.channel_bind = counts(t->channel_bind());
+    s.challenges = t->challenges();
+    s.last_error = t->last_error();
+    s.relayed = decode_ptr(t->relayed());
+    s.lifetime_s = t->lifetime_s();
+    s.deallocated = t->deallocated();
+    s.send_indications = t->send_indications();
+    s.data_indications = t->data_indications();
+    s.channel_data = t->channel_data();
+  }
   if (const msg::DtlsInfo* d = m.dtls()) {
     if (d->stage() > msg::DtlsStage::MAX || d->client() > 1 || d->alert_from() > 1) return std::nullopt;
     DtlsSummary& s = ev.dtls;

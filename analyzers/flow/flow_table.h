@@ -75,6 +75,7 @@ struct FlowMedia {
   uint8_t icmp_dir = 0;          // ... travelling in this direction
   uint32_t dtls = kNoIndex;      // its DtlsFlow, once it carried DTLS
   uint32_t session = kNoIndex;   // the WebRTC session whose checks it carried
+  TurnSummary turn;              // TURN methods the flow carried (a client with its relay)
 };
 
 struct FlowRecord {

@@ -331,6 +331,20 @@ Json to_json(const FlowEvent& f) {
   }
   const DtlsSummary& d = f.dtls;
   if (d.stage != DtlsStage::None || d.records[0] || d.records[1]) j["dtls"] = dtls_json(d, f);
+  if (f.turn.any()) {
+    const TurnSummary& t = f.turn;
+    auto counts = [](const TurnMethodCounts& c) {
+      return Json{{"requests", c.requests}, {"successes", c.successes}, {"errors", c.errors}};
+    };
+    Json tj = {{"allocate", counts(t.allocate)}, {"refresh", counts(t.refresh)}, {"permission", counts(t.permission)},
+               {"channel_bind", counts(t.channel_bind)}, {"challenges", t.challenges}};
+    tj["last_error"] = t.last_error ? Json(t.last_error) : Json(nullptr);
+    tj["relayed"] = t.relayed.family ? Json(endpoint_to_string(t.relayed)) : Json(nullptr);
+    tj["lifetime_s"] = t.lifetime_s;
+    tj["deallocated"] = t.deallocated;
+    tj["relayed_packets"] = {{"send", t.send_indications}, {"data", t.data_indications}, {"channel_data", t.channel_data}};
+    j["turn"] = tj;
+  }
   return j;
 }
 

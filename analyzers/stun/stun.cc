@@ -14,7 +14,7 @@ constexpr uint32_t kFingerprintXor = 0x5354554e;
 namespace attr {
 constexpr uint16_t kMappedAddress = 0x0001, kUsername = 0x0006, kMessageIntegrity = 0x0008,
                    kErrorCode = 0x0009, kChannelNumber = 0x000c, kLifetime = 0x000d,
-                   kXorPeerAddress = 0x0012, kData = 0x0013, kXorMappedAddress = 0x0020, kPriority = 0x0024, kUseCandidate = 0x0025,
+                   kXorPeerAddress = 0x0012, kData = 0x0013, kXorRelayedAddress = 0x0016, kXorMappedAddress = 0x0020, kPriority = 0x0024, kUseCandidate = 0x0025,
                    kFingerprint = 0x8028, kIceControlled = 0x8029, kIceControlling = 0x802a;
 }  // namespace attr
 
@@ -67,6 +67,9 @@ bool parse_stun(Bytes p, StunMessage& m) {
         break;
       case attr::kXorPeerAddress:
         if (!m.has_peer) m.has_peer = read_address(v, true, m.tid, m.peer);
+        break;
+      case attr::kXorRelayedAddress:
+        if (!m.has_relayed) m.has_relayed = read_address(v, true, m.tid, m.relayed);
         break;
       case attr::kData:
         m.has_data = true;

@@ -43,6 +43,8 @@ struct StunMessage {
   bool has_lifetime = false;
   bool has_peer = false;        // TURN XOR-PEER-ADDRESS (the first)
   Endpoint peer;
+  bool has_relayed = false;     // TURN XOR-RELAYED-ADDRESS (an Allocate success: the relay's address)
+  Endpoint relayed;
   bool has_data = false;        // TURN DATA: what a Send/Data indication relays
   Bytes data;
   uint16_t attributes = 0;      // attributes walked

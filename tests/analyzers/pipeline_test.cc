@@ -1318,6 +1318,37 @@ TEST(Pipeline, ManySessionsConnectingThroughRelaysRaiseRelayFallbackSurge) {
   EXPECT_EQ(an[0].session, 0u);
 }
 
+TEST(Pipeline, TurnAllocationIsFollowedOnTheClientFlow) {
+  Tap tap;
+  const Endpoint turn = test::endpoint("10.0.0.2", 3478);
+  auto error = [](uint16_t code) {
+    return test::stun_attribute(0x0009, {0, 0, static_cast<uint8_t>(code / 100), static_cast<uint8_t>(code % 100)});
+  };
+  const Frame relayed = test::stun_attribute(0x0016, {0x00, 0x01, 0xe1, 0x0c, 0x2b, 0x12, 0xa4, 0x43});  // XOR: 10.0.0.1:49182
+  const Frame lifetime = test::stun_attribute(0x000d, {0, 0, 0x02, 0x58});
+  tap.send(at_ms(0), kA, turn, test::stun_message(0x0003, 1));                        // Allocate
+  tap.send(at_ms(5), turn, kA, test::stun_message(0x0113, 1, error(401)));           // 401: credentials, please
+  tap.send(at_ms(10), kA, turn, test::stun_message(0x0003, 2));
+  tap.send(at_ms(15), turn, kA, test::stun_message(0x0103, 2, test::concat(relayed, lifetime)));
+  tap.send(at_ms(20), kA, turn, test::stun_message(0x0008, 3));                       // CreatePermission
+  tap.send(at_ms(25), turn, kA, test::stun_message(0x0118, 3, error(403)));          // Forbidden
+  tap.send(at_ms(30), kA, turn, test::stun_message(0x0009, 4));                       // ChannelBind
+  tap.send(at_ms(35), turn, kA, test::stun_message(0x0109, 4));
+  tap.send(at_ms(40), kA, turn, test::turn_channel_data(0x4000, Frame(40, 0x80)));
+  tap.pipeline.finish();
+  const TurnSummary t = tap.sink.flows().at(0).turn;
+  EXPECT_EQ(t.allocate.requests, 2);
+  EXPECT_EQ(t.allocate.successes, 1);
+  EXPECT_EQ(t.allocate.errors, 0);  // the 401 is the credential dance, not a failure
+  EXPECT_EQ(t.challenges, 1);
+  EXPECT_EQ(t.permission.errors, 1);
+  EXPECT_EQ(t.last_error, 403);
+  EXPECT_EQ(t.channel_bind.successes, 1);
+  EXPECT_EQ(t.relayed, test::endpoint("10.0.0.1", 49182));
+  EXPECT_EQ(t.lifetime_s, 600u);
+  EXPECT_EQ(t.channel_data, 1u);
+}
+
 // ---- icmp_unreachable ------------------------------------------------------------------------------
 
 // An ICMP port unreachable sent by `from` (IPv4) about a UDP datagram `src` -> `dst`: it quotes the

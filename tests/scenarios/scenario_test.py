@@ -149,6 +149,17 @@ for name in scenarios:
             if a.get("session") != (w["session"] if w else None):
                 fail(f"{tag}: {a['kind']} {a['src']} -> {a['dst']}: session {a.get('session')}, "
                      f"expected {w['session'] if w else None}")
+        # A relayed session's flow with its TURN server shows the allocation: one 401 challenge, an
+        # Allocate answered with a relayed address, a permission and a channel bound.
+        flows = {frozenset((l["src"], l["dst"])): l for l in out if l["type"] == "flow"}
+        for w in sessions.values():
+            if not w["relay"]:
+                continue
+            t = flows.get(frozenset((w["selected"]["src"], w["selected"]["dst"])), {}).get("turn")
+            if not t or (t["challenges"], t["allocate"]["successes"], t["permission"]["successes"],
+                         t["channel_bind"]["successes"]) != (1, 1, 1, 1) or not t["relayed"] or \
+                    t["relayed_packets"]["channel_data"] == 0:
+                fail(f"{tag}: relayed session {w['session']}: TURN {t}")
         for w in sessions.values():
             raised_here = sum(1 for a in raised if a.get("session") == w["session"])
             if w["anomalies"] != raised_here:

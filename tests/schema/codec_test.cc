@@ -371,6 +371,19 @@ TEST(Codec, FlowRoundTripsEveryFieldAndClass) {
     d.encrypted_alerts = {1, 0};
     d.has_fingerprint = {false, true};
     for (uint8_t i = 0; i < 32; ++i) d.fingerprint[1][i] = i;
+    TurnSummary& t = in.turn;
+    t.allocate = {2, 1, 0};
+    t.refresh = {3, 2, 1};
+    t.permission = {4, 3, 1};
+    t.channel_bind = {1, 1, 0};
+    t.challenges = 1;
+    t.last_error = 403;
+    t.relayed = v4(198, 51, 100, 10, 49999);
+    t.lifetime_s = 600;
+    t.deallocated = true;
+    t.send_indications = 22;
+    t.data_indications = 15;
+    t.channel_data = 18000;
     flatbuffers::FlatBufferBuilder fbb;
     const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in)));
     ASSERT_TRUE(out.has_value());
@@ -410,6 +423,21 @@ TEST(Codec, FlowRoundTripsEveryFieldAndClass) {
     EXPECT_EQ(o.encrypted_alerts, d.encrypted_alerts);
     EXPECT_EQ(o.has_fingerprint, d.has_fingerprint);
     EXPECT_EQ(o.fingerprint, d.fingerprint);
+    const TurnSummary& u = out->turn;
+    EXPECT_EQ(u.allocate.requests, t.allocate.requests);
+    EXPECT_EQ(u.allocate.successes, t.allocate.successes);
+    EXPECT_EQ(u.refresh.errors, t.refresh.errors);
+    EXPECT_EQ(u.permission.requests, t.permission.requests);
+    EXPECT_EQ(u.permission.errors, t.permission.errors);
+    EXPECT_EQ(u.channel_bind.successes, t.channel_bind.successes);
+    EXPECT_EQ(u.challenges, t.challenges);
+    EXPECT_EQ(u.last_error, t.last_error);
+    EXPECT_EQ(u.relayed, t.relayed);
+    EXPECT_EQ(u.lifetime_s, t.lifetime_s);
+    EXPECT_EQ(u.deallocated, t.deallocated);
+    EXPECT_EQ(u.send_indications, t.send_indications);
+    EXPECT_EQ(u.data_indications, t.data_indications);
+    EXPECT_EQ(u.channel_data, t.channel_data);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include "packet_writer.h"
 #include "srtp_session.h"
+#include "turn_client.h"
 
 namespace wcsgen {
 
@@ -89,6 +90,23 @@ void Capture::protect_srtp() {
   srtp_protected_ = true;
 }
 
+void Capture::relay_turn() {
+  for (Packet& p : packets_) {
+    if (p.proto != kIpProtoUdp) continue;
+    for (const TurnChannel& c : turn_channels_) {
+      if (p.src == c.client && p.dst == c.peer) {
+        p.dst = c.server;
+      } else if (p.src == c.peer && p.dst == c.client) {
+        p.src = c.server;
+      } else {
+        continue;
+      }
+      p.turn_channel = c.number;
+      break;
+    }
+  }
+}
+
 std::size_t Capture::drop_if(const std::function<bool(const Packet&)>& pred) {
   const auto before = packets_.size();
   std::erase_if(packets_, pred);
@@ -129,8 +147,10 @@ std::uint64_t Capture::write_pcap(const std::string& path) const {
     auto [it, fresh] = ip_id.try_emplace(p.src.ip, initial_ip_id(p.src.ip));
     ip.id = it->second++;
     (void)fresh;
-    const Bytes l4 = p.proto == kIpProtoTcp ? tcp_segment(p.src, p.dst, p.tcp, p.payload)
-                                            : udp_datagram(p.src, p.dst, p.payload);
+    const Bytes relayed = p.turn_channel != 0 ? turn_channel_data(p.turn_channel, p.payload) : Bytes{};
+    const ByteView payload = p.turn_channel != 0 ? ByteView(relayed) : ByteView(p.payload);
+    const Bytes l4 = p.proto == kIpProtoTcp ? tcp_segment(p.src, p.dst, p.tcp, payload)
+                                            : udp_datagram(p.src, p.dst, payload);
     const Bytes frame = ethernet_frame(outgoing ? kGatewayMac : kServerMac, outgoing ? kServerMac : kGatewayMac,
                                        kEtherTypeIpv4, ipv4_packet(ip, l4));
     writer.write(p.t_us, frame);

@@ -6,7 +6,8 @@
 // then libsrtp protects them as their senders would have. It also keeps what
 // the truth states about its DTLS handshakes (certificates, outcome) and the
 // SRTP master keys, which the generator knows from building them rather than
-// from the bytes.
+// from the bytes. A browser relayed by TURN has its packets with WCS moved onto its
+// flow with the TURN server at the end, and framed as ChannelData when written.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +40,19 @@ struct Packet {
   TcpHeader tcp;  // only for proto == kIpProtoTcp
   Content content = Content::kRtp;
   Srtp srtp = Srtp::kNone;
-  Bytes payload;  // transport payload
+  Bytes payload;  // transport payload (what is relayed, when turn_channel is set)
+  // Not 0: the payload crosses the tap inside TURN ChannelData on this channel (Capture::relay_turn);
+  // the frame written carries the ChannelData.
+  std::uint16_t turn_channel = 0;
+};
+
+// A browser that reaches WCS through a channel of a TURN server (RFC 8656): what the two send each
+// other between their media endpoints the tap sees only on the browser's flow with the server.
+struct TurnChannel {
+  Endpoint client;  // the browser's media endpoint
+  Endpoint peer;    // WCS's media endpoint
+  Endpoint server;  // the TURN server's listening endpoint
+  std::uint16_t number = 0;
 };
 
 // The SSRC that sends an RTP packet (header bytes 8-11) or an RTCP compound (its first packet's
@@ -96,6 +109,16 @@ class Capture {
   // bit) or measures it calls it first; the generator calls it before writing.
   void protect_srtp();
 
+  // A TURN channel whose client and peer relay_turn() moves onto the client's flow with the server.
+  void add_turn_channel(const TurnChannel& c) { turn_channels_.push_back(c); }
+
+  // Moves every UDP packet between a TURN channel's client and peer onto the client <-> server flow,
+  // in the packet's direction (the peer's come from the server), to be written as ChannelData. At the
+  // end, when the scenario is done finding packets by the endpoints their sessions used; the payload
+  // stays as it is (SRTP protected or not), framed only when written. The generator calls it before
+  // writing; later calls find nothing left.
+  void relay_turn();
+
   // Removes every packet for which pred is true; returns how many.
   std::size_t drop_if(const std::function<bool(const Packet&)>& pred);
 
@@ -121,6 +144,7 @@ class Capture {
   std::vector<DtlsHandshakeTruth> dtls_;
   std::vector<SrtpKey> srtp_keys_;
   bool srtp_protected_ = false;
+  std::vector<TurnChannel> turn_channels_;
 };
 
 }  // namespace wcsgen

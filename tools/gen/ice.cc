@@ -22,6 +22,7 @@ IcePair::IcePair(Capture& cap, const Endpoint& browser, const Endpoint& wcs, std
     : cap_(cap),
       rng_(rng),
       browser_(browser),
+      browser_mapped_(browser),
       wcs_(wcs),
       rtt_us_(rtt_us),
       browser_ufrag_(random_ice_chars(rng, 4)),
@@ -37,7 +38,7 @@ std::int64_t IcePair::browser_check(std::int64_t t_us, bool use_candidate) {
                stun::binding_request(tid, wcs_ufrag_ + ":" + browser_ufrag_, browser_priority_, browser_role_,
                                      use_candidate, rng_));
   const std::int64_t t_resp = t_us + rng_.range(answer_lo_us_, answer_hi_us_);
-  cap_.add_udp(t_resp, wcs_, browser_, Content::kStun, stun::binding_success(tid, browser_, rng_));
+  cap_.add_udp(t_resp, wcs_, browser_, Content::kStun, stun::binding_success(tid, browser_mapped_, rng_));
   return t_resp;
 }
 

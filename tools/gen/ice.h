@@ -23,6 +23,10 @@ class IcePair {
     answer_hi_us_ = hi_us;
   }
 
+  // WCS sees the browser's checks come from `mapped` (its TURN relayed address: turn_client.h)
+  // and says so in its answers' XOR-MAPPED-ADDRESS; by default, from the browser's own endpoint.
+  void set_browser_mapped(const Endpoint& mapped) { browser_mapped_ = mapped; }
+
   // Browser request reaching the tap at t_us; WCS answers (see set_answer_delay).
   // Returns the tap time of the response.
   std::int64_t browser_check(std::int64_t t_us, bool use_candidate);
@@ -39,6 +43,7 @@ class IcePair {
   Rng& rng_;
   std::int64_t answer_lo_us_ = 80, answer_hi_us_ = 600;
   Endpoint browser_;
+  Endpoint browser_mapped_;
   Endpoint wcs_;
   std::int64_t rtt_us_;
   std::string browser_ufrag_;

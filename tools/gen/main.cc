@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     wcsgen::Capture cap(wcsgen::kWcsIp);
     const auto anomalies = def->build(params, cap);
     cap.protect_srtp();  // sorts too
+    cap.relay_turn();    // relayed sessions' packets onto their TURN flows
     const std::uint64_t frames = cap.write_pcap(out_path);
     const auto truth = wcsgen::make_truth(std::string(def->name), params, cap, anomalies, frames);
     std::ofstream f(truth_path);

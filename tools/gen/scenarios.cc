@@ -478,6 +478,100 @@ std::vector<Anomaly> dtls_fingerprint(const ScenarioParams& p, Capture& cap) {
   return browser_alert(p, cap, DtlsFault::kBadCertificateAlert);
 }
 
+// As healthy, but the play browser reaches WCS through the TURN server on WCS's host: its ICE,
+// DTLS, SRTP and SRTCP cross the tap as ChannelData on browser <-> 198.51.100.10:3478.
+std::vector<Anomaly> turn_relayed(const ScenarioParams& p, Capture& cap) {
+  publish_and_play(p, cap, [](SessionConfig& play) { play.relay = true; });
+  return {};
+}
+
+// The first STUN Binding success the tap sees on a session's checks, either direction: when the
+// session connects. Before Capture::relay_turn, so on its media endpoints relayed or not.
+std::int64_t first_binding_success(const Capture& cap, const SessionResult& s) {
+  std::optional<std::int64_t> first;
+  for (const Packet& pk : cap.packets()) {
+    const bool on_pair = (pk.src == s.browser_media && pk.dst == s.wcs_media) ||
+                         (pk.src == s.wcs_media && pk.dst == s.browser_media);
+    if (on_pair && pk.content == Content::kStun && pk.payload.size() >= 20 && get16(pk.payload, 0) == 0x0101 &&
+        (!first || pk.t_us < *first))
+      first = pk.t_us;
+  }
+  if (!first) throw std::logic_error("relay-surge: a session without a Binding success");
+  return *first;
+}
+
+// relay_fallback_surge, by the analyzer's rule: sessions in the order they connect (within
+// kWindow of each other, which 12 sessions started in 6 s are), counting the connected and the
+// relayed; raised at the first connect with at least kMinSessions connected, more than kShare of
+// them relayed. None: nullopt.
+std::optional<std::int64_t> relay_surge_raised(std::vector<std::pair<std::int64_t, bool>> connects) {
+  constexpr std::size_t kMinSessions = 10;
+  constexpr double kShare = 0.20;
+  constexpr std::int64_t kWindow = 300 * kSec;
+  std::sort(connects.begin(), connects.end());
+  std::size_t count = 0, relayed = 0;
+  for (const auto& [t, relay] : connects) {
+    if (t - connects.front().first > kWindow) throw std::logic_error("relay-surge: sessions beyond the window");
+    ++count;
+    if (relay) ++relayed;
+    if (count >= kMinSessions && static_cast<double>(relayed) / static_cast<double>(count) > kShare) return t;
+  }
+  return std::nullopt;
+}
+
+// WebRTC sessions, alternately publish and play, from kSessions distinct browsers (distinct WCS
+// media ports and browser ports), starting 0.5 s apart (+0-450 ms) over the first 6 s and lasting
+// the scenario's duration; kRelayed of them, chosen at random, reach WCS through its TURN server
+// (the rest directly, all healthy). However the relayed fall, at least 3 of them are among the
+// first 10 sessions to connect: relay_fallback_surge (tap-wide) is raised as the 10th connects.
+std::vector<Anomaly> relay_surge(const ScenarioParams& p, Capture& cap) {
+  constexpr int kSessions = 12, kRelayed = 5;
+  Rng rng(p.seed ^ 0x7e1a4u);
+  std::array<int, kSessions> order{};
+  for (int i = 0; i < kSessions; ++i) order[static_cast<std::size_t>(i)] = i;
+  Rng pick = rng.fork(1);
+  for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[pick.below(i + 1)]);
+  std::array<bool, kSessions> relayed{};
+  for (int i = 0; i < kRelayed; ++i) relayed[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = true;
+
+  std::vector<SessionConfig> configs;
+  std::vector<Rng> rngs;
+  std::vector<std::uint8_t> hosts;
+  for (int i = 0; i < kSessions; ++i) {
+    std::uint8_t host = 0;
+    do host = static_cast<std::uint8_t>(rng.range(2, 250));
+    while (std::find(hosts.begin(), hosts.end(), host) != hosts.end());
+    hosts.push_back(host);
+    const Ipv4Addr ip = Ipv4Addr::of(203, 0, 113, host);
+    cap.set_remote_ttl(ip, static_cast<std::uint8_t>((rng.chance(0.5) ? 128 : 64) - rng.range(8, 16)));
+    rngs.push_back(rng.fork(static_cast<std::uint64_t>(10 + i)));
+    const std::int64_t start = kBaseTimeUs + i * 500000 + rng.range(0, 450000);
+    SessionConfig c = random_session_config(i % 2 == 0 ? SessionKind::kPublish : SessionKind::kPlay, kWcsIp, ip,
+                                            start, duration_us(p), rngs.back());
+    auto taken = [&](auto field, std::uint16_t port) {
+      return std::any_of(configs.begin(), configs.end(), [&](const SessionConfig& o) { return o.*field == port; });
+    };
+    while (taken(&SessionConfig::wcs_media_port, c.wcs_media_port)) c.wcs_media_port = random_wcs_media_port(rng);
+    while (taken(&SessionConfig::browser_media_port, c.browser_media_port))
+      c.browser_media_port = static_cast<std::uint16_t>(rng.range(50000, 53999));
+    c.relay = relayed[static_cast<std::size_t>(i)];
+    configs.push_back(c);
+  }
+  Rng key_rng = rng.fork(3);
+
+  std::vector<std::pair<std::int64_t, bool>> connects;
+  for (int i = 0; i < kSessions; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    const SessionResult s = build_webrtc_session(configs[k], rngs[k], key_rng, cap);
+    connects.emplace_back(first_binding_success(cap, s), configs[k].relay);
+  }
+  const std::optional<std::int64_t> from = relay_surge_raised(connects);
+  if (!from) throw std::logic_error("relay-surge: too few relayed sessions for relay_fallback_surge");
+  Anomaly a{"relay_fallback_surge", "other", Endpoint{}, Endpoint{}, std::nullopt, *from, 0.01};
+  a.tap_wide = true;
+  return {a};
+}
+
 constexpr std::array kScenarios{
     ScenarioDef{"healthy", "a WebRTC publish and a WebRTC play session, nothing anomalous", 5.0, &healthy},
     ScenarioDef{"one-way",
@@ -542,6 +636,16 @@ constexpr std::array kScenarios{
                 "fingerprint) with a fatal bad_certificate alert; no media (dtls_fingerprint_mismatch on "
                 "browser -> WCS)",
                 5.0, &dtls_fingerprint},
+    ScenarioDef{"turn-relayed",
+                "as healthy, but the play session's browser reaches WCS through the TURN server on WCS's host "
+                "(198.51.100.10:3478): Allocate (challenged, then authenticated), CreatePermission, ChannelBind, "
+                "Refresh, and its ICE, DTLS, SRTP and SRTCP as ChannelData on browser <-> TURN; nothing anomalous",
+                5.0, &turn_relayed},
+    ScenarioDef{"relay-surge",
+                "12 WebRTC sessions (publish and play alternately) from distinct browsers starting over the "
+                "first 6 s, 5 of them, chosen at random, relayed by the TURN server on WCS's host, all healthy "
+                "(relay_fallback_surge, tap-wide, as the 10th session connects)",
+                5.0, &relay_surge},
 };
 
 }  // namespace

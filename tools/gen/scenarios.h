@@ -32,6 +32,7 @@ struct Anomaly {
   std::int64_t from_us = 0;
   double tolerance_s = 0.5;
   bool host = false;  // about a host (src's address), not a flow: no port, no dst
+  bool tap_wide = false;  // about everything the tap sees: no src, no dst
 };
 
 using ScenarioFn = std::vector<Anomaly> (*)(const ScenarioParams&, Capture&);

@@ -1,5 +1,7 @@
 #include "stun.h"
 
+#include <nettle/hmac.h>
+#include <nettle/md5.h>
 #include <zlib.h>
 
 namespace wcsgen::stun {
@@ -7,11 +9,23 @@ namespace wcsgen::stun {
 namespace {
 
 constexpr std::size_t kHeaderLen = 20;
+constexpr std::size_t kIntegrityAttrLen = 4 + SHA1_DIGEST_SIZE;
+constexpr std::size_t kFingerprintAttrLen = 8;
 
 }  // namespace
 
 std::uint32_t crc32(ByteView data) {
   return static_cast<std::uint32_t>(::crc32(::crc32(0L, Z_NULL, 0), data.data(), static_cast<uInt>(data.size())));
+}
+
+Bytes long_term_key(const std::string& username, const std::string& realm, const std::string& password) {
+  const std::string s = username + ":" + realm + ":" + password;
+  md5_ctx ctx;
+  md5_init(&ctx);
+  md5_update(&ctx, s.size(), reinterpret_cast<const std::uint8_t*>(s.data()));
+  Bytes key(MD5_DIGEST_SIZE);
+  md5_digest(&ctx, key.size(), key.data());
+  return key;
 }
 
 TransactionId new_transaction_id(Rng& rng) {
@@ -53,13 +67,24 @@ void MessageBuilder::add_u64(std::uint16_t type, std::uint64_t v) {
 
 void MessageBuilder::add_flag(std::uint16_t type) { add(type, {}); }
 
-void MessageBuilder::add_xor_mapped_address(const Endpoint& ep) {
+void MessageBuilder::add_xor_mapped_address(const Endpoint& ep) { add_xor_address(attr::kXorMappedAddress, ep); }
+
+void MessageBuilder::add_xor_address(std::uint16_t type, const Endpoint& ep) {
   Bytes b;
   put8(b, 0);
   put8(b, 0x01);  // IPv4
   put16(b, static_cast<std::uint16_t>(ep.port ^ (kMagicCookie >> 16)));
   put32(b, ep.ip.v ^ kMagicCookie);
-  add(attr::kXorMappedAddress, b);
+  add(type, b);
+}
+
+void MessageBuilder::add_error_code(int code, const std::string& reason) {
+  Bytes b;
+  put16(b, 0);
+  put8(b, static_cast<std::uint8_t>(code / 100));  // the class
+  put8(b, static_cast<std::uint8_t>(code % 100));  // the number
+  append(b, reason);
+  add(attr::kErrorCode, b);
 }
 
 void MessageBuilder::fix_length(std::size_t extra) {
@@ -67,11 +92,28 @@ void MessageBuilder::fix_length(std::size_t extra) {
 }
 
 Bytes MessageBuilder::finish(Rng& rng) {
-  // MESSAGE-INTEGRITY covers the message with the length counting itself.
-  fix_length(24);
-  add(attr::kMessageIntegrity, rng.bytes(20));
+  fix_length(kIntegrityAttrLen);
+  add(attr::kMessageIntegrity, rng.bytes(SHA1_DIGEST_SIZE));
+  return finish_fingerprint();
+}
+
+Bytes MessageBuilder::finish(ByteView key) {
+  // MESSAGE-INTEGRITY covers the message before it, with the header's length counting itself.
+  fix_length(kIntegrityAttrLen);
+  hmac_sha1_ctx ctx;
+  hmac_sha1_set_key(&ctx, key.size(), key.data());
+  hmac_sha1_update(&ctx, msg_.size(), msg_.data());
+  Bytes mac(SHA1_DIGEST_SIZE);
+  hmac_sha1_digest(&ctx, mac.size(), mac.data());
+  add(attr::kMessageIntegrity, mac);
+  return finish_fingerprint();
+}
+
+Bytes MessageBuilder::finish_unauthenticated() { return finish_fingerprint(); }
+
+Bytes MessageBuilder::finish_fingerprint() {
   // FINGERPRINT: CRC over everything before it, length counting it.
-  fix_length(8);
+  fix_length(kFingerprintAttrLen);
   add_u32(attr::kFingerprint, crc32(msg_) ^ kFingerprintXor);
   return std::move(msg_);
 }

@@ -175,7 +175,10 @@ nlohmann::ordered_json make_truth(const std::string& scenario, const ScenarioPar
     nlohmann::ordered_json j;
     j["kind"] = a.kind;
     j["proto"] = a.proto;
-    if (a.host) {
+    if (a.tap_wide) {
+      j["src"] = nullptr;
+      j["dst"] = nullptr;
+    } else if (a.host) {
       const std::string s = a.src.str();
       j["src"] = s.substr(0, s.rfind(':'));
       j["dst"] = nullptr;

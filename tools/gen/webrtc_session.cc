@@ -7,6 +7,7 @@
 #include "media.h"
 #include "rtp.h"
 #include "srtp_session.h"
+#include "turn_client.h"
 #include "wss_signalling.h"
 
 namespace wcsgen {
@@ -20,6 +21,11 @@ constexpr std::int64_t kSec = 1000000;
 // packets only see its scheduler.
 constexpr PathTiming kFromBrowser{3 * kMs};
 constexpr PathTiming kFromWcs{600};
+
+// The stream a relayed session's TURN exchange draws from (Rng::fork).
+constexpr std::uint64_t kTurnStream = 0x7e4a;
+// The browser refreshes its allocation about this long after it got it, if the session lasts.
+constexpr std::int64_t kTurnRefreshAfter = 5 * kSec;
 
 std::int64_t ms(Rng& rng, std::int64_t lo, std::int64_t hi) { return rng.range(lo * kMs, hi * kMs); }
 
@@ -104,6 +110,16 @@ void add_media(const SessionConfig& cfg, Rng& rng, Rng& key_rng, Capture& cap, S
            ssrcs[2]);
 }
 
+// A relayed session's handshake as the tap sees it: WCS's records come from the TURN server.
+void as_relayed(DtlsHandshakeTruth& h, const Endpoint& wcs, const Endpoint& turn_server) {
+  auto seen = [&](Endpoint& e) {
+    if (e == wcs) e = turn_server;
+  };
+  seen(h.client);
+  seen(h.server);
+  if (h.alert) seen(h.alert->from);
+}
+
 }  // namespace
 
 std::uint16_t random_wcs_media_port(Rng& rng) {
@@ -141,6 +157,13 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_
   res.browser_media = Endpoint{cfg.browser_ip, cfg.browser_media_port};
   const Endpoint& wcs_m = res.wcs_media;
   const Endpoint& br_m = res.browser_media;
+  std::optional<Rng> turn_rng;
+  std::optional<TurnClient> turn;
+  if (cfg.relay) {
+    turn_rng.emplace(rng.fork(kTurnStream));
+    turn.emplace(cap, br_m, Endpoint{cfg.wcs_ip, kTurnPort}, rtt, *turn_rng);
+    res.turn_server = turn->server();
+  }
 
   // Signalling: connection, publishStream/playStream with the SDP offer,
   // setRemoteSDP with the answer, stream status PENDING.
@@ -157,16 +180,29 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_
   ws.server_message(t_answer, static_cast<std::size_t>(rng.range(1800, 2800)));
   ws.server_message(t_answer + ms(rng, 1, 5), static_cast<std::size_t>(rng.range(350, 500)));
 
+  // A relayed browser gathers its relay candidate as soon as it has its session with WCS.
+  std::int64_t t_allocated = 0;
+  if (turn) t_allocated = turn->allocate(t_user_data + rtt + ms(*turn_rng, 1, 10));
+
   // ICE: the browser's nominating check, then consent freshness both ways.
   IcePair ice(cap, br_m, wcs_m, rtt, rng);
   if (cfg.wcs_stun_answer_us) ice.set_answer_delay(cfg.wcs_stun_answer_us->first, cfg.wcs_stun_answer_us->second);
-  const std::int64_t t_check = t_answer + rtt + ms(rng, 5, 30);
+  std::int64_t t_check = t_answer + rtt + ms(rng, 5, 30);
+  if (turn) {
+    // WCS's candidate comes in the answer: the browser binds a channel to it first, and checks
+    // through it once the binding is back (the relay's hop to WCS is on the host: no time).
+    const std::int64_t t_bound = turn->bind_channel(t_answer + rtt + ms(*turn_rng, 1, 3), wcs_m, kFirstTurnChannel);
+    t_check = std::max(t_check, t_bound + rtt + turn_rng->range(200, 2000));
+    cap.add_turn_channel(TurnChannel{br_m, wcs_m, turn->server(), kFirstTurnChannel});
+    ice.set_browser_mapped(turn->relayed());
+  }
   const std::int64_t t_first_response = ice.browser_check(t_check, true);
 
   // DTLS, WCS is the client; about 1 s after the first Binding Response. A flight nobody answers
   // is resent until the teardown, which starts 300-500 ms before the session's end.
   const std::int64_t t_client_hello = t_first_response + kSec + ms(rng, -50, 50);
   res.dtls = exchange_dtls(cap, rng, DtlsPeers{wcs_m, br_m, rtt}, t_client_hello, end - 500 * kMs, cfg.dtls_fault);
+  if (turn) as_relayed(res.dtls.truth, wcs_m, turn->server());
   cap.note_dtls_handshake(res.dtls.truth);
 
   // Media, once the handshake is done.
@@ -180,6 +216,10 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_
     ice.wcs_check(t);
   for (std::int64_t t = t_check + ms(rng, 2300, 2700); t < res.media_end_us; t += ms(rng, 2300, 2700))
     ice.browser_check(t, false);
+  if (turn) {
+    const std::int64_t t_refresh = t_allocated + kTurnRefreshAfter + ms(*turn_rng, -300, 300);
+    if (t_refresh < res.media_end_us) turn->refresh(t_refresh);
+  }
 
   // Signalling for the rest of the session: PUBLISHING/PLAYING (only once media flows), WCS pings
   // (answered by pongs), unPublishStream/stopStream, status, close.

@@ -44,6 +44,12 @@ struct SessionConfig {
   // WCS answers the browser's ICE checks this late, [first, second] us (an overloaded server).
   std::optional<std::pair<std::int64_t, std::int64_t>> wcs_stun_answer_us;
   DtlsFault dtls_fault = DtlsFault::kNone;
+  // The browser reaches WCS through a TURN server on WCS's host (wcs_ip:3478, turn_client.h): it
+  // allocates while signalling, binds a channel to WCS's media endpoint once it has the answer and
+  // checks a round trip later, when the binding is done. Everything on the media 5-tuple then
+  // crosses the tap as ChannelData on browser <-> TURN (the server's leg to WCS stays on the host).
+  // Its draws come from a generator forked for it: a direct session draws as it always did.
+  bool relay = false;
 };
 
 // An even WCS media port from the default range (31002..31998).
@@ -69,6 +75,9 @@ struct SessionResult {
   std::int64_t media_end_us = 0;    // media ends and the teardown starts (also without media)
   std::int64_t end_us = 0;          // last packet of the session
   std::vector<StreamInfo> streams;  // RTP streams (audio first); none without media
+  // A relayed session's TURN server: the tap sees its media on browser_media <-> turn_server, while
+  // `streams` and the packets (until Capture::relay_turn) keep the media endpoints.
+  std::optional<Endpoint> turn_server;
 };
 
 // The SRTP master keys (Capture::add_srtp_key) come from `key_rng` alone, so that every other
