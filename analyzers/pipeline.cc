@@ -100,6 +100,8 @@ struct Pipeline::Impl : EventSink {
   void icmp_error(const DecodedPacket& p, Nanos ts);
   void turn_channel_data(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void unwrap_relayed(FlowRecord& f, uint8_t dir, Nanos ts, Bytes inner);
+  void tcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p);
+  void framed(FlowRecord& f, uint8_t dir, Nanos ts, Bytes frame);
   void turn_method(TurnSummary& t, const StunMessage& m);
   void dtls(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void dtls_handshake(DtlsFlow& d, uint8_t dir, Nanos ts, const dtls::Fragment& g);
@@ -195,6 +197,16 @@ struct Pipeline::Impl : EventSink {
   uint64_t swept_packets = 0;  // packets counted at the last paced sweep
   double flow_sweep_credit = 0, rtcp_sweep_credit = 0;  // buckets / slots the paced sweep may visit
   Nanos prev_ts = 0;  // the previous packet's time
+  // The starts of the last stretches with no packet at all for longer than udp_idle (a ring).
+  std::array<Nanos, 32> blind_from{};
+  uint32_t blind_next = 0;
+  // How long the tap watched after a flow's last packet, up to `end`: until a blind stretch began.
+  Nanos watched_until(const FlowRecord& f, Nanos end) const {
+    Nanos until = end;
+    for (Nanos b : blind_from)
+      if (b != 0 && b >= f.last_ts && b < until) until = b;
+    return until;
+  }
   DecodedPacket pkt;  // scratch, reused per packet
 };
 
@@ -206,6 +218,9 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
   // (sip-tls13's first packets lie 470 years ahead), and reported times must stay the capture's.
   // Intervals saturate at 0 (elapsed()), so a step never reads as years of silence.
   if (ts + 1'000'000'000 < prev_ts) ++ctr.clock_steps;
+  // No packet at all for longer than a flow's idle timeout: the tap saw nothing then (captures
+  // merged or cut, a mirror that stopped). Verdicts that wait for silence do not count it as such.
+  if (prev_ts != 0 && elapsed(ts, prev_ts) > udp_idle) blind_from[blind_next++ % blind_from.size()] = prev_ts;
   prev_ts = ts;
   if (ts > last_ts) last_ts = ts;
 
@@ -267,6 +282,10 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
     case L4::Icmpv6:
       f->classes |= class_bit(FlowClass::Icmp);
       icmp_error(pkt, ts);
+      break;
+    case L4::Tcp:
+      if (f->port_class != FlowClass::Unknown) f->classes |= class_bit(f->port_class);
+      if (!pkt.l4_payload.empty()) tcp(*f, dir, ts, pkt);
       break;
     default:
       if (f->port_class != FlowClass::Unknown) f->classes |= class_bit(f->port_class);
@@ -422,11 +441,11 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   if (fm.session != kNoIndex) {
     Session& s = sessions[fm.session];
     ++s.ev.successes;
+    if (nominated || s.ev.selected_src.family == 0) select_pair(s, f, false);
     if (s.ev.first_success_ts == 0) {
       s.ev.first_success_ts = ts;
       session_connected(s, ts);
     }
-    if (nominated || s.ev.selected_src.family == 0) select_pair(s, f, false);
   }
   if (!relayed) {
     const Endpoint responder = key_endpoint(f.key, dir == 1);
@@ -537,6 +556,95 @@ void Pipeline::Impl::check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos n
 
 // TURN ChannelData (RFC 8656 section 12.4): a channel number, a length, what is relayed. ICE checks
 // inside are judged like relayed indications.
+// The framing a TCP stream's first bytes show: RFC 4571 (ICE-TCP, RFC 6544) puts a 2-byte length
+// before each STUN/DTLS/RTP message; TURN over TCP sends STUN and ChannelData as they are.
+static TcpFramingMode tcp_framing_of(Bytes p) {
+  if (has(p, 0, 22) && p[2] <= 3 && be32(&p[6]) == kStunMagicCookie && be16(p.data()) >= 20) return TcpFramingMode::Rfc4571;
+  if (has(p, 0, 20) && p[0] <= 3 && be32(&p[4]) == kStunMagicCookie) return TcpFramingMode::TurnTcp;
+  return TcpFramingMode::None;
+}
+
+// STUN/TURN and ICE-TCP media on a TCP flow: recognised by its first message (a STUN message,
+// framed or not); the flows of other TCP protocols are left alone (the signalling issue's).
+void Pipeline::Impl::tcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
+  Bytes data = p.l4_payload;
+  if (f.media == kNoIndex) {
+    if (tcp_framing_of(data) == TcpFramingMode::None) return;
+    f.media = medias.alloc();
+    if (f.media == kNoIndex) return;
+  }
+  FlowMedia& fm = media(f);
+  if (fm.tcp_mode == TcpFramingMode::Unknown) fm.tcp_mode = tcp_framing_of(data);
+  if (fm.tcp_mode == TcpFramingMode::None) return;
+  TcpFraming& t = fm.tcp[dir];
+  uint32_t seq = p.tcp_seq;
+  if (t.seq_known) {
+    const auto ahead = static_cast<int32_t>(seq - t.next_seq);
+    if (ahead < 0) {  // a retransmission, wholly or partly of bytes already read
+      if (static_cast<uint32_t>(-ahead) >= data.size()) return;
+      data = data.subspan(static_cast<size_t>(-ahead));
+      seq = t.next_seq;
+    } else if (ahead > 0) {  // bytes missing: the next message boundary is unknown
+      t.synced = false;
+      t.skip = 0;
+    }
+  } else {
+    t.synced = true;  // the stream's first bytes seen: a boundary
+  }
+  t.seq_known = true;
+  t.next_seq = seq + static_cast<uint32_t>(data.size());
+  size_t pos = std::min<size_t>(t.skip, data.size());
+  t.skip -= static_cast<uint32_t>(pos);
+  if (t.skip > 0) return;
+  if (!t.synced) {
+    if (tcp_framing_of(data.subspan(pos)) != fm.tcp_mode) return;  // not a boundary: wait for one
+    t.synced = true;
+  }
+  while (pos < data.size()) {
+    const Bytes rest = data.subspan(pos);
+    size_t header = 0, length = 0;
+    if (fm.tcp_mode == TcpFramingMode::Rfc4571) {
+      if (rest.size() < 2) break;
+      header = 2;
+      length = be16(rest.data());
+    } else if (rest.size() >= 4 && rest[0] <= 3) {  // STUN: its header says its length
+      length = 20 + size_t{be16(&rest[2])};
+    } else if (rest.size() >= 4 && rest[0] >= 0x40 && rest[0] <= 0x4f) {  // ChannelData, padded to 4 over TCP
+      length = (4 + size_t{be16(&rest[2])} + 3) & ~size_t{3};
+    } else {
+      t.synced = false;  // not a message start: lost the thread
+      ++ctr.tcp_frames_lost;
+      return;
+    }
+    if (header + length > rest.size()) {  // runs into the next segment: not read
+      t.skip = static_cast<uint32_t>(header + length - rest.size());
+      ++ctr.tcp_frames_lost;
+      return;
+    }
+    ++ctr.tcp_frames;
+    framed(f, dir, ts, rest.subspan(header, length));
+    pos += header + length;
+  }
+  if (pos < data.size()) t.synced = false;  // a length field cut by the segment's end
+}
+
+// One message out of a TCP stream: as if it had come in a datagram.
+void Pipeline::Impl::framed(FlowRecord& f, uint8_t dir, Nanos ts, Bytes frame) {
+  switch (classify_udp_payload(frame)) {
+    case FlowClass::Stun:
+      f.classes |= class_bit(FlowClass::Stun);
+      stun(f, dir, ts, frame);
+      break;
+    case FlowClass::Turn:
+      f.classes |= class_bit(FlowClass::Turn);
+      turn_channel_data(f, dir, ts, frame);
+      break;
+    default:
+      unwrap_relayed(f, dir, ts, frame);
+      break;
+  }
+}
+
 // A TURN method's request or answer (RFC 8656): counted per method, the allocation kept.
 void Pipeline::Impl::turn_method(TurnSummary& t, const StunMessage& m) {
   if (m.cls == StunClass::Indication) {
@@ -1530,7 +1638,7 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   if (f.media != kNoIndex && expired) {
     for (uint8_t d = 0; d < 2; ++d) {
       // The flow ended with checks never answered, or consent failing: the verdict, then its end.
-      check_ice_no_response(f, d, f.last_ts + (f.key.l4 == 6 ? tcp_idle : udp_idle), true);
+      check_ice_no_response(f, d, watched_until(f, f.last_ts + (f.key.l4 == 6 ? tcp_idle : udp_idle)), true);
       check_ice_consent(f, d, f.last_ts, true);
       engine.clear(media(f).stun[d].consent, AnomalyKind::ice_consent_lost, direction_subject(f, d), f.last_ts, 0,
                    cfg.anomalies.ice_consent_lost.timeout_s, "flow idle");
@@ -1542,9 +1650,9 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
     }
     if (media(f).dtls != kNoIndex) {
       // The flow ended mid-handshake: the verdict (dated when it came true), then its end.
-      // Judged at the flow's last packet: a flow that went quiet before the limit may only have
-      // left the capture (a merged or cut file), which says nothing about the handshake.
-      check_dtls(f, f.last_ts);
+      // Judged as far as the tap watched after the flow's last packet: a flow that went quiet only
+      // because the capture did (merged or cut files) says nothing about the handshake.
+      check_dtls(f, watched_until(f, f.last_ts + (f.key.l4 == 6 ? tcp_idle : udp_idle)));
       DtlsFlow& d = dtls_flows[media(f).dtls];
       engine.clear(d.incomplete, AnomalyKind::dtls_incomplete, direction_subject(f, d.s.client), f.last_ts, 0,
                    cfg.anomalies.dtls_incomplete.within_s, "flow idle");
@@ -1610,9 +1718,10 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
 
 // relay_fallback_surge (ANOMALIES.md #31), judged as each session connects (its first Binding
 // success): of the sessions that connected in the last window_s, once there are min_sessions,
-// more than pct % went through a TURN relay. ICE-TCP is not told yet (RFC 4571 framing).
+// more than pct % went through a TURN relay or over ICE-TCP.
 void Pipeline::Impl::session_connected(const Session& s, Nanos ts) {
-  connected[connected_next++ % connected.size()] = Connected{ts, s.ev.relay};
+  // A TURN relay, or ICE-TCP (RFC 6544): the fallbacks when UDP cannot get through.
+  connected[connected_next++ % connected.size()] = Connected{ts, s.ev.relay || s.ev.selected_l4 == L4::Tcp};
   const auto& th = cfg.anomalies.relay_fallback_surge;
   uint32_t n = 0, relays = 0;
   for (const Connected& c : connected)
@@ -1754,10 +1863,10 @@ void Pipeline::finish() {
   for (FlowRecord* r : open) {
     if (r->media == kNoIndex) continue;
     for (uint8_t d = 0; d < 2; ++d) {
-      m.check_ice_no_response(*r, d, m.last_ts, true);
+      m.check_ice_no_response(*r, d, m.watched_until(*r, m.last_ts), true);
       m.check_ice_consent(*r, d, r->last_ts, true);
     }
-    if (m.media(*r).dtls != kNoIndex) m.check_dtls(*r, r->last_ts);
+    if (m.media(*r).dtls != kNoIndex) m.check_dtls(*r, m.watched_until(*r, m.last_ts));
   }
   for (FlowRecord* r : open) m.report_flow(*r, false);
   m.flows.clear();

@@ -42,6 +42,8 @@ struct PipelineCounters {
   uint64_t srtcp_authenticated = 0;
   uint64_t srtcp_auth_failed = 0;    // (or refused otherwise: replay, too short)
   uint64_t srtp_stream_pool_full = 0;  // keyed streams not followed: no room
+  uint64_t tcp_frames = 0;            // STUN/TURN/ICE-TCP messages cut out of TCP streams
+  uint64_t tcp_frames_lost = 0;       // ... that ran past their segment or where the stream lost its thread
   uint64_t webrtc_sessions = 0;       // webrtc_session reports
   uint64_t session_table_full = 0;    // ICE checks of a new session that found no room
   uint64_t clock_steps = 0;      // a packet stamped over 1 s before the one ahead of it (clock steps, merges)

@@ -403,6 +403,8 @@ flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& f
   b.add_srtcp_auth_failed(c.srtcp_auth_failed);
   b.add_srtp_stream_pool_full(c.srtp_stream_pool_full);
   b.add_webrtc_sessions(c.webrtc_sessions);
+  b.add_tcp_frames(c.tcp_frames);
+  b.add_tcp_frames_lost(c.tcp_frames_lost);
   b.add_session_table_full(c.session_table_full);
   b.add_clock_steps(c.clock_steps);
   b.add_anomalies_raised(c.anomalies_raised);
@@ -630,6 +632,8 @@ PipelineCounters decode(const msg::PipelineStats& m) {
   c.srtcp_auth_failed = m.srtcp_auth_failed();
   c.srtp_stream_pool_full = m.srtp_stream_pool_full();
   c.webrtc_sessions = m.webrtc_sessions();
+  c.tcp_frames = m.tcp_frames();
+  c.tcp_frames_lost = m.tcp_frames_lost();
   c.session_table_full = m.session_table_full();
   c.anomalies_raised = m.anomalies_raised();
   c.events = m.events();

@@ -201,6 +201,7 @@ struct Decoder {
         out.src.port = be16(&b[0]);
         out.dst.port = be16(&b[2]);
         out.tcp_flags = b[13];
+        out.tcp_seq = be32(&b[4]);
         out.l4_payload = b.subspan(doff);
         return DecodeStatus::Ok;
       }

@@ -39,6 +39,7 @@ struct DecodedPacket {
   bool first_fragment = false;     // ... and the one carrying the L4 header
   bool ip_options = false;         // IPv4 options present
   uint8_t tcp_flags = 0;
+  uint32_t tcp_seq = 0;
   uint8_t icmp_type = 0, icmp_code = 0;
   uint32_t ip_len = 0;             // IP total length (header + payload) per the header
   std::span<const uint8_t> l4_payload;   // UDP/TCP payload as captured; ICMP: bytes after the 8-byte header

@@ -60,6 +60,18 @@ struct DtlsFlow {
   AnomalySlot alert;           // dtls_fingerprint_mismatch (a fatal alert)
 };
 
+// STUN, TURN and ICE-TCP media over TCP, one direction: messages cut out of the byte stream as
+// segments arrive in order (RFC 4571's 2-byte length frames for ICE-TCP; STUN and ChannelData
+// back to back for TURN over TCP). No reassembly buffer: a message that runs past its segment is
+// skipped, counted, and the next one read.
+struct TcpFraming {
+  uint32_t next_seq = 0;   // the byte expected next
+  uint32_t skip = 0;       // bytes of a message that ran past the last segment
+  bool seq_known = false;
+  bool synced = false;     // at a message boundary
+};
+enum class TcpFramingMode : uint8_t { Unknown = 0, Rfc4571, TurnTcp, None };
+
 // The media bookkeeping of a flow that carries RTP, RTCP or STUN, in a pool beside the flow table:
 // the flow record, which every lookup and the sweep touch, stays small.
 struct FlowMedia {
@@ -76,6 +88,8 @@ struct FlowMedia {
   uint32_t dtls = kNoIndex;      // its DtlsFlow, once it carried DTLS
   uint32_t session = kNoIndex;   // the WebRTC session whose checks it carried
   TurnSummary turn;              // TURN methods the flow carried (a client with its relay)
+  TcpFramingMode tcp_mode = TcpFramingMode::Unknown;  // a TCP flow: how its STUN is framed
+  std::array<TcpFraming, 2> tcp{};
 };
 
 struct FlowRecord {

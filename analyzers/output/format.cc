@@ -487,6 +487,8 @@ std::string summary_to_json(const PipelineCounters& c, std::pair<std::string_vie
   j["srtcp_authenticated"] = c.srtcp_authenticated;
   j["srtcp_auth_failed"] = c.srtcp_auth_failed;
   j["srtp_stream_pool_full"] = c.srtp_stream_pool_full;
+  j["tcp_frames"] = c.tcp_frames;
+  j["tcp_frames_lost"] = c.tcp_frames_lost;
   j["webrtc_sessions"] = c.webrtc_sessions;
   j["session_table_full"] = c.session_table_full;
   j["rtcp_streams"] = c.rtcp_streams;

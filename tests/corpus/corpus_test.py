@@ -110,12 +110,16 @@ def wcstap_report_blocks(out):
 
 # DTLS certificates tshark does not see: (capture, sender) -> the fingerprint wcstap must report.
 # stun_dtls_rtp_unidir: the handshakes travel inside TURN ChannelData, which tshark leaves undecoded
-# (stun:data); wcstap unwraps it.
+# (stun:data); wcstap unwraps it. None of these is compared with tshark.
 DTLS_KNOWN_DIFFERENCES = {
     ("ndpi__stun_dtls_rtp_unidir.pcapng", "10.10.0.1:65226"):
         "F8:67:14:22:7E:DC:EF:18:61:27:B6:12:94:5E:34:8D:49:76:4B:52:FB:A0:82:E8:7D:84:84:A3:EF:EE:C6:0F",
     ("ndpi__stun_dtls_rtp_unidir.pcapng", "10.1.0.3:5853"):
         "F6:0B:2C:8A:BE:01:73:CB:A7:7B:6D:19:D0:23:FE:BC:2D:C6:C4:02:FA:BE:8A:78:6C:D7:EE:5B:27:38:6B:A0",
+    # stun_dtls_rtp: a second handshake relayed in TURN Data indications over TCP (TURN-TCP), which
+    # tshark leaves as STUN data; wcstap reads the stream's messages and the DTLS inside.
+    ("ndpi__stun_dtls_rtp.pcapng", "142.250.82.249:3478"):
+        "94:A1:9E:55:6B:66:92:A6:FE:37:AF:63:CC:8F:F1:BF:B1:5D:F9:58:F3:E0:C8:5A:F5:86:24:7E:AE:B5:CF:9C",
 }
 
 
