@@ -65,7 +65,7 @@ struct Pipeline::Impl : EventSink {
         dtls_flows(std::max<uint32_t>(c.flows.capacity / 4, 16)),
         sessions(std::max<uint32_t>(c.flows.capacity / 4, 16)),
         session_ids(std::max<uint32_t>(c.flows.capacity / 4, 16)),
-        srtp_keys(c.srtp),
+        srtp_keys(std::make_unique<SrtpKeyring>(c.srtp)),
         srtp_streams(c.srtp.keys.empty() ? 0 : c.flows.rtp_streams),
         rtcp_ssrcs(c.flows.rtp_streams),
         engine(cfg.anomalies, *this),
@@ -74,6 +74,7 @@ struct Pipeline::Impl : EventSink {
         one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)),
         rtcp_wait(seconds(c.anomalies.one_way_media.rtcp_interval_s)) {
     flows.set_shortest_timeout(std::min(udp_idle, tcp_idle));
+    video_codecs = c.srtp.video_codecs;
   }
 
   // Every event leaves through here: counted, then handed on.
@@ -172,8 +173,13 @@ struct Pipeline::Impl : EventSink {
   std::array<Connected, 256> connected{};
   uint32_t connected_next = 0;
   AnomalySlot relay_surge;
-  SrtpKeyring srtp_keys;           // the SRTP keys the tap was given (usually none)
-  IndexPool<SrtpStreamState> srtp_streams;  // streams under one of them
+  std::unique_ptr<SrtpKeyring> srtp_keys;  // the SRTP keys the tap was given (usually none)
+  uint32_t srtp_gen = 1;           // bumped when the keys are replaced
+  IndexPool<SrtpStreamState> srtp_streams;  // streams under one of them (this key set's)
+  SrtpStreamState* srtp_state(const RtpStreamState& s) {
+    return s.srtp != kNoIndex && s.srtp_gen == srtp_gen ? &srtp_streams[s.srtp] : nullptr;
+  }
+  std::array<VideoCodec, 128> video_codecs;  // by payload type, with the keys
   std::vector<uint8_t> clear;      // scratch: a decrypted packet
   // WCS hosts answering Binding requests on a media port: their last response times.
   struct StunResponder {
@@ -972,7 +978,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   // A talkspurt after silence (RFC 3551: marker bit on its first packet): the sender suppresses silence.
   if (h.marker && s.packets != 0 && elapsed(ts, s.last_ts) > seconds(cfg.anomalies.media_stall.audio_s)) s.talkspurts = 1;
   s.count(h, static_cast<uint32_t>(payload.size()), ts);
-  if (!srtp_keys.empty()) srtp(f, s, h, payload, ts);
+  if (!srtp_keys->empty()) srtp(f, s, h, payload, ts);
   // RTX is told by what it carries, readable only without SRTP (no DTLS-SRTP on the 5-tuple); from
   // an RTX stream's first packet on (a repair naming a missing number is evidence enough).
   if ((s.rtx_for != 0 || s.packets < 16) && !(f.classes & class_bit(FlowClass::Dtls)))
@@ -1008,9 +1014,10 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
 // SRTP of a stream whose key the tap holds (looked up on its first packet): every packet
 // authenticated and decrypted, the clear payload read for the video's keyframes.
 void Pipeline::Impl::srtp(const FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes packet, Nanos ts) {
-  if (s.srtp == kNoIndex) {
-    if (s.packets != 1) return;  // no key for it on its first packet
-    const int key = srtp_keys.find(h.ssrc, key_endpoint(f.key, s.dir == 1), key_endpoint(f.key, s.dir == 0));
+  if (s.srtp_gen != srtp_gen) {  // its first packet, or the keys were replaced: look its key up
+    s.srtp_gen = srtp_gen;
+    s.srtp = kNoIndex;
+    const int key = srtp_keys->find(h.ssrc, key_endpoint(f.key, s.dir == 1), key_endpoint(f.key, s.dir == 0));
     if (key == SrtpKeyring::kNone) return;
     s.srtp = srtp_streams.alloc();
     if (s.srtp == kNoIndex) {
@@ -1018,8 +1025,9 @@ void Pipeline::Impl::srtp(const FlowRecord& f, RtpStreamState& s, const RtpHeade
       return;
     }
     srtp_streams[s.srtp].key = key;
-    srtp_streams[s.srtp].codec = cfg.srtp.video_codecs[h.pt & 0x7f];
+    srtp_streams[s.srtp].codec = video_codecs[h.pt & 0x7f];
   }
+  if (s.srtp == kNoIndex) return;  // no key for it
   SrtpStreamState& k = srtp_streams[s.srtp];
   const uint64_t second = static_cast<uint64_t>(elapsed(ts, s.first_ts) / 1'000'000'000);
   for (unsigned n = 0; k.second < second && n < SrtpStreamState::kSeconds; ++n) {
@@ -1028,7 +1036,7 @@ void Pipeline::Impl::srtp(const FlowRecord& f, RtpStreamState& s, const RtpHeade
   }
   k.second = std::max(k.second, second);
   const size_t now = k.second % SrtpStreamState::kSeconds;
-  switch (srtp_keys.unprotect_rtp(k.key, packet, clear)) {
+  switch (srtp_keys->unprotect_rtp(k.key, packet, clear)) {
     case SrtpVerdict::Ok: {
       ++k.counts.authenticated;
       ++ctr.srtp_authenticated;
@@ -1100,10 +1108,10 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
   bool srtcp = (f.classes & class_bit(FlowClass::Dtls)) || !rtcp_in_clear(p.l4_payload);
   // SRTCP whose sender's key the tap holds is authenticated and read in full.
   Bytes payload = p.l4_payload;
-  if (srtcp && !srtp_keys.empty() && payload.size() >= 8) {
-    const int key = srtp_keys.find(be32(&payload[4]), p.src, p.dst);
+  if (srtcp && !srtp_keys->empty() && payload.size() >= 8) {
+    const int key = srtp_keys->find(be32(&payload[4]), p.src, p.dst);
     if (key != SrtpKeyring::kNone) {
-      if (srtp_keys.unprotect_rtcp(key, payload, clear) == SrtpVerdict::Ok) {
+      if (srtp_keys->unprotect_rtcp(key, payload, clear) == SrtpVerdict::Ok) {
         ++ctr.srtcp_authenticated;
         payload = clear;
         srtcp = false;
@@ -1590,16 +1598,16 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
                      "media stopped (flow idle)");
         engine.clear(s.bitrate, AnomalyKind::bitrate_drop, stream_subject(f, s), f.last_ts, 0,
                      cfg.anomalies.bitrate_drop.min_kbps, "media stopped (flow idle)");
-        if (s.srtp != kNoIndex)
-          engine.clear(srtp_streams[s.srtp].auth, AnomalyKind::srtp_auth_failure, stream_subject(f, s), f.last_ts, 0,
+        if (SrtpStreamState* k = srtp_state(s))
+          engine.clear(k->auth, AnomalyKind::srtp_auth_failure, stream_subject(f, s), f.last_ts, 0,
                        cfg.anomalies.srtp_auth_failure.pct, "media stopped (flow idle)");
       }
       RtpStreamEvent ev;
       ev.src = key_endpoint(f.key, s.dir == 1);
       ev.dst = key_endpoint(f.key, s.dir == 0);
       s.fill(ev);
-      if (s.srtp != kNoIndex) {
-        const SrtpStreamState& k = srtp_streams[s.srtp];
+      if (const SrtpStreamState* kp = srtp_state(s)) {
+        const SrtpStreamState& k = *kp;
         ev.srtp_keyed = true;
         ev.srtp = k.counts;
         ev.video_codec = k.codec;
@@ -1630,7 +1638,7 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       if (f.media != kNoIndex && media(f).session != kNoIndex) ++sessions[media(f).session].ev.rtp_streams;
       emit(ev);
     }
-    if (s.srtp != kNoIndex) srtp_streams.release(s.srtp);
+    if (srtp_state(s)) srtp_streams.release(s.srtp);
     streams.release(i);
     i = next;
   }
@@ -1871,6 +1879,15 @@ void Pipeline::finish() {
   for (FlowRecord* r : open) m.report_flow(*r, false);
   m.flows.clear();
   m.rtcp_ssrcs.drain([&](RtcpSsrcEntry& e) { m.report_rtcp(e); });
+}
+
+void Pipeline::set_srtp_keys(const SrtpConfig& keys) {
+  Impl& m = *impl_;
+  auto ring = std::make_unique<SrtpKeyring>(keys);  // throws before anything changes
+  m.srtp_keys = std::move(ring);
+  m.video_codecs = keys.video_codecs;
+  ++m.srtp_gen;  // every stream's state under the old keys is let go with the old pool
+  m.srtp_streams = IndexPool<SrtpStreamState>(keys.keys.empty() ? 0 : m.cfg.flows.rtp_streams);
 }
 
 const PipelineCounters& Pipeline::counters() const { return impl_->ctr; }

@@ -69,6 +69,10 @@ class Pipeline {
   void advance(Nanos now, uint32_t budget = kPaced);
   // End of input: every flow still open is reported (rtp_stream and flow events); open anomalies stay open.
   void finish();
+  // New SRTP keys (and payload types) at run time, replacing the config's: every stream looks its
+  // key up again on its next packet. libsrtp's state (rollover counters, replay windows) starts
+  // afresh. Throws std::runtime_error when libsrtp refuses a key (the old keys stay).
+  void set_srtp_keys(const SrtpConfig& keys);
 
   const PipelineCounters& counters() const;
   Nanos last_packet_time() const;

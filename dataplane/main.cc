@@ -6,6 +6,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +27,7 @@
 #include "config/config.h"
 #include "output/format.h"
 #include "port.h"
+#include "srtp/srtp.h"
 #include "publisher.h"
 #include "worker.h"
 
@@ -35,6 +38,8 @@ std::atomic<bool> g_quit{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 
 void on_signal(int) { g_quit.store(true); }
+std::atomic<bool> g_reload_keys{false};
+void on_hup(int) { g_reload_keys.store(true); }
 
 struct Options {
   std::string config;
@@ -43,6 +48,7 @@ struct Options {
   std::optional<uint32_t> wait_for_subscribers_ms;
   std::optional<double> stats_interval_s;
   uint32_t linger_ms = 10000;
+  std::string srtp_keys;  // a key file (an srtp: section), read at start and again on SIGHUP
   std::string log_level = "info";
 };
 
@@ -95,6 +101,7 @@ std::optional<int> parse_options(std::vector<char*>& args, Options& o) {
   app.add_option("--linger-ms", o.linger_ms, "at exit, how long queued messages may take to leave")
       ->capture_default_str();
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  app.add_option("--srtp-keys", o.srtp_keys, "SRTP key file (an srtp: section as in the config); SIGHUP reads it again");
   try {
     app.parse(static_cast<int>(args.size()) - 1, args.data());
   } catch (const CLI::ParseError& e) {
@@ -167,12 +174,13 @@ void launch_workers(const std::vector<std::unique_ptr<WorkerContext>>& workers) 
 // The main lcore while the workers run: publish their events, stats every interval, watch for the end.
 // Returns why it stopped.
 std::string publish_until_stop(Collector& collector, Publisher& publisher, double interval_s,
-                               bool watch_capture_end) {
+                               bool watch_capture_end, const std::function<void()>& reload_keys) {
   CaptureEndWatch capture_end(std::chrono::milliseconds(500), std::chrono::milliseconds(10000));
   const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(interval_s));
   auto next_stats = std::chrono::steady_clock::now() + interval;
   while (!g_quit.load(std::memory_order_relaxed)) {
+    if (g_reload_keys.exchange(false)) reload_keys();
     const size_t n = collector.drain_some();
     publisher.flush();
     const auto now = std::chrono::steady_clock::now();
@@ -265,7 +273,32 @@ int run(const Config& cfg, const Options& opt) {
 
   const double interval_s = opt.stats_interval_s.value_or(cfg.dataplane.stats_interval_s);
   Collector collector(cfg, publisher, ports, workers, interval_s);
-  const std::string reason = publish_until_stop(collector, publisher, interval_s, exit_on_pcap_end && all_pcap);
+  // SIGHUP: the key file again, checked here (libsrtp must take every key), then handed to each
+  // worker. A bad file changes nothing. Keys are counted in the log, never shown.
+  const auto reload_keys = [&] {
+    if (opt.srtp_keys.empty()) {
+      spdlog::warn("SIGHUP: no --srtp-keys file to read again");
+      return;
+    }
+    auto keys = std::make_shared<SrtpConfig>(cfg.srtp);
+    keys->keys.clear();
+    try {
+      load_srtp_keys(opt.srtp_keys, *keys);
+      SrtpKeyring check(*keys);
+    } catch (const std::exception& e) {
+      spdlog::error("SIGHUP: SRTP keys not changed: {}", e.what());
+      return;
+    }
+    for (const auto& w : workers) {
+      std::lock_guard lock(w->srtp_mutex);
+      w->srtp_update = keys;
+      w->srtp_pending.store(true, std::memory_order_release);
+    }
+    spdlog::info("SIGHUP: {} SRTP key(s) from {} handed to {} worker(s)", keys->keys.size(), opt.srtp_keys,
+                 workers.size());
+  };
+  const std::string reason =
+      publish_until_stop(collector, publisher, interval_s, exit_on_pcap_end && all_pcap, reload_keys);
 
   g_workers_stop.store(true);
   rte_eal_mp_wait_lcore();
@@ -291,6 +324,10 @@ int main(int argc, char** argv) {
   Config cfg;
   try {
     cfg = load_config(opt.config);
+    if (!opt.srtp_keys.empty()) {
+      cfg.srtp.keys.clear();  // the file's keys replace the config's, as on SIGHUP
+      load_srtp_keys(opt.srtp_keys, cfg.srtp);
+    }
   } catch (const ConfigError& e) {
     spdlog::error("{}", e.what());
     return 2;
@@ -308,6 +345,10 @@ int main(int argc, char** argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction hup{};
+  hup.sa_handler = on_hup;
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
 
   if (rte_eal_init(static_cast<int>(args.eal.size()) - 1, args.eal.data()) < 0) {
     spdlog::error("DPDK EAL initialisation failed: {} (check the EAL options before '--')", rte_strerror(rte_errno));

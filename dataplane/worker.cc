@@ -70,6 +70,23 @@ Nanos process_burst(WorkerContext& ctx, rte_mbuf** pkts, uint16_t n, Nanos ts, L
   return ts;
 }
 
+// New SRTP keys from the main lcore, already checked there (libsrtp took them): the pipeline swaps
+// its keyring between bursts.
+void take_srtp_keys(WorkerContext& ctx) {
+  std::shared_ptr<const SrtpConfig> keys;
+  {
+    std::lock_guard lock(ctx.srtp_mutex);
+    keys = std::move(ctx.srtp_update);
+    ctx.srtp_pending.store(false, std::memory_order_relaxed);
+  }
+  if (!keys) return;
+  try {
+    ctx.pipeline->set_srtp_keys(*keys);
+  } catch (const std::exception&) {
+    // cannot happen: the main lcore built the same keyring before handing it over
+  }
+}
+
 template <TimeSource TS>
 int worker_loop(WorkerContext& ctx) {
   rte_mbuf* pkts[kBurstSize];
@@ -85,6 +102,7 @@ int worker_loop(WorkerContext& ctx) {
     const uint64_t now = rte_rdtsc();
     if (unlikely(now - prev_tick > tick)) {
       publish_counters(ctx, local);
+      if (unlikely(ctx.srtp_pending.load(std::memory_order_acquire))) take_srtp_keys(ctx);
       if constexpr (TS == TimeSource::Tsc) {
         if (now - last_advance > idle_advance) {
           ctx.pipeline->advance(clock.at(now));

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <rte_common.h>
@@ -87,6 +88,12 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
   std::atomic<uint64_t> truncated{0};
   std::atomic<uint64_t> ring_drops{0};
   CounterSnapshot pipeline_counters;
+
+  // SRTP keys replaced at run time (SIGHUP): set by the main lcore, taken by the worker at its next
+  // tick. The flag is all the worker reads otherwise.
+  std::atomic<bool> srtp_pending{false};
+  std::mutex srtp_mutex;
+  std::shared_ptr<const SrtpConfig> srtp_update;
 
   // Main lcore only.
   alignas(RTE_CACHE_LINE_SIZE) uint64_t events_published = 0;

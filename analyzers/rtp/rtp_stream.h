@@ -111,6 +111,7 @@ struct RtpStreamState {
   Nanos noted_ts = 0;  // last entry in the host evidence index
   AnomalySlot one_way;
   uint32_t srtp = kNoIndex;  // its SrtpStreamState, when the tap holds the stream's SRTP key
+  uint32_t srtp_gen = 0;     // the key set it was looked up in (keys replaced: look again)
 
   // Counts a packet: extended sequence number across wrap (and reordering), probation.
   void count(const RtpHeader& h, uint32_t len, Nanos ts);

@@ -63,6 +63,11 @@ SrtpKeyring::SrtpKeyring(const SrtpConfig& cfg) {
   init_libsrtp();
   for (size_t i = 0; i < cfg.keys.size(); ++i) {
     const SrtpKeyConfig& k = cfg.keys[i];
+    // libsrtp reads as many bytes as the suite wants, whatever the buffer holds.
+    if (k.material.size() != srtp_key_length(k.suite))
+      throw std::runtime_error("srtp.keys[" + std::to_string(i) + "]: " + std::to_string(k.material.size()) +
+                               " bytes of key and salt, " + srtp_suite_name(k.suite) + " needs " +
+                               std::to_string(srtp_key_length(k.suite)));
     std::vector<unsigned char> material(k.material.begin(), k.material.end());
     srtp_policy_t p{};
     set_policy(k.suite, p.rtp, p.rtcp);

@@ -235,6 +235,37 @@ TEST(Srtp, ReplayIsCountedNotFailed) {
   EXPECT_EQ(s[0].duplicates, 1u);  // RTP statistics still count it, as Wireshark would
 }
 
+TEST(Srtp, KeysGivenAtRunTimeApplyFromTheNextPacket) {
+  Config cfg = default_config();
+  cfg.flows.capacity = 256;
+  cfg.flows.rtp_streams = 256;
+  Tap run(cfg);  // no key at start
+  Sender tx(kKey);
+  uint16_t seq = 1;
+  auto send = [&](int frames, int from) {
+    for (int i = from; i < from + frames; ++i)
+      run.send(kT0 + i * 33 * kMs, kBrowser, kWcs,
+               tx.protect(rtp_packet(seq++, 3000u * static_cast<uint32_t>(i), true,
+                                     vp8_payload(true, i % 30 == 0, static_cast<uint16_t>(i)))));
+  };
+  send(60, 0);
+  run.pipeline.set_srtp_keys(keyed_config(kKey).srtp);
+  send(60, 60);
+  // A refused key leaves the keys as they were.
+  SrtpConfig bad = keyed_config(kKey).srtp;
+  bad.keys[0].material.resize(3);
+  EXPECT_THROW(run.pipeline.set_srtp_keys(bad), std::runtime_error);
+  send(30, 120);
+  run.pipeline.finish();
+  auto s = run.sink.streams();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_TRUE(s[0].srtp_keyed);
+  EXPECT_EQ(s[0].srtp.authenticated, 90u);  // the packets after the keys came
+  EXPECT_EQ(s[0].srtp.auth_failed, 0u);
+  EXPECT_EQ(s[0].keyframes, 3u);            // frames 60, 90, 120
+  EXPECT_EQ(s[0].packets, 150u);
+}
+
 TEST(Srtp, StreamWithoutAKeyIsNotKeyed) {
   Config cfg = default_config();
   cfg.flows.capacity = 256;

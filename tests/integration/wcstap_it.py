@@ -13,6 +13,7 @@ Exit 0: pass, 1: fail, 77: skipped (meson's skip code: no root / no network name
 Stdlib only. Every process and namespace it makes is removed on the way out, on failure too.
 """
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -475,7 +476,14 @@ def test_errors(env):
     with open(bad, "w") as f:
         f.write("dataplane:\n  rx_queues: many\n")
     eal = ["--no-huge", "-m", "1024", "--no-pci", "--vdev", f"net_pcap0,rx_pcap={pcap}"]
+    # a key of 29 bytes: named by file, key and line, its bytes never shown
+    short_key = base64.b64encode(bytes(range(29))).decode()
+    keys = env.path("short.keys.yaml")
+    with open(keys, "w") as f:
+        f.write(f'srtp:\n  keys:\n    - ssrc: 0x1234\n      key: "{short_key}"\n')
     cases = [
+        ("short SRTP key", eal + ["--file-prefix", env.file_prefix("err5"), "-l", "0-1", "--", "-c", env.config,
+                                  "--srtp-keys", keys], 2, ["short.keys.yaml", "srtp.keys[0].key", "30 bytes"]),
         ("bad config", eal + ["--file-prefix", env.file_prefix("err1"), "-l", "0-1", "--", "-c", bad],
          2, ["bad.yaml", "dataplane.rx_queues"]),
         ("missing config", eal + ["--file-prefix", env.file_prefix("err2"), "-l", "0-1", "--",
@@ -493,6 +501,8 @@ def test_errors(env):
         for text in want_text:
             if text not in r.stdout:
                 raise Fail(f"{name}: output does not say {text!r}\n{r.stdout[-2000:]}")
+        if short_key[:12] in r.stdout:
+            raise Fail(f"{name}: an SRTP key appears in the output")
         log(f"{name}: exit {r.returncode} as expected")
     return 0
 

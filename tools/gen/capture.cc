@@ -17,6 +17,22 @@ constexpr std::uint8_t kLocalTtl = 64;
 constexpr std::uint8_t kDefaultRemoteTtl = 52;
 
 std::uint16_t initial_ip_id(Ipv4Addr a) { return static_cast<std::uint16_t>((a.v * 2654435761u) >> 16); }
+
+// How many routers a remote host's packets cross to the tap: how far their TTL is below the
+// smallest usual initial TTL (64, 128, 255) at or above it, as passive OS fingerprinting counts.
+// The way to that host is taken to be as long.
+std::uint8_t hops_from_ttl(std::uint8_t ttl) {
+  const int initial = ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+  return static_cast<std::uint8_t>(initial - ttl);
+}
+
+// The datagrams that ICMP errors quote (by Packet::order), their quotes empty until written.
+std::map<std::uint64_t, Bytes> quoted_datagrams(const std::vector<Packet>& packets) {
+  std::map<std::uint64_t, Bytes> quotes;
+  for (const Packet& p : packets)
+    if (p.proto == kIpProtoIcmp) quotes.try_emplace(p.icmp.quoted);
+  return quotes;
+}
 }  // namespace
 
 void Capture::add_udp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, Content c, Bytes payload) {
@@ -42,6 +58,18 @@ void Capture::add_tcp(std::int64_t t_us, const Endpoint& src, const Endpoint& ds
   p.tcp = h;
   p.content = c;
   p.payload = std::move(payload);
+  packets_.push_back(std::move(p));
+}
+
+void Capture::add_icmp_unreachable(std::int64_t t_us, const Packet& datagram, std::uint8_t code) {
+  Packet p;
+  p.t_us = t_us;
+  p.order = next_order_++;
+  p.src = Endpoint{datagram.dst.ip, 0};
+  p.dst = Endpoint{datagram.src.ip, 0};
+  p.proto = kIpProtoIcmp;
+  p.icmp = IcmpError{kIcmpDestUnreachable, code, datagram.order};
+  p.content = Content::kIcmp;
   packets_.push_back(std::move(p));
 }
 
@@ -129,30 +157,43 @@ void Capture::sort() {
   });
 }
 
+std::uint8_t Capture::remote_ttl(Ipv4Addr host) const {
+  auto it = ttl_.find(host);
+  return it == ttl_.end() ? kDefaultRemoteTtl : it->second;
+}
+
 std::uint64_t Capture::write_pcap(const std::string& path) const {
   PcapWriter writer(path);
   std::map<Ipv4Addr, std::uint16_t> ip_id;
+  std::map<std::uint64_t, Bytes> quotes = quoted_datagrams(packets_);
   for (const Packet& p : packets_) {
     const bool outgoing = p.src.ip == local_;
     Ipv4Header ip;
     ip.src = p.src.ip;
     ip.dst = p.dst.ip;
     ip.proto = p.proto;
-    if (outgoing) {
-      ip.ttl = kLocalTtl;
-    } else {
-      auto it = ttl_.find(p.src.ip);
-      ip.ttl = it == ttl_.end() ? kDefaultRemoteTtl : it->second;
-    }
+    ip.ttl = outgoing ? kLocalTtl : remote_ttl(p.src.ip);
     auto [it, fresh] = ip_id.try_emplace(p.src.ip, initial_ip_id(p.src.ip));
     ip.id = it->second++;
     (void)fresh;
-    const Bytes relayed = p.turn_channel != 0 ? turn_channel_data(p.turn_channel, p.payload) : Bytes{};
-    const ByteView payload = p.turn_channel != 0 ? ByteView(relayed) : ByteView(p.payload);
-    const Bytes l4 = p.proto == kIpProtoTcp ? tcp_segment(p.src, p.dst, p.tcp, payload)
-                                            : udp_datagram(p.src, p.dst, payload);
+    Bytes packet;
+    if (p.proto == kIpProtoIcmp) {
+      const Bytes& quote = quotes.at(p.icmp.quoted);
+      if (quote.empty()) throw std::logic_error("ICMP error written before the datagram it quotes, or without it");
+      ip.dont_fragment = false;  // as Linux sends its ICMP errors
+      packet = ipv4_packet(ip, icmp_error(p.icmp.type, p.icmp.code, quote));
+    } else {
+      const Bytes relayed = p.turn_channel != 0 ? turn_channel_data(p.turn_channel, p.payload) : Bytes{};
+      const ByteView payload = p.turn_channel != 0 ? ByteView(relayed) : ByteView(p.payload);
+      const Bytes l4 = p.proto == kIpProtoTcp ? tcp_segment(p.src, p.dst, p.tcp, payload)
+                                              : udp_datagram(p.src, p.dst, payload);
+      packet = ipv4_packet(ip, l4);
+      // Quoted as it reached its destination: across as many routers as that host's packets cross.
+      if (auto q = quotes.find(p.order); q != quotes.end())
+        q->second = icmp_quote(packet, p.dst.ip == local_ ? 0 : hops_from_ttl(remote_ttl(p.dst.ip)));
+    }
     const Bytes frame = ethernet_frame(outgoing ? kGatewayMac : kServerMac, outgoing ? kServerMac : kGatewayMac,
-                                       kEtherTypeIpv4, ipv4_packet(ip, l4));
+                                       kEtherTypeIpv4, packet);
     writer.write(p.t_us, frame);
   }
   writer.close();

@@ -7,7 +7,8 @@
 // the truth states about its DTLS handshakes (certificates, outcome) and the
 // SRTP master keys, which the generator knows from building them rather than
 // from the bytes. A browser relayed by TURN has its packets with WCS moved onto its
-// flow with the TURN server at the end, and framed as ChannelData when written.
+// flow with the TURN server at the end, and framed as ChannelData when written. An ICMP error
+// quotes a datagram of the capture as it was framed, so it too is only built when written.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,7 @@
 
 namespace wcsgen {
 
-enum class Content : std::uint8_t { kTcpControl, kTls, kStun, kDtls, kRtp, kRtcp };
+enum class Content : std::uint8_t { kTcpControl, kTls, kStun, kDtls, kRtp, kRtcp, kIcmp };
 
 enum class Srtp : std::uint8_t {
   kNone,       // sent as it is
@@ -31,13 +32,22 @@ enum class Srtp : std::uint8_t {
   kProtected,  // SRTP or SRTCP: as the tap sees it
 };
 
+// An ICMP error about a datagram of the capture: what it says, and which datagram (its
+// Packet::order) it quotes; the quote's bytes (net.h: icmp_quote) exist once that is framed.
+struct IcmpError {
+  std::uint8_t type = 0;
+  std::uint8_t code = 0;
+  std::uint64_t quoted = 0;
+};
+
 struct Packet {
   std::int64_t t_us = 0;    // absolute, microseconds since the Unix epoch
   std::uint64_t order = 0;  // insertion order, tie-breaker for equal times
-  Endpoint src;
+  Endpoint src;             // an ICMP message's endpoints have port 0
   Endpoint dst;
   std::uint8_t proto = kIpProtoUdp;
-  TcpHeader tcp;  // only for proto == kIpProtoTcp
+  TcpHeader tcp;   // only for proto == kIpProtoTcp
+  IcmpError icmp;  // only for proto == kIpProtoIcmp (Content::kIcmp, no payload)
   Content content = Content::kRtp;
   Srtp srtp = Srtp::kNone;
   Bytes payload;  // transport payload (what is relayed, when turn_channel is set)
@@ -94,6 +104,10 @@ class Capture {
   void add_tcp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, const TcpHeader& h, Content c,
                Bytes payload);
 
+  // An ICMP destination unreachable with `code` (net.h) from the host `datagram` was sent to,
+  // quoting it, seen at t_us (after the datagram was written: it is quoted as framed).
+  void add_icmp_unreachable(std::int64_t t_us, const Packet& datagram, std::uint8_t code);
+
   // RTP (Content::kRtp) or an RTCP compound (kRtcp) in clear, that its sender protects with SRTP
   // (Srtp::kPending until protect_srtp()).
   void add_srtp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, Content c, Bytes plain);
@@ -137,6 +151,8 @@ class Capture {
   std::uint64_t write_pcap(const std::string& path) const;
 
  private:
+  std::uint8_t remote_ttl(Ipv4Addr host) const;
+
   Ipv4Addr local_;
   std::map<Ipv4Addr, std::uint8_t> ttl_;
   std::vector<Packet> packets_;

@@ -32,11 +32,16 @@ IcePair::IcePair(Capture& cap, const Endpoint& browser, const Endpoint& wcs, std
       browser_priority_(ice_priority(110, 32543)),  // peer-reflexive, as browsers send
       wcs_priority_(ice_priority(126, 65535)) {}     // host
 
-std::int64_t IcePair::browser_check(std::int64_t t_us, bool use_candidate) {
+stun::TransactionId IcePair::browser_request(std::int64_t t_us, bool use_candidate) {
   const auto tid = stun::new_transaction_id(rng_);
   cap_.add_udp(t_us, browser_, wcs_, Content::kStun,
                stun::binding_request(tid, wcs_ufrag_ + ":" + browser_ufrag_, browser_priority_, browser_role_,
                                      use_candidate, rng_));
+  return tid;
+}
+
+std::int64_t IcePair::browser_check(std::int64_t t_us, bool use_candidate) {
+  const auto tid = browser_request(t_us, use_candidate);
   const std::int64_t t_resp = t_us + rng_.range(answer_lo_us_, answer_hi_us_);
   cap_.add_udp(t_resp, wcs_, browser_, Content::kStun, stun::binding_success(tid, browser_mapped_, rng_));
   return t_resp;

@@ -1,6 +1,7 @@
 // ICE connectivity checks on one candidate pair (browser host candidate <->
 // WCS media port): the browser is controlling, WCS controlled. Every request
-// that is not dropped later by a scenario gets its Binding Success.
+// that is not dropped later by a scenario gets its Binding Success, unless sent
+// as unanswered.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,9 @@ class IcePair {
   // Returns the tap time of the response.
   std::int64_t browser_check(std::int64_t t_us, bool use_candidate);
 
+  // Browser request reaching the tap at t_us that never reaches WCS (nor gets an answer).
+  void unanswered_browser_check(std::int64_t t_us, bool use_candidate) { browser_request(t_us, use_candidate); }
+
   // WCS request (consent freshness) leaving at t_us; the browser's answer
   // reaches the tap one RTT later. Returns the tap time of the response.
   std::int64_t wcs_check(std::int64_t t_us);
@@ -39,6 +43,8 @@ class IcePair {
   const std::string& wcs_ufrag() const { return wcs_ufrag_; }
 
  private:
+  stun::TransactionId browser_request(std::int64_t t_us, bool use_candidate);
+
   Capture& cap_;
   Rng& rng_;
   std::int64_t answer_lo_us_ = 80, answer_hi_us_ = 600;

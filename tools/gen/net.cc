@@ -76,6 +76,30 @@ Bytes tcp_segment(const Endpoint& src, const Endpoint& dst, const TcpHeader& h, 
   return b;
 }
 
+Bytes icmp_error(std::uint8_t type, std::uint8_t code, ByteView quote) {
+  Bytes b;
+  b.reserve(8 + quote.size());
+  put8(b, type);
+  put8(b, code);
+  put16(b, 0);  // checksum
+  put32(b, 0);  // unused (the next-hop MTU only for "fragmentation needed")
+  append(b, quote);
+  set16(b, 2, internet_checksum(b));  // over the message alone: ICMP has no pseudo-header
+  return b;
+}
+
+Bytes icmp_quote(ByteView ip_packet, std::uint8_t hops) {
+  constexpr std::size_t kHeaderLen = 20, kDataLen = 8;
+  if (ip_packet.size() < kHeaderLen + kDataLen || (ip_packet[0] & 0x0f) != 5)
+    throw std::invalid_argument("ICMP quote of a short IPv4 packet or one with options");
+  Bytes b(ip_packet.begin(), ip_packet.begin() + kHeaderLen + kDataLen);
+  if (b[8] <= hops) throw std::invalid_argument("ICMP quote of a packet whose TTL runs out on the way");
+  b[8] = static_cast<std::uint8_t>(b[8] - hops);
+  set16(b, 10, 0);
+  set16(b, 10, internet_checksum(ByteView(b.data(), kHeaderLen)));
+  return b;
+}
+
 Bytes ipv4_packet(const Ipv4Header& h, ByteView transport) {
   const std::size_t total = 20 + transport.size();
   if (total > 0xffff) throw std::length_error("IPv4 packet too large");

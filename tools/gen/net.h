@@ -1,4 +1,4 @@
-// Ethernet / IPv4 / UDP / TCP frame builders.
+// Ethernet / IPv4 / UDP / TCP / ICMP frame builders.
 #pragma once
 
 #include <array>
@@ -30,6 +30,7 @@ struct Endpoint {
 
 using Mac = std::array<std::uint8_t, 6>;
 
+inline constexpr std::uint8_t kIpProtoIcmp = 1;
 inline constexpr std::uint8_t kIpProtoTcp = 6;
 inline constexpr std::uint8_t kIpProtoUdp = 17;
 inline constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
@@ -67,6 +68,18 @@ Bytes udp_datagram(const Endpoint& src, const Endpoint& dst, ByteView payload);
 
 // TCP header (+ options) + payload, checksum computed over the pseudo-header.
 Bytes tcp_segment(const Endpoint& src, const Endpoint& dst, const TcpHeader& h, ByteView payload);
+
+// ICMP (RFC 792) type 3: destination unreachable.
+inline constexpr std::uint8_t kIcmpDestUnreachable = 3;
+inline constexpr std::uint8_t kIcmpPortUnreachable = 3;  // its code for a closed UDP port
+
+// An ICMP error message: type, code, checksum, 4 unused bytes (zero), then `quote` (icmp_quote).
+Bytes icmp_error(std::uint8_t type, std::uint8_t code, ByteView quote);
+
+// What an ICMP error quotes of the IPv4 packet `ip_packet` (RFC 792): its header as the answering
+// host received it, the TTL `hops` lower and the header checksum updated, as the routers on the
+// way left it, then the first 8 bytes of its data (a UDP or TCP header's ports).
+Bytes icmp_quote(ByteView ip_packet, std::uint8_t hops);
 
 // IPv4 header (no options, correct header checksum) + transport bytes.
 Bytes ipv4_packet(const Ipv4Header& h, ByteView transport);

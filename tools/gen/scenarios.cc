@@ -82,35 +82,75 @@ std::vector<Anomaly> healthy(const ScenarioParams& p, Capture& cap) {
   return {};
 }
 
-// The play session loses its browser -> WCS direction 5 s into the media (a
-// firewall drops it): no RTCP, no STUN comes back, WCS keeps sending.
-std::vector<Anomaly> one_way(const ScenarioParams& p, Capture& cap) {
-  constexpr std::int64_t kCutAfterMediaStart = 5 * kSec;
+// A packet from the session's browser to WCS on their media 5-tuple.
+bool from_browser(const Packet& pk, const SessionResult& session) {
+  return pk.proto == kIpProtoUdp && pk.src == session.browser_media && pk.dst == session.wcs_media;
+}
+
+// What becomes true once the play session's browser sends nothing more on its media 5-tuple while
+// WCS goes on, reckoned from the packets left: one_way_media on each of WCS's streams to it 3 s
+// after the last packet back, and ice_consent_lost on WCS's consent checks (every ~1.5 s) 5 s after
+// the browser's last answer, on WCS's next packet on the 5-tuple (media every 20 ms).
+std::vector<Anomaly> browser_gone_quiet(const Capture& cap, const SessionResult& play) {
   constexpr std::int64_t kThreshold = 3 * kSec;
   constexpr std::int64_t kConsentTimeout = 5 * kSec;
-  const PublishAndPlay s = publish_and_play(p, cap);
-  const Endpoint browser = s.play.browser_media;
-  const Endpoint wcs = s.play.wcs_media;
-  const std::int64_t cut = s.play.media_start_us + kCutAfterMediaStart;
-  auto from_browser = [&](const Packet& pk) {
-    return pk.proto == kIpProtoUdp && pk.src == browser && pk.dst == wcs;
-  };
-  cap.drop_if([&](const Packet& pk) { return from_browser(pk) && pk.t_us >= cut; });
-
   std::int64_t last_back = 0, last_consent_answer = 0;
   for (const Packet& pk : cap.packets()) {
-    if (!from_browser(pk)) continue;
+    if (!from_browser(pk, play)) continue;
     last_back = std::max(last_back, pk.t_us);
     // the browser's Binding success to WCS's consent check (type 0x0101)
     if (pk.payload.size() >= 20 && get16(pk.payload, 0) == 0x0101) last_consent_answer = std::max(last_consent_answer, pk.t_us);
   }
 
   std::vector<Anomaly> out;
-  for (const StreamInfo& st : s.play.streams)
+  for (const StreamInfo& st : play.streams)
     out.push_back(Anomaly{"one_way_media", "udp", st.src, st.dst, st.ssrc, last_back + kThreshold, 0.5});
-  // WCS's consent checks (every ~1.5 s) go unanswered too: ice_consent_lost 5 s after the last
-  // answer, on WCS's next packet on the 5-tuple (media every 20 ms).
-  out.push_back(Anomaly{"ice_consent_lost", "udp", wcs, browser, std::nullopt, last_consent_answer + kConsentTimeout, 0.1});
+  out.push_back(Anomaly{"ice_consent_lost", "udp", play.wcs_media, play.browser_media, std::nullopt,
+                        last_consent_answer + kConsentTimeout, 0.1});
+  return out;
+}
+
+// The play session loses its browser -> WCS direction 5 s into the media (a firewall drops it):
+// no RTCP, no STUN comes back, WCS keeps sending.
+std::vector<Anomaly> one_way(const ScenarioParams& p, Capture& cap) {
+  constexpr std::int64_t kCutAfterMediaStart = 5 * kSec;
+  const PublishAndPlay s = publish_and_play(p, cap);
+  const std::int64_t cut = s.play.media_start_us + kCutAfterMediaStart;
+  cap.drop_if([&](const Packet& pk) { return from_browser(pk, s.play) && pk.t_us >= cut; });
+  return browser_gone_quiet(cap, s.play);
+}
+
+// The play session's browser host closes its media port 6 s into the media (the tab is gone): it
+// sends nothing more on the 5-tuple, and answers what WCS goes on sending there (media, SRTCP,
+// consent checks) with ICMP port unreachable 0.8-1.2 ms after each datagram reaches it, at most
+// one per 100 ms (hosts rate-limit their ICMP errors). The browser's last packets reach the tap by
+// the cut, so the port closed as WCS's packets sent an RTT before it arrived: the tap sees the
+// first ICMP about a millisecond after the cut. icmp_unreachable on WCS -> browser at that ICMP,
+// and what the browser's silence makes true (browser_gone_quiet).
+std::vector<Anomaly> icmp_unreachable(const ScenarioParams& p, Capture& cap) {
+  constexpr std::int64_t kCloseAfterMediaStart = 6 * kSec;
+  constexpr std::int64_t kIcmpInterval = 100000;
+  std::int64_t rtt = 0;
+  const PublishAndPlay s = publish_and_play(p, cap, [&](SessionConfig& play) { rtt = play.rtt_us; });
+  const Endpoint browser = s.play.browser_media, wcs = s.play.wcs_media;
+  const std::int64_t cut = s.play.media_start_us + kCloseAfterMediaStart;
+  cap.drop_if([&](const Packet& pk) { return from_browser(pk, s.play) && pk.t_us >= cut; });
+
+  Rng rng(p.seed ^ 0x1c3bu);
+  std::vector<std::pair<std::int64_t, Packet>> refused;  // copies: adding to the capture moves its packets
+  for (const Packet* pk : cap.matching([&](const Packet& q) {
+         return q.proto == kIpProtoUdp && q.src == wcs && q.dst == browser && q.t_us >= cut - rtt;
+       })) {
+    const std::int64_t t_icmp = pk->t_us + rtt + rng.range(800, 1200);
+    if (refused.empty() || t_icmp - refused.back().first >= kIcmpInterval) refused.emplace_back(t_icmp, *pk);
+  }
+  if (refused.empty()) throw std::logic_error("icmp-unreachable: WCS sends nothing after the port closes");
+  for (const auto& [t, datagram] : refused) cap.add_icmp_unreachable(t, datagram, kIcmpPortUnreachable);
+  cap.sort();
+
+  std::vector<Anomaly> out{
+      Anomaly{"icmp_unreachable", "udp", wcs, browser, std::nullopt, refused.front().first, 0.01}};
+  for (Anomaly& a : browser_gone_quiet(cap, s.play)) out.push_back(std::move(a));
   return out;
 }
 
@@ -478,6 +518,34 @@ std::vector<Anomaly> dtls_fingerprint(const ScenarioParams& p, Capture& cap) {
   return browser_alert(p, cap, DtlsFault::kBadCertificateAlert);
 }
 
+// When ice_no_response is raised on Binding requests one way of a flow that nothing answers (their
+// times, in order), by the analyzer's rule judged at each of them: kRequests distinct ones with the
+// first kMinAge old, or any kWithin after the first.
+std::int64_t no_response_raised(const std::vector<std::int64_t>& requests) {
+  constexpr std::size_t kRequests = 5;
+  constexpr std::int64_t kMinAge = kSec, kWithin = 5 * kSec;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const std::int64_t age = requests[i] - requests.front();
+    if ((i + 1 >= kRequests && age >= kMinAge) || age >= kWithin) return requests[i];
+  }
+  throw std::logic_error("ice-no-answer: too few ICE checks for a verdict");
+}
+
+// WCS's media port drops what comes in (a firewall in front of it): the play session's browser
+// checks unanswered, a new transaction every 500 ms for 10 s, then every 2.5 s, until the session
+// ends; WCS, which sees nothing, never checks; no DTLS, no media. The publish session is healthy.
+// ice_no_response from the browser to WCS at the 5th check (the first is 2 s old by then).
+std::vector<Anomaly> ice_no_answer(const ScenarioParams& p, Capture& cap) {
+  const PublishAndPlay s = publish_and_play(p, cap, [](SessionConfig& play) { play.wcs_media_unreachable = true; });
+  std::vector<std::int64_t> checks;
+  for (const Packet* pk : cap.matching([&](const Packet& q) {
+         return from_browser(q, s.play) && q.content == Content::kStun && get16(q.payload, 0) == 0x0001;
+       }))
+    checks.push_back(pk->t_us);
+  return {Anomaly{"ice_no_response", "udp", s.play.browser_media, s.play.wcs_media, std::nullopt,
+                  no_response_raised(checks), 0.01}};
+}
+
 // As healthy, but the play browser reaches WCS through the TURN server on WCS's host: its ICE,
 // DTLS, SRTP and SRTCP cross the tap as ChannelData on browser <-> 198.51.100.10:3478.
 std::vector<Anomaly> turn_relayed(const ScenarioParams& p, Capture& cap) {
@@ -636,6 +704,17 @@ constexpr std::array kScenarios{
                 "fingerprint) with a fatal bad_certificate alert; no media (dtls_fingerprint_mismatch on "
                 "browser -> WCS)",
                 5.0, &dtls_fingerprint},
+    ScenarioDef{"ice-no-answer",
+                "as healthy, but the play session's browser never reaches WCS's media port (a firewall drops what "
+                "comes in): its ICE checks go unanswered, every 500 ms for 10 s, then every 2.5 s; WCS never "
+                "checks; no DTLS, no media (ice_no_response on browser -> WCS)",
+                5.0, &ice_no_answer},
+    ScenarioDef{"icmp-unreachable",
+                "as healthy, but 6 s into the play session's media the browser's host closes its media port: "
+                "nothing more comes from it, and what WCS sends there is answered with ICMP port unreachable, at "
+                "most one per 100 ms (icmp_unreachable, one_way_media on both streams and ice_consent_lost, all "
+                "on WCS -> browser)",
+                14.0, &icmp_unreachable},
     ScenarioDef{"turn-relayed",
                 "as healthy, but the play session's browser reaches WCS through the TURN server on WCS's host "
                 "(198.51.100.10:3478): Allocate (challenged, then authenticated), CreatePermission, ChannelBind, "

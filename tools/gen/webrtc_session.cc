@@ -1,6 +1,7 @@
 #include "webrtc_session.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
 #include "ice.h"
@@ -110,6 +111,15 @@ void add_media(const SessionConfig& cfg, Rng& rng, Rng& key_rng, Capture& cap, S
            ssrcs[2]);
 }
 
+// The browser's checks on a pair that never answers, from first_us until until_us: each a new
+// transaction (browsers ping a pair again rather than retransmit), the first nominating, every
+// 500 ms for 10 s, then every 2.5 s; seen with the browser's path jitter.
+void add_unanswered_checks(IcePair& ice, std::int64_t first_us, std::int64_t until_us, Rng& rng) {
+  constexpr std::int64_t kFastFor = 10 * kSec, kFast = 500 * kMs, kSlow = 2500 * kMs;
+  for (std::int64_t t = first_us; t < until_us; t += t - first_us < kFastFor ? kFast : kSlow)
+    ice.unanswered_browser_check(t + rng.range(0, kFromBrowser.jitter_us), t == first_us);
+}
+
 // A relayed session's handshake as the tap sees it: WCS's records come from the TURN server.
 void as_relayed(DtlsHandshakeTruth& h, const Endpoint& wcs, const Endpoint& turn_server) {
   auto seen = [&](Endpoint& e) {
@@ -149,6 +159,7 @@ SessionConfig random_session_config(SessionKind kind, Ipv4Addr wcs_ip, Ipv4Addr 
 }
 
 SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_rng, Capture& cap) {
+  if (cfg.relay && cfg.wcs_media_unreachable) throw std::invalid_argument("a relayed session with WCS unreachable");
   const bool publish = cfg.kind == SessionKind::kPublish;
   const std::int64_t rtt = cfg.rtt_us;
   const std::int64_t end = cfg.start_us + cfg.duration_us;
@@ -196,29 +207,36 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_
     cap.add_turn_channel(TurnChannel{br_m, wcs_m, turn->server(), kFirstTurnChannel});
     ice.set_browser_mapped(turn->relayed());
   }
-  const std::int64_t t_first_response = ice.browser_check(t_check, true);
+  bool media = false;
+  if (cfg.wcs_media_unreachable) {
+    // Nothing reaches WCS: the browser checks alone, until the teardown.
+    res.media_end_us = end - ms(rng, 300, 500);
+    add_unanswered_checks(ice, t_check, res.media_end_us, rng);
+  } else {
+    const std::int64_t t_first_response = ice.browser_check(t_check, true);
 
-  // DTLS, WCS is the client; about 1 s after the first Binding Response. A flight nobody answers
-  // is resent until the teardown, which starts 300-500 ms before the session's end.
-  const std::int64_t t_client_hello = t_first_response + kSec + ms(rng, -50, 50);
-  res.dtls = exchange_dtls(cap, rng, DtlsPeers{wcs_m, br_m, rtt}, t_client_hello, end - 500 * kMs, cfg.dtls_fault);
-  if (turn) as_relayed(res.dtls.truth, wcs_m, turn->server());
-  cap.note_dtls_handshake(res.dtls.truth);
+    // DTLS, WCS is the client; about 1 s after the first Binding Response. A flight nobody answers
+    // is resent until the teardown, which starts 300-500 ms before the session's end.
+    const std::int64_t t_client_hello = t_first_response + kSec + ms(rng, -50, 50);
+    res.dtls = exchange_dtls(cap, rng, DtlsPeers{wcs_m, br_m, rtt}, t_client_hello, end - 500 * kMs, cfg.dtls_fault);
+    if (turn) as_relayed(res.dtls.truth, wcs_m, turn->server());
+    cap.note_dtls_handshake(res.dtls.truth);
 
-  // Media, once the handshake is done.
-  const bool media = res.dtls.done_us.has_value();
-  if (media) res.media_start_us = *res.dtls.done_us + (publish ? ms(rng, 5, 30) : ms(rng, 20, 80));
-  res.media_end_us = end - ms(rng, 300, 500);
-  if (media) add_media(cfg, rng, key_rng, cap, res);
+    // Media, once the handshake is done.
+    media = res.dtls.done_us.has_value();
+    if (media) res.media_start_us = *res.dtls.done_us + (publish ? ms(rng, 5, 30) : ms(rng, 20, 80));
+    res.media_end_us = end - ms(rng, 300, 500);
+    if (media) add_media(cfg, rng, key_rng, cap, res);
 
-  // Consent freshness: WCS every ~1.5 s, the browser every ~2.5 s.
-  for (std::int64_t t = t_first_response + ms(rng, 1, 3); t < res.media_end_us; t += ms(rng, 1400, 1600))
-    ice.wcs_check(t);
-  for (std::int64_t t = t_check + ms(rng, 2300, 2700); t < res.media_end_us; t += ms(rng, 2300, 2700))
-    ice.browser_check(t, false);
-  if (turn) {
-    const std::int64_t t_refresh = t_allocated + kTurnRefreshAfter + ms(*turn_rng, -300, 300);
-    if (t_refresh < res.media_end_us) turn->refresh(t_refresh);
+    // Consent freshness: WCS every ~1.5 s, the browser every ~2.5 s.
+    for (std::int64_t t = t_first_response + ms(rng, 1, 3); t < res.media_end_us; t += ms(rng, 1400, 1600))
+      ice.wcs_check(t);
+    for (std::int64_t t = t_check + ms(rng, 2300, 2700); t < res.media_end_us; t += ms(rng, 2300, 2700))
+      ice.browser_check(t, false);
+    if (turn) {
+      const std::int64_t t_refresh = t_allocated + kTurnRefreshAfter + ms(*turn_rng, -300, 300);
+      if (t_refresh < res.media_end_us) turn->refresh(t_refresh);
+    }
   }
 
   // Signalling for the rest of the session: PUBLISHING/PLAYING (only once media flows), WCS pings

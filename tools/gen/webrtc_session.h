@@ -2,7 +2,8 @@
 // WCS server: wss signalling, ICE, DTLS, SRTP audio + video (Opus; VP8 or
 // H.264), SRTCP reports, consent freshness, teardown. Everything on one media
 // 5-tuple (BUNDLE + rtcp-mux). When the DTLS handshake fails no media flows,
-// but signalling and ICE consent go on for the session's duration.
+// but signalling and ICE consent go on for the session's duration; when ICE
+// fails, signalling and the browser's checks do.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +51,10 @@ struct SessionConfig {
   // crosses the tap as ChannelData on browser <-> TURN (the server's leg to WCS stays on the host).
   // Its draws come from a generator forked for it: a direct session draws as it always did.
   bool relay = false;
+  // WCS's media port drops everything that comes in (a firewall): the browser's checks cross the
+  // tap but never reach WCS, which so neither answers them nor checks itself: no DTLS, no media.
+  // The browser goes on checking until the teardown. Not with `relay`.
+  bool wcs_media_unreachable = false;
 };
 
 // An even WCS media port from the default range (31002..31998).
