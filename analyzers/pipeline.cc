@@ -173,6 +173,8 @@ struct Pipeline::Impl : EventSink {
   std::array<Connected, 256> connected{};
   uint32_t connected_next = 0;
   AnomalySlot relay_surge;
+  double baseline_pct = 0;       // relayed share of the tap's sessions, running mean
+  uint64_t baseline_count = 0;
   std::unique_ptr<SrtpKeyring> srtp_keys;  // the SRTP keys the tap was given (usually none)
   uint32_t srtp_gen = 1;           // bumped when the keys are replaced
   IndexPool<SrtpStreamState> srtp_streams;  // streams under one of them (this key set's)
@@ -318,7 +320,7 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
 
   // A handshake that should have finished is judged on every packet of its flow (ICE consent
   // checks go on while DTLS stalls).
-  if (f->media != kNoIndex && media(*f).dtls != kNoIndex) check_dtls(*f, ts);
+  if (f->media != kNoIndex && media(*f).dtls_watch) check_dtls(*f, ts);
 
   // A packet back from where an ICMP error said it could not go: the way is open again.
   if (f->media != kNoIndex && media(*f).icmp_unreachable.open && dir != media(*f).icmp_dir) {
@@ -773,6 +775,9 @@ void Pipeline::Impl::dtls(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     }
   }
   if (bad || records.malformed()) ++ctr.dtls_malformed;
+  // Judged on every packet while a handshake is under way (or its anomaly open), not after.
+  fm.dtls_watch = (s.start_ts != 0 && s.stage != DtlsStage::Done && s.stage != DtlsStage::Failed) ||
+                  d.incomplete.open;
   if (s.stage == DtlsStage::Failed || s.stage == DtlsStage::Done) return;
   const uint8_t client = s.client, server = client ^ 1;
   if (s.stage == DtlsStage::None) {
@@ -783,6 +788,7 @@ void Pipeline::Impl::dtls(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (d.finished[client] && d.finished[server]) {
     s.stage = DtlsStage::Done;
     s.done_ts = ts;
+    fm.dtls_watch = false;
     char why[64];
     std::snprintf(why, sizeof why, "handshake finished after %.1f s", to_seconds(elapsed(ts, s.start_ts)));
     engine.clear(d.incomplete, AnomalyKind::dtls_incomplete, direction_subject(f, client), ts,
@@ -1738,15 +1744,25 @@ void Pipeline::Impl::session_connected(const Session& s, Nanos ts) {
       relays += c.relay;
     }
   const double pct = n ? 100.0 * relays / n : 0;
+  const bool relay = connected[(connected_next - 1) % connected.size()].relay;
+  // The tap's own baseline: a running mean over its sessions, still while a surge is open.
+  const bool baseline_ready = baseline_count >= th.baseline_sessions;
+  const double doubled = 2 * baseline_pct;
+  const bool by_share = pct > th.pct;
+  const bool by_baseline = baseline_ready && pct > doubled && pct >= th.min_pct;
+  if (!relay_surge.open) {
+    baseline_pct += ((relay ? 100.0 : 0.0) - baseline_pct) / std::min<double>(++baseline_count, th.baseline_sessions);
+  }
   AnomalySubject tap;  // the whole tap: no flow
   tap.l4 = L4::Other;
-  if (n >= th.min_sessions && pct > th.pct) {
-    engine.hold(relay_surge, AnomalyKind::relay_fallback_surge, tap, ts, ts, pct, th.pct, [&](char* buf, size_t len) {
-      std::snprintf(buf, len, "%u of the %u sessions connected in the last %u s went through a TURN relay (%.1f %%)",
-                    relays, n, th.window_s, pct);
+  const double threshold = by_share || !by_baseline ? th.pct : doubled;
+  if (n >= th.min_sessions && (by_share || by_baseline)) {
+    engine.hold(relay_surge, AnomalyKind::relay_fallback_surge, tap, ts, ts, pct, threshold, [&](char* buf, size_t len) {
+      std::snprintf(buf, len, "%u of the %u sessions connected in the last %u s relayed or on ICE-TCP (%.1f %%, baseline %.1f %%)",
+                    relays, n, th.window_s, pct, baseline_pct);
     });
-  } else if (pct <= th.pct) {
-    engine.clear(relay_surge, AnomalyKind::relay_fallback_surge, tap, ts, pct, th.pct, "relayed share back to normal");
+  } else if (!by_share && !by_baseline) {
+    engine.clear(relay_surge, AnomalyKind::relay_fallback_surge, tap, ts, pct, threshold, "relayed share back to normal");
   }
 }
 

@@ -311,7 +311,7 @@ class Loader {
       if (*kind == AnomalyKind::bitrate_drop) allowed.insert({"drop_pct", "min_kbps", "baseline_s"});
       if (*kind == AnomalyKind::ice_no_response) allowed.insert({"requests", "within_s", "min_age_s"});
       if (*kind == AnomalyKind::ice_consent_lost) allowed.insert({"timeout_s", "min_unanswered"});
-      if (*kind == AnomalyKind::relay_fallback_surge) allowed.insert({"pct", "window_s", "min_sessions"});
+      if (*kind == AnomalyKind::relay_fallback_surge) allowed.insert({"pct", "window_s", "min_sessions", "baseline_sessions", "min_pct"});
       if (*kind == AnomalyKind::stun_response_slow) allowed.insert({"p95_ms", "window_s", "min_samples"});
       if (*kind == AnomalyKind::srtp_auth_failure) allowed.insert({"pct", "window_s", "min_packets"});
       if (*kind == AnomalyKind::dtls_incomplete) allowed.insert({"within_s", "client_hellos", "min_age_s"});
@@ -348,6 +348,9 @@ class Loader {
         if (auto x = v["pct"]) rf.pct = number(x, path + ".pct", 0, 100);
         if (auto x = v["window_s"]) rf.window_s = static_cast<uint32_t>(whole(x, path + ".window_s", 1, 86400));
         if (auto x = v["min_sessions"]) rf.min_sessions = static_cast<uint32_t>(whole(x, path + ".min_sessions", 1, 256));
+        if (auto x = v["baseline_sessions"])
+          rf.baseline_sessions = static_cast<uint32_t>(whole(x, path + ".baseline_sessions", 10, 1000000));
+        if (auto x = v["min_pct"]) rf.min_pct = number(x, path + ".min_pct", 0, 100);
       }
       if (*kind == AnomalyKind::stun_response_slow) {
         auto& sr = a.stun_response_slow;

@@ -95,6 +95,10 @@ struct RelayFallbackThresholds {
   double pct = 20;             // more than this share of the sessions connecting through a TURN relay...
   uint32_t window_s = 300;     // ... among those that connected in the last this many seconds
   uint32_t min_sessions = 10;  // ... once there are this many (1-256)
+  // ... or more than twice the tap's own baseline share (a running mean over its sessions, ready
+  // after baseline_sessions of them, still while a surge is open), and at least min_pct
+  uint32_t baseline_sessions = 100;
+  double min_pct = 5;
 };
 
 struct StunResponseSlowThresholds {

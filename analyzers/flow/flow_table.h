@@ -86,6 +86,7 @@ struct FlowMedia {
   AnomalySlot icmp_unreachable;  // an ICMP error quoted a packet of this flow
   uint8_t icmp_dir = 0;          // ... travelling in this direction
   uint32_t dtls = kNoIndex;      // its DtlsFlow, once it carried DTLS
+  bool dtls_watch = false;       // ... with a handshake under way: judged on every packet
   uint32_t session = kNoIndex;   // the WebRTC session whose checks it carried
   TurnSummary turn;              // TURN methods the flow carried (a client with its relay)
   TcpFramingMode tcp_mode = TcpFramingMode::Unknown;  // a TCP flow: how its STUN is framed

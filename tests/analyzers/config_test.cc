@@ -367,6 +367,8 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(fa.relay_fallback_surge.pct, da.relay_fallback_surge.pct);
   EXPECT_EQ(fa.relay_fallback_surge.window_s, da.relay_fallback_surge.window_s);
   EXPECT_EQ(fa.relay_fallback_surge.min_sessions, da.relay_fallback_surge.min_sessions);
+  EXPECT_EQ(fa.relay_fallback_surge.baseline_sessions, da.relay_fallback_surge.baseline_sessions);
+  EXPECT_EQ(fa.relay_fallback_surge.min_pct, da.relay_fallback_surge.min_pct);
   EXPECT_EQ(fa.stun_response_slow.window_s, da.stun_response_slow.window_s);
   EXPECT_EQ(fa.stun_response_slow.min_samples, da.stun_response_slow.min_samples);
   EXPECT_EQ(fa.srtp_auth_failure.window_s, da.srtp_auth_failure.window_s);

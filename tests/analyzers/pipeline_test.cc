@@ -1262,6 +1262,37 @@ TEST(Pipeline, StunWithoutIceUsernameIsNoSession) {
   EXPECT_EQ(tap.counters().webrtc_sessions, 0u);
 }
 
+TEST(Pipeline, RelayedShareDoublingItsBaselineRaisesRelayFallbackSurge) {
+  Config c = test_config();
+  c.anomalies.relay_fallback_surge.window_s = 30;
+  Tap tap(c);
+  const Endpoint turn = test::endpoint("10.0.0.2", 3478);
+  // A session a second: 1 in 25 relayed for 200 s (a 4 % baseline), then 1 in 8 (12.5 %: under
+  // 20 %, but over twice the baseline).
+  Nanos raised_at = 0;
+  for (uint32_t i = 0; i < 260; ++i) {
+    const Endpoint browser = test::endpoint(("10.1." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1)).c_str(), 50000);
+    const std::string user = "w" + std::to_string(i) + ":b" + std::to_string(i);
+    const bool relay = i < 200 ? i % 25 == 0 : i % 8 == 0;
+    const auto tid = static_cast<uint8_t>(i);
+    const Endpoint& peer = relay ? turn : kB;
+    auto wrap = [&](const Frame& m) { return relay ? test::turn_channel_data(0x4000, m) : m; };
+    tap.send(at_ms(i * 1000u), browser, peer, wrap(ice_check(tid, user)));
+    tap.send(at_ms(i * 1000u + 2), peer, browser, wrap(test::stun_message(0x0101, tid)));
+    if (raised_at == 0 && !tap.sink.anomalies(AnomalyKind::relay_fallback_surge).empty())
+      raised_at = tap.sink.anomalies(AnomalyKind::relay_fallback_surge)[0].ts;
+  }
+  auto an = tap.sink.anomalies(AnomalyKind::relay_fallback_surge);
+  ASSERT_FALSE(an.empty());
+  EXPECT_GE(raised_at, at_ms(200000));  // not during the baseline
+  EXPECT_LT(an[0].value, 20.0);         // the share rule alone would not have fired
+  EXPECT_GT(an[0].value, an[0].threshold);
+  // Twice a baseline that started at 4 % and has begun to follow the new share.
+  EXPECT_GE(an[0].threshold, 8.0);
+  EXPECT_LT(an[0].threshold, 12.5);
+  EXPECT_NE(std::string(an[0].detail).find("baseline"), std::string::npos) << an[0].detail;
+}
+
 TEST(Pipeline, MediaRelayedInTurnChannelDataIsAnalysedOnTheRelayFlow) {
   Tap tap;
   const Endpoint turn = test::endpoint("10.0.0.2", 3478);
