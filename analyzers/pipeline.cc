@@ -576,13 +576,13 @@ static TcpFramingMode tcp_framing_of(Bytes p) {
 // framed or not); the flows of other TCP protocols are left alone (the signalling issue's).
 void Pipeline::Impl::tcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
   Bytes data = p.l4_payload;
-  if (f.media == kNoIndex) {
-    if (tcp_framing_of(data) == TcpFramingMode::None) return;
-    f.media = medias.alloc();
-    if (f.media == kNoIndex) return;
-  }
+  const bool known = f.media != kNoIndex && media(f).tcp_mode != TcpFramingMode::Unknown;
+  const TcpFramingMode first = known ? media(f).tcp_mode : tcp_framing_of(data);
+  if (first == TcpFramingMode::None && f.media == kNoIndex) return;  // not STUN: another protocol's
+  if (f.media == kNoIndex) f.media = medias.alloc();
+  if (f.media == kNoIndex) return;
   FlowMedia& fm = media(f);
-  if (fm.tcp_mode == TcpFramingMode::Unknown) fm.tcp_mode = tcp_framing_of(data);
+  fm.tcp_mode = first;  // decided by the flow's first bytes with data
   if (fm.tcp_mode == TcpFramingMode::None) return;
   TcpFraming& t = fm.tcp[dir];
   uint32_t seq = p.tcp_seq;

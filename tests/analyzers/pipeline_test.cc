@@ -1380,6 +1380,15 @@ TEST(Pipeline, TurnAllocationIsFollowedOnTheClientFlow) {
   EXPECT_EQ(t.channel_data, 1u);
 }
 
+// RTP on another flow: for 10 s, or (gap) for 0.7 s, then nothing at all for a minute (captures
+// merged or cut), then a second more.
+void other_traffic(Tap& tap, bool gap) {
+  RtpSource other(kARtcp, kBRtcp, kSsrcA);
+  for (uint64_t ms = 0; ms < (gap ? 700 : 10000); ms += 20) tap.send(at_ms(ms), other.next());
+  if (gap)
+    for (uint64_t ms = 61000; ms < 62000; ms += 20) tap.send(at_ms(ms), other.next());
+}
+
 TEST(Pipeline, ChecksBeforeACaptureGapAreNoVerdict) {
   // Three unanswered checks, then other traffic: for 10 s (the tap watched: ice_no_response, dated
   // 5 s after the first), or for 0.1 s before a minute with no packet at all (merged or cut
@@ -1387,10 +1396,7 @@ TEST(Pipeline, ChecksBeforeACaptureGapAreNoVerdict) {
   for (const bool gap : {false, true}) {
     Tap tap;
     for (uint8_t i = 0; i < 3; ++i) tap.send(at_ms(i * 300u), kA, kB, ice_check(i, "bbbb:aaaa"));
-    RtpSource other(kARtcp, kBRtcp, kSsrcA);
-    for (uint64_t ms = 0; ms < (gap ? 700 : 10000); ms += 20) tap.send(at_ms(ms), other.next());
-    if (gap)
-      for (uint64_t ms = 61000; ms < 62000; ms += 20) tap.send(at_ms(ms), other.next());
+    other_traffic(tap, gap);
     tap.pipeline.finish();
     auto an = tap.sink.anomalies(AnomalyKind::ice_no_response);
     if (gap) {
@@ -2068,10 +2074,7 @@ TEST(Pipeline, HandshakeCutByACaptureGapIsNoVerdict) {
   for (const bool gap : {false, true}) {
     Tap tap;
     tap.send(at_ms(0), kB, kA, dtlsmsg::client_hello());
-    RtpSource other(kARtcp, kBRtcp, kSsrcA);
-    for (uint64_t ms = 0; ms < (gap ? 700 : 10000); ms += 20) tap.send(at_ms(ms), other.next());
-    if (gap)
-      for (uint64_t ms = 61000; ms < 62000; ms += 20) tap.send(at_ms(ms), other.next());
+    other_traffic(tap, gap);
     tap.pipeline.finish();
     auto an = tap.sink.anomalies(AnomalyKind::dtls_incomplete);
     if (gap) {
