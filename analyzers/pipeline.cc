@@ -549,7 +549,7 @@ void Pipeline::Impl::icmp_error(const DecodedPacket& p, Nanos ts) {
 void Pipeline::Impl::check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input) {
   StunRequests& rq = media(f).stun[dir];
   const auto& th = cfg.anomalies.ice_consent_lost;
-  if (rq.answered == 0 || rq.consent.open || rq.unanswered < th.min_unanswered) return;
+  if (rq.answered == 0 || rq.unanswered < th.min_unanswered) return;  // open: refreshed as it goes on
   if (elapsed(now, rq.first_unanswered) < 1'000'000'000) return;
   const Nanos due = rq.last_success + seconds(th.timeout_s);
   if (now <= due) return;
@@ -933,7 +933,8 @@ void Pipeline::Impl::check_dtls(const FlowRecord& f, Nanos now) {
 void Pipeline::Impl::check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input) {
   StunRequests& rq = media(f).stun[dir];
   const auto& th = cfg.anomalies.ice_no_response;
-  if (rq.answered != 0 || rq.unanswered == 0 || rq.no_response.open) return;
+  // Open, it is refreshed as it goes on (the engine paces the refreshes).
+  if (rq.answered != 0 || rq.unanswered == 0) return;
   Nanos age = elapsed(now, rq.first_unanswered);
   const bool by_count = rq.unanswered >= th.requests && age >= seconds(th.min_age_s);
   const bool by_time = age >= seconds(th.within_s);

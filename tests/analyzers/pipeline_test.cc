@@ -1103,6 +1103,21 @@ TEST(Pipeline, IceChecksRelayedInTurnSendIndications) {
   EXPECT_EQ(tap.counters().stun_messages, 12u);  // six indications, six checks inside
 }
 
+TEST(Pipeline, UnansweredChecksAreRefreshedWhileTheyGoOn) {
+  Tap tap;  // a check every second for 35 s, none answered
+  for (uint8_t i = 0; i < 35; ++i) tap.send(at_ms(i * 1000u), kA, kB, test::stun_message(0x0001, i));
+  auto an = tap.sink.anomalies(AnomalyKind::ice_no_response);
+  ASSERT_EQ(an.size(), 4u);  // raised at 4 s (the 5th request), refreshed every 10 s
+  EXPECT_EQ(an[0].state, AnomalyState::Raised);
+  EXPECT_EQ(an[0].ts, at_ms(4000));
+  for (size_t i = 1; i < an.size(); ++i) {
+    EXPECT_EQ(an[i].state, AnomalyState::Refreshed);
+    EXPECT_EQ(an[i].ts, at_ms(4000 + 10000 * i));
+    EXPECT_EQ(an[i].first_ts, at_ms(0));
+  }
+  EXPECT_EQ(an[3].value, 35);  // the requests by then
+}
+
 TEST(Pipeline, IceChecksUnansweredWhenTheInputEnds) {
   Tap tap;
   tap.send(at_ms(0), kA, kB, test::stun_message(0x0001, 1));
