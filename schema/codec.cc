@@ -46,6 +46,14 @@ msg::Origin encode(Origin o) { return msg::Origin(o.port_id, o.queue); }
 
 Endpoint decode_ptr(const msg::Endpoint* e) { return e ? decode(*e) : Endpoint{}; }
 
+// A string into a fixed NUL-terminated field, cut to fit.
+void copy_string(const flatbuffers::String* s, char* out, size_t capacity) {
+  if (!s) return;
+  const size_t n = std::min<size_t>(s->size(), capacity - 1);
+  std::memcpy(out, s->data(), n);
+  out[n] = '\0';
+}
+
 }  // namespace
 
 std::string_view topic_of(msg::Body body) {
@@ -432,11 +440,7 @@ std::optional<AnomalyEvent> decode(const msg::Anomaly& m) {
   ev.value = m.value();
   ev.threshold = m.threshold();
   ev.session = m.session();
-  if (const auto* d = m.detail()) {
-    const size_t n = std::min<size_t>(d->size(), sizeof ev.detail - 1);
-    std::memcpy(ev.detail, d->data(), n);
-    ev.detail[n] = '\0';
-  }
+  copy_string(m.detail(), ev.detail, sizeof ev.detail);
   return ev;
 }
 
@@ -563,14 +567,8 @@ std::optional<WebrtcSessionEvent> decode(const msg::WebrtcSession& m) {
   if (!l4) return std::nullopt;
   WebrtcSessionEvent ev;
   ev.id = m.id();
-  auto ufrag = [](const flatbuffers::String* s, std::array<char, 33>& out) {
-    if (!s) return;
-    const size_t n = std::min<size_t>(s->size(), out.size() - 1);
-    std::memcpy(out.data(), s->data(), n);
-    out[n] = '\0';
-  };
-  ufrag(m.ufrag_a(), ev.ufrag_a);
-  ufrag(m.ufrag_b(), ev.ufrag_b);
+  copy_string(m.ufrag_a(), ev.ufrag_a.data(), ev.ufrag_a.size());
+  copy_string(m.ufrag_b(), ev.ufrag_b.data(), ev.ufrag_b.size());
   ev.first_ts = m.first_ts();
   ev.last_ts = m.last_ts();
   ev.flows = m.flows();

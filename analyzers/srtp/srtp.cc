@@ -49,6 +49,16 @@ SrtpVerdict verdict(srtp_err_status_t st) {
   }
 }
 
+// libsrtp works in place: a copy of the packet, cut to the clear length when it verifies.
+template <class Unprotect>
+SrtpVerdict unprotect_copy(srtp_t ctx, Bytes packet, std::vector<uint8_t>& out, Unprotect&& unprotect) {
+  out.assign(packet.begin(), packet.end());
+  int len = static_cast<int>(out.size());
+  const SrtpVerdict v = verdict(unprotect(ctx, out.data(), &len));
+  if (v == SrtpVerdict::Ok) out.resize(static_cast<size_t>(len));
+  return v;
+}
+
 }  // namespace
 
 struct SrtpKeyring::Session {
@@ -99,19 +109,11 @@ int SrtpKeyring::find(uint32_t ssrc, const Endpoint& src, const Endpoint& dst) c
 }
 
 SrtpVerdict SrtpKeyring::unprotect_rtp(int key, Bytes packet, std::vector<uint8_t>& out) {
-  out.assign(packet.begin(), packet.end());
-  int len = static_cast<int>(out.size());
-  const SrtpVerdict v = verdict(srtp_unprotect(sessions_[static_cast<size_t>(key)]->ctx, out.data(), &len));
-  if (v == SrtpVerdict::Ok) out.resize(static_cast<size_t>(len));
-  return v;
+  return unprotect_copy(sessions_[static_cast<size_t>(key)]->ctx, packet, out, srtp_unprotect);
 }
 
 SrtpVerdict SrtpKeyring::unprotect_rtcp(int key, Bytes packet, std::vector<uint8_t>& out) {
-  out.assign(packet.begin(), packet.end());
-  int len = static_cast<int>(out.size());
-  const SrtpVerdict v = verdict(srtp_unprotect_rtcp(sessions_[static_cast<size_t>(key)]->ctx, out.data(), &len));
-  if (v == SrtpVerdict::Ok) out.resize(static_cast<size_t>(len));
-  return v;
+  return unprotect_copy(sessions_[static_cast<size_t>(key)]->ctx, packet, out, srtp_unprotect_rtcp);
 }
 
 }  // namespace wcstap
