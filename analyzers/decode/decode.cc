@@ -21,6 +21,7 @@ constexpr uint16_t kPppIpv6 = 0x0057;
 struct Decoder {
   DecodedPacket& out;
   DecodeError& err;
+  size_t l4_wire = 0;  // L4 bytes on the wire, per the IP header
 
   DecodeStatus invalid(DecodeError e) {
     err = e;
@@ -114,6 +115,7 @@ struct Decoder {
     // Ethernet padding beyond the datagram is not payload; a capture cut short (snaplen) keeps
     // what it has.
     Bytes payload = b.subspan(ihl, std::min(b.size(), total) - ihl);
+    l4_wire = total - ihl;
     if (out.fragment && !out.first_fragment) {
       out.l4 = l4_of(out.ip_proto);
       return DecodeStatus::Ok;
@@ -131,6 +133,7 @@ struct Decoder {
     std::memcpy(out.src.addr.data(), &b[8], 16);
     std::memcpy(out.dst.addr.data(), &b[24], 16);
     Bytes rest = b.subspan(40, std::min(b.size() - 40, plen));
+    l4_wire = plen;
     uint8_t next = b[6];
     bool later_fragment = false;
     for (int guard = 0; guard < 16; ++guard) {
@@ -160,6 +163,7 @@ struct Decoder {
       if (!has(rest, 0, hlen)) return invalid(DecodeError::Ipv6ExtTruncated);
       next = rest[0];
       rest = rest.subspan(hlen);
+      l4_wire = l4_wire > hlen ? l4_wire - hlen : 0;
     }
     out.ip_proto = next;
     if (later_fragment) {
@@ -202,7 +206,12 @@ struct Decoder {
         out.dst.port = be16(&b[2]);
         out.tcp_flags = b[13];
         out.tcp_seq = be32(&b[4]);
+        out.tcp_ack = be32(&b[8]);
+        out.tcp_window = be16(&b[14]);
         out.l4_payload = b.subspan(doff);
+        // What the segment carried on the wire, which a capture's snaplen may have cut: sequence
+        // numbers advance by this.
+        out.tcp_payload_len = static_cast<uint32_t>(std::max(l4_wire, doff) - doff);
         return DecodeStatus::Ok;
       }
       case L4::Icmp:

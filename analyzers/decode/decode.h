@@ -40,6 +40,9 @@ struct DecodedPacket {
   bool ip_options = false;         // IPv4 options present
   uint8_t tcp_flags = 0;
   uint32_t tcp_seq = 0;
+  uint32_t tcp_ack = 0;
+  uint16_t tcp_window = 0;         // as sent (unscaled): 0 is a zero window whatever the scale
+  uint32_t tcp_payload_len = 0;    // TCP payload bytes on the wire (l4_payload may be cut by snaplen)
   uint8_t icmp_type = 0, icmp_code = 0;
   uint32_t ip_len = 0;             // IP total length (header + payload) per the header
   std::span<const uint8_t> l4_payload;   // UDP/TCP payload as captured; ICMP: bytes after the 8-byte header
