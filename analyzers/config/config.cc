@@ -49,6 +49,78 @@ const std::vector<PortMapDefault>& port_map_defaults() {
   return d;
 }
 
+// Every anomaly threshold the config may set: the kind, the key under it, the allowed range, and
+// where it goes (a number, or a whole count).
+struct Threshold {
+  AnomalyKind kind;
+  const char* key;
+  double lo, hi;
+  double* (*num)(AnomalyConfig&);
+  uint32_t* (*count)(AnomalyConfig&);
+};
+#define WCSTAP_NUM(kind, key, lo, hi, field) \
+  Threshold{AnomalyKind::kind, key, lo, hi, [](AnomalyConfig& a) { return &a.field; }, nullptr}
+#define WCSTAP_COUNT(kind, key, lo, hi, field) \
+  Threshold{AnomalyKind::kind, key, lo, hi, nullptr, [](AnomalyConfig& a) { return &a.field; }}
+const Threshold kThresholds[] = {
+    WCSTAP_NUM(one_way_media, "min_duration_s", 0.1, 3600, one_way_media.min_duration_s),
+    WCSTAP_NUM(one_way_media, "rtcp_interval_s", 0.1, 3600, one_way_media.rtcp_interval_s),
+    WCSTAP_COUNT(one_way_media, "min_packets", 1, 1000000, one_way_media.min_packets),
+    WCSTAP_COUNT(packet_loss, "window_s", 1, 8, packet_loss.window_s),
+    WCSTAP_NUM(packet_loss, "major_pct", 0.01, 100, packet_loss.major_pct),
+    WCSTAP_NUM(packet_loss, "critical_pct", 0.01, 100, packet_loss.critical_pct),
+    WCSTAP_COUNT(packet_loss, "min_expected", 1, 1000000, packet_loss.min_expected),
+    WCSTAP_NUM(high_jitter, "audio_ms", 0.1, 10000, high_jitter.audio_ms),
+    WCSTAP_NUM(high_jitter, "video_ms", 0.1, 10000, high_jitter.video_ms),
+    WCSTAP_COUNT(high_jitter, "sustain_s", 1, 16, high_jitter.sustain_s),
+    WCSTAP_COUNT(high_jitter, "clear_s", 1, 16, high_jitter.clear_s),
+    WCSTAP_NUM(media_stall, "audio_s", 0.1, 3600, media_stall.audio_s),
+    WCSTAP_NUM(media_stall, "video_s", 0.1, 3600, media_stall.video_s),
+    WCSTAP_COUNT(nack_storm, "per_s", 1, 1000000, feedback.nack_per_s),
+    WCSTAP_NUM(nack_storm, "pct", 0.01, 100, feedback.nack_pct),
+    WCSTAP_COUNT(nack_storm, "min", 1, 1000000, feedback.nack_min),
+    WCSTAP_NUM(pli_storm, "per_2s", 0, 1000, feedback.pli_per_2s),
+    WCSTAP_COUNT(pli_storm, "sustain_s", 2, 16, feedback.pli_sustain_s),
+    WCSTAP_NUM(bitrate_drop, "drop_pct", 1, 99, bitrate_drop.drop_pct),
+    WCSTAP_NUM(bitrate_drop, "min_kbps", 0, 1e6, bitrate_drop.min_kbps),
+    WCSTAP_COUNT(bitrate_drop, "baseline_s", 10, 600, bitrate_drop.baseline_s),
+    WCSTAP_COUNT(ice_no_response, "requests", 1, 1000, ice_no_response.requests),
+    WCSTAP_NUM(ice_no_response, "within_s", 0.1, 3600, ice_no_response.within_s),
+    WCSTAP_NUM(ice_no_response, "min_age_s", 0, 3600, ice_no_response.min_age_s),
+    WCSTAP_NUM(ice_consent_lost, "timeout_s", 0.1, 3600, ice_consent_lost.timeout_s),
+    WCSTAP_COUNT(ice_consent_lost, "min_unanswered", 1, 1000, ice_consent_lost.min_unanswered),
+    WCSTAP_NUM(relay_fallback_surge, "pct", 0, 100, relay_fallback_surge.pct),
+    WCSTAP_COUNT(relay_fallback_surge, "window_s", 1, 86400, relay_fallback_surge.window_s),
+    WCSTAP_COUNT(relay_fallback_surge, "min_sessions", 1, 256, relay_fallback_surge.min_sessions),
+    WCSTAP_COUNT(relay_fallback_surge, "baseline_sessions", 10, 1000000, relay_fallback_surge.baseline_sessions),
+    WCSTAP_NUM(relay_fallback_surge, "min_pct", 0, 100, relay_fallback_surge.min_pct),
+    WCSTAP_NUM(stun_response_slow, "p95_ms", 0.1, 60000, stun_response_slow.p95_ms),
+    WCSTAP_COUNT(stun_response_slow, "window_s", 1, 3600, stun_response_slow.window_s),
+    WCSTAP_COUNT(stun_response_slow, "min_samples", 1, 64, stun_response_slow.min_samples),
+    WCSTAP_NUM(srtp_auth_failure, "pct", 0.01, 100, srtp_auth_failure.pct),
+    WCSTAP_COUNT(srtp_auth_failure, "window_s", 1, 7, srtp_auth_failure.window_s),
+    WCSTAP_COUNT(srtp_auth_failure, "min_packets", 1, 1000000, srtp_auth_failure.min_packets),
+    WCSTAP_NUM(dtls_incomplete, "within_s", 0.1, 3600, dtls_incomplete.within_s),
+    WCSTAP_COUNT(dtls_incomplete, "client_hellos", 2, 255, dtls_incomplete.client_hellos),
+    WCSTAP_NUM(dtls_incomplete, "min_age_s", 0, 3600, dtls_incomplete.min_age_s),
+    // signalling
+    WCSTAP_NUM(ws_connect_failed, "syn_timeout_s", 0.1, 3600, ws_connect_failed.syn_timeout_s),
+    WCSTAP_NUM(signalling_no_answer, "timeout_s", 0.1, 3600, signalling_no_answer.timeout_s),
+    WCSTAP_COUNT(tls_failure, "expiry_days", 0, 3650, tls_failure.expiry_days),
+    WCSTAP_NUM(sip_failure, "timer_b_s", 0.5, 3600, sip_failure.timer_b_s),
+    WCSTAP_NUM(sip_rtp_mismatch, "no_rtp_s", 0.1, 3600, sip_rtp_mismatch.no_rtp_s),
+    WCSTAP_NUM(dns_failure, "timeout_s", 0.1, 60, dns_failure.timeout_s),
+    WCSTAP_NUM(dns_failure, "slow_ms", 1, 60000, dns_failure.slow_ms),
+    WCSTAP_NUM(rest_hook_slow, "slow_s", 0.01, 3600, rest_hook_slow.slow_s),
+    WCSTAP_NUM(rest_hook_slow, "timeout_s", 0.1, 3600, rest_hook_slow.timeout_s),
+    WCSTAP_NUM(rtsp_failure, "no_rtp_s", 0.1, 3600, rtsp_failure.no_rtp_s),
+    WCSTAP_NUM(rtmp_failure, "handshake_s", 0.1, 3600, rtmp_failure.handshake_s),
+    WCSTAP_NUM(rtmp_failure, "no_media_s", 0.1, 3600, rtmp_failure.no_media_s),
+    WCSTAP_NUM(hls_stall, "target_durations", 1, 100, hls_stall.target_durations),
+};
+#undef WCSTAP_NUM
+#undef WCSTAP_COUNT
+
 class Loader {
  public:
   explicit Loader(std::string file) : file_(std::move(file)) {}
@@ -158,7 +230,7 @@ class Loader {
   void load(const YAML::Node& root, Config& c) const {
     if (root.IsNull()) return;
     if (!root.IsMap()) fail("", root, "expected a mapping at the top level");
-    only_keys(root, "", {"tap_id", "wcs", "anomalies", "flows", "dataplane", "zmq", "srtp"});
+    only_keys(root, "", {"tap_id", "wcs", "anomalies", "flows", "signalling", "dataplane", "zmq", "srtp"});
     if (auto n = root["tap_id"]) {
       c.tap_id = scalar(n, "tap_id");
       if (c.tap_id.empty() || c.tap_id.size() > 64) fail("tap_id", n, "must be 1 to 64 characters");
@@ -166,6 +238,7 @@ class Loader {
     wcs(root["wcs"], c.wcs);
     anomalies(root["anomalies"], c.anomalies);
     flows(root["flows"], c.flows);
+    signalling(root["signalling"], c.signalling);
     dataplane(root["dataplane"], c.dataplane);
     zmq(root["zmq"], c.zmq);
     srtp(root["srtp"], c.srtp);
@@ -302,19 +375,8 @@ class Loader {
       if (!kind) fail("anomalies." + k, kv.first, "not an anomaly kind of ANOMALIES.md, nor refresh_interval_s");
       std::string path = "anomalies." + k;
       std::set<std::string> allowed{"enabled", "severity"};
-      if (*kind == AnomalyKind::one_way_media) allowed.insert({"min_duration_s", "min_packets", "rtcp_interval_s"});
-      if (*kind == AnomalyKind::packet_loss) allowed.insert({"window_s", "major_pct", "critical_pct", "min_expected"});
-      if (*kind == AnomalyKind::high_jitter) allowed.insert({"audio_ms", "video_ms", "sustain_s", "clear_s"});
-      if (*kind == AnomalyKind::media_stall) allowed.insert({"audio_s", "video_s"});
-      if (*kind == AnomalyKind::nack_storm) allowed.insert({"per_s", "pct", "min"});
-      if (*kind == AnomalyKind::pli_storm) allowed.insert({"per_2s", "sustain_s"});
-      if (*kind == AnomalyKind::bitrate_drop) allowed.insert({"drop_pct", "min_kbps", "baseline_s"});
-      if (*kind == AnomalyKind::ice_no_response) allowed.insert({"requests", "within_s", "min_age_s"});
-      if (*kind == AnomalyKind::ice_consent_lost) allowed.insert({"timeout_s", "min_unanswered"});
-      if (*kind == AnomalyKind::relay_fallback_surge) allowed.insert({"pct", "window_s", "min_sessions", "baseline_sessions", "min_pct"});
-      if (*kind == AnomalyKind::stun_response_slow) allowed.insert({"p95_ms", "window_s", "min_samples"});
-      if (*kind == AnomalyKind::srtp_auth_failure) allowed.insert({"pct", "window_s", "min_packets"});
-      if (*kind == AnomalyKind::dtls_incomplete) allowed.insert({"within_s", "client_hellos", "min_age_s"});
+      for (const Threshold& t : kThresholds)
+        if (t.kind == *kind) allowed.insert(t.key);
       only_keys(v, path, allowed);
       KindSettings& ks = a[*kind];
       if (auto e = v["enabled"]) ks.enabled = boolean(e, path + ".enabled");
@@ -323,91 +385,37 @@ class Loader {
         if (!sev) fail(path + ".severity", s, "expected info, minor, major or critical");
         ks.severity = *sev;
       }
-      if (*kind == AnomalyKind::nack_storm) {
-        auto& fb = a.feedback;
-        if (auto x = v["per_s"]) fb.nack_per_s = static_cast<uint32_t>(whole(x, path + ".per_s", 1, 1000000));
-        if (auto x = v["pct"]) fb.nack_pct = number(x, path + ".pct", 0.01, 100);
-        if (auto x = v["min"]) fb.nack_min = static_cast<uint32_t>(whole(x, path + ".min", 1, 1000000));
+      for (const Threshold& t : kThresholds) {
+        if (t.kind != *kind) continue;
+        const YAML::Node x = v[t.key];
+        if (!x) continue;
+        const std::string key = path + "." + t.key;
+        if (t.num != nullptr)
+          *t.num(a) = number(x, key, t.lo, t.hi);
+        else
+          *t.count(a) = static_cast<uint32_t>(whole(x, key, static_cast<uint64_t>(t.lo), static_cast<uint64_t>(t.hi)));
       }
-      if (*kind == AnomalyKind::pli_storm) {
-        auto& fb = a.feedback;
-        if (auto x = v["per_2s"]) fb.pli_per_2s = number(x, path + ".per_2s", 0, 1000);
-        if (auto x = v["sustain_s"]) {
-          fb.pli_sustain_s = static_cast<uint32_t>(whole(x, path + ".sustain_s", 2, 16));
-          if (fb.pli_sustain_s % 2) fail(path + ".sustain_s", x, "must be even (judged in 2 s steps)");
-        }
-      }
-      if (*kind == AnomalyKind::ice_consent_lost) {
-        auto& ic = a.ice_consent_lost;
-        if (auto x = v["timeout_s"]) ic.timeout_s = number(x, path + ".timeout_s", 0.1, 3600);
-        if (auto x = v["min_unanswered"])
-          ic.min_unanswered = static_cast<uint32_t>(whole(x, path + ".min_unanswered", 1, 1000));
-      }
-      if (*kind == AnomalyKind::relay_fallback_surge) {
-        auto& rf = a.relay_fallback_surge;
-        if (auto x = v["pct"]) rf.pct = number(x, path + ".pct", 0, 100);
-        if (auto x = v["window_s"]) rf.window_s = static_cast<uint32_t>(whole(x, path + ".window_s", 1, 86400));
-        if (auto x = v["min_sessions"]) rf.min_sessions = static_cast<uint32_t>(whole(x, path + ".min_sessions", 1, 256));
-        if (auto x = v["baseline_sessions"])
-          rf.baseline_sessions = static_cast<uint32_t>(whole(x, path + ".baseline_sessions", 10, 1000000));
-        if (auto x = v["min_pct"]) rf.min_pct = number(x, path + ".min_pct", 0, 100);
-      }
-      if (*kind == AnomalyKind::stun_response_slow) {
-        auto& sr = a.stun_response_slow;
-        if (auto x = v["p95_ms"]) sr.p95_ms = number(x, path + ".p95_ms", 0.1, 60000);
-        if (auto x = v["window_s"]) sr.window_s = static_cast<uint32_t>(whole(x, path + ".window_s", 1, 3600));
-        if (auto x = v["min_samples"]) sr.min_samples = static_cast<uint32_t>(whole(x, path + ".min_samples", 1, 64));
-      }
-      if (*kind == AnomalyKind::srtp_auth_failure) {
-        auto& sa = a.srtp_auth_failure;
-        if (auto x = v["pct"]) sa.pct = number(x, path + ".pct", 0.01, 100);
-        if (auto x = v["window_s"]) sa.window_s = static_cast<uint32_t>(whole(x, path + ".window_s", 1, 7));
-        if (auto x = v["min_packets"]) sa.min_packets = static_cast<uint32_t>(whole(x, path + ".min_packets", 1, 1000000));
-      }
-      if (*kind == AnomalyKind::dtls_incomplete) {
-        auto& di = a.dtls_incomplete;
-        if (auto x = v["within_s"]) di.within_s = number(x, path + ".within_s", 0.1, 3600);
-        if (auto x = v["client_hellos"])
-          di.client_hellos = static_cast<uint32_t>(whole(x, path + ".client_hellos", 2, 255));
-        if (auto x = v["min_age_s"]) di.min_age_s = number(x, path + ".min_age_s", 0, 3600);
-      }
-      if (*kind == AnomalyKind::ice_no_response) {
-        auto& in = a.ice_no_response;
-        if (auto x = v["requests"]) in.requests = static_cast<uint32_t>(whole(x, path + ".requests", 1, 1000));
-        if (auto x = v["within_s"]) in.within_s = number(x, path + ".within_s", 0.1, 3600);
-        if (auto x = v["min_age_s"]) in.min_age_s = number(x, path + ".min_age_s", 0, 3600);
-      }
-      if (*kind == AnomalyKind::bitrate_drop) {
-        auto& bd = a.bitrate_drop;
-        if (auto x = v["drop_pct"]) bd.drop_pct = number(x, path + ".drop_pct", 1, 99);
-        if (auto x = v["min_kbps"]) bd.min_kbps = number(x, path + ".min_kbps", 0, 1e6);
-        if (auto x = v["baseline_s"]) bd.baseline_s = static_cast<uint32_t>(whole(x, path + ".baseline_s", 10, 600));
-      }
-      if (*kind == AnomalyKind::media_stall) {
-        if (auto x = v["audio_s"]) a.media_stall.audio_s = number(x, path + ".audio_s", 0.1, 3600);
-        if (auto x = v["video_s"]) a.media_stall.video_s = number(x, path + ".video_s", 0.1, 3600);
-      }
-      if (*kind == AnomalyKind::high_jitter) {
-        auto& hj = a.high_jitter;
-        if (auto x = v["audio_ms"]) hj.audio_ms = number(x, path + ".audio_ms", 0.1, 10000);
-        if (auto x = v["video_ms"]) hj.video_ms = number(x, path + ".video_ms", 0.1, 10000);
-        if (auto x = v["sustain_s"]) hj.sustain_s = static_cast<uint32_t>(whole(x, path + ".sustain_s", 1, 16));
-        if (auto x = v["clear_s"]) hj.clear_s = static_cast<uint32_t>(whole(x, path + ".clear_s", 1, 16));
-      }
-      if (*kind == AnomalyKind::packet_loss) {
-        auto& pl = a.packet_loss;
-        if (auto w = v["window_s"]) pl.window_s = static_cast<uint32_t>(whole(w, path + ".window_s", 1, 8));
-        if (auto m = v["major_pct"]) pl.major_pct = number(m, path + ".major_pct", 0.01, 100);
-        if (auto c = v["critical_pct"]) pl.critical_pct = number(c, path + ".critical_pct", 0.01, 100);
-        if (auto m = v["min_expected"]) pl.min_expected = static_cast<uint32_t>(whole(m, path + ".min_expected", 1, 1000000));
-        if (pl.critical_pct < pl.major_pct)
-          fail(path + ".critical_pct", v, "must not be below major_pct");
-      }
-      if (*kind == AnomalyKind::one_way_media) {
-        if (auto d = v["min_duration_s"]) a.one_way_media.min_duration_s = number(d, path + ".min_duration_s", 0.1, 3600);
-        if (auto r = v["rtcp_interval_s"]) a.one_way_media.rtcp_interval_s = number(r, path + ".rtcp_interval_s", 0.1, 3600);
-        if (auto p = v["min_packets"]) a.one_way_media.min_packets = static_cast<uint32_t>(whole(p, path + ".min_packets", 1, 1000000));
-      }
+      if (*kind == AnomalyKind::pli_storm && a.feedback.pli_sustain_s % 2)
+        fail(path + ".sustain_s", v["sustain_s"], "must be even (judged in 2 s steps)");
+      if (*kind == AnomalyKind::packet_loss && a.packet_loss.critical_pct < a.packet_loss.major_pct)
+        fail(path + ".critical_pct", v, "must not be below major_pct");
+      if (*kind == AnomalyKind::dns_failure && a.dns_failure.slow_ms >= a.dns_failure.timeout_s * 1000)
+        fail(path + ".slow_ms", v, "must be under timeout_s");
+    }
+  }
+
+  void signalling(const YAML::Node& n, SignallingConfig& s) const {
+    if (!n) return;
+    only_keys(n, "signalling", {"connections", "reassembly"});
+    if (auto v = n["connections"]) s.connections = static_cast<uint32_t>(whole(v, "signalling.connections", 16, 1u << 26));
+    if (auto r = n["reassembly"]) {
+      only_keys(r, "signalling.reassembly", {"window_kb", "memory_mb", "gap_timeout_ms"});
+      if (auto v = r["window_kb"]) s.window_kb = static_cast<uint32_t>(whole(v, "signalling.reassembly.window_kb", 1, 16384));
+      if (auto v = r["memory_mb"]) s.memory_mb = static_cast<uint32_t>(whole(v, "signalling.reassembly.memory_mb", 1, 65536));
+      if (auto v = r["gap_timeout_ms"])
+        s.gap_timeout_ms = static_cast<uint32_t>(whole(v, "signalling.reassembly.gap_timeout_ms", 1, 600000));
+      if (uint64_t{s.window_kb} > uint64_t{s.memory_mb} * 1024)
+        fail("signalling.reassembly.window_kb", r, "must not exceed memory_mb");
     }
   }
 

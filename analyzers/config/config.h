@@ -127,6 +127,41 @@ struct FeedbackStormThresholds {
   uint32_t pli_sustain_s = 10;   // ... for this long (2-16, even)
 };
 
+// Signalling: ANOMALIES.md's defaults.
+struct WsConnectThresholds {
+  double syn_timeout_s = 3.0;  // a SYN to a signalling port unanswered this long
+};
+struct SignallingNoAnswerThresholds {
+  double timeout_s = 5.0;      // publishStream/playStream with no setRemoteSDP nor status this long
+};
+struct TlsFailureThresholds {
+  uint32_t expiry_days = 14;   // a server certificate expiring within this many days
+};
+struct SipFailureThresholds {
+  double timer_b_s = 32.0;     // an INVITE (or REGISTER) with no final response this long (RFC 3261 Timer B)
+};
+struct SipRtpThresholds {
+  double no_rtp_s = 3.0;       // after the ACK, no RTP one way (or both) for this long
+};
+struct DnsFailureThresholds {
+  double timeout_s = 2.0;      // a query with no answer this long
+  double slow_ms = 100;        // an answer slower than this: a warning (minor)
+};
+struct RestHookThresholds {
+  double slow_s = 1.0;         // WCS's POST to its backend answered slower than this
+  double timeout_s = 15.0;     // ... or not at all this long: WCS gives up (critical)
+};
+struct RtspFailureThresholds {
+  double no_rtp_s = 3.0;       // PLAY answered 200 and no RTP this long
+};
+struct RtmpFailureThresholds {
+  double handshake_s = 5.0;    // C0/C1 with the handshake not complete this long
+  double no_media_s = 5.0;     // publish accepted and no audio/video message this long
+};
+struct HlsStallThresholds {
+  double target_durations = 2; // a live playlist's media sequence not advancing for this many target durations
+};
+
 struct AnomalyConfig {
   double refresh_interval_s = 10.0;  // how often an open anomaly is re-announced
   std::array<KindSettings, kAnomalyKindCount> kinds{};
@@ -142,6 +177,16 @@ struct AnomalyConfig {
   SrtpAuthThresholds srtp_auth_failure;
   StunResponseSlowThresholds stun_response_slow;
   RelayFallbackThresholds relay_fallback_surge;
+  WsConnectThresholds ws_connect_failed;
+  SignallingNoAnswerThresholds signalling_no_answer;
+  TlsFailureThresholds tls_failure;
+  SipFailureThresholds sip_failure;
+  SipRtpThresholds sip_rtp_mismatch;
+  DnsFailureThresholds dns_failure;
+  RestHookThresholds rest_hook_slow;
+  RtspFailureThresholds rtsp_failure;
+  RtmpFailureThresholds rtmp_failure;
+  HlsStallThresholds hls_stall;
   const KindSettings& operator[](AnomalyKind k) const { return kinds[static_cast<unsigned>(k)]; }
   KindSettings& operator[](AnomalyKind k) { return kinds[static_cast<unsigned>(k)]; }
 };
@@ -151,6 +196,13 @@ struct FlowTableConfig {
   uint32_t rtp_streams = 65536;       // RTP stream records per worker
   double udp_idle_timeout_s = 30.0;   // a UDP flow with no packet for this long ends
   double tcp_idle_timeout_s = 300.0;
+};
+
+struct SignallingConfig {
+  uint32_t connections = 16384;     // signalling connections/flows followed at once per worker
+  uint32_t window_kb = 64;          // reassembly: per direction
+  uint32_t memory_mb = 64;          // reassembly: all windows of a worker
+  uint32_t gap_timeout_ms = 1000;   // a missing segment is waited for this long
 };
 
 struct DataplaneConfig {
@@ -196,6 +248,7 @@ struct Config {
   WcsConfig wcs;
   AnomalyConfig anomalies;
   FlowTableConfig flows;
+  SignallingConfig signalling;
   DataplaneConfig dataplane;
   ZmqConfig zmq;
   SrtpConfig srtp;

@@ -388,6 +388,54 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(file.zmq.wait_for_subscribers_ms, def.zmq.wait_for_subscribers_ms);
   EXPECT_EQ(file.zmq.send_hwm, def.zmq.send_hwm);
   EXPECT_EQ(file.zmq.subscribe, def.zmq.subscribe);
+  EXPECT_EQ(file.signalling.connections, def.signalling.connections);
+  EXPECT_EQ(file.signalling.window_kb, def.signalling.window_kb);
+  EXPECT_EQ(file.signalling.memory_mb, def.signalling.memory_mb);
+  EXPECT_EQ(file.signalling.gap_timeout_ms, def.signalling.gap_timeout_ms);
+  // Every signalling threshold the file sets is the built-in default.
+  EXPECT_EQ(fa.ws_connect_failed.syn_timeout_s, da.ws_connect_failed.syn_timeout_s);
+  EXPECT_EQ(fa.signalling_no_answer.timeout_s, da.signalling_no_answer.timeout_s);
+  EXPECT_EQ(fa.tls_failure.expiry_days, da.tls_failure.expiry_days);
+  EXPECT_EQ(fa.sip_failure.timer_b_s, da.sip_failure.timer_b_s);
+  EXPECT_EQ(fa.sip_rtp_mismatch.no_rtp_s, da.sip_rtp_mismatch.no_rtp_s);
+  EXPECT_EQ(fa.dns_failure.timeout_s, da.dns_failure.timeout_s);
+  EXPECT_EQ(fa.dns_failure.slow_ms, da.dns_failure.slow_ms);
+  EXPECT_EQ(fa.rest_hook_slow.slow_s, da.rest_hook_slow.slow_s);
+  EXPECT_EQ(fa.rest_hook_slow.timeout_s, da.rest_hook_slow.timeout_s);
+  EXPECT_EQ(fa.rtsp_failure.no_rtp_s, da.rtsp_failure.no_rtp_s);
+  EXPECT_EQ(fa.rtmp_failure.handshake_s, da.rtmp_failure.handshake_s);
+  EXPECT_EQ(fa.rtmp_failure.no_media_s, da.rtmp_failure.no_media_s);
+  EXPECT_EQ(fa.hls_stall.target_durations, da.hls_stall.target_durations);
+}
+
+TEST(Config, SignallingThresholdsLoaded) {
+  Config c = load_config_string("anomalies:\n  dns_failure:\n    timeout_s: 3\n    slow_ms: 250\n"
+                                "  sip_failure:\n    timer_b_s: 16\n  tls_failure:\n    expiry_days: 30\n",
+                                "t.yaml");
+  EXPECT_DOUBLE_EQ(c.anomalies.dns_failure.timeout_s, 3);
+  EXPECT_DOUBLE_EQ(c.anomalies.dns_failure.slow_ms, 250);
+  EXPECT_DOUBLE_EQ(c.anomalies.sip_failure.timer_b_s, 16);
+  EXPECT_EQ(c.anomalies.tls_failure.expiry_days, 30u);
+}
+
+TEST(Config, DnsSlowMustBeUnderTheTimeout) {
+  EXPECT_TRUE(Contains(config_error("anomalies:\n  dns_failure:\n    timeout_s: 0.1\n"),
+                       "anomalies.dns_failure.slow_ms"));
+}
+
+TEST(Config, SignallingSectionLoaded) {
+  Config c = load_config_string("signalling:\n  connections: 1000\n  reassembly:\n    window_kb: 32\n"
+                                "    memory_mb: 8\n    gap_timeout_ms: 250\n", "t.yaml");
+  EXPECT_EQ(c.signalling.connections, 1000u);
+  EXPECT_EQ(c.signalling.window_kb, 32u);
+  EXPECT_EQ(c.signalling.memory_mb, 8u);
+  EXPECT_EQ(c.signalling.gap_timeout_ms, 250u);
+}
+
+TEST(Config, ReassemblyWindowOverItsMemoryIsAnError) {
+  EXPECT_TRUE(Contains(config_error("signalling:\n  reassembly:\n    window_kb: 4096\n    memory_mb: 1\n"),
+                       "signalling.reassembly.window_kb"));
+  EXPECT_TRUE(Contains(config_error("signalling:\n  reassembly:\n    windows: 3\n"), "signalling.reassembly.windows"));
 }
 
 }  // namespace
