@@ -34,6 +34,16 @@ const char* ice_state_name(IceState s) {
   return "checking";
 }
 
+const char* signalling_kind_name(SignallingKind k) {
+  switch (k) {
+    case SignallingKind::WcsStream: return "wcs_stream";
+    case SignallingKind::SipDialog: return "sip_dialog";
+    case SignallingKind::Dns: return "dns";
+    case SignallingKind::Connection: break;
+  }
+  return "connection";
+}
+
 const char* video_codec_name(VideoCodec c) {
   switch (c) {
     case VideoCodec::Vp8: return "vp8";

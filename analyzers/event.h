@@ -256,7 +256,45 @@ struct WebrtcSessionEvent {
   uint32_t anomalies = 0;            // anomalies raised with its id
 };
 
-using Event = std::variant<AnomalyEvent, RtpStreamEvent, FlowEvent, RtcpStreamEvent, WebrtcSessionEvent>;
+// What signalling said, one record per thing an operator follows: a signalling connection (TCP,
+// TLS, HTTP/WebSocket, RTSP, RTMP: how it was set up, what it carried, how it ended), a WCS stream
+// (a mediaSessionId on a WebSocket), a SIP dialog or registration, a DNS client's queries to one
+// server. Reported when it ends (or at the end of input). The text fields are fixed, truncated,
+// NUL-terminated, and never carry a secret (no credentials, tokens, keys).
+enum class SignallingKind : uint8_t { Connection = 0, WcsStream, SipDialog, Dns };
+const char* signalling_kind_name(SignallingKind k);  // "connection", "wcs_stream", "sip_dialog", "dns"
+
+struct SignallingEvent {
+  SignallingKind kind = SignallingKind::Connection;
+  FlowClass protocol = FlowClass::Unknown;  // websocket, http, tls, sip, rtsp, rtmp, hls, dns
+  L4 l4 = L4::Tcp;
+  Endpoint client, server;  // the side that opened it (sent the SYN, the request, the query) and the other
+  Nanos first_ts = 0, last_ts = 0;
+  // Per kind:
+  //   connection: id = TLS SNI or HTTP Host; name = the first request's path, RTMP app/stream or
+  //               RTSP URL; state = how it ended ("closed", "reset", "open", "refused", "timeout")
+  //   wcs_stream: id = mediaSessionId; name = stream name; state = the last status; detail = WCS's info
+  //   sip_dialog: id = Call-ID; name = the method that opened it (INVITE, REGISTER...); state =
+  //               "early", "confirmed", "terminated", "failed", "timeout"; detail = the final reason
+  //   dns:        id = the last name asked; state = the last rcode's name
+  char id[72]{};
+  char name[72]{};
+  char state[24]{};
+  char detail[96]{};
+  uint16_t status = 0;        // connection: HTTP/RTSP last status, else the WebSocket close code; sip: final status; dns: last rcode
+  uint16_t tls_version = 0;   // connection over TLS: negotiated (0: not TLS or not seen)
+  uint32_t requests = 0;      // requests or messages client -> server (WS frames, SIP requests, DNS queries)
+  uint32_t responses = 0;     // responses or messages server -> client
+  uint32_t errors = 0;        // error answers (HTTP/RTSP/SIP >= 400, AMF _error, DNS failures and timeouts)
+  uint32_t retransmits = 0;   // TCP segments (connection) or SIP requests (dialog) sent again
+  uint32_t pings = 0, pongs = 0;  // WebSocket ping/pong frames
+  double setup_ms = 0;        // connection: SYN to SYN-ACK at the tap; sip: request to first final answer;
+                              // dns: mean answer time; wcs_stream: publish/play to its first status
+  double max_ms = 0;          // the slowest answer (dns, HTTP, SIP transactions)
+  uint64_t session = 0;       // the WebRTC session it names (SDP ufrags), 0 when none
+};
+
+using Event = std::variant<AnomalyEvent, RtpStreamEvent, FlowEvent, RtcpStreamEvent, WebrtcSessionEvent, SignallingEvent>;
 static_assert(std::is_trivially_copyable_v<Event>, "events travel through rings as raw bytes");
 
 // Where a pipeline hands its events. Called rarely (events, not packets): a virtual call is fine.

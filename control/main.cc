@@ -96,6 +96,7 @@ class Control {
       case msg::Body::RtpStream: emit(*env->body_as_RtpStream(), tap); break;
       case msg::Body::RtcpStream: emit(*env->body_as_RtcpStream(), tap); break;
       case msg::Body::WebrtcSession: emit(*env->body_as_WebrtcSession(), tap); break;
+      case msg::Body::Signalling: emit(*env->body_as_Signalling(), tap); break;
       case msg::Body::FlowStats:
         if (const auto* flows = env->body_as_FlowStats()->flows())
           for (const auto* f : *flows)

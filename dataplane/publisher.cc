@@ -120,6 +120,8 @@ void Publisher::event(const Event& ev, codec::Origin origin) {
     send(msg::Body::RtcpStream, codec::encode(fbb_, *c, origin).Union());
   } else if (const auto* w = std::get_if<WebrtcSessionEvent>(&ev)) {
     send(msg::Body::WebrtcSession, codec::encode(fbb_, *w, origin).Union());
+  } else if (const auto* g = std::get_if<SignallingEvent>(&ev)) {
+    send(msg::Body::Signalling, codec::encode(fbb_, *g, origin).Union());
   }
 }
 

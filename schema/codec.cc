@@ -9,6 +9,8 @@ namespace wcstap::codec {
 
 static_assert(static_cast<unsigned>(msg::AnomalyKind::MAX) + 1 == kAnomalyKindCount,
               "schema/wcstap.fbs AnomalyKind must mirror analyzers/anomaly/anomaly_kind.h");
+static_assert(static_cast<unsigned>(msg::SignallingKind::MAX) == static_cast<unsigned>(SignallingKind::Dns),
+              "schema/wcstap.fbs SignallingKind must mirror analyzers/event.h");
 static_assert(static_cast<unsigned>(msg::FlowClass::MAX) + 1 ==
                   static_cast<unsigned>(FlowClass::Count),
               "schema/wcstap.fbs FlowClass must mirror analyzers/event.h");
@@ -62,6 +64,7 @@ std::string_view topic_of(msg::Body body) {
     case msg::Body::RtpStream: return kTopicRtpStream;
     case msg::Body::RtcpStream: return kTopicRtcpStream;
     case msg::Body::WebrtcSession: return kTopicWebrtcSession;
+    case msg::Body::Signalling: return kTopicSignalling;
     case msg::Body::FlowStats: return kTopicFlow;
     case msg::Body::TapStats: return kTopicStats;
     case msg::Body::Hello: return kTopicHello;
@@ -586,6 +589,70 @@ std::optional<WebrtcSessionEvent> decode(const msg::WebrtcSession& m) {
   ev.dtls_handshake_ms = m.dtls_handshake_ms();
   ev.rtp_streams = m.rtp_streams();
   ev.anomalies = m.anomalies();
+  return ev;
+}
+
+flatbuffers::Offset<msg::Signalling> encode(flatbuffers::FlatBufferBuilder& fbb, const SignallingEvent& ev,
+                                            Origin origin) {
+  const auto text = [&](const char* f, size_t n) { return fbb.CreateString(f, strnlen(f, n)); };
+  const auto id = text(ev.id, sizeof ev.id), name = text(ev.name, sizeof ev.name),
+             state = text(ev.state, sizeof ev.state), detail = text(ev.detail, sizeof ev.detail);
+  const msg::Endpoint client = encode(ev.client), server = encode(ev.server);
+  const msg::Origin org = encode(origin);
+  msg::SignallingBuilder b(fbb);
+  b.add_kind(cast_enum<msg::SignallingKind>(ev.kind));
+  b.add_protocol(cast_enum<msg::FlowClass>(ev.protocol));
+  b.add_l4(cast_enum<msg::L4>(ev.l4));
+  b.add_client(&client);
+  b.add_server(&server);
+  b.add_first_ts(ev.first_ts);
+  b.add_last_ts(ev.last_ts);
+  b.add_id(id);
+  b.add_name(name);
+  b.add_state(state);
+  b.add_detail(detail);
+  b.add_status(ev.status);
+  b.add_tls_version(ev.tls_version);
+  b.add_requests(ev.requests);
+  b.add_responses(ev.responses);
+  b.add_errors(ev.errors);
+  b.add_retransmits(ev.retransmits);
+  b.add_pings(ev.pings);
+  b.add_pongs(ev.pongs);
+  b.add_setup_ms(ev.setup_ms);
+  b.add_max_ms(ev.max_ms);
+  b.add_session(ev.session);
+  b.add_origin(&org);
+  return b.Finish();
+}
+
+std::optional<SignallingEvent> decode(const msg::Signalling& m) {
+  if (m.kind() > msg::SignallingKind::MAX || m.protocol() > msg::FlowClass::MAX) return std::nullopt;
+  const auto l4 = decode_l4(m.l4());
+  if (!l4) return std::nullopt;
+  SignallingEvent ev;
+  ev.kind = cast_enum<SignallingKind>(m.kind());
+  ev.protocol = cast_enum<FlowClass>(m.protocol());
+  ev.l4 = *l4;
+  ev.client = decode_ptr(m.client());
+  ev.server = decode_ptr(m.server());
+  ev.first_ts = m.first_ts();
+  ev.last_ts = m.last_ts();
+  copy_string(m.id(), ev.id, sizeof ev.id);
+  copy_string(m.name(), ev.name, sizeof ev.name);
+  copy_string(m.state(), ev.state, sizeof ev.state);
+  copy_string(m.detail(), ev.detail, sizeof ev.detail);
+  ev.status = m.status();
+  ev.tls_version = m.tls_version();
+  ev.requests = m.requests();
+  ev.responses = m.responses();
+  ev.errors = m.errors();
+  ev.retransmits = m.retransmits();
+  ev.pings = m.pings();
+  ev.pongs = m.pongs();
+  ev.setup_ms = m.setup_ms();
+  ev.max_ms = m.max_ms();
+  ev.session = m.session();
   return ev;
 }
 

@@ -20,6 +20,7 @@ inline constexpr std::string_view kTopicAnomaly = "anomaly";
 inline constexpr std::string_view kTopicRtpStream = "rtp_stream";
 inline constexpr std::string_view kTopicRtcpStream = "rtcp_stream";
 inline constexpr std::string_view kTopicWebrtcSession = "webrtc_session";
+inline constexpr std::string_view kTopicSignalling = "signalling";
 inline constexpr std::string_view kTopicFlow = "flow";
 inline constexpr std::string_view kTopicStats = "stats";
 inline constexpr std::string_view kTopicHello = "hello";
@@ -46,6 +47,8 @@ flatbuffers::Offset<msg::Flow> encode(flatbuffers::FlatBufferBuilder& fbb, const
                                       Origin origin = {});
 flatbuffers::Offset<msg::WebrtcSession> encode(flatbuffers::FlatBufferBuilder& fbb, const WebrtcSessionEvent& ev,
                                                Origin origin = {});
+flatbuffers::Offset<msg::Signalling> encode(flatbuffers::FlatBufferBuilder& fbb, const SignallingEvent& ev,
+                                            Origin origin = {});
 flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& fbb,
                                                const PipelineCounters& c);
 
@@ -55,6 +58,7 @@ std::optional<RtpStreamEvent> decode(const msg::RtpStream& m);
 std::optional<RtcpStreamEvent> decode(const msg::RtcpStream& m);
 std::optional<FlowEvent> decode(const msg::Flow& m);
 std::optional<WebrtcSessionEvent> decode(const msg::WebrtcSession& m);
+std::optional<SignallingEvent> decode(const msg::Signalling& m);
 // Unknown malformed-reason names are ignored (they still count in `malformed`).
 PipelineCounters decode(const msg::PipelineStats& m);
 

@@ -141,6 +141,97 @@ std::string to_text(const WebrtcSessionEvent& s) {
   return t;
 }
 
+std::string text_field(const char* f, size_t n) { return std::string(f, strnlen(f, n)); }
+
+std::string tls_version_text(uint16_t v) {
+  switch (v) {
+    case 0x0300: return "SSL 3.0";
+    case 0x0301: return "TLS 1.0";
+    case 0x0302: return "TLS 1.1";
+    case 0x0303: return "TLS 1.2";
+    case 0x0304: return "TLS 1.3";
+    default: {
+      char b[8];
+      std::snprintf(b, sizeof b, "0x%04x", v);
+      return b;
+    }
+  }
+}
+
+// A signalling record: the generic fields under the names its kind gives them.
+Json to_json(const SignallingEvent& e) {
+  Json j;
+  j["type"] = "signalling";
+  j["kind"] = signalling_kind_name(e.kind);
+  j["protocol"] = flow_class_name(e.protocol);
+  j["proto"] = l4_name(e.l4);
+  j["client"] = ep_json(e.client, e.l4);
+  j["server"] = ep_json(e.server, e.l4);
+  j["first_ts"] = secs(e.first_ts);
+  j["last_ts"] = secs(e.last_ts);
+  const std::string id = text_field(e.id, sizeof e.id), name = text_field(e.name, sizeof e.name),
+                    state = text_field(e.state, sizeof e.state), detail = text_field(e.detail, sizeof e.detail);
+  auto opt = [](const std::string& v) { return v.empty() ? Json(nullptr) : Json(v); };
+  switch (e.kind) {
+    case SignallingKind::Connection:
+      j["host"] = opt(id);
+      j["target"] = opt(name);
+      j["state"] = state;
+      j["status"] = e.status ? Json(e.status) : Json(nullptr);
+      j["tls_version"] = e.tls_version ? Json(tls_version_text(e.tls_version)) : Json(nullptr);
+      j["connect_ms"] = ms3(e.setup_ms);
+      j["requests"] = e.requests;
+      j["responses"] = e.responses;
+      j["errors"] = e.errors;
+      j["retransmits"] = e.retransmits;
+      if (e.protocol == FlowClass::Websocket) j["ws"] = {{"pings", e.pings}, {"pongs", e.pongs}};
+      break;
+    case SignallingKind::WcsStream:
+      j["media_session_id"] = id;
+      j["stream"] = opt(name);
+      j["status"] = opt(state);
+      j["info"] = opt(detail);
+      j["answer_ms"] = ms3(e.setup_ms);
+      j["messages"] = e.requests + e.responses;
+      break;
+    case SignallingKind::SipDialog:
+      j["call_id"] = id;
+      j["method"] = name;
+      j["state"] = state;
+      j["status"] = e.status ? Json(e.status) : Json(nullptr);
+      j["reason"] = opt(detail);
+      j["answer_ms"] = ms3(e.setup_ms);
+      j["requests"] = e.requests;
+      j["responses"] = e.responses;
+      j["retransmits"] = e.retransmits;
+      break;
+    case SignallingKind::Dns:
+      j["last_name"] = opt(id);
+      j["last_rcode"] = opt(state);
+      j["queries"] = e.requests;
+      j["answers"] = e.responses;
+      j["failures"] = e.errors;
+      j["mean_ms"] = ms3(e.setup_ms);
+      j["max_ms"] = ms3(e.max_ms);
+      break;
+  }
+  if (e.session) j["session"] = session_string(e.session);
+  return j;
+}
+
+std::string to_text(const SignallingEvent& e) {
+  std::string t = std::string(signalling_kind_name(e.kind)) + " " + flow_class_name(e.protocol) + " " +
+                  ep(e.client, e.l4) + " -> " + ep(e.server, e.l4);
+  const std::string id = text_field(e.id, sizeof e.id), name = text_field(e.name, sizeof e.name),
+                    state = text_field(e.state, sizeof e.state), detail = text_field(e.detail, sizeof e.detail);
+  if (!id.empty()) t += " " + id;
+  if (!name.empty()) t += " " + name;
+  if (!state.empty()) t += ": " + state;
+  if (e.status) t += " " + std::to_string(e.status);
+  if (!detail.empty()) t += " (" + detail + ")";
+  return t;
+}
+
 // What the endpoints reported. `clock_rate` turns the reported jitter into ms where it is known.
 Json rtcp_json(const RtcpReport& r, uint32_t clock_rate) {
   Json j;

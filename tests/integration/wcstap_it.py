@@ -248,7 +248,7 @@ def rtcp_reports(lines, kind):
 
 def check_pcap_results(scenario, truth, offline, live):
     types = {line.get("type") for line in live}
-    unknown = types - {"anomaly", "rtp_stream", "rtcp_stream", "flow", "summary", "webrtc_session"}
+    unknown = types - {"anomaly", "rtp_stream", "rtcp_stream", "flow", "summary", "webrtc_session", "signalling"}
     if unknown:
         raise Fail(f"control printed unknown line types {unknown}")
 

@@ -468,6 +468,59 @@ TEST(Codec, FlowWithAShortFingerprintIsRefused) {
   EXPECT_FALSE(codec::decode(*flatbuffers::GetRoot<msg::Flow>(fbb.GetBufferPointer())).has_value());
 }
 
+TEST(Codec, SignallingRoundTripsEveryField) {
+  SignallingEvent in;
+  in.kind = SignallingKind::SipDialog;
+  in.protocol = FlowClass::Sip;
+  in.l4 = L4::Udp;
+  in.client = v4(10, 0, 0, 5, 30010);
+  in.server = v4(192, 0, 2, 1, 5060);
+  in.first_ts = 1767225600000000001ull;
+  in.last_ts = 1767225632000000002ull;
+  const std::string id(71, 'c'), name = "INVITE", state = "failed", detail = "Busy Here";
+  std::copy(id.begin(), id.end(), in.id);
+  std::copy(name.begin(), name.end(), in.name);
+  std::copy(state.begin(), state.end(), in.state);
+  std::copy(detail.begin(), detail.end(), in.detail);
+  in.status = 486;
+  in.tls_version = 0x0303;
+  in.requests = 4;
+  in.responses = 3;
+  in.errors = 1;
+  in.retransmits = 2;
+  in.pings = 7;
+  in.pongs = 6;
+  in.setup_ms = 123.25;
+  in.max_ms = 456.5;
+  in.session = 0xfedcba9876543210ull;
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in, {1, 2})));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->kind, in.kind);
+  EXPECT_EQ(out->protocol, in.protocol);
+  EXPECT_EQ(out->l4, in.l4);
+  EXPECT_EQ(out->client, in.client);
+  EXPECT_EQ(out->server, in.server);
+  EXPECT_EQ(out->first_ts, in.first_ts);
+  EXPECT_EQ(out->last_ts, in.last_ts);
+  EXPECT_STREQ(out->id, in.id);
+  EXPECT_STREQ(out->name, in.name);
+  EXPECT_STREQ(out->state, in.state);
+  EXPECT_STREQ(out->detail, in.detail);
+  EXPECT_EQ(out->status, in.status);
+  EXPECT_EQ(out->tls_version, in.tls_version);
+  EXPECT_EQ(out->requests, in.requests);
+  EXPECT_EQ(out->responses, in.responses);
+  EXPECT_EQ(out->errors, in.errors);
+  EXPECT_EQ(out->retransmits, in.retransmits);
+  EXPECT_EQ(out->pings, in.pings);
+  EXPECT_EQ(out->pongs, in.pongs);
+  EXPECT_EQ(out->setup_ms, in.setup_ms);
+  EXPECT_EQ(out->max_ms, in.max_ms);
+  EXPECT_EQ(out->session, in.session);
+  EXPECT_EQ(codec::topic_of(msg::Body::Signalling), "signalling");
+}
+
 TEST(Codec, WebrtcSessionRoundTripsEveryField) {
   WebrtcSessionEvent in;
   in.id = 0x0123456789abcdefull;
