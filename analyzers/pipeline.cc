@@ -19,6 +19,7 @@
 #include "rtcp/rtcp_parser.h"
 #include "rtcp/rtcp_ssrc_table.h"
 #include "rtp/rtp_stream.h"
+#include "signalling/signalling.h"
 #include "srtp/srtp.h"
 #include "stun/stun.h"
 
@@ -55,6 +56,13 @@ void PipelineCounters::add(const PipelineCounters& o) {
   std::memcpy(static_cast<void*>(this), mine, sizeof mine);
 }
 
+std::span<const NamedCounter> named_counters() {
+#define WCSTAP_COUNTER_ENTRY(name) NamedCounter{#name, &PipelineCounters::name},
+  static constexpr NamedCounter kAll[] = {WCSTAP_NAMED_COUNTERS(WCSTAP_COUNTER_ENTRY)};
+#undef WCSTAP_COUNTER_ENTRY
+  return kAll;
+}
+
 struct Pipeline::Impl : EventSink {
   Impl(const Config& c, EventSink& out)
       : cfg(c),
@@ -69,6 +77,7 @@ struct Pipeline::Impl : EventSink {
         srtp_streams(c.srtp.keys.empty() ? 0 : c.flows.rtp_streams),
         rtcp_ssrcs(c.flows.rtp_streams),
         engine(cfg.anomalies, *this),
+        signalling(cfg, engine, *this, ctr),
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
         tcp_idle(seconds(c.flows.tcp_idle_timeout_s)),
         one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)),
@@ -197,6 +206,10 @@ struct Pipeline::Impl : EventSink {
   RtcpSsrcTable rtcp_ssrcs;
   HostEvidenceIndex evidence;
   AnomalyEngine engine;
+  SignallingAnalyzer signalling;
+  // Signalling takes the flow when its ports or its first payload say so; then it sees every
+  // packet of it. True when the packet was signalling's.
+  bool signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p);
   Nanos udp_idle, tcp_idle, one_way_window, rtcp_wait;
   // RTCP about an SSRC outlives the media's flow idle timeout, so the stream's report finds it.
   Nanos rtcp_idle = 2 * udp_idle;
@@ -293,6 +306,7 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
       break;
     case L4::Tcp:
       if (f->port_class != FlowClass::Unknown) f->classes |= class_bit(f->port_class);
+      if (signalling_packet(*f, dir, ts, pkt)) break;
       if (!pkt.l4_payload.empty()) tcp(*f, dir, ts, pkt);
       break;
     default:
@@ -336,6 +350,27 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
       if (s.dir != dir && s.one_way.open) check_one_way(*f, s, ts, false);
     }
   }
+}
+
+bool Pipeline::Impl::signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
+  if (f.media != kNoIndex && media(f).sig != kNoIndex) {
+    signalling.packet(media(f).sig, dir, ts, p);
+    return true;
+  }
+  if (f.classes & kSignallingProbed) return false;
+  // Looked at when the flow starts (by its ports) and at its first payload (by its bytes).
+  if (!p.l4_payload.empty()) f.classes |= kSignallingProbed;
+  const FlowClass cls = signalling.recognise(p.l4, f.port_class, p.l4_payload);
+  if (cls == FlowClass::Unknown) return false;
+  f.classes |= kSignallingProbed;
+  if (f.media == kNoIndex) f.media = medias.alloc();
+  if (f.media == kNoIndex) return false;
+  const uint32_t conn = signalling.open(cls, p.l4, key_endpoint(f.key, false), key_endpoint(f.key, true), ts);
+  if (conn == kNoIndex) return false;
+  media(f).sig = conn;
+  f.classes |= class_bit(cls);
+  signalling.packet(conn, dir, ts, p);
+  return true;
 }
 
 void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
@@ -1683,8 +1718,8 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   bool init_hi = f.initiator == 1;
   fe.src = key_endpoint(f.key, init_hi);
   fe.dst = key_endpoint(f.key, !init_hi);
-  fe.classes = f.classes;
-  fe.cls = primary_class(f.classes);
+  fe.classes = f.classes & ~kSignallingProbed;
+  fe.cls = primary_class(fe.classes);
   fe.packets = {f.packets[f.initiator], f.packets[f.initiator ^ 1]};
   fe.bytes = {f.bytes[f.initiator], f.bytes[f.initiator ^ 1]};
   fe.first_ts = f.first_ts;
@@ -1724,6 +1759,7 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       }
       dtls_flows.release(media(f).dtls);
     }
+    if (media(f).sig != kNoIndex) signalling.close(media(f).sig, f.last_ts, expired);
     medias.release(f.media);
     f.media = kNoIndex;
   }
@@ -1844,6 +1880,7 @@ void Pipeline::process(LinkType link, Nanos ts, std::span<const uint8_t> frame, 
 void Pipeline::advance(Nanos now, uint32_t budget) {
   Impl& m = *impl_;
   if (now > m.last_ts) m.last_ts = now;
+  m.signalling.advance(m.last_ts);
   uint32_t flow_buckets = budget, rtcp_slots = budget;
   if (budget == kPaced) {
     // A lap of each table per second of packet time: the credit accrues with time, at most a lap.
@@ -1878,6 +1915,7 @@ void Pipeline::advance(Nanos now, uint32_t budget) {
 
 void Pipeline::finish() {
   Impl& m = *impl_;
+  m.signalling.advance(m.last_ts);
   std::vector<FlowRecord*> open;
   open.reserve(m.flows.size());
   m.flows.for_each([&](FlowRecord& r) { open.push_back(&r); });

@@ -46,9 +46,31 @@ struct PipelineCounters {
   uint64_t tcp_frames_lost = 0;       // ... that ran past their segment or where the stream lost its thread
   uint64_t webrtc_sessions = 0;       // webrtc_session reports
   uint64_t session_table_full = 0;    // ICE checks of a new session that found no room
+  // Counters listed in WCSTAP_NAMED_COUNTERS below: summaries and the contract carry them by name.
+#define WCSTAP_NAMED_COUNTERS(X)                                                                          \
+  X(signalling_connections)        /* signalling flows followed */                                     \
+  X(signalling_reports)            /* signalling records reported */                                   \
+  X(signalling_table_full)         /* signalling flows not followed: no room */                        \
+  X(signalling_deadlines_dropped)  /* timeouts not scheduled (queue full): judged at the flow's end */  \
+  X(tcp_retransmissions)           /* TCP segments sent again, on signalling connections */            \
+  X(tcp_stream_bytes)              /* reassembled bytes handed to the protocol parsers */              \
+  X(tcp_stream_gaps)               /* holes given up on (a parser resynchronised) */                   \
+  X(tcp_stream_gap_bytes)          /* bytes never seen, or dropped with a hole */                      \
+  X(tcp_stream_no_memory)          /* bytes that had to wait and found the reassembly memory full */   \
+  X(tcp_stream_too_long)           /* messages longer than a reassembly window: skipped */
+#define WCSTAP_DECLARE_COUNTER(name) uint64_t name = 0;
+  WCSTAP_NAMED_COUNTERS(WCSTAP_DECLARE_COUNTER)
+#undef WCSTAP_DECLARE_COUNTER
   uint64_t clock_steps = 0;      // a packet stamped over 1 s before the one ahead of it (clock steps, merges)
   void add(const PipelineCounters& o);
 };
+
+// The counters of WCSTAP_NAMED_COUNTERS: name and member, for summaries and the contract.
+struct NamedCounter {
+  const char* name;
+  uint64_t PipelineCounters::*member;
+};
+std::span<const NamedCounter> named_counters();
 
 class Pipeline {
  public:

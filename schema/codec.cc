@@ -386,7 +386,12 @@ flatbuffers::Offset<msg::PipelineStats> encode(flatbuffers::FlatBufferBuilder& f
     reasons.push_back(msg::CreateNamedCount(fbb, name, c.malformed_by_reason[i]));
   }
   const auto reasons_vec = fbb.CreateVector(reasons);
+  std::vector<flatbuffers::Offset<msg::NamedCount>> named;
+  for (const NamedCounter& n : named_counters())
+    if (c.*n.member != 0) named.push_back(msg::CreateNamedCount(fbb, fbb.CreateString(n.name), c.*n.member));
+  const auto named_vec = fbb.CreateVector(named);
   msg::PipelineStatsBuilder b(fbb);
+  b.add_named(named_vec);
   b.add_packets(c.packets);
   b.add_bytes(c.bytes);
   b.add_malformed(c.malformed);
@@ -671,6 +676,13 @@ PipelineCounters decode(const msg::PipelineStats& m) {
           break;
         }
       }
+    }
+  }
+  if (const auto* named = m.named()) {
+    for (const auto* r : *named) {
+      if (!r || !r->name()) continue;
+      for (const NamedCounter& n : named_counters())
+        if (r->name()->string_view() == n.name) c.*n.member += r->count();
     }
   }
   c.non_ip = m.non_ip();

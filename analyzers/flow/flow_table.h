@@ -90,8 +90,13 @@ struct FlowMedia {
   uint32_t session = kNoIndex;   // the WebRTC session whose checks it carried
   TurnSummary turn;              // TURN methods the flow carried (a client with its relay)
   TcpFramingMode tcp_mode = TcpFramingMode::Unknown;  // a TCP flow: how its STUN is framed
+  uint32_t sig = kNoIndex;       // its signalling state (SignallingAnalyzer), when signalling took it
   std::array<TcpFraming, 2> tcp{};
 };
+
+// Not a class: a bit of FlowRecord::classes saying the flow was looked at for signalling already
+// (by its ports when created, by its first payload after). Masked out of reports.
+constexpr FlowClassMask kSignallingProbed = 1u << 31;
 
 struct FlowRecord {
   FlowKey key;

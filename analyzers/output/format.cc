@@ -585,6 +585,7 @@ std::string summary_to_json(const PipelineCounters& c, std::pair<std::string_vie
   j["rtcp_streams"] = c.rtcp_streams;
   j["rtcp_ssrc_table_full"] = c.rtcp_ssrc_table_full;
   j["clock_steps"] = c.clock_steps;
+  for (const NamedCounter& n : named_counters()) j[n.name] = c.*n.member;
   if (!label.first.empty()) j[label.first] = label.second;
   return j.dump();
 }

@@ -1,0 +1,49 @@
+// The signalling analyzers behind one interface: TCP connections to signalling ports (or whose
+// first bytes name a signalling protocol), their reassembled byte streams, and the protocols on
+// them (HTTP/WebSocket and WCS's JSON, TLS, SIP, RTSP, RTMP, HLS, DNS); SIP and DNS over UDP too.
+// The pipeline hands it the packets of the flows it took and tells it when a flow ends; it owns
+// its state (preallocated: `signalling.connections`, the reassembly memory), raises the
+// signalling anomalies and reports signalling records. Time is packet time; timeouts (a SYN
+// unanswered, a query with no answer) are judged by advance().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "anomaly/anomaly_engine.h"
+#include "config/config.h"
+#include "decode/bytes.h"
+#include "decode/decode.h"
+#include "event.h"
+
+namespace wcstap {
+
+struct PipelineCounters;
+
+class SignallingAnalyzer {
+ public:
+  SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr);
+  ~SignallingAnalyzer();
+  SignallingAnalyzer(const SignallingAnalyzer&) = delete;
+  SignallingAnalyzer& operator=(const SignallingAnalyzer&) = delete;
+
+  // Whether a flow is signalling: by the port map's class (`port_class`), else by a payload's first
+  // bytes (`payload` may be empty: then by port only). Unknown when it is not.
+  FlowClass recognise(L4 l4, FlowClass port_class, Bytes payload) const;
+
+  // Opens the state of a flow it takes, `lo`/`hi` its endpoints as the flow key orders them
+  // (direction 0 is lo -> hi). kNoIndex when the table is full (counted).
+  uint32_t open(FlowClass cls, L4 l4, const Endpoint& lo, const Endpoint& hi, Nanos ts);
+  // A packet of that flow (TCP: every segment, with or without payload).
+  void packet(uint32_t conn, uint8_t dir, Nanos ts, const DecodedPacket& p);
+  // The flow ended (idle) or input ended: its records are reported and its state let go.
+  void close(uint32_t conn, Nanos last_ts, bool expired);
+  // Timeouts due by packet time `now`.
+  void advance(Nanos now);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wcstap
