@@ -374,6 +374,7 @@ bool Pipeline::Impl::signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, con
 }
 
 void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
+  if (signalling_packet(f, dir, ts, p)) return;
   // A port the WCS map names for signalling (SIP, DNS, HTTP...) is that protocol, whatever its
   // first byte says.
   if (f.port_class != FlowClass::Unknown && !is_media_class(f.port_class)) {
@@ -1915,7 +1916,7 @@ void Pipeline::advance(Nanos now, uint32_t budget) {
 
 void Pipeline::finish() {
   Impl& m = *impl_;
-  m.signalling.advance(m.last_ts);
+  m.signalling.finish(m.last_ts);
   std::vector<FlowRecord*> open;
   open.reserve(m.flows.size());
   m.flows.for_each([&](FlowRecord& r) { open.push_back(&r); });

@@ -57,7 +57,9 @@ struct PipelineCounters {
   X(tcp_stream_gaps)               /* holes given up on (a parser resynchronised) */                   \
   X(tcp_stream_gap_bytes)          /* bytes never seen, or dropped with a hole */                      \
   X(tcp_stream_no_memory)          /* bytes that had to wait and found the reassembly memory full */   \
-  X(tcp_stream_too_long)           /* messages longer than a reassembly window: skipped */
+  X(tcp_stream_too_long)           /* messages longer than a reassembly window: skipped */           \
+  X(sip_messages)                  /* SIP requests and responses read */                               \
+  X(sip_malformed)                 /* datagrams or stream lines that looked like SIP and did not parse */
 #define WCSTAP_DECLARE_COUNTER(name) uint64_t name = 0;
   WCSTAP_NAMED_COUNTERS(WCSTAP_DECLARE_COUNTER)
 #undef WCSTAP_DECLARE_COUNTER

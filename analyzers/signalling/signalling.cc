@@ -1,28 +1,13 @@
 #include "signalling/signalling.h"
 
-#include <algorithm>
-#include <cstdio>
-#include <cstring>
-#include <vector>
-
-#include "flow/index_pool.h"
-#include "pipeline.h"
-#include "tcp/reassembly.h"
-#include "tcp/tcp_conn.h"
+#include "signalling/signalling_impl.h"
+#include "text/text_message.h"
 
 namespace wcstap {
 
+using namespace sig;
+
 namespace {
-
-constexpr Nanos seconds(double s) { return static_cast<Nanos>(s * 1e9); }
-
-// Copies text into a fixed field, truncating; always NUL-terminated.
-template <size_t N>
-void set_text(char (&field)[N], std::string_view v) {
-  const size_t n = std::min(v.size(), N - 1);
-  std::memcpy(field, v.data(), n);
-  field[n] = '\0';
-}
 
 bool is_signalling_class(FlowClass c) {
   switch (c) {
@@ -34,89 +19,44 @@ bool is_signalling_class(FlowClass c) {
   }
 }
 
+// A SIP message's first line: a SIP method and "SIP/2.0" on it, or a status line "SIP/2.0 ".
+bool looks_like_sip(Bytes p) {
+  if (!looks_like_text_message(p)) return false;
+  const std::string_view v = view(p.first(std::min<size_t>(p.size(), 256)));
+  const size_t eol = v.find('\n');
+  const std::string_view line = v.substr(0, eol);
+  return line.starts_with("SIP/2.0 ") || line.find(" SIP/2.0") != std::string_view::npos;
+}
+
 }  // namespace
 
-// One signalling flow: its TCP connection and byte streams, and what its protocol said.
-struct Conn {
-  uint32_t gen = 0;             // bumped when the record is reused: stale deadlines are ignored
-  FlowClass protocol = FlowClass::Unknown;
-  L4 l4 = L4::Tcp;
-  std::array<Endpoint, 2> ep{};  // [0] the flow key's lo side, [1] hi
-  uint8_t client = 0;           // the direction the client sends in
-  bool client_known = false;
-  Nanos first_ts = 0, last_ts = 0;
-  tcp::TcpConn tcp;
-  std::array<tcp::StreamCursor, 2> stream{};
-  SignallingEvent ev;           // the connection record being built
-  AnomalySlot connect_failed;   // ws_connect_failed
-  bool reported = false;
+struct SignallingAnalyzer::Impl : Engine {
+  using Engine::Engine;
 };
 
-struct SignallingAnalyzer::Impl {
-  Impl(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k)
-      : cfg(c),
-        engine(e),
-        sink(s),
-        ctr(k),
-        conns(c.signalling.connections),
-        reasm(c.signalling.window_kb * 1024, uint64_t{c.signalling.memory_mb} << 20,
-              static_cast<Nanos>(c.signalling.gap_timeout_ms) * 1'000'000) {
-    deadlines.reserve(size_t{c.signalling.connections} * 2);
-  }
-
-  // A check due at a packet time, for a connection (while its generation is unchanged).
-  enum class Due : uint8_t { SynAnswer };
-  struct Deadline {
-    Nanos at;
-    uint32_t conn, gen;
-    Due what;
-    bool operator>(const Deadline& o) const { return at > o.at; }
-  };
-  void schedule(uint32_t conn, Nanos at, Due what) {
-    if (deadlines.size() >= deadlines.capacity()) {  // the heap never grows past its start size
-      ++ctr.signalling_deadlines_dropped;
-      return;
-    }
-    deadlines.push_back(Deadline{at, conn, conns[conn].gen, what});
-    std::push_heap(deadlines.begin(), deadlines.end(), std::greater<>{});
-  }
-
-  AnomalySubject client_subject(const Conn& c) const {
-    AnomalySubject s;
-    s.l4 = c.l4;
-    s.src = c.ep[c.client];
-    s.dst = c.ep[c.client ^ 1];
-    return s;
-  }
-
-  void tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p);
-  void due(uint32_t index, Due what, Nanos now);
-  void check_syn(Conn& c, Nanos now);
-  void report(Conn& c);
-  // The client side once the connection shows it: the SYN's sender, else the first packet's.
-  void learn_client(Conn& c, uint8_t dir) {
-    if (c.client_known) return;
-    c.client = dir;
-    c.client_known = true;
-  }
-
-  const Config& cfg;
-  AnomalyEngine& engine;
-  EventSink& sink;
-  PipelineCounters& ctr;
-  IndexPool<Conn> conns;
-  uint32_t next_gen = 1;
-  tcp::Reassembler reasm;
-  std::vector<Deadline> deadlines;  // a min-heap by time
-};
+Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k)
+    : cfg(c),
+      engine(e),
+      sink(s),
+      ctr(k),
+      conns(c.signalling.connections),
+      dialogs(c.signalling.connections),
+      dialog_ids(c.signalling.connections),
+      reasm(c.signalling.window_kb * 1024, uint64_t{c.signalling.memory_mb} << 20,
+            static_cast<Nanos>(c.signalling.gap_timeout_ms) * 1'000'000),
+      dialog_idle(seconds(c.flows.tcp_idle_timeout_s)) {
+  deadlines.reserve(size_t{c.signalling.connections} * 4);
+}
 
 SignallingAnalyzer::SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr)
     : impl_(std::make_unique<Impl>(cfg, engine, sink, ctr)) {}
 SignallingAnalyzer::~SignallingAnalyzer() = default;
 
-FlowClass SignallingAnalyzer::recognise(L4 l4, FlowClass port_class, Bytes /*payload*/) const {
+FlowClass SignallingAnalyzer::recognise(L4 l4, FlowClass port_class, Bytes payload) const {
   if (l4 != L4::Tcp && l4 != L4::Udp) return FlowClass::Unknown;
   if (is_signalling_class(port_class)) return port_class;
+  // SIP on a port the map does not name (WCS's own SIP ports 30000-31000, a PBX elsewhere).
+  if (!payload.empty() && looks_like_sip(payload)) return FlowClass::Sip;
   return FlowClass::Unknown;
 }
 
@@ -141,37 +81,72 @@ void SignallingAnalyzer::packet(uint32_t conn, uint8_t dir, Nanos ts, const Deco
   Impl& m = *impl_;
   Conn& c = m.conns[conn];
   if (ts > c.last_ts) c.last_ts = ts;
-  if (c.l4 == L4::Tcp) m.tcp_segment(conn, c, dir, ts, p);
+  if (c.l4 == L4::Tcp) {
+    m.tcp_segment(conn, c, dir, ts, p);
+    return;
+  }
+  Engine::learn_client(c, dir);
+  if (c.protocol == FlowClass::Sip && !p.l4_payload.empty()) m.sip_message(L4::Udp, p.src, p.dst, ts, p.l4_payload);
 }
 
-void SignallingAnalyzer::Impl::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p) {
-  const bool syn_before = c.tcp.syn_seen;
+void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p) {
+  const uint8_t syns_before = c.tcp.syns;
   const auto info = tcp::track_segment(c.tcp, dir, ts, p.tcp_flags, p.tcp_seq, p.tcp_ack, p.tcp_window,
                                        p.tcp_payload_len);
-  if ((p.tcp_flags & tcp::kSyn) && !(p.tcp_flags & tcp::kAck)) {
-    learn_client(c, dir);
+  const bool syn = p.tcp_flags & tcp::kSyn, ack = p.tcp_flags & tcp::kAck;
+  if (syn && !ack) {
     c.client = dir;  // a SYN names the client, whatever came before
+    c.client_known = true;
     tcp::Reassembler::start(c.stream[dir], p.tcp_seq);
-    if (!syn_before || c.tcp.syns == 1) schedule(index, ts + seconds(cfg.anomalies.ws_connect_failed.syn_timeout_s), Due::SynAnswer);
-  } else if ((p.tcp_flags & tcp::kSyn) && (p.tcp_flags & tcp::kAck)) {
+    // The first SYN of an attempt (not one sent again) starts the wait for an answer.
+    if (c.tcp.syns == 1 && syns_before != 1)
+      schedule(index, c.gen, ts + seconds(cfg.anomalies.ws_connect_failed.syn_timeout_s), Due::SynAnswer);
+  } else if (syn && ack) {
     learn_client(c, dir ^ 1);
     tcp::Reassembler::start(c.stream[dir], p.tcp_seq);
   } else {
     learn_client(c, dir);
   }
   if (info.retransmission) ++ctr.tcp_retransmissions;
-  if (info.reset && c.protocol == FlowClass::Websocket && engine.enabled(AnomalyKind::ws_connect_failed) &&
-      c.tcp.established_ts == 0) {
+  if (info.reset && c.protocol == FlowClass::Websocket && c.tcp.established_ts == 0) {
     // Refused (RST to the SYN) or reset before the handshake completed.
-    const Conn& cc = c;
-    engine.event(AnomalyKind::ws_connect_failed, client_subject(cc), ts, 1, 1, [&](char* b, size_t n) {
+    engine.event(AnomalyKind::ws_connect_failed, client_subject(c), ts, 1, 1, [&](char* b, size_t n) {
       std::snprintf(b, n, "connection %s by the %s", c.tcp.syn_seen && c.tcp.synack_ts == 0 ? "refused" : "reset",
                     dir == c.client ? "client" : "server");
     });
   }
+  if (p.l4_payload.empty() && p.tcp_payload_len == 0) return;
+  if (c.lost[dir]) return;
+  const tcp::ReassemblyCounters before = reasm.counters();
+  reasm.segment(
+      c.stream[dir], ts, p.tcp_seq + (syn ? 1 : 0), p.l4_payload, p.tcp_payload_len,
+      [&](Bytes b) { return stream_bytes(c, dir, ts, b); }, [&] { stream_gap(c, dir); });
+  const tcp::ReassemblyCounters& after = reasm.counters();
+  ctr.tcp_stream_bytes += after.bytes - before.bytes;
+  ctr.tcp_stream_gaps += after.gaps - before.gaps;
+  ctr.tcp_stream_gap_bytes += after.gap_bytes - before.gap_bytes;
+  ctr.tcp_stream_no_memory += after.no_window - before.no_window;
+  ctr.tcp_stream_too_long += after.window_full - before.window_full;
 }
 
-void SignallingAnalyzer::Impl::check_syn(Conn& c, Nanos now) {
+size_t Engine::stream_bytes(Conn& c, uint8_t dir, Nanos ts, Bytes b) {
+  switch (c.protocol) {
+    case FlowClass::Sip: return sip_stream(c, dir, ts, b);
+    default: return b.size();  // not read (yet): passed over
+  }
+}
+
+// Bytes were lost before what comes next (or the stream's start was not seen): parsers of
+// self-delimiting text messages find the next start line; others give the direction up.
+void Engine::stream_gap(Conn& c, uint8_t dir) {
+  switch (c.protocol) {
+    case FlowClass::Sip: break;  // sip_stream looks for a start line
+    default: break;
+  }
+  (void)dir;
+}
+
+void Engine::check_syn(Conn& c, Nanos now) {
   if (c.protocol != FlowClass::Websocket || c.tcp.state != tcp::TcpState::SynSent) return;
   const double s = static_cast<double>(elapsed(now, c.tcp.syn_ts)) / 1e9;
   if (s < cfg.anomalies.ws_connect_failed.syn_timeout_s) return;
@@ -181,21 +156,36 @@ void SignallingAnalyzer::Impl::check_syn(Conn& c, Nanos now) {
               });
 }
 
-void SignallingAnalyzer::Impl::due(uint32_t index, Due what, Nanos now) {
-  Conn& c = conns[index];
-  switch (what) {
-    case Due::SynAnswer: check_syn(c, now); break;
+void Engine::due(const Deadline& d, Nanos now) {
+  switch (d.what) {
+    case Due::SynAnswer:
+      if (conns[d.index].gen == d.gen && !conns[d.index].reported) check_syn(conns[d.index], now);
+      break;
+    case Due::SipTransaction:
+      if (dialogs[d.index].gen == d.gen && dialogs[d.index].live) sip_check_transaction(d.index, now);
+      break;
+    case Due::SipIdle:
+      if (dialogs[d.index].gen == d.gen && dialogs[d.index].live) sip_idle(d.index, now);
+      break;
   }
 }
 
-void SignallingAnalyzer::advance(Nanos now) {
-  Impl& m = *impl_;
-  while (!m.deadlines.empty() && m.deadlines.front().at <= now) {
-    std::pop_heap(m.deadlines.begin(), m.deadlines.end(), std::greater<>{});
-    const Impl::Deadline d = m.deadlines.back();
-    m.deadlines.pop_back();
-    if (m.conns[d.conn].gen == d.gen && !m.conns[d.conn].reported) m.due(d.conn, d.what, d.at);
+void Engine::advance(Nanos now) {
+  while (!deadlines.empty() && deadlines.front().at <= now) {
+    std::pop_heap(deadlines.begin(), deadlines.end(), std::greater<>{});
+    const Deadline d = deadlines.back();
+    deadlines.pop_back();
+    due(d, d.at);
   }
+}
+
+void SignallingAnalyzer::advance(Nanos now) { impl_->advance(now); }
+
+void SignallingAnalyzer::finish(Nanos now) {
+  Impl& m = *impl_;
+  m.advance(now);
+  for (uint32_t i = 0; i < m.cfg.signalling.connections; ++i)
+    if (m.dialogs[i].live) m.sip_report(i);
 }
 
 static const char* connection_end(const tcp::TcpConn& t) {
@@ -211,7 +201,7 @@ static const char* connection_end(const tcp::TcpConn& t) {
   return "open";
 }
 
-void SignallingAnalyzer::Impl::report(Conn& c) {
+void Engine::report(Conn& c) {
   SignallingEvent& ev = c.ev;
   ev.kind = SignallingKind::Connection;
   ev.protocol = c.protocol;
@@ -229,17 +219,17 @@ void SignallingAnalyzer::Impl::report(Conn& c) {
   sink.emit(ev);
 }
 
-void SignallingAnalyzer::close(uint32_t conn, Nanos last_ts, bool expired) {
+void SignallingAnalyzer::close(uint32_t conn, Nanos last_ts, bool /*expired*/) {
   Impl& m = *impl_;
   Conn& c = m.conns[conn];
   if (last_ts > c.last_ts) c.last_ts = last_ts;
   // A SYN sent again until the client gave up: judged on its own packets (advance() judged the
   // deadline if packet time reached it).
-  (void)expired;
   if (c.l4 == L4::Tcp && c.tcp.state == tcp::TcpState::SynSent) m.check_syn(c, c.last_ts);
   m.engine.clear(c.connect_failed, AnomalyKind::ws_connect_failed, m.client_subject(c), c.last_ts, 0,
                  m.cfg.anomalies.ws_connect_failed.syn_timeout_s, "connection ended");
-  m.report(c);
+  // SIP over UDP: the dialogs outlive their flows; the flow itself is no record of its own.
+  if (c.l4 == L4::Tcp) m.report(c);
   c.reported = true;
   m.reasm.release(c.stream[0]);
   m.reasm.release(c.stream[1]);

@@ -40,6 +40,9 @@ class SignallingAnalyzer {
   void close(uint32_t conn, Nanos last_ts, bool expired);
   // Timeouts due by packet time `now`.
   void advance(Nanos now);
+  // End of input at packet time `now`: what is due is judged, and records not tied to a flow
+  // (SIP dialogs, WCS streams, DNS summaries) are reported. Call before the flows are closed.
+  void finish(Nanos now);
 
  private:
   struct Impl;

@@ -1,0 +1,156 @@
+// The signalling analyzer's state, shared by its files (one per protocol family): not a public
+// header. Everything here is preallocated at start.
+#pragma once
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "flow/id_table.h"
+#include "flow/index_pool.h"
+#include "pipeline.h"
+#include "signalling/signalling.h"
+#include "sip/sip.h"
+#include "tcp/reassembly.h"
+#include "tcp/tcp_conn.h"
+
+namespace wcstap::sig {
+
+constexpr Nanos seconds(double s) { return static_cast<Nanos>(s * 1e9); }
+inline double ms_between(Nanos from, Nanos to) { return static_cast<double>(elapsed(to, from)) / 1e6; }
+inline std::string_view view(Bytes b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+// Copies text into a fixed field, truncating; always NUL-terminated.
+template <size_t N>
+void set_text(char (&field)[N], std::string_view v) {
+  const size_t n = std::min(v.size(), N - 1);
+  std::memcpy(field, v.data(), n);
+  field[n] = '\0';
+}
+
+inline uint64_t fnv1a(Bytes b, uint64_t h = 0xcbf29ce484222325ull) {
+  for (uint8_t c : b) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
+// One signalling flow: its TCP connection and byte streams (TCP), and what its protocol said.
+struct Conn {
+  uint32_t gen = 0;             // bumped when the record is reused: stale deadlines are ignored
+  FlowClass protocol = FlowClass::Unknown;
+  L4 l4 = L4::Tcp;
+  std::array<Endpoint, 2> ep{};  // [0] the flow key's lo side, [1] hi
+  uint8_t client = 0;           // the direction the client sends in
+  bool client_known = false;
+  Nanos first_ts = 0, last_ts = 0;
+  tcp::TcpConn tcp;
+  std::array<tcp::StreamCursor, 2> stream{};
+  std::array<bool, 2> lost{};   // a direction's parser lost the message boundaries for good
+  SignallingEvent ev;           // the connection record being built
+  AnomalySlot connect_failed;   // ws_connect_failed
+  bool reported = false;
+};
+
+// A SIP dialog or registration (one Call-ID): its open client transaction and how it ended.
+struct SipDialog {
+  uint32_t gen = 0;
+  bool live = false;
+  uint64_t key = 0;             // FNV-1a of the Call-ID
+  L4 l4 = L4::Udp;
+  Endpoint client, server;      // the first request's sender and receiver
+  Nanos first_ts = 0, last_ts = 0;
+  SipMethod opened_by = SipMethod::Other;
+  // The latest request of the client transaction (CSeq number and method) and its fate.
+  uint32_t cseq = 0;
+  SipMethod method = SipMethod::Other;
+  Nanos request_ts = 0;
+  bool answered = false;        // any response to it
+  bool final = false;           // a final response to it
+  bool credentials = false;     // it carried Authorization / Proxy-Authorization
+  bool cancelled = false;       // a CANCEL was sent for it
+  uint16_t last_final = 0;      // the last final status of the dialog
+  bool confirmed = false;       // a 2xx to its INVITE
+  bool terminated = false;      // a BYE answered 2xx
+  bool failed = false;
+  SignallingEvent ev;
+};
+
+// The analyzer itself.
+struct Engine {
+  Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k);
+
+  // A check due at a packet time for a record (while its generation is unchanged).
+  enum class Due : uint8_t { SynAnswer, SipTransaction, SipIdle };
+  struct Deadline {
+    Nanos at;
+    uint32_t index, gen;
+    Due what;
+    bool operator>(const Deadline& o) const { return at > o.at; }
+  };
+  void schedule(uint32_t index, uint32_t gen, Nanos at, Due what) {
+    if (deadlines.size() >= deadlines.capacity()) {  // the heap never grows past its start size
+      ++ctr.signalling_deadlines_dropped;
+      return;
+    }
+    deadlines.push_back(Deadline{at, index, gen, what});
+    std::push_heap(deadlines.begin(), deadlines.end(), std::greater<>{});
+  }
+  void advance(Nanos now);
+  void due(const Deadline& d, Nanos now);
+
+  AnomalySubject client_subject(const Conn& c) const {
+    AnomalySubject s;
+    s.l4 = c.l4;
+    s.src = c.ep[c.client];
+    s.dst = c.ep[c.client ^ 1];
+    return s;
+  }
+  // The client side once the connection shows it: the SYN's sender, else the first packet's.
+  static void learn_client(Conn& c, uint8_t dir) {
+    if (c.client_known) return;
+    c.client = dir;
+    c.client_known = true;
+  }
+
+  // TCP (signalling.cc)
+  void tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p);
+  void check_syn(Conn& c, Nanos now);
+  // The stream parser of a connection's protocol: whole messages out of `b`, returns the bytes used.
+  size_t stream_bytes(Conn& c, uint8_t dir, Nanos ts, Bytes b);
+  void stream_gap(Conn& c, uint8_t dir);
+  void report(Conn& c);
+
+  // SIP (sip_dialogs.cc): one message, from a datagram or cut out of a stream.
+  void sip_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos ts, Bytes msg);
+  size_t sip_stream(Conn& c, uint8_t dir, Nanos ts, Bytes b);
+  SipDialog* sip_dialog(Bytes call_id, L4 l4, const Endpoint& src, const Endpoint& dst, Nanos ts, bool create);
+  void sip_request(SipDialog& d, const SipMessage& m, Nanos ts);
+  void sip_response(SipDialog& d, const SipMessage& m, Nanos ts);
+  void sip_failure(SipDialog& d, Nanos ts, uint16_t status, std::string_view why);
+  void sip_check_transaction(uint32_t index, Nanos now);
+  void sip_idle(uint32_t index, Nanos now);
+  void sip_report(uint32_t index);
+  AnomalySubject sip_subject(const SipDialog& d) const {
+    AnomalySubject s;
+    s.l4 = d.l4;
+    s.src = d.client;
+    s.dst = d.server;
+    return s;
+  }
+
+  const Config& cfg;
+  AnomalyEngine& engine;
+  EventSink& sink;
+  PipelineCounters& ctr;
+  IndexPool<Conn> conns;
+  IndexPool<SipDialog> dialogs;
+  IdTable dialog_ids;               // Call-ID hash -> dialogs index
+  uint32_t next_gen = 1;
+  tcp::Reassembler reasm;
+  std::vector<Deadline> deadlines;  // a min-heap by time
+  SipMessage sip;                   // scratch: the message being read
+  Nanos dialog_idle;                // a dialog with no message this long is reported
+};
+
+}  // namespace wcstap::sig
