@@ -59,7 +59,13 @@ struct PipelineCounters {
   X(tcp_stream_no_memory)          /* bytes that had to wait and found the reassembly memory full */   \
   X(tcp_stream_too_long)           /* messages longer than a reassembly window: skipped */           \
   X(sip_messages)                  /* SIP requests and responses read */                               \
-  X(sip_malformed)                 /* datagrams or stream lines that looked like SIP and did not parse */
+  X(sip_malformed)                 /* datagrams or stream lines that looked like SIP and did not parse */ \
+  X(http_messages)                 /* HTTP requests and answers read */                                \
+  X(http_malformed)                /* lines on HTTP connections that were not a message start */       \
+  X(ws_messages)                   /* WebSocket messages (data and control) read */                    \
+  X(ws_malformed)                  /* WebSocket framing errors (the direction is not read further) */  \
+  X(ws_too_long)                   /* WebSocket messages longer than the tap reads: passed over */     \
+  X(wcs_messages)                  /* WCS JSON messages read */
 #define WCSTAP_DECLARE_COUNTER(name) uint64_t name = 0;
   WCSTAP_NAMED_COUNTERS(WCSTAP_DECLARE_COUNTER)
 #undef WCSTAP_DECLARE_COUNTER

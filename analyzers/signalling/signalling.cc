@@ -19,13 +19,19 @@ bool is_signalling_class(FlowClass c) {
   }
 }
 
-// A SIP message's first line: a SIP method and "SIP/2.0" on it, or a status line "SIP/2.0 ".
-bool looks_like_sip(Bytes p) {
-  if (!looks_like_text_message(p)) return false;
-  const std::string_view v = view(p.first(std::min<size_t>(p.size(), 256)));
-  const size_t eol = v.find('\n');
-  const std::string_view line = v.substr(0, eol);
-  return line.starts_with("SIP/2.0 ") || line.find(" SIP/2.0") != std::string_view::npos;
+// A text protocol by its first line's version: "SIP/2.0", "RTSP/1.0", "HTTP/1.x" (a request line
+// ends with it, a status line starts with it).
+FlowClass text_protocol_of(Bytes p) {
+  if (!looks_like_text_message(p)) return FlowClass::Unknown;
+  const std::string_view v = view(p.first(std::min<size_t>(p.size(), 512)));
+  const std::string_view line = v.substr(0, v.find('\n'));
+  const auto has = [&](std::string_view version) {
+    return line.starts_with(version) || line.find(std::string(" ") + std::string(version)) != std::string_view::npos;
+  };
+  if (has("SIP/2.0")) return FlowClass::Sip;
+  if (has("RTSP/1.0")) return FlowClass::Rtsp;
+  if (has("HTTP/1.")) return FlowClass::Http;
+  return FlowClass::Unknown;
 }
 
 }  // namespace
@@ -44,6 +50,10 @@ Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters
       dialog_ids(c.signalling.connections),
       reasm(c.signalling.window_kb * 1024, uint64_t{c.signalling.memory_mb} << 20,
             static_cast<Nanos>(c.signalling.gap_timeout_ms) * 1'000'000),
+      wcs_streams(c.signalling.connections),
+      wcs_ids(c.signalling.connections),
+      wcs(64 * 1024),
+      unmasked(64 * 1024 + kWsMessagePadding),
       dialog_idle(seconds(c.flows.tcp_idle_timeout_s)) {
   deadlines.reserve(size_t{c.signalling.connections} * 4);
 }
@@ -55,8 +65,11 @@ SignallingAnalyzer::~SignallingAnalyzer() = default;
 FlowClass SignallingAnalyzer::recognise(L4 l4, FlowClass port_class, Bytes payload) const {
   if (l4 != L4::Tcp && l4 != L4::Udp) return FlowClass::Unknown;
   if (is_signalling_class(port_class)) return port_class;
-  // SIP on a port the map does not name (WCS's own SIP ports 30000-31000, a PBX elsewhere).
-  if (!payload.empty() && looks_like_sip(payload)) return FlowClass::Sip;
+  if (payload.empty()) return FlowClass::Unknown;
+  // SIP on a port the map does not name (WCS's own SIP ports 30000-31000, a PBX elsewhere), HTTP
+  // (REST hooks to a backend on any port), RTSP (cameras on 8554...).
+  const FlowClass text = text_protocol_of(payload);
+  if (text == FlowClass::Sip || (l4 == L4::Tcp && text != FlowClass::Unknown)) return text;
   return FlowClass::Unknown;
 }
 
@@ -115,12 +128,13 @@ void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const D
                     dir == c.client ? "client" : "server");
     });
   }
+  if (info.reset || (p.tcp_flags & tcp::kFin)) ws_connection_end(c, dir, ts, info.reset);
   if (p.l4_payload.empty() && p.tcp_payload_len == 0) return;
   if (c.lost[dir]) return;
   const tcp::ReassemblyCounters before = reasm.counters();
   reasm.segment(
       c.stream[dir], ts, p.tcp_seq + (syn ? 1 : 0), p.l4_payload, p.tcp_payload_len,
-      [&](Bytes b) { return stream_bytes(c, dir, ts, b); }, [&] { stream_gap(c, dir); });
+      [&](Bytes b) { return stream_bytes(index, c, dir, ts, b); }, [&] { stream_gap(c, dir); });
   const tcp::ReassemblyCounters& after = reasm.counters();
   ctr.tcp_stream_bytes += after.bytes - before.bytes;
   ctr.tcp_stream_gaps += after.gaps - before.gaps;
@@ -129,21 +143,28 @@ void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const D
   ctr.tcp_stream_too_long += after.window_full - before.window_full;
 }
 
-size_t Engine::stream_bytes(Conn& c, uint8_t dir, Nanos ts, Bytes b) {
+size_t Engine::stream_bytes(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Bytes b) {
+  // TLS where the port map says ws/http (wss, https): only its handshake is readable.
+  if (!c.tls_checked) {
+    c.tls_checked = true;
+    if (b.size() >= 3 && b[0] == 0x16 && b[1] == 0x03) c.tls = true;
+  }
+  if (c.tls) return b.size();  // not read (yet): passed over
   switch (c.protocol) {
     case FlowClass::Sip: return sip_stream(c, dir, ts, b);
+    case FlowClass::Websocket:
+    case FlowClass::Http:
+    case FlowClass::Hls:
+      return http_stream(index, c, dir, ts, b);
     default: return b.size();  // not read (yet): passed over
   }
 }
 
 // Bytes were lost before what comes next (or the stream's start was not seen): parsers of
-// self-delimiting text messages find the next start line; others give the direction up.
+// self-delimiting text messages find the next start line; WebSocket frames cannot be found again.
 void Engine::stream_gap(Conn& c, uint8_t dir) {
-  switch (c.protocol) {
-    case FlowClass::Sip: break;  // sip_stream looks for a start line
-    default: break;
-  }
-  (void)dir;
+  if (c.ws[dir]) c.lost[dir] = true;
+  c.body_to_end[dir] = false;
 }
 
 void Engine::check_syn(Conn& c, Nanos now) {
@@ -166,6 +187,12 @@ void Engine::due(const Deadline& d, Nanos now) {
       break;
     case Due::SipIdle:
       if (dialogs[d.index].gen == d.gen && dialogs[d.index].live) sip_idle(d.index, now);
+      break;
+    case Due::RestHook:
+      if (conns[d.index].gen == d.gen && !conns[d.index].reported) check_hook(conns[d.index], now);
+      break;
+    case Due::WcsAnswer:
+      if (wcs_streams[d.index].gen == d.gen && wcs_streams[d.index].live) wcs_check_answer(d.index, now);
       break;
   }
 }
@@ -228,6 +255,8 @@ void SignallingAnalyzer::close(uint32_t conn, Nanos last_ts, bool /*expired*/) {
   if (c.l4 == L4::Tcp && c.tcp.state == tcp::TcpState::SynSent) m.check_syn(c, c.last_ts);
   m.engine.clear(c.connect_failed, AnomalyKind::ws_connect_failed, m.client_subject(c), c.last_ts, 0,
                  m.cfg.anomalies.ws_connect_failed.syn_timeout_s, "connection ended");
+  m.check_hook(c, c.last_ts);
+  m.wcs_close_all(c, c.last_ts);
   // SIP over UDP: the dialogs outlive their flows; the flow itself is no record of its own.
   if (c.l4 == L4::Tcp) m.report(c);
   c.reported = true;

@@ -13,6 +13,9 @@
 #include "pipeline.h"
 #include "signalling/signalling.h"
 #include "sip/sip.h"
+#include "text/text_message.h"
+#include "wcs/wcs_message.h"
+#include "websocket/websocket.h"
 #include "tcp/reassembly.h"
 #include "tcp/tcp_conn.h"
 
@@ -50,6 +53,36 @@ struct Conn {
   SignallingEvent ev;           // the connection record being built
   AnomalySlot connect_failed;   // ws_connect_failed
   bool reported = false;
+  bool tls_checked = false;     // the stream's first bytes were looked at
+  bool tls = false;             // ... and were TLS (wss, https on a port the map names otherwise)
+  // HTTP and WebSocket
+  std::array<bool, 2> ws{};         // the direction carries WebSocket frames (after a 101)
+  std::array<bool, 2> body_to_end{};  // an HTTP answer whose body lasts until the connection ends
+  bool upgrade_pending = false;     // a WebSocket Upgrade request waits for its answer
+  bool accept_known = false;
+  std::array<char, 28> accept{};    // the Sec-WebSocket-Accept its key calls for
+  bool close_seen = false;          // a WebSocket close frame
+  bool abnormal_end = false;        // ws_abnormal_close raised for the connection's end
+  // A REST hook (WCS's POST to its backend) waiting for its answer
+  bool hook_pending = false;
+  Nanos hook_ts = 0;
+  char hook[32]{};                  // its path's last segment ("publishStream")
+  uint32_t streams = kNoIndex;      // the WCS streams its messages named (a list through WcsStream::next)
+};
+
+// A WCS stream: one mediaSessionId on a WebSocket connection.
+struct WcsStream {
+  uint32_t gen = 0;
+  bool live = false;
+  uint64_t key = 0;             // FNV-1a of the mediaSessionId
+  uint32_t conn = kNoIndex;     // its connection, and that record's generation
+  uint32_t conn_gen = 0;
+  uint32_t next = kNoIndex;     // the connection's next stream
+  Nanos requested_ts = 0;       // publishStream/playStream
+  Nanos answered_ts = 0;        // setRemoteSDP or a status
+  bool final = false;           // a final status (UNPUBLISHED, STOPPED, FAILED)
+  AnomalySlot no_answer;        // signalling_no_answer
+  SignallingEvent ev;
 };
 
 // A SIP dialog or registration (one Call-ID): its open client transaction and how it ended.
@@ -81,7 +114,7 @@ struct Engine {
   Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k);
 
   // A check due at a packet time for a record (while its generation is unchanged).
-  enum class Due : uint8_t { SynAnswer, SipTransaction, SipIdle };
+  enum class Due : uint8_t { SynAnswer, SipTransaction, SipIdle, RestHook, WcsAnswer };
   struct Deadline {
     Nanos at;
     uint32_t index, gen;
@@ -117,9 +150,26 @@ struct Engine {
   void tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p);
   void check_syn(Conn& c, Nanos now);
   // The stream parser of a connection's protocol: whole messages out of `b`, returns the bytes used.
-  size_t stream_bytes(Conn& c, uint8_t dir, Nanos ts, Bytes b);
+  size_t stream_bytes(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Bytes b);
   void stream_gap(Conn& c, uint8_t dir);
   void report(Conn& c);
+
+  // HTTP, WebSocket, REST hooks (http_ws.cc)
+  size_t http_stream(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Bytes b);
+  void http_request(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const TextHead& h);
+  void http_response(Conn& c, Nanos ts, const TextHead& h);
+  void check_hook(Conn& c, Nanos now);
+  size_t ws_stream(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Bytes b);
+  void ws_message(uint32_t index, Conn& c, uint8_t dir, Nanos ts, WsOpcode op, Bytes payload);
+  void ws_connection_end(Conn& c, uint8_t dir, Nanos ts, bool reset);
+  // WCS's JSON messages and streams (wcs_streams.cc)
+  void wcs_message(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const WcsMessage& m);
+  WcsStream* wcs_stream(uint32_t conn, Conn& c, std::string_view id, Nanos ts);
+  void wcs_status(WcsStream& s, Conn& c, Nanos ts, std::string_view status, std::string_view info);
+  void wcs_check_answer(uint32_t index, Nanos now);
+  void wcs_report(uint32_t index, Nanos ts);
+  void wcs_close_all(Conn& c, Nanos ts);
+  AnomalySubject stream_subject(const WcsStream& s) const { return client_subject(conns[s.conn]); }
 
   // SIP (sip_dialogs.cc): one message, from a datagram or cut out of a stream.
   void sip_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos ts, Bytes msg);
@@ -150,6 +200,12 @@ struct Engine {
   tcp::Reassembler reasm;
   std::vector<Deadline> deadlines;  // a min-heap by time
   SipMessage sip;                   // scratch: the message being read
+  TextHead head;                    // scratch: an HTTP head
+  IndexPool<WcsStream> wcs_streams;
+  IdTable wcs_ids;                  // mediaSessionId hash -> wcs_streams index
+  WcsMessageReader wcs;             // one simdjson parser, allocated at start
+  WcsMessage wcs_msg;               // scratch
+  std::vector<uint8_t> unmasked;    // scratch: a WebSocket message, with the parser's padding
   Nanos dialog_idle;                // a dialog with no message this long is reported
 };
 

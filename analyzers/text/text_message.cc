@@ -371,4 +371,49 @@ bool parse_ip(Bytes b, Endpoint& out) {
 
 }  // namespace text
 
+TextStatus chunked_body_length(Bytes body, uint64_t& length) {
+  size_t pos = 0;
+  for (;;) {
+    // chunk-size [; extensions] CRLF
+    size_t eol = pos;
+    while (eol < body.size() && body[eol] != '\n') ++eol;
+    if (eol == body.size()) return eol - pos > 1024 ? TextStatus::Invalid : TextStatus::Incomplete;
+    uint64_t size = 0;
+    size_t digits = 0;
+    for (size_t i = pos; i < eol; ++i, ++digits) {
+      const uint8_t c = body[i];
+      int v;
+      if (c >= '0' && c <= '9') v = c - '0';
+      else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+      else break;
+      if (digits >= 15) return TextStatus::Invalid;
+      size = size * 16 + static_cast<uint64_t>(v);
+    }
+    if (digits == 0) return TextStatus::Invalid;
+    pos = eol + 1;
+    if (size == 0) {
+      // Trailer fields, then the blank line.
+      for (;;) {
+        size_t end = pos;
+        while (end < body.size() && body[end] != '\n') ++end;
+        if (end == body.size()) return TextStatus::Incomplete;
+        const bool blank = end == pos || (end == pos + 1 && body[pos] == '\r');
+        pos = end + 1;
+        if (blank) {
+          length = pos;
+          return TextStatus::Complete;
+        }
+      }
+    }
+    // the data, then CRLF (or LF)
+    if (size > body.size() - pos) return TextStatus::Incomplete;
+    pos += size;
+    if (pos < body.size() && body[pos] == '\r') ++pos;
+    if (pos >= body.size()) return TextStatus::Incomplete;
+    if (body[pos] != '\n') return TextStatus::Invalid;
+    ++pos;
+  }
+}
+
 }  // namespace wcstap

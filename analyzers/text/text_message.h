@@ -64,6 +64,10 @@ bool text_message_length(const TextHead& h, uint64_t& total);
 // The first header named `name`, case-insensitively; for SIP the compact form and the long one
 // (RFC 3261 section 7.3.3: i, f, t, v, l, c, m, k, s, e) find each other. `after` continues a
 // search past an earlier result (headers that repeat: Via). Null when absent.
+// A chunked body (RFC 9112 section 7.1) at the start of `body`: Complete with its whole length
+// (chunks, the last chunk, trailers and the closing blank line), Incomplete, or Invalid.
+TextStatus chunked_body_length(Bytes body, uint64_t& length);
+
 const TextHeader* find_header(const TextHead& h, std::string_view name, const TextHeader* after = nullptr);
 
 // A cheap probe on a flow's first bytes: a start line of a known method followed by a space, or a

@@ -420,5 +420,26 @@ TEST(TextHead, RobustAgainstTruncationAndNoise) {
   EXPECT_GT(complete, 100u);  // flipped bits in values leave most heads whole
 }
 
+TEST(TextChunked, WholeBodyWithTrailers) {
+  const std::string b = "4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\nExpires: never\r\n\r\nNEXT";
+  uint64_t len = 0;
+  ASSERT_EQ(chunked_body_length(Bytes(reinterpret_cast<const uint8_t*>(b.data()), b.size()), len), TextStatus::Complete);
+  EXPECT_EQ(len, b.size() - 4);
+}
+
+TEST(TextChunked, EveryPrefixIsIncompleteAndGarbageInvalid) {
+  const std::string b = "a\r\n0123456789\r\n0\r\n\r\n";
+  for (size_t n = 0; n < b.size(); ++n) {
+    uint64_t len = 0;
+    EXPECT_EQ(chunked_body_length(Bytes(reinterpret_cast<const uint8_t*>(b.data()), n), len), TextStatus::Incomplete) << n;
+  }
+  const std::string bad = "zz\r\n";
+  uint64_t len = 0;
+  EXPECT_EQ(chunked_body_length(Bytes(reinterpret_cast<const uint8_t*>(bad.data()), bad.size()), len), TextStatus::Invalid);
+  const std::string no_crlf = "3\r\nabcX";
+  EXPECT_EQ(chunked_body_length(Bytes(reinterpret_cast<const uint8_t*>(no_crlf.data()), no_crlf.size()), len),
+            TextStatus::Invalid);
+}
+
 }  // namespace
 }  // namespace wcstap

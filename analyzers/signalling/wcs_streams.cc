@@ -1,0 +1,163 @@
+// WCS's JSON protocol on a clear WebSocket (WCS.md): streams by mediaSessionId, from
+// publishStream/playStream to their statuses; stream_failed for a FAILED status (with WCS's info
+// text), signalling_no_answer when a publish/play gets neither setRemoteSDP nor a status in 5 s.
+#include "signalling/signalling_impl.h"
+
+namespace wcstap::sig {
+
+namespace {
+
+bool final_status(std::string_view s) { return s == "FAILED" || s == "UNPUBLISHED" || s == "STOPPED"; }
+
+}  // namespace
+
+WcsStream* Engine::wcs_stream(uint32_t conn, Conn& c, std::string_view id, Nanos ts) {
+  if (id.empty()) return nullptr;
+  const uint64_t key = fnv1a(Bytes(reinterpret_cast<const uint8_t*>(id.data()), id.size()), c.gen);
+  uint32_t i = wcs_ids.find(key);
+  if (i != kNoIndex) return &wcs_streams[i];
+  i = wcs_streams.alloc();
+  if (i == kNoIndex || !wcs_ids.insert(key, i)) {
+    if (i != kNoIndex) wcs_streams.release(i);
+    ++ctr.signalling_table_full;
+    return nullptr;
+  }
+  WcsStream& s = wcs_streams[i];
+  s.gen = next_gen++;
+  s.live = true;
+  s.key = key;
+  s.conn = conn;
+  s.conn_gen = c.gen;
+  s.next = c.streams;
+  c.streams = i;
+  s.ev.first_ts = s.ev.last_ts = ts;
+  set_text(s.ev.id, id);
+  return &s;
+}
+
+void Engine::wcs_message(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const WcsMessage& m) {
+  (void)dir;
+  switch (m.name) {
+    case WcsMessageName::Ping: ++c.ev.pings; return;
+    case WcsMessageName::Pong: ++c.ev.pongs; return;
+    case WcsMessageName::PublishStream:
+    case WcsMessageName::PlayStream: {
+      WcsStream* s = wcs_stream(index, c, m.media_session_id.view(), ts);
+      if (s == nullptr) return;
+      s->ev.last_ts = ts;
+      ++s->ev.requests;
+      if (!m.stream_name.empty()) set_text(s->ev.name, m.stream_name.view());
+      if (s->requested_ts == 0) {
+        s->requested_ts = ts;
+        const uint32_t si = static_cast<uint32_t>(s - &wcs_streams[0]);
+        schedule(si, s->gen, ts + seconds(cfg.anomalies.signalling_no_answer.timeout_s), Due::WcsAnswer);
+      }
+      set_text(s->ev.state, m.name == WcsMessageName::PublishStream ? "publish" : "play");
+      return;
+    }
+    case WcsMessageName::UnPublishStream:
+    case WcsMessageName::StopStream:
+      if (WcsStream* s = wcs_stream(index, c, m.media_session_id.view(), ts)) {
+        s->ev.last_ts = ts;
+        ++s->ev.requests;
+      }
+      return;
+    case WcsMessageName::SetRemoteSdp:
+      if (WcsStream* s = wcs_stream(index, c, m.media_session_id.view(), ts)) {
+        ++s->ev.responses;
+        s->ev.last_ts = ts;
+        if (s->answered_ts == 0) {
+          s->answered_ts = ts;
+          if (s->requested_ts) s->ev.setup_ms = ms_between(s->requested_ts, ts);
+        }
+        engine.clear(s->no_answer, AnomalyKind::signalling_no_answer, stream_subject(*s), ts, 0,
+                     cfg.anomalies.signalling_no_answer.timeout_s, "answered");
+      }
+      return;
+    case WcsMessageName::NotifyStreamStatusEvent:
+      if (WcsStream* s = wcs_stream(index, c, m.media_session_id.view(), ts)) {
+        ++s->ev.responses;
+        if (!m.stream_name.empty() && s->ev.name[0] == '\0') set_text(s->ev.name, m.stream_name.view());
+        wcs_status(*s, c, ts, m.status.view(), m.info.view());
+      }
+      return;
+    case WcsMessageName::Fail:
+      // A failed API call about a stream (apiMethod StreamStatusEvent): as a FAILED status.
+      if (!m.media_session_id.empty())
+        if (WcsStream* s = wcs_stream(index, c, m.media_session_id.view(), ts)) {
+          ++s->ev.responses;
+          wcs_status(*s, c, ts, "FAILED", m.info.view());
+        }
+      return;
+    default:
+      return;
+  }
+}
+
+void Engine::wcs_status(WcsStream& s, Conn& c, Nanos ts, std::string_view status, std::string_view info) {
+  (void)c;
+  s.ev.last_ts = ts;
+  if (s.answered_ts == 0) {
+    s.answered_ts = ts;
+    if (s.requested_ts) s.ev.setup_ms = ms_between(s.requested_ts, ts);
+  }
+  engine.clear(s.no_answer, AnomalyKind::signalling_no_answer, stream_subject(s), ts, 0,
+               cfg.anomalies.signalling_no_answer.timeout_s, "answered");
+  if (!status.empty()) set_text(s.ev.state, status);
+  if (!info.empty()) set_text(s.ev.detail, info);
+  if (status == "FAILED") {
+    ++s.ev.errors;
+    AnomalySubject subj = stream_subject(s);
+    engine.event(AnomalyKind::stream_failed, subj, ts, 1, 1, [&](char* b, size_t n) {
+      std::snprintf(b, n, "stream '%.32s' (%.24s) FAILED: %.*s", s.ev.name, s.ev.id,
+                    static_cast<int>(std::min<size_t>(info.size(), 60)), info.data());
+    });
+  }
+  if (final_status(status)) s.final = true;
+}
+
+// publishStream/playStream with neither setRemoteSDP nor a status by the timeout.
+void Engine::wcs_check_answer(uint32_t index, Nanos now) {
+  WcsStream& s = wcs_streams[index];
+  const double limit = cfg.anomalies.signalling_no_answer.timeout_s;
+  if (s.answered_ts != 0 || s.requested_ts == 0) return;
+  const double waited = static_cast<double>(elapsed(now, s.requested_ts)) / 1e9;
+  if (waited < limit) return;
+  engine.hold(s.no_answer, AnomalyKind::signalling_no_answer, stream_subject(s), s.requested_ts, now, waited, limit,
+              [&](char* b, size_t n) {
+                std::snprintf(b, n, "%.8s of stream '%.32s' (%.24s): no setRemoteSDP nor status for %.1f s",
+                              s.ev.state, s.ev.name, s.ev.id, waited);
+              });
+}
+
+void Engine::wcs_report(uint32_t index, Nanos ts) {
+  WcsStream& s = wcs_streams[index];
+  const Conn& c = conns[s.conn];
+  // Still unanswered at the end: the verdict if the wait was long enough, then its end.
+  wcs_check_answer(index, ts);
+  engine.clear(s.no_answer, AnomalyKind::signalling_no_answer, stream_subject(s), ts, 0,
+               cfg.anomalies.signalling_no_answer.timeout_s, "connection ended");
+  SignallingEvent& ev = s.ev;
+  ev.kind = SignallingKind::WcsStream;
+  ev.protocol = FlowClass::Websocket;
+  ev.l4 = L4::Tcp;
+  ev.client = c.ep[c.client];
+  ev.server = c.ep[c.client ^ 1];
+  ++ctr.signalling_reports;
+  sink.emit(ev);
+  wcs_ids.erase(s.key);
+  s.live = false;
+  wcs_streams.release(index);
+}
+
+// The connection ended: its streams are reported.
+void Engine::wcs_close_all(Conn& c, Nanos ts) {
+  for (uint32_t i = c.streams; i != kNoIndex;) {
+    const uint32_t next = wcs_streams[i].next;
+    if (wcs_streams[i].live && wcs_streams[i].conn_gen == c.gen) wcs_report(i, ts);
+    i = next;
+  }
+  c.streams = kNoIndex;
+}
+
+}  // namespace wcstap::sig
