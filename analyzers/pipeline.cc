@@ -289,6 +289,7 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
     f->initiator = dir;
     if (pkt.l4 == L4::Udp || pkt.l4 == L4::Tcp)
       f->port_class = port_class(cfg.wcs, pkt.dst.port, pkt.src.port);
+    if (pkt.l4 == L4::Tcp && (pkt.tcp_flags & 0x12) == 0x02) f->classes |= kTcpOpenedBySyn;
   }
   ++f->packets[dir];
   f->bytes[dir] += pkt.ip_len;
@@ -365,7 +366,8 @@ bool Pipeline::Impl::signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, con
   f.classes |= kSignallingProbed;
   if (f.media == kNoIndex) f.media = medias.alloc();
   if (f.media == kNoIndex) return false;
-  const uint32_t conn = signalling.open(cls, p.l4, key_endpoint(f.key, false), key_endpoint(f.key, true), ts);
+  const uint32_t conn = signalling.open(cls, p.l4, key_endpoint(f.key, false), key_endpoint(f.key, true), ts,
+                                        (f.classes & kTcpOpenedBySyn) != 0);
   if (conn == kNoIndex) return false;
   media(f).sig = conn;
   f.classes |= class_bit(cls);
@@ -1719,7 +1721,7 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   bool init_hi = f.initiator == 1;
   fe.src = key_endpoint(f.key, init_hi);
   fe.dst = key_endpoint(f.key, !init_hi);
-  fe.classes = f.classes & ~kSignallingProbed;
+  fe.classes = f.classes & ~(kSignallingProbed | kTcpOpenedBySyn);
   fe.cls = primary_class(fe.classes);
   fe.packets = {f.packets[f.initiator], f.packets[f.initiator ^ 1]};
   fe.bytes = {f.bytes[f.initiator], f.bytes[f.initiator ^ 1]};

@@ -65,7 +65,11 @@ struct PipelineCounters {
   X(ws_messages)                   /* WebSocket messages (data and control) read */                    \
   X(ws_malformed)                  /* WebSocket framing errors (the direction is not read further) */  \
   X(ws_too_long)                   /* WebSocket messages longer than the tap reads: passed over */     \
-  X(wcs_messages)                  /* WCS JSON messages read */
+  X(wcs_messages)                  /* WCS JSON messages read */                                        \
+  X(tls_handshakes)                /* TLS ClientHellos read */                                         \
+  X(tls_malformed)                 /* TLS streams that turned out not to be TLS */                     \
+  X(dns_messages)                  /* DNS queries and answers read */                                  \
+  X(dns_malformed)                 /* DNS messages that did not parse */
 #define WCSTAP_DECLARE_COUNTER(name) uint64_t name = 0;
   WCSTAP_NAMED_COUNTERS(WCSTAP_DECLARE_COUNTER)
 #undef WCSTAP_DECLARE_COUNTER

@@ -97,6 +97,8 @@ struct FlowMedia {
 // Not a class: a bit of FlowRecord::classes saying the flow was looked at for signalling already
 // (by its ports when created, by its first payload after). Masked out of reports.
 constexpr FlowClassMask kSignallingProbed = 1u << 31;
+// Not a class either: the TCP flow began with a SYN (its streams' first bytes follow the handshake).
+constexpr FlowClassMask kTcpOpenedBySyn = 1u << 30;
 
 struct FlowRecord {
   FlowKey key;

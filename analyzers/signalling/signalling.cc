@@ -54,6 +54,11 @@ Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters
       wcs_ids(c.signalling.connections),
       wcs(64 * 1024),
       unmasked(64 * 1024 + kWsMessagePadding),
+      tls_states(std::max<uint32_t>(c.signalling.connections / 8, 16)),
+      tls_buffers(std::max<uint32_t>(c.signalling.connections / 8, 16) * 2),
+      tls_memory(new uint8_t[size_t{std::max<uint32_t>(c.signalling.connections / 8, 16)} * 2 * kTlsBuffer]),
+      dns(c.signalling.connections),
+      dns_ids(c.signalling.connections),
       dialog_idle(seconds(c.flows.tcp_idle_timeout_s)) {
   deadlines.reserve(size_t{c.signalling.connections} * 4);
 }
@@ -70,10 +75,13 @@ FlowClass SignallingAnalyzer::recognise(L4 l4, FlowClass port_class, Bytes paylo
   // (REST hooks to a backend on any port), RTSP (cameras on 8554...).
   const FlowClass text = text_protocol_of(payload);
   if (text == FlowClass::Sip || (l4 == L4::Tcp && text != FlowClass::Unknown)) return text;
+  // TLS on any port: HTTPS to a backend (REST hooks), a signalling port the map does not name.
+  if (l4 == L4::Tcp && tls::looks_like_tls(payload)) return FlowClass::Tls;
   return FlowClass::Unknown;
 }
 
-uint32_t SignallingAnalyzer::open(FlowClass cls, L4 l4, const Endpoint& lo, const Endpoint& hi, Nanos ts) {
+uint32_t SignallingAnalyzer::open(FlowClass cls, L4 l4, const Endpoint& lo, const Endpoint& hi, Nanos ts,
+                                  bool after_handshake) {
   Impl& m = *impl_;
   const uint32_t i = m.conns.alloc();
   if (i == kNoIndex) {
@@ -86,6 +94,7 @@ uint32_t SignallingAnalyzer::open(FlowClass cls, L4 l4, const Endpoint& lo, cons
   c.l4 = l4;
   c.ep = {lo, hi};
   c.first_ts = c.last_ts = ts;
+  c.after_handshake = after_handshake;
   ++m.ctr.signalling_connections;
   return i;
 }
@@ -99,7 +108,9 @@ void SignallingAnalyzer::packet(uint32_t conn, uint8_t dir, Nanos ts, const Deco
     return;
   }
   Engine::learn_client(c, dir);
-  if (c.protocol == FlowClass::Sip && !p.l4_payload.empty()) m.sip_message(L4::Udp, p.src, p.dst, ts, p.l4_payload);
+  if (p.l4_payload.empty()) return;
+  if (c.protocol == FlowClass::Sip) m.sip_message(L4::Udp, p.src, p.dst, ts, p.l4_payload);
+  if (c.protocol == FlowClass::Dns) m.dns_message(L4::Udp, p.src, p.dst, ts, p.l4_payload);
 }
 
 void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p) {
@@ -128,9 +139,19 @@ void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const D
                     dir == c.client ? "client" : "server");
     });
   }
-  if (info.reset || (p.tcp_flags & tcp::kFin)) ws_connection_end(c, dir, ts, info.reset);
+  if (info.reset || (p.tcp_flags & tcp::kFin)) {
+    ws_connection_end(c, dir, ts, info.reset);
+    if (c.tls) tls_end(c, ts, info.reset);
+  }
   if (p.l4_payload.empty() && p.tcp_payload_len == 0) return;
   if (c.lost[dir]) return;
+  // Taken at its first payload after a handshake the pipeline saw: both streams start here (this
+  // packet's first byte, and the byte its ACK expects next).
+  if (c.after_handshake) {
+    c.after_handshake = false;
+    if (!c.stream[dir].started) tcp::Reassembler::start(c.stream[dir], p.tcp_seq - 1);
+    if (ack && !c.stream[dir ^ 1].started) tcp::Reassembler::start(c.stream[dir ^ 1], p.tcp_ack - 1);
+  }
   const tcp::ReassemblyCounters before = reasm.counters();
   reasm.segment(
       c.stream[dir], ts, p.tcp_seq + (syn ? 1 : 0), p.l4_payload, p.tcp_payload_len,
@@ -147,10 +168,11 @@ size_t Engine::stream_bytes(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Byte
   // TLS where the port map says ws/http (wss, https): only its handshake is readable.
   if (!c.tls_checked) {
     c.tls_checked = true;
-    if (b.size() >= 3 && b[0] == 0x16 && b[1] == 0x03) c.tls = true;
+    if (c.protocol == FlowClass::Tls || (b.size() >= 3 && b[0] == 0x16 && b[1] == 0x03)) c.tls = true;
   }
-  if (c.tls) return b.size();  // not read (yet): passed over
+  if (c.tls) return tls_stream(c, dir, ts, b);
   switch (c.protocol) {
+    case FlowClass::Dns: return dns_stream(c, dir, ts, b);
     case FlowClass::Sip: return sip_stream(c, dir, ts, b);
     case FlowClass::Websocket:
     case FlowClass::Http:
@@ -191,6 +213,12 @@ void Engine::due(const Deadline& d, Nanos now) {
     case Due::RestHook:
       if (conns[d.index].gen == d.gen && !conns[d.index].reported) check_hook(conns[d.index], now);
       break;
+    case Due::DnsAnswer:
+      if (dns[d.index].gen == d.gen && dns[d.index].live) dns_check(d.index, d.slot, now);
+      break;
+    case Due::DnsIdle:
+      if (dns[d.index].gen == d.gen && dns[d.index].live) dns_idle(d.index, now);
+      break;
     case Due::WcsAnswer:
       if (wcs_streams[d.index].gen == d.gen && wcs_streams[d.index].live) wcs_check_answer(d.index, now);
       break;
@@ -211,8 +239,10 @@ void SignallingAnalyzer::advance(Nanos now) { impl_->advance(now); }
 void SignallingAnalyzer::finish(Nanos now) {
   Impl& m = *impl_;
   m.advance(now);
-  for (uint32_t i = 0; i < m.cfg.signalling.connections; ++i)
+  for (uint32_t i = 0; i < m.cfg.signalling.connections; ++i) {
     if (m.dialogs[i].live) m.sip_report(i);
+    if (m.dns[i].live) m.dns_report(i);
+  }
 }
 
 static const char* connection_end(const tcp::TcpConn& t) {
@@ -256,6 +286,7 @@ void SignallingAnalyzer::close(uint32_t conn, Nanos last_ts, bool /*expired*/) {
   m.engine.clear(c.connect_failed, AnomalyKind::ws_connect_failed, m.client_subject(c), c.last_ts, 0,
                  m.cfg.anomalies.ws_connect_failed.syn_timeout_s, "connection ended");
   m.check_hook(c, c.last_ts);
+  if (c.tls) m.tls_end(c, c.last_ts, c.tcp.state == tcp::TcpState::Reset);
   m.wcs_close_all(c, c.last_ts);
   // SIP over UDP: the dialogs outlive their flows; the flow itself is no record of its own.
   if (c.l4 == L4::Tcp) m.report(c);

@@ -32,8 +32,10 @@ class SignallingAnalyzer {
   FlowClass recognise(L4 l4, FlowClass port_class, Bytes payload) const;
 
   // Opens the state of a flow it takes, `lo`/`hi` its endpoints as the flow key orders them
-  // (direction 0 is lo -> hi). kNoIndex when the table is full (counted).
-  uint32_t open(FlowClass cls, L4 l4, const Endpoint& lo, const Endpoint& hi, Nanos ts);
+  // (direction 0 is lo -> hi). `after_handshake`: a TCP flow taken at its first payload whose SYN
+  // the pipeline saw (its streams start with this packet and at its ACK). kNoIndex when the table
+  // is full (counted).
+  uint32_t open(FlowClass cls, L4 l4, const Endpoint& lo, const Endpoint& hi, Nanos ts, bool after_handshake = false);
   // A packet of that flow (TCP: every segment, with or without payload).
   void packet(uint32_t conn, uint8_t dir, Nanos ts, const DecodedPacket& p);
   // The flow ended (idle) or input ended: its records are reported and its state let go.

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -12,7 +14,9 @@
 #include "flow/index_pool.h"
 #include "pipeline.h"
 #include "signalling/signalling.h"
+#include "dns/dns.h"
 #include "sip/sip.h"
+#include "tls/tls.h"
 #include "text/text_message.h"
 #include "wcs/wcs_message.h"
 #include "websocket/websocket.h"
@@ -53,6 +57,7 @@ struct Conn {
   SignallingEvent ev;           // the connection record being built
   AnomalySlot connect_failed;   // ws_connect_failed
   bool reported = false;
+  bool after_handshake = false; // taken at its first payload, the handshake seen by the pipeline
   bool tls_checked = false;     // the stream's first bytes were looked at
   bool tls = false;             // ... and were TLS (wss, https on a port the map names otherwise)
   // HTTP and WebSocket
@@ -68,6 +73,42 @@ struct Conn {
   Nanos hook_ts = 0;
   char hook[32]{};                  // its path's last segment ("publishStream")
   uint32_t streams = kNoIndex;      // the WCS streams its messages named (a list through WcsStream::next)
+  uint32_t tls_state = kNoIndex;    // its TlsState while the handshake is in clear
+  bool tls_done = false;            // the handshake went encrypted both ways
+  bool tls_client_hello = false;
+};
+
+// A connection's TLS handshake while it is in clear (each direction's reader holds a buffer from
+// the pool until its side encrypts).
+struct TlsState {
+  std::array<std::optional<tls::DirectionReader>, 2> reader;
+  std::array<uint32_t, 2> buffer{kNoIndex, kNoIndex};
+  bool client_hello = false, server_hello = false;
+  std::array<bool, 2> encrypted{};  // the side sent ChangeCipherSpec (<= 1.2) or encrypted records
+  bool done = false;                // both sides encrypt: the handshake is over as far as a tap can see
+  bool failed = false;              // tls_failure raised for it
+};
+
+// A DNS client's queries to one server (every UDP flow between them, or TCP).
+struct DnsSummary {
+  uint32_t gen = 0;
+  bool live = false;
+  uint64_t key = 0;
+  Endpoint client, server;      // ports of the first query
+  L4 l4 = L4::Udp;
+  Nanos first_ts = 0, last_ts = 0;
+  struct Pending {
+    uint16_t id = 0;
+    bool used = false;
+    Nanos ts = 0;
+    uint64_t name = 0;          // FNV-1a of the question
+    char qname[72]{};
+    uint16_t qtype = 0;
+  };
+  std::array<Pending, 16> pending{};
+  uint32_t answered = 0;
+  double sum_ms = 0;
+  SignallingEvent ev;
 };
 
 // A WCS stream: one mediaSessionId on a WebSocket connection.
@@ -114,19 +155,20 @@ struct Engine {
   Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k);
 
   // A check due at a packet time for a record (while its generation is unchanged).
-  enum class Due : uint8_t { SynAnswer, SipTransaction, SipIdle, RestHook, WcsAnswer };
+  enum class Due : uint8_t { SynAnswer, SipTransaction, SipIdle, RestHook, WcsAnswer, DnsAnswer, DnsIdle };
   struct Deadline {
     Nanos at;
     uint32_t index, gen;
     Due what;
+    uint8_t slot = 0;  // DnsAnswer: the pending query's slot
     bool operator>(const Deadline& o) const { return at > o.at; }
   };
-  void schedule(uint32_t index, uint32_t gen, Nanos at, Due what) {
+  void schedule(uint32_t index, uint32_t gen, Nanos at, Due what, uint8_t slot = 0) {
     if (deadlines.size() >= deadlines.capacity()) {  // the heap never grows past its start size
       ++ctr.signalling_deadlines_dropped;
       return;
     }
-    deadlines.push_back(Deadline{at, index, gen, what});
+    deadlines.push_back(Deadline{at, index, gen, what, slot});
     std::push_heap(deadlines.begin(), deadlines.end(), std::greater<>{});
   }
   void advance(Nanos now);
@@ -171,6 +213,23 @@ struct Engine {
   void wcs_close_all(Conn& c, Nanos ts);
   AnomalySubject stream_subject(const WcsStream& s) const { return client_subject(conns[s.conn]); }
 
+  // TLS (tls_dns.cc)
+  size_t tls_stream(Conn& c, uint8_t dir, Nanos ts, Bytes b);
+  void tls_item(Conn& c, TlsState& t, uint8_t dir, Nanos ts, const tls::Item& it);
+  void tls_end(Conn& c, Nanos ts, bool reset);
+  void tls_release(Conn& c);
+  AnomalySubject server_subject(const Conn& c) const {
+    AnomalySubject s = client_subject(c);
+    std::swap(s.src, s.dst);
+    return s;
+  }
+  // DNS (tls_dns.cc): one message, from a datagram or a TCP frame.
+  void dns_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos ts, Bytes msg);
+  size_t dns_stream(Conn& c, uint8_t dir, Nanos ts, Bytes b);
+  void dns_check(uint32_t index, uint8_t slot, Nanos now);
+  void dns_idle(uint32_t index, Nanos now);
+  void dns_report(uint32_t index);
+
   // SIP (sip_dialogs.cc): one message, from a datagram or cut out of a stream.
   void sip_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos ts, Bytes msg);
   size_t sip_stream(Conn& c, uint8_t dir, Nanos ts, Bytes b);
@@ -206,6 +265,14 @@ struct Engine {
   WcsMessageReader wcs;             // one simdjson parser, allocated at start
   WcsMessage wcs_msg;               // scratch
   std::vector<uint8_t> unmasked;    // scratch: a WebSocket message, with the parser's padding
+  IndexPool<TlsState> tls_states;
+  static constexpr uint32_t kTlsBuffer = 16 * 1024;  // a side's handshake messages (a certificate chain)
+  struct Slot {};
+  IndexPool<Slot> tls_buffers;
+  std::unique_ptr<uint8_t[]> tls_memory;  // default-initialised: pages are committed as used
+  IndexPool<DnsSummary> dns;
+  IdTable dns_ids;
+  dns::DnsMessage dns_msg;          // scratch
   Nanos dialog_idle;                // a dialog with no message this long is reported
 };
 
