@@ -63,7 +63,7 @@ std::span<const NamedCounter> named_counters() {
   return kAll;
 }
 
-struct Pipeline::Impl : EventSink {
+struct Pipeline::Impl : EventSink, InterleavedMedia {
   Impl(const Config& c, EventSink& out)
       : cfg(c),
         sink(out),
@@ -77,7 +77,7 @@ struct Pipeline::Impl : EventSink {
         srtp_streams(c.srtp.keys.empty() ? 0 : c.flows.rtp_streams),
         rtcp_ssrcs(c.flows.rtp_streams),
         engine(cfg.anomalies, *this),
-        signalling(cfg, engine, *this, ctr),
+        signalling(cfg, engine, *this, ctr, *this),
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
         tcp_idle(seconds(c.flows.tcp_idle_timeout_s)),
         one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)),
@@ -210,6 +210,9 @@ struct Pipeline::Impl : EventSink {
   // Signalling takes the flow when its ports or its first payload say so; then it sees every
   // packet of it. True when the packet was signalling's.
   bool signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p);
+  // RTP/RTCP that signalling found inside its stream (RTSP interleaved): analysed on its flow.
+  FlowRecord* signalling_flow = nullptr;
+  void interleaved(uint8_t dir, Nanos ts, Bytes packet) override;
   Nanos udp_idle, tcp_idle, one_way_window, rtcp_wait;
   // RTCP about an SSRC outlives the media's flow idle timeout, so the stream's report finds it.
   Nanos rtcp_idle = 2 * udp_idle;
@@ -353,9 +356,32 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
   }
 }
 
+void Pipeline::Impl::interleaved(uint8_t dir, Nanos ts, Bytes packet) {
+  if (signalling_flow == nullptr || signalling_flow->media == kNoIndex) return;
+  FlowRecord& f = *signalling_flow;
+  switch (classify_udp_payload(packet)) {
+    case FlowClass::Rtp:
+      feedback_second(f, ts);
+      rtp(f, dir, ts, packet);
+      break;
+    case FlowClass::Rtcp:
+      if (looks_like_rtcp(packet)) {
+        DecodedPacket inner = pkt;
+        inner.l4_payload = packet;
+        feedback_second(f, ts);
+        rtcp(f, dir, ts, inner);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
 bool Pipeline::Impl::signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
   if (f.media != kNoIndex && media(f).sig != kNoIndex) {
+    signalling_flow = &f;
     signalling.packet(media(f).sig, dir, ts, p);
+    signalling_flow = nullptr;
     return true;
   }
   if (f.classes & kSignallingProbed) return false;
@@ -371,7 +397,9 @@ bool Pipeline::Impl::signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, con
   if (conn == kNoIndex) return false;
   media(f).sig = conn;
   f.classes |= class_bit(cls);
+  signalling_flow = &f;
   signalling.packet(conn, dir, ts, p);
+  signalling_flow = nullptr;
   return true;
 }
 

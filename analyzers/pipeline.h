@@ -69,7 +69,12 @@ struct PipelineCounters {
   X(tls_handshakes)                /* TLS ClientHellos read */                                         \
   X(tls_malformed)                 /* TLS streams that turned out not to be TLS */                     \
   X(dns_messages)                  /* DNS queries and answers read */                                  \
-  X(dns_malformed)                 /* DNS messages that did not parse */
+  X(dns_malformed)                 /* DNS messages that did not parse */                               \
+  X(rtsp_messages)                 /* RTSP requests and answers read */                                \
+  X(rtsp_malformed)                /* lines on RTSP connections that were not a message start */       \
+  X(rtsp_interleaved)              /* interleaved $ frames (RTP/RTCP over the RTSP connection) */      \
+  X(rtmp_messages)                 /* RTMP messages read (after the handshake) */                      \
+  X(rtmp_malformed)                /* RTMP directions whose chunk stream could not be followed */
 #define WCSTAP_DECLARE_COUNTER(name) uint64_t name = 0;
   WCSTAP_NAMED_COUNTERS(WCSTAP_DECLARE_COUNTER)
 #undef WCSTAP_DECLARE_COUNTER

@@ -36,6 +36,16 @@ FlowClass text_protocol_of(Bytes p) {
 
 }  // namespace
 
+// The anomaly a failed TCP connect is, by protocol: WebSocket signalling, RTSP, RTMP.
+std::optional<AnomalyKind> sig::connect_kind(FlowClass c) {
+  switch (c) {
+    case FlowClass::Websocket: return AnomalyKind::ws_connect_failed;
+    case FlowClass::Rtsp: return AnomalyKind::rtsp_failure;
+    case FlowClass::Rtmp: return AnomalyKind::rtmp_failure;
+    default: return std::nullopt;
+  }
+}
+
 struct SignallingAnalyzer::Impl : Engine {
   using Engine::Engine;
 };
@@ -59,12 +69,16 @@ Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters
       tls_memory(new uint8_t[size_t{std::max<uint32_t>(c.signalling.connections / 8, 16)} * 2 * kTlsBuffer]),
       dns(c.signalling.connections),
       dns_ids(c.signalling.connections),
+      media_sessions(std::max<uint32_t>(c.signalling.connections / 16, 16)),
       dialog_idle(seconds(c.flows.tcp_idle_timeout_s)) {
   deadlines.reserve(size_t{c.signalling.connections} * 4);
 }
 
-SignallingAnalyzer::SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr)
-    : impl_(std::make_unique<Impl>(cfg, engine, sink, ctr)) {}
+SignallingAnalyzer::SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr,
+                                       InterleavedMedia& media)
+    : impl_(std::make_unique<Impl>(cfg, engine, sink, ctr)) {
+  impl_->media = &media;
+}
 SignallingAnalyzer::~SignallingAnalyzer() = default;
 
 FlowClass SignallingAnalyzer::recognise(L4 l4, FlowClass port_class, Bytes payload) const {
@@ -132,9 +146,10 @@ void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const D
     learn_client(c, dir);
   }
   if (info.retransmission) ++ctr.tcp_retransmissions;
-  if (info.reset && c.protocol == FlowClass::Websocket && c.tcp.established_ts == 0) {
+  if (info.reset && connect_kind(c.protocol) && c.tcp.syn_seen && c.tcp.established_ts == 0 && !c.refused) {
+    c.refused = true;
     // Refused (RST to the SYN) or reset before the handshake completed.
-    engine.event(AnomalyKind::ws_connect_failed, client_subject(c), ts, 1, 1, [&](char* b, size_t n) {
+    engine.event(*connect_kind(c.protocol), client_subject(c), ts, 1, 1, [&](char* b, size_t n) {
       std::snprintf(b, n, "connection %s by the %s", c.tcp.syn_seen && c.tcp.synack_ts == 0 ? "refused" : "reset",
                     dir == c.client ? "client" : "server");
     });
@@ -173,6 +188,8 @@ size_t Engine::stream_bytes(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Byte
   if (c.tls) return tls_stream(c, dir, ts, b);
   switch (c.protocol) {
     case FlowClass::Dns: return dns_stream(c, dir, ts, b);
+    case FlowClass::Rtsp: return rtsp_stream(index, c, dir, ts, b);
+    case FlowClass::Rtmp: return rtmp_stream(index, c, dir, ts, b);
     case FlowClass::Sip: return sip_stream(c, dir, ts, b);
     case FlowClass::Websocket:
     case FlowClass::Http:
@@ -190,10 +207,11 @@ void Engine::stream_gap(Conn& c, uint8_t dir) {
 }
 
 void Engine::check_syn(Conn& c, Nanos now) {
-  if (c.protocol != FlowClass::Websocket || c.tcp.state != tcp::TcpState::SynSent) return;
+  const auto kind = connect_kind(c.protocol);
+  if (!kind || c.tcp.state != tcp::TcpState::SynSent) return;
   const double s = static_cast<double>(elapsed(now, c.tcp.syn_ts)) / 1e9;
   if (s < cfg.anomalies.ws_connect_failed.syn_timeout_s) return;
-  engine.hold(c.connect_failed, AnomalyKind::ws_connect_failed, client_subject(c), c.tcp.syn_ts, now, s,
+  engine.hold(c.connect_failed, *kind, client_subject(c), c.tcp.syn_ts, now, s,
               cfg.anomalies.ws_connect_failed.syn_timeout_s, [&](char* b, size_t n) {
                 std::snprintf(b, n, "SYN unanswered for %.1f s (%u sent)", s, c.tcp.syns);
               });
@@ -218,6 +236,13 @@ void Engine::due(const Deadline& d, Nanos now) {
       break;
     case Due::DnsIdle:
       if (dns[d.index].gen == d.gen && dns[d.index].live) dns_idle(d.index, now);
+      break;
+    case Due::RtspRtp:
+      if (conns[d.index].gen == d.gen && !conns[d.index].reported) rtsp_check_rtp(conns[d.index], now);
+      break;
+    case Due::RtmpHandshake:
+    case Due::RtmpMedia:
+      if (conns[d.index].gen == d.gen && !conns[d.index].reported) rtmp_check(conns[d.index], d.what, now);
       break;
     case Due::WcsAnswer:
       if (wcs_streams[d.index].gen == d.gen && wcs_streams[d.index].live) wcs_check_answer(d.index, now);
@@ -283,8 +308,10 @@ void SignallingAnalyzer::close(uint32_t conn, Nanos last_ts, bool /*expired*/) {
   // A SYN sent again until the client gave up: judged on its own packets (advance() judged the
   // deadline if packet time reached it).
   if (c.l4 == L4::Tcp && c.tcp.state == tcp::TcpState::SynSent) m.check_syn(c, c.last_ts);
-  m.engine.clear(c.connect_failed, AnomalyKind::ws_connect_failed, m.client_subject(c), c.last_ts, 0,
-                 m.cfg.anomalies.ws_connect_failed.syn_timeout_s, "connection ended");
+  if (const auto kind = connect_kind(c.protocol))
+    m.engine.clear(c.connect_failed, *kind, m.client_subject(c), c.last_ts, 0,
+                   m.cfg.anomalies.ws_connect_failed.syn_timeout_s, "connection ended");
+  m.media_release(c);
   m.check_hook(c, c.last_ts);
   if (c.tls) m.tls_end(c, c.last_ts, c.tcp.state == tcp::TcpState::Reset);
   m.wcs_close_all(c, c.last_ts);

@@ -20,9 +20,18 @@ namespace wcstap {
 
 struct PipelineCounters;
 
+// Where media found inside a signalling stream goes (RTSP's interleaved RTP/RTCP, RFC 2326
+// section 10.12): to the media analyzers, as if it had come in a datagram of the same flow.
+class InterleavedMedia {
+ public:
+  virtual ~InterleavedMedia() = default;
+  virtual void interleaved(uint8_t dir, Nanos ts, Bytes packet) = 0;
+};
+
 class SignallingAnalyzer {
  public:
-  SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr);
+  SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr,
+                     InterleavedMedia& media);
   ~SignallingAnalyzer();
   SignallingAnalyzer(const SignallingAnalyzer&) = delete;
   SignallingAnalyzer& operator=(const SignallingAnalyzer&) = delete;

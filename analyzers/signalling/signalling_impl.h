@@ -15,6 +15,8 @@
 #include "pipeline.h"
 #include "signalling/signalling.h"
 #include "dns/dns.h"
+#include "rtmp/rtmp.h"
+#include "rtsp/rtsp.h"
 #include "sip/sip.h"
 #include "tls/tls.h"
 #include "text/text_message.h"
@@ -55,7 +57,8 @@ struct Conn {
   std::array<tcp::StreamCursor, 2> stream{};
   std::array<bool, 2> lost{};   // a direction's parser lost the message boundaries for good
   SignallingEvent ev;           // the connection record being built
-  AnomalySlot connect_failed;   // ws_connect_failed
+  AnomalySlot connect_failed;   // ws_connect_failed (rtsp_failure, rtmp_failure): a SYN unanswered
+  bool refused = false;         // ... an RST before the handshake completed (raised once)
   bool reported = false;
   bool after_handshake = false; // taken at its first payload, the handshake seen by the pipeline
   bool tls_checked = false;     // the stream's first bytes were looked at
@@ -76,6 +79,7 @@ struct Conn {
   uint32_t tls_state = kNoIndex;    // its TlsState while the handshake is in clear
   bool tls_done = false;            // the handshake went encrypted both ways
   bool tls_client_hello = false;
+  uint32_t media_session = kNoIndex;  // its MediaSession (RTSP, RTMP)
 };
 
 // A connection's TLS handshake while it is in clear (each direction's reader holds a buffer from
@@ -87,6 +91,23 @@ struct TlsState {
   std::array<bool, 2> encrypted{};  // the side sent ChangeCipherSpec (<= 1.2) or encrypted records
   bool done = false;                // both sides encrypt: the handshake is over as far as a tap can see
   bool failed = false;              // tls_failure raised for it
+};
+
+// RTSP and RTMP sessions (one per connection that carries them).
+struct MediaSession {
+  // RTSP
+  uint32_t pending_cseq = 0;        // the last request
+  RtspMethod pending_method = RtspMethod::Other;
+  bool pending_credentials = false;
+  bool interleaved = false;         // SETUP chose RTP over the RTSP connection
+  Nanos play_ts = 0;                // PLAY answered 2xx
+  uint64_t media_frames = 0;        // interleaved frames (RTSP), audio/video messages (RTMP)
+  // RTMP
+  std::array<rtmp::ChunkReader, 2> reader{};
+  Nanos c0_ts = 0;                  // the client's C0
+  bool handshake_done = false;
+  Nanos publish_ts = 0;             // publish answered NetStream.Publish.Start (or sent)
+  bool failed = false;
 };
 
 // A DNS client's queries to one server (every UDP flow between them, or TCP).
@@ -150,12 +171,14 @@ struct SipDialog {
   SignallingEvent ev;
 };
 
+std::optional<AnomalyKind> connect_kind(FlowClass c);
+
 // The analyzer itself.
 struct Engine {
   Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k);
 
   // A check due at a packet time for a record (while its generation is unchanged).
-  enum class Due : uint8_t { SynAnswer, SipTransaction, SipIdle, RestHook, WcsAnswer, DnsAnswer, DnsIdle };
+  enum class Due : uint8_t { SynAnswer, SipTransaction, SipIdle, RestHook, WcsAnswer, DnsAnswer, DnsIdle, RtspRtp, RtmpHandshake, RtmpMedia };
   struct Deadline {
     Nanos at;
     uint32_t index, gen;
@@ -223,6 +246,16 @@ struct Engine {
     std::swap(s.src, s.dst);
     return s;
   }
+  // RTSP and RTMP (rtsp_rtmp.cc)
+  MediaSession* media_session(Conn& c);
+  size_t rtsp_stream(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Bytes b);
+  void rtsp_message(uint32_t index, Conn& c, Nanos ts, const RtspMessage& m);
+  void rtsp_check_rtp(Conn& c, Nanos now);
+  size_t rtmp_stream(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Bytes b);
+  void rtmp_command(uint32_t index, Conn& c, MediaSession& s, uint8_t dir, Nanos ts, const rtmp::Command& cmd);
+  void rtmp_check(Conn& c, Due what, Nanos now);
+  void media_failure(Conn& c, AnomalyKind kind, Nanos ts, double value, const char* text);
+  void media_release(Conn& c);
   // DNS (tls_dns.cc): one message, from a datagram or a TCP frame.
   void dns_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos ts, Bytes msg);
   size_t dns_stream(Conn& c, uint8_t dir, Nanos ts, Bytes b);
@@ -273,6 +306,9 @@ struct Engine {
   IndexPool<DnsSummary> dns;
   IdTable dns_ids;
   dns::DnsMessage dns_msg;          // scratch
+  IndexPool<MediaSession> media_sessions;
+  RtspMessage rtsp;                 // scratch
+  InterleavedMedia* media = nullptr;
   Nanos dialog_idle;                // a dialog with no message this long is reported
 };
 
