@@ -19,6 +19,7 @@
 #include "rtcp/rtcp_parser.h"
 #include "rtcp/rtcp_ssrc_table.h"
 #include "rtp/rtp_stream.h"
+#include "session/media_expectations.h"
 #include "signalling/signalling.h"
 #include "srtp/srtp.h"
 #include "stun/stun.h"
@@ -77,7 +78,8 @@ struct Pipeline::Impl : EventSink, InterleavedMedia {
         srtp_streams(c.srtp.keys.empty() ? 0 : c.flows.rtp_streams),
         rtcp_ssrcs(c.flows.rtp_streams),
         engine(cfg.anomalies, *this),
-        signalling(cfg, engine, *this, ctr, *this),
+        expectations(c.signalling.connections),
+        signalling(cfg, engine, *this, ctr, *this, expectations),
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
         tcp_idle(seconds(c.flows.tcp_idle_timeout_s)),
         one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)),
@@ -206,6 +208,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia {
   RtcpSsrcTable rtcp_ssrcs;
   HostEvidenceIndex evidence;
   AnomalyEngine engine;
+  MediaExpectations expectations;  // what SDP said about media to come
   SignallingAnalyzer signalling;
   // Signalling takes the flow when its ports or its first payload say so; then it sees every
   // packet of it. True when the packet was signalling's.
@@ -1045,6 +1048,12 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     s.dir = dir;
     s.next = f.rtp_head;
     f.rtp_head = idx;
+    // The clock rate the session's SDP gave this payload type, when signalling named the flow.
+    if (const uint32_t rate = expectations.clock_rate(key_endpoint(f.key, dir == 1), key_endpoint(f.key, dir == 0), h.pt)) {
+      s.clock_rate = rate;
+      s.clock_source = ClockSource::Sdp;
+      ++ctr.rtp_clock_from_sdp;
+    }
   }
   RtpStreamState& s = streams[idx];
   bool was_confirmed = s.confirmed;

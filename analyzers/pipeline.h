@@ -74,7 +74,10 @@ struct PipelineCounters {
   X(rtsp_malformed)                /* lines on RTSP connections that were not a message start */       \
   X(rtsp_interleaved)              /* interleaved $ frames (RTP/RTCP over the RTSP connection) */      \
   X(rtmp_messages)                 /* RTMP messages read (after the handshake) */                      \
-  X(rtmp_malformed)                /* RTMP directions whose chunk stream could not be followed */
+  X(rtmp_malformed)                /* RTMP directions whose chunk stream could not be followed */      \
+  X(sdp_bodies)                    /* SDP bodies read (SIP, WCS JSON, RTSP) */                         \
+  X(sdp_malformed)                 /* SDP bodies that did not parse */                                 \
+  X(rtp_clock_from_sdp)            /* RTP streams whose clock rate came from a session's SDP */
 #define WCSTAP_DECLARE_COUNTER(name) uint64_t name = 0;
   WCSTAP_NAMED_COUNTERS(WCSTAP_DECLARE_COUNTER)
 #undef WCSTAP_DECLARE_COUNTER

@@ -92,6 +92,7 @@ void Engine::rtsp_message(uint32_t index, Conn& c, Nanos ts, const RtspMessage& 
   }
   ++c.ev.responses;
   c.ev.status = m.status_code;
+  if (m.body_is_sdp && !m.body.empty()) note_sdp(m.body, ts, c.gen);
   if (m.cseq != s->pending_cseq) return;
   if (m.status_code >= 400) {
     if (m.status_code == 401 && !s->pending_credentials) return;  // the camera asks for credentials

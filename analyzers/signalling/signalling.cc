@@ -75,9 +75,10 @@ Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters
 }
 
 SignallingAnalyzer::SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr,
-                                       InterleavedMedia& media)
+                                       InterleavedMedia& media, MediaExpectations& expectations)
     : impl_(std::make_unique<Impl>(cfg, engine, sink, ctr)) {
   impl_->media = &media;
+  impl_->expectations = &expectations;
 }
 SignallingAnalyzer::~SignallingAnalyzer() = default;
 

@@ -15,6 +15,7 @@
 #include "decode/bytes.h"
 #include "decode/decode.h"
 #include "event.h"
+#include "session/media_expectations.h"
 
 namespace wcstap {
 
@@ -30,8 +31,9 @@ class InterleavedMedia {
 
 class SignallingAnalyzer {
  public:
+  // SDP seen in signalling is recorded in `expectations` for the media analyzers.
   SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr,
-                     InterleavedMedia& media);
+                     InterleavedMedia& media, MediaExpectations& expectations);
   ~SignallingAnalyzer();
   SignallingAnalyzer(const SignallingAnalyzer&) = delete;
   SignallingAnalyzer& operator=(const SignallingAnalyzer&) = delete;

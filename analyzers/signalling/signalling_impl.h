@@ -309,6 +309,17 @@ struct Engine {
   IndexPool<MediaSession> media_sessions;
   RtspMessage rtsp;                 // scratch
   InterleavedMedia* media = nullptr;
+  MediaExpectations* expectations = nullptr;
+  SdpSession sdp;                   // scratch (large: kept here, not on the stack)
+  // An SDP body: parsed and its media recorded for the media analyzers.
+  void note_sdp(Bytes body, Nanos ts, uint64_t source) {
+    if (parse_sdp(body, sdp)) {
+      ++ctr.sdp_bodies;
+      if (expectations != nullptr) expectations->expect_sdp(sdp, ts, source);
+    } else {
+      ++ctr.sdp_malformed;
+    }
+  }
   Nanos dialog_idle;                // a dialog with no message this long is reported
 };
 

@@ -53,6 +53,7 @@ void Engine::sip_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos 
   SipDialog* d = sip_dialog(sip.call_id, l4, src, dst, ts, sip.is_request);
   if (d == nullptr) return;
   if (ts > d->last_ts) d->last_ts = ts;
+  if (sip.body_is_sdp && !sip.body.empty()) note_sdp(sip.body, ts, d->key);
   if (sip.is_request)
     sip_request(*d, sip, ts);
   else

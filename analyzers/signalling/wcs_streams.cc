@@ -37,6 +37,9 @@ WcsStream* Engine::wcs_stream(uint32_t conn, Conn& c, std::string_view id, Nanos
 
 void Engine::wcs_message(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const WcsMessage& m) {
   (void)dir;
+  if (!m.sdp.empty())
+    note_sdp(Bytes(reinterpret_cast<const uint8_t*>(m.sdp.data()), m.sdp.size()), ts,
+             fnv1a(Bytes(reinterpret_cast<const uint8_t*>(m.media_session_id.view().data()), m.media_session_id.size), c.gen));
   switch (m.name) {
     case WcsMessageName::Ping: ++c.ev.pings; return;
     case WcsMessageName::Pong: ++c.ev.pongs; return;

@@ -1,0 +1,79 @@
+#include "session/media_expectations.h"
+
+#include <bit>
+
+namespace wcstap {
+
+MediaExpectations::MediaExpectations(uint32_t capacity)
+    : slots_(std::bit_ceil(std::max<uint32_t>(capacity, 16))), mask_(static_cast<uint32_t>(slots_.size() - 1)) {}
+
+uint32_t MediaExpectations::home(const Endpoint& e) const {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (uint8_t b : e.addr) h = (h ^ b) * 0x100000001b3ull;
+  h = (h ^ e.port) * 0x100000001b3ull;
+  return static_cast<uint32_t>(h ^ (h >> 32)) & mask_;
+}
+
+const MediaExpectation* MediaExpectations::find(const Endpoint& at) const {
+  if (at.family == 0) return nullptr;
+  const uint32_t h = home(at);
+  for (uint32_t i = 0; i < kProbe; ++i) {
+    const MediaExpectation& e = slots_[(h + i) & mask_];
+    if (e.at == at) return &e;
+  }
+  return nullptr;
+}
+
+void MediaExpectations::expect(const Endpoint& at, const SdpSession& sdp, const SdpMedia& m, Nanos ts, uint64_t source) {
+  if (at.family == 0 || at.port == 0) return;
+  const uint32_t h = home(at);
+  MediaExpectation* slot = nullptr;
+  for (uint32_t i = 0; i < kProbe; ++i) {
+    MediaExpectation& e = slots_[(h + i) & mask_];
+    if (e.at == at || e.at.family == 0) {
+      slot = &e;
+      break;
+    }
+    if (slot == nullptr || e.ts < slot->ts) slot = &e;  // all taken: the oldest goes
+  }
+  MediaExpectation e;
+  e.at = at;
+  e.ts = ts;
+  e.source = source;
+  e.type = m.type;
+  e.direction = sdp_direction(sdp, m);
+  for (uint8_t i = 0; i < m.pt_count && e.rates < e.pt.size(); ++i) {
+    const uint32_t rate = sdp_clock_rate(m, m.pts[i]);
+    if (rate == 0) continue;
+    e.pt[e.rates] = m.pts[i];
+    e.clock_rate[e.rates] = rate;
+    ++e.rates;
+  }
+  *slot = e;
+  ++entries_;
+}
+
+void MediaExpectations::expect_sdp(const SdpSession& sdp, Nanos ts, uint64_t source) {
+  for (uint8_t i = 0; i < sdp.media_count; ++i) {
+    const SdpMedia& m = sdp.media[i];
+    if (m.port == 0) continue;
+    Endpoint at;
+    if (sdp_media_endpoint(sdp, m, at)) expect(at, sdp, m, ts, source);
+    for (uint8_t k = 0; k < m.candidate_count; ++k) {
+      const IceCandidate& c = m.candidates[k];
+      if (c.component != 1 || !c.address.is_ip) continue;  // RTP's component (rtcp-mux: the same)
+      expect(c.address.ip, sdp, m, ts, source);
+    }
+  }
+}
+
+uint32_t MediaExpectations::clock_rate(const Endpoint& a, const Endpoint& b, uint8_t pt) const {
+  for (const Endpoint* ep : {&b, &a}) {
+    if (const MediaExpectation* e = find(*ep))
+      for (uint8_t i = 0; i < e->rates; ++i)
+        if (e->pt[i] == pt) return e->clock_rate[i];
+  }
+  return 0;
+}
+
+}  // namespace wcstap

@@ -1,0 +1,51 @@
+// What signalling said about media before it flows: the SDP of SIP, WCS's JSON (publishStream,
+// playStream, setRemoteSDP) and RTSP names the addresses each side receives on and, by payload
+// type, the codecs and clock rates. The media analyzers look a new RTP stream up here by its
+// endpoints: jitter then uses the clock rate the session agreed (clock_source "sdp").
+// Fixed capacity, preallocated; a full neighbourhood replaces its oldest entry.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "event.h"
+#include "sdp/sdp.h"
+
+namespace wcstap {
+
+struct MediaExpectation {
+  Endpoint at;                  // where the SDP's author receives (address and port); family 0: empty slot
+  Nanos ts = 0;                 // when the SDP was seen
+  uint64_t source = 0;          // who said it (a SIP dialog's or WCS stream's key)
+  SdpMediaType type = SdpMediaType::Other;
+  SdpDirection direction = SdpDirection::SendRecv;
+  uint8_t rates = 0;
+  std::array<uint8_t, 16> pt{};
+  std::array<uint32_t, 16> clock_rate{};
+};
+
+class MediaExpectations {
+ public:
+  explicit MediaExpectations(uint32_t capacity);
+
+  // Every media section of an SDP: its c=/m= address, and its ICE candidates (WebRTC), each with
+  // the section's payload types and clock rates. Sections with port 0 are skipped.
+  void expect_sdp(const SdpSession& sdp, Nanos ts, uint64_t source);
+  void expect(const Endpoint& at, const SdpSession& sdp, const SdpMedia& m, Nanos ts, uint64_t source);
+
+  const MediaExpectation* find(const Endpoint& at) const;
+  // The clock rate SDP gave `pt` for media between `a` and `b` (either may be the receiver); 0 when
+  // no SDP named it.
+  uint32_t clock_rate(const Endpoint& a, const Endpoint& b, uint8_t pt) const;
+  uint64_t entries() const { return entries_; }
+
+ private:
+  static constexpr uint32_t kProbe = 8;
+  uint32_t home(const Endpoint& e) const;
+  std::vector<MediaExpectation> slots_;
+  uint32_t mask_ = 0;
+  uint64_t entries_ = 0;  // expectations recorded (new or replaced)
+};
+
+}  // namespace wcstap
