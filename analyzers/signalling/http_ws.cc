@@ -88,6 +88,13 @@ size_t Engine::http_stream(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Bytes
         to_end = true;
         total = head.head_len;
       }
+      if (c.playlist_pending && head.status_code >= 200) {
+        // A playlist answer is read whole (they are small); one longer than a window is not.
+        if (total > rest.size() && total <= reasm.window_bytes() && !to_end) return used;
+        const Bytes body = total <= rest.size() ? rest.subspan(head.head_len, total - head.head_len) : Bytes{};
+        c.playlist_pending = false;
+        hls_answer(c, ts, head.status_code, body);
+      }
       http_response(c, ts, head);
       if (to_end) c.body_to_end[dir] = true;
     }
@@ -112,8 +119,24 @@ void Engine::http_request(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const 
       c.accept_known = true;
     }
   }
-  // A POST to one of WCS's hook names: WCS asking its backend, which must answer within 15 s.
-  if (text::iequals(h.method, "POST")) {
+  // An HLS playlist poll: its answer tells whether the live stream moves.
+  c.playlist_pending = false;
+  if (text::iequals(h.method, "GET")) {
+    const std::string_view path = path_of(h.uri);
+    if (hls::classify_path(path) == hls::PathKind::Playlist) {
+      c.playlist_pending = true;
+      const Endpoint& server = c.ep[c.client ^ 1];
+      c.playlist_key = fnv1a(Bytes(reinterpret_cast<const uint8_t*>(path.data()), path.size()),
+                             fnv1a(Bytes(server.addr.data(), server.addr.size())));
+      set_text(c.playlist_path, path.substr(path.size() > 47 ? path.size() - 47 : 0));
+    }
+  }
+  // A POST to one of WCS's hook names: WCS asking its backend, which must answer within 15 s. A
+  // backend on the same host (loopback) is WCS's default application, not a remote one.
+  const Endpoint& server = c.ep[c.client ^ 1];
+  const bool loopback = (server.family == 4 && server.addr[0] == 127) ||
+                        (server.family == 6 && server.addr == std::array<uint8_t, 16>{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+  if (text::iequals(h.method, "POST") && !loopback) {
     const std::string_view path = path_of(h.uri);
     const std::string_view last = path.substr(path.find_last_of('/') + 1);
     for (std::string_view hook : kHooks) {
@@ -166,6 +189,53 @@ void Engine::http_response(Conn& c, Nanos ts, const TextHead& h) {
                    });
     }
   }
+}
+
+// hls_stall (ANOMALIES.md #28): a playlist answered 404/5xx, or a live playlist whose media
+// sequence has not moved for `target_durations` target durations.
+void Engine::hls_answer(Conn& c, Nanos ts, uint16_t status, Bytes body) {
+  AnomalySubject subj = client_subject(c);
+  if (status >= 400) {
+    engine.event(AnomalyKind::hls_stall, subj, ts, status, 400, [&](char* b, size_t n) {
+      std::snprintf(b, n, "playlist %s answered %u", c.playlist_path, status);
+    });
+    return;
+  }
+  hls::Playlist pl;
+  if (body.empty() || hls::parse_playlist(view(body), pl) != hls::PlaylistStatus::Ok || pl.master ||
+      !pl.has_media_sequence || !pl.has_target_duration)
+    return;
+  uint32_t i = playlist_ids.find(c.playlist_key);
+  if (i == kNoIndex) {
+    i = playlists.alloc();
+    if (i == kNoIndex || !playlist_ids.insert(c.playlist_key, i)) {
+      if (i != kNoIndex) playlists.release(i);
+      ++ctr.signalling_table_full;
+      return;
+    }
+    HlsPlaylist& p = playlists[i];
+    p.key = c.playlist_key;
+    p.live = true;
+    p.media_sequence = pl.media_sequence;
+    p.advanced_ts = ts;
+    p.target_duration = pl.target_duration;
+    return;
+  }
+  HlsPlaylist& p = playlists[i];
+  p.target_duration = pl.target_duration;
+  const double limit = cfg.anomalies.hls_stall.target_durations * pl.target_duration;
+  if (pl.media_sequence != p.media_sequence || pl.endlist) {
+    p.media_sequence = pl.media_sequence;
+    p.advanced_ts = ts;
+    engine.clear(p.stall, AnomalyKind::hls_stall, subj, ts, 0, limit, "media sequence advanced");
+    return;
+  }
+  const double still = static_cast<double>(elapsed(ts, p.advanced_ts)) / 1e9;
+  if (still > limit)
+    engine.hold(p.stall, AnomalyKind::hls_stall, subj, p.advanced_ts, ts, still, limit, [&](char* b, size_t n) {
+      std::snprintf(b, n, "playlist %s: media sequence %llu unchanged for %.1f s (target duration %u s)", c.playlist_path,
+                    static_cast<unsigned long long>(p.media_sequence), still, p.target_duration);
+    });
 }
 
 // A hook with no answer by WCS's own timeout: WCS has given up on its backend.

@@ -70,6 +70,8 @@ Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters
       dns(c.signalling.connections),
       dns_ids(c.signalling.connections),
       media_sessions(std::max<uint32_t>(c.signalling.connections / 16, 16)),
+      playlists(std::max<uint32_t>(c.signalling.connections / 16, 16)),
+      playlist_ids(std::max<uint32_t>(c.signalling.connections / 16, 16)),
       dialog_idle(seconds(c.flows.tcp_idle_timeout_s)) {
   deadlines.reserve(size_t{c.signalling.connections} * 4);
 }
@@ -129,7 +131,6 @@ void SignallingAnalyzer::packet(uint32_t conn, uint8_t dir, Nanos ts, const Deco
 }
 
 void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p) {
-  const uint8_t syns_before = c.tcp.syns;
   const auto info = tcp::track_segment(c.tcp, dir, ts, p.tcp_flags, p.tcp_seq, p.tcp_ack, p.tcp_window,
                                        p.tcp_payload_len);
   const bool syn = p.tcp_flags & tcp::kSyn, ack = p.tcp_flags & tcp::kAck;
@@ -138,7 +139,7 @@ void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const D
     c.client_known = true;
     tcp::Reassembler::start(c.stream[dir], p.tcp_seq);
     // The first SYN of an attempt (not one sent again) starts the wait for an answer.
-    if (c.tcp.syns == 1 && syns_before != 1)
+    if (!info.syn_again)
       schedule(index, c.gen, ts + seconds(cfg.anomalies.ws_connect_failed.syn_timeout_s), Due::SynAnswer);
   } else if (syn && ack) {
     learn_client(c, dir ^ 1);
@@ -155,11 +156,16 @@ void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const D
                     dir == c.client ? "client" : "server");
     });
   }
+  // The segment's payload first (a close frame often rides with the FIN), then its end.
+  if (p.tcp_payload_len > 0 || !p.l4_payload.empty()) stream_segment(index, c, dir, ts, p);
   if (info.reset || (p.tcp_flags & tcp::kFin)) {
     ws_connection_end(c, dir, ts, info.reset);
     if (c.tls) tls_end(c, ts, info.reset);
   }
-  if (p.l4_payload.empty() && p.tcp_payload_len == 0) return;
+}
+
+void Engine::stream_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p) {
+  const bool syn = p.tcp_flags & tcp::kSyn, ack = p.tcp_flags & tcp::kAck;
   if (c.lost[dir]) return;
   // Taken at its first payload after a handshake the pipeline saw: both streams start here (this
   // packet's first byte, and the byte its ACK expects next).

@@ -15,6 +15,7 @@
 #include "pipeline.h"
 #include "signalling/signalling.h"
 #include "dns/dns.h"
+#include "hls/hls.h"
 #include "rtmp/rtmp.h"
 #include "rtsp/rtsp.h"
 #include "sip/sip.h"
@@ -80,6 +81,20 @@ struct Conn {
   bool tls_done = false;            // the handshake went encrypted both ways
   bool tls_client_hello = false;
   uint32_t media_session = kNoIndex;  // its MediaSession (RTSP, RTMP)
+  // The HTTP request waiting for its answer (the last one: pipelining is rare): an HLS playlist?
+  bool playlist_pending = false;
+  uint64_t playlist_key = 0;        // FNV-1a of the server address and the playlist's path
+  char playlist_path[48]{};
+};
+
+// A live HLS playlist polled from a server (any of its connections): is its media sequence moving?
+struct HlsPlaylist {
+  uint64_t key = 0;
+  bool live = false;
+  uint64_t media_sequence = 0;
+  Nanos advanced_ts = 0;            // when the media sequence last moved (or was first seen)
+  uint32_t target_duration = 0;     // s
+  AnomalySlot stall;
 };
 
 // A connection's TLS handshake while it is in clear (each direction's reader holds a buffer from
@@ -214,6 +229,7 @@ struct Engine {
   // TCP (signalling.cc)
   void tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p);
   void check_syn(Conn& c, Nanos now);
+  void stream_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p);
   // The stream parser of a connection's protocol: whole messages out of `b`, returns the bytes used.
   size_t stream_bytes(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Bytes b);
   void stream_gap(Conn& c, uint8_t dir);
@@ -224,6 +240,7 @@ struct Engine {
   void http_request(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const TextHead& h);
   void http_response(Conn& c, Nanos ts, const TextHead& h);
   void check_hook(Conn& c, Nanos now);
+  void hls_answer(Conn& c, Nanos ts, uint16_t status, Bytes body);
   size_t ws_stream(uint32_t index, Conn& c, uint8_t dir, Nanos ts, Bytes b);
   void ws_message(uint32_t index, Conn& c, uint8_t dir, Nanos ts, WsOpcode op, Bytes payload);
   void ws_connection_end(Conn& c, uint8_t dir, Nanos ts, bool reset);
@@ -307,6 +324,8 @@ struct Engine {
   IdTable dns_ids;
   dns::DnsMessage dns_msg;          // scratch
   IndexPool<MediaSession> media_sessions;
+  IndexPool<HlsPlaylist> playlists;
+  IdTable playlist_ids;
   RtspMessage rtsp;                 // scratch
   InterleavedMedia* media = nullptr;
   MediaExpectations* expectations = nullptr;

@@ -273,5 +273,129 @@ icmp = {(l["src"], l["dst"]) for l in signal if l["type"] == "anomaly" and l["ki
 if ("192.168.12.169:47204", "35.158.183.167:443") not in icmp or len(icmp) != 12:
     fail(f"ndpi__stun_signal: icmp_unreachable on {sorted(icmp)}")
 
+
+# ---- Signalling verdicts against tshark's decode (run at test time) -------------------------------
+import base64
+import hashlib
+import shutil
+
+TSHARK = shutil.which("tshark")
+
+
+def tshark_fields(path, display_filter, fields):
+    """Rows of tshark -T fields for the packets matching the filter: one list of strings per packet."""
+    cmd = [TSHARK, "-n", "-r", path, "-Y", display_filter, "-T", "fields", "-E", "separator=\x1f",
+           "-E", "occurrence=f"]
+    for f in fields:
+        cmd += ["-e", f]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        fail(f"tshark {path}: exit {p.returncode}: {p.stderr.strip()}")
+        return []
+    return [l.split("\x1f") for l in p.stdout.splitlines() if l.strip()]
+
+
+def expected_sip_failures(path, timer_b=32.0):
+    """The answers (and silences) ANOMALIES.md #20 calls failures, from tshark's SIP decode: a final
+    4xx/5xx/6xx to a request, except 401/407 to a request that carried no credentials (the
+    challenge) and 487 to an INVITE whose CANCEL was sent before it; a 401/407 to a request with
+    credentials is one. A final answer sent again counts once. CANCEL's own answers are not judged
+    (they say nothing of the call: its INVITE's answer does). A request (not ACK, CANCEL, BYE,
+    OPTIONS) with no answer at all within Timer B (32 s) is a failure at request + 32 s, when the
+    capture lasts that long. Returns {(Call-ID, status or 0, time rounded to ms)}."""
+    rows = tshark_fields(path, "sip", ["frame.time_epoch", "sip.Method", "sip.Status-Code", "sip.CSeq.seq",
+                                       "sip.CSeq.method", "sip.Call-ID", "sip.auth"])
+    last_ts = max((float(r[0]) for r in tshark_fields(path, "frame", ["frame.time_epoch"])), default=0.0)
+    creds, cancelled, first_req, answered, judged = {}, set(), {}, {}, set()
+    want = set()
+    for ts, method, status, seq, cmethod, call_id, auth in rows:
+        ts = float(ts)
+        tx = (call_id, seq, cmethod)
+        if method:  # a request
+            if method == "CANCEL":
+                cancelled.add((call_id, seq))
+            elif method != "ACK":
+                # Authorization / Proxy-Authorization present (on a request sip.auth is the credentials)
+                creds[tx] = bool(auth)
+                first_req.setdefault(tx, ts)
+            continue
+        code = int(status)
+        answered.setdefault(tx, ts)
+        if code < 400 or cmethod == "CANCEL" or tx in judged:
+            continue
+        judged.add(tx)
+        if code in (401, 407) and not creds.get(tx, False):
+            continue
+        if code == 487 and (call_id, seq) in cancelled:
+            continue
+        want.add((call_id[:40], code, round(ts, 3)))
+    for tx, ts in first_req.items():
+        if answered.get(tx, float("inf")) - ts > timer_b and tx[2] not in ("BYE", "OPTIONS") and last_ts - ts >= timer_b:
+            want.add((tx[0][:40], 0, round(ts + timer_b, 3)))
+    return want
+
+
+CALL_ID = re.compile(r"\(Call-ID (.*)\)$")
+
+
+def sip_failures(out):
+    got = set()
+    for l in out:
+        if l["type"] == "anomaly" and l["kind"] == "sip_failure" and l["state"] == "raised":
+            m = CALL_ID.search(l["detail"])
+            got.add((m[1] if m else None, int(l["value"]), round(l["ts"], 3)))
+    return got
+
+
+if TSHARK is None:
+    print("SKIP: signalling checks against tshark: tshark not found")
+else:
+    # SIP failures: exactly the answers tshark's decode shows as failures by the rule.
+    for name in ("wswiki__aaa.pcap", "wswiki__SIP_DTMF2.cap"):
+        path = os.path.join(CORPUS, name)
+        want, got = expected_sip_failures(path), sip_failures(analyze(path))
+        if got != want:
+            fail(f"{name}: sip_failure {sorted(got)}, tshark's answers say {sorted(want)}")
+        print(f"{name}: {len(want)} SIP failures by tshark's decode, wcstap raised {len(got)}")
+    # SIP_DTMF2: its one failure is the 603 Decline.
+    dtmf = expected_sip_failures(os.path.join(CORPUS, "wswiki__SIP_DTMF2.cap"))
+    if [c for _, c, _ in dtmf] != [603]:
+        fail(f"SIP_DTMF2: tshark's decode should show one 603 failure, it shows {sorted(dtmf)}")
+
+    # WebSocket handshake with a wrong Sec-WebSocket-Accept: ws_connect_failed.
+    path = os.path.join(CORPUS, "zeek__websocket_wrong-accept-header.pcap")
+    key = [r[0] for r in tshark_fields(path, "http.sec_websocket_key", ["http.sec_websocket_key"])]
+    acc = [r[0] for r in tshark_fields(path, "http.response.code == 101", ["http.sec_websocket_accept"])]
+    right = base64.b64encode(hashlib.sha1((key[0] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode() if key else None
+    if len(key) != 1 or len(acc) != 1 or acc[0] == right:
+        fail(f"wrong-accept-header: tshark shows key {key}, accept {acc} (right one {right}): not the case tested")
+    out = analyze(path)
+    failed = [l for l in out if l["type"] == "anomaly" and l["kind"] == "ws_connect_failed" and l["state"] == "raised"]
+    if len(failed) != 1 or "Sec-WebSocket-Accept" not in failed[0]["detail"]:
+        fail(f"wrong-accept-header: ws_connect_failed {failed}, want one about Sec-WebSocket-Accept")
+
+    # A healthy WebSocket with ping/pong and a 1000 close: no anomaly, its counts in the record.
+    path = os.path.join(CORPUS, "zeek__websocket_reply-ping-separate.pcap")
+    frames = tshark_fields(path, "websocket", ["websocket.opcode", "websocket.payload.close.status_code"])
+    pings = sum(1 for r in frames if r[0] == "9")
+    pongs = sum(1 for r in frames if r[0] == "10")
+    closes = [int(r[1]) for r in frames if r[0] == "8" and r[1]]
+    out = analyze(path)
+    anomalies = [l for l in out if l["type"] == "anomaly"]
+    if anomalies:
+        fail(f"reply-ping-separate: anomalies on a healthy WebSocket: {anomalies}")
+    conns = [l for l in out if l["type"] == "signalling" and l["kind"] == "connection" and l["protocol"] == "websocket"]
+    if len(conns) != 1:
+        fail(f"reply-ping-separate: {len(conns)} websocket connection records, want 1")
+    else:
+        c = conns[0]
+        if not (pings >= 1 and pongs >= 1 and closes and closes[-1] == 1000):
+            fail(f"reply-ping-separate: tshark shows {pings} pings, {pongs} pongs, closes {closes}: not the case tested")
+        if (c["ws"]["pings"], c["ws"]["pongs"], c["status"]) != (pings, pongs, closes[-1] if closes else None):
+            fail(f"reply-ping-separate: record ws {c['ws']} status {c['status']}, tshark {pings} pings, {pongs} pongs, "
+                 f"close {closes}")
+        if c["state"] != "closed":
+            fail(f"reply-ping-separate: connection state {c['state']}, want closed")
+
 print(f"corpus: {len(captures)} captures, {compared} tshark streams checked, {len(failures)} failures")
 sys.exit(1 if failures else 0)
