@@ -119,6 +119,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia {
   void dtls_handshake(DtlsFlow& d, uint8_t dir, Nanos ts, const dtls::Fragment& g);
   void dtls_alert(const FlowRecord& f, DtlsFlow& d, uint8_t dir, Nanos ts, uint8_t level, uint8_t description);
   void check_dtls(const FlowRecord& f, Nanos now);
+  void check_fingerprints(const FlowRecord& f, DtlsFlow& d, Nanos ts);
   void note_stun_response(const Endpoint& responder, double ms, Nanos ts);
   void check_ice_no_response(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
   void check_ice_consent(const FlowRecord& f, uint8_t dir, Nanos now, bool end_of_input = false);
@@ -844,6 +845,7 @@ void Pipeline::Impl::dtls(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     }
   }
   if (bad || records.malformed()) ++ctr.dtls_malformed;
+  check_fingerprints(f, d, ts);
   // Judged on every packet while a handshake is under way (or its anomaly open), not after.
   fm.dtls_watch = (s.start_ts != 0 && s.stage != DtlsStage::Done && s.stage != DtlsStage::Failed) ||
                   d.incomplete.open;
@@ -868,6 +870,26 @@ void Pipeline::Impl::dtls(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     s.stage = DtlsStage::ClientFinished;
   } else if (d.finished[server]) {
     s.stage = DtlsStage::ServerFinished;
+  }
+}
+
+// dtls_fingerprint_mismatch (ANOMALIES.md #18), its SDP form: a certificate that passed whole on a
+// flow of a session whose SDP offer and answer named their a=fingerprint, and matches neither.
+void Pipeline::Impl::check_fingerprints(const FlowRecord& f, DtlsFlow& d, Nanos ts) {
+  if (f.media == kNoIndex || media(f).session == kNoIndex) return;
+  const SessionExpectation* e = expectations.session(sessions[media(f).session].ev.id);
+  for (uint8_t dir = 0; dir < 2; ++dir) {
+    if (!d.s.has_fingerprint[dir] || d.fingerprint_checked[dir] || e == nullptr || e->fingerprints == 0) continue;
+    d.fingerprint_checked[dir] = true;
+    bool match = false;
+    for (uint8_t k = 0; k < e->fingerprints; ++k) match |= e->fingerprint[k] == d.s.fingerprint[dir];
+    if (match) continue;
+    const AnomalySubject subj = direction_subject(f, dir);
+    engine.event(AnomalyKind::dtls_fingerprint_mismatch, subj, ts, 0, 1, [&](char* buf, size_t n) {
+      std::snprintf(buf, n, "certificate SHA-256 %02X:%02X:%02X... matches no a=fingerprint in the SDP%s%.24s%s",
+                    d.s.fingerprint[dir][0], d.s.fingerprint[dir][1], d.s.fingerprint[dir][2], e->stream[0] ? " (stream '" : "",
+                    e->stream, e->stream[0] ? "')" : "");
+    });
   }
 }
 
@@ -1850,13 +1872,8 @@ void Pipeline::Impl::join_session(FlowRecord& f, Bytes username, Nanos ts, bool 
   const auto colon = std::find(username.begin(), username.end(), uint8_t{':'});
   if (colon == username.begin() || colon == username.end() || colon + 1 == username.end()) return;  // not ICE
   Bytes a(username.begin(), colon), b(colon + 1, username.end());
-  if (std::lexicographical_compare(b.begin(), b.end(), a.begin(), a.end())) std::swap(a, b);
-  uint64_t id = 0xcbf29ce484222325ull;  // FNV-1a 64 over "a:b"
-  auto mix = [&](uint8_t c) { id = (id ^ c) * 0x100000001b3ull; };
-  for (uint8_t c : a) mix(c);
-  mix(':');
-  for (uint8_t c : b) mix(c);
-  if (id == 0) id = 1;
+  if (std::lexicographical_compare(b.begin(), b.end(), a.begin(), a.end())) std::swap(a, b);  // the pair sorted
+  const uint64_t id = webrtc_session_id(a, b);
   FlowMedia& fm = media(f);
   if (fm.session != kNoIndex) {
     if (sessions[fm.session].ev.id == id) {

@@ -56,6 +56,7 @@ struct DtlsFlow {
   std::array<bool, 2> ccs{};   // ChangeCipherSpec sent, per direction
   std::array<bool, 2> finished{};  // an encrypted handshake record (Finished) after it
   bool both_hello = false;     // the server sent a ClientHello too (both sides acting as client)
+  std::array<bool, 2> fingerprint_checked{};  // the side's certificate was compared with the session's SDP
   AnomalySlot incomplete;      // dtls_incomplete
   AnomalySlot alert;           // dtls_fingerprint_mismatch (a fatal alert)
 };

@@ -1,11 +1,47 @@
 #include "session/media_expectations.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace wcstap {
 
+uint64_t webrtc_session_id(Bytes a, Bytes b) {
+  if (std::lexicographical_compare(b.begin(), b.end(), a.begin(), a.end())) std::swap(a, b);
+  uint64_t id = 0xcbf29ce484222325ull;
+  auto mix = [&](uint8_t c) { id = (id ^ c) * 0x100000001b3ull; };
+  for (uint8_t c : a) mix(c);
+  mix(':');
+  for (uint8_t c : b) mix(c);
+  return id == 0 ? 1 : id;
+}
+
 MediaExpectations::MediaExpectations(uint32_t capacity)
-    : slots_(std::bit_ceil(std::max<uint32_t>(capacity, 16))), mask_(static_cast<uint32_t>(slots_.size() - 1)) {}
+    : sessions_(std::bit_ceil(std::max<uint32_t>(capacity / 4, 16))),
+      slots_(std::bit_ceil(std::max<uint32_t>(capacity, 16))),
+      mask_(static_cast<uint32_t>(slots_.size() - 1)) {}
+
+void MediaExpectations::expect_session(const SessionExpectation& e) {
+  const uint32_t mask = static_cast<uint32_t>(sessions_.size() - 1);
+  const uint32_t h = static_cast<uint32_t>(e.id ^ (e.id >> 32)) & mask;
+  SessionExpectation* slot = nullptr;
+  for (uint32_t i = 0; i < kProbe; ++i) {
+    SessionExpectation& s = sessions_[(h + i) & mask];
+    if (s.id == e.id || s.id == 0) {
+      slot = &s;
+      break;
+    }
+    if (slot == nullptr || s.ts < slot->ts) slot = &s;
+  }
+  *slot = e;
+}
+
+const SessionExpectation* MediaExpectations::session(uint64_t id) const {
+  const uint32_t mask = static_cast<uint32_t>(sessions_.size() - 1);
+  const uint32_t h = static_cast<uint32_t>(id ^ (id >> 32)) & mask;
+  for (uint32_t i = 0; i < kProbe; ++i)
+    if (sessions_[(h + i) & mask].id == id) return &sessions_[(h + i) & mask];
+  return nullptr;
+}
 
 uint32_t MediaExpectations::home(const Endpoint& e) const {
   uint64_t h = 0xcbf29ce484222325ull;

@@ -25,6 +25,20 @@ struct MediaExpectation {
   std::array<uint32_t, 16> clock_rate{};
 };
 
+// A WebRTC session's id from its ICE username fragments (the pair sorted, FNV-1a 64 over "a:b"):
+// what the ICE checks on the wire and the two SDPs of the session both give.
+uint64_t webrtc_session_id(Bytes ufrag_a, Bytes ufrag_b);
+
+// What a WebRTC session's SDP offer and answer said about it: the certificates' fingerprints each
+// side announced (a=fingerprint, SHA-256), and the WCS stream it carries.
+struct SessionExpectation {
+  uint64_t id = 0;              // 0: empty slot
+  Nanos ts = 0;
+  uint8_t fingerprints = 0;
+  std::array<std::array<uint8_t, 32>, 2> fingerprint{};
+  char stream[48]{};            // the WCS stream name (NUL-terminated)
+};
+
 class MediaExpectations {
  public:
   explicit MediaExpectations(uint32_t capacity);
@@ -40,7 +54,12 @@ class MediaExpectations {
   uint32_t clock_rate(const Endpoint& a, const Endpoint& b, uint8_t pt) const;
   uint64_t entries() const { return entries_; }
 
+  // A session's SDP facts (replacing what an earlier SDP of the same session said).
+  void expect_session(const SessionExpectation& e);
+  const SessionExpectation* session(uint64_t id) const;
+
  private:
+  std::vector<SessionExpectation> sessions_;
   static constexpr uint32_t kProbe = 8;
   uint32_t home(const Endpoint& e) const;
   std::vector<MediaExpectation> slots_;

@@ -159,6 +159,11 @@ struct WcsStream {
   Nanos answered_ts = 0;        // setRemoteSDP or a status
   bool final = false;           // a final status (UNPUBLISHED, STOPPED, FAILED)
   AnomalySlot no_answer;        // signalling_no_answer
+  // From the SDP offer (the browser's publishStream/playStream) and answer (WCS's setRemoteSDP):
+  // the ICE ufrag and the certificate fingerprint each side announced.
+  std::array<std::array<char, 33>, 2> ufrag{};
+  std::array<std::array<uint8_t, 32>, 2> fingerprint{};
+  std::array<bool, 2> has_fingerprint{};
   SignallingEvent ev;
 };
 
@@ -331,14 +336,16 @@ struct Engine {
   MediaExpectations* expectations = nullptr;
   SdpSession sdp;                   // scratch (large: kept here, not on the stack)
   // An SDP body: parsed and its media recorded for the media analyzers.
-  void note_sdp(Bytes body, Nanos ts, uint64_t source) {
-    if (parse_sdp(body, sdp)) {
-      ++ctr.sdp_bodies;
-      if (expectations != nullptr) expectations->expect_sdp(sdp, ts, source);
-    } else {
+  bool note_sdp(Bytes body, Nanos ts, uint64_t source) {
+    if (!parse_sdp(body, sdp)) {
       ++ctr.sdp_malformed;
+      return false;
     }
+    ++ctr.sdp_bodies;
+    if (expectations != nullptr) expectations->expect_sdp(sdp, ts, source);
+    return true;
   }
+  void wcs_sdp(WcsStream& s, uint8_t side, Nanos ts);
   Nanos dialog_idle;                // a dialog with no message this long is reported
 };
 

@@ -37,9 +37,18 @@ WcsStream* Engine::wcs_stream(uint32_t conn, Conn& c, std::string_view id, Nanos
 
 void Engine::wcs_message(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const WcsMessage& m) {
   (void)dir;
+  bool sdp_read = false;
   if (!m.sdp.empty())
-    note_sdp(Bytes(reinterpret_cast<const uint8_t*>(m.sdp.data()), m.sdp.size()), ts,
-             fnv1a(Bytes(reinterpret_cast<const uint8_t*>(m.media_session_id.view().data()), m.media_session_id.size), c.gen));
+    sdp_read = note_sdp(Bytes(reinterpret_cast<const uint8_t*>(m.sdp.data()), m.sdp.size()), ts,
+                        fnv1a(Bytes(reinterpret_cast<const uint8_t*>(m.media_session_id.view().data()),
+                                    m.media_session_id.size),
+                              c.gen));
+  // The offer (publishStream/playStream, side 0) and the answer (setRemoteSDP, side 1) name the
+  // session's ICE ufrags and certificates.
+  if (sdp_read && (m.name == WcsMessageName::PublishStream || m.name == WcsMessageName::PlayStream ||
+                   m.name == WcsMessageName::SetRemoteSdp))
+    if (WcsStream* s = wcs_stream(index, c, m.media_session_id.view(), ts))
+      wcs_sdp(*s, m.name == WcsMessageName::SetRemoteSdp ? 1 : 0, ts);
   switch (m.name) {
     case WcsMessageName::Ping: ++c.ev.pings; return;
     case WcsMessageName::Pong: ++c.ev.pongs; return;
@@ -95,6 +104,36 @@ void Engine::wcs_message(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const W
     default:
       return;
   }
+}
+
+void Engine::wcs_sdp(WcsStream& s, uint8_t side, Nanos ts) {
+  for (uint8_t i = 0; i < sdp.media_count; ++i) {
+    const SdpMedia& m = sdp.media[i];
+    const Bytes ufrag = sdp_ice_ufrag(sdp, m);
+    if (!ufrag.empty() && s.ufrag[side][0] == '\0') {
+      const size_t n = std::min(ufrag.size(), s.ufrag[side].size() - 1);
+      std::memcpy(s.ufrag[side].data(), ufrag.data(), n);
+      s.ufrag[side][n] = '\0';
+    }
+    const SdpFingerprint* fp = sdp_fingerprint(sdp, m);
+    if (fp != nullptr && fp->present && fp->digest_len == 32 && !s.has_fingerprint[side]) {
+      std::memcpy(s.fingerprint[side].data(), fp->digest.data(), 32);
+      s.has_fingerprint[side] = true;
+    }
+  }
+  if (s.ufrag[0][0] == '\0' || s.ufrag[1][0] == '\0') return;
+  const auto bytes = [](const std::array<char, 33>& u) {
+    return Bytes(reinterpret_cast<const uint8_t*>(u.data()), strnlen(u.data(), u.size()));
+  };
+  s.ev.session = webrtc_session_id(bytes(s.ufrag[0]), bytes(s.ufrag[1]));
+  if (expectations == nullptr) return;
+  SessionExpectation e;
+  e.id = s.ev.session;
+  e.ts = ts;
+  for (uint8_t k = 0; k < 2; ++k)
+    if (s.has_fingerprint[k]) e.fingerprint[e.fingerprints++] = s.fingerprint[k];
+  set_text(e.stream, s.ev.name);
+  expectations->expect_session(e);
 }
 
 void Engine::wcs_status(WcsStream& s, Conn& c, Nanos ts, std::string_view status, std::string_view info) {

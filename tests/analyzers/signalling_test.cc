@@ -5,6 +5,7 @@
 #include "pipeline.h"
 
 #include <gtest/gtest.h>
+#include <nettle/sha2.h>
 
 #include <cstring>
 #include <random>
@@ -1091,6 +1092,84 @@ TEST(Signalling, FuzzedFramesAfterUpgradeNeverCrash) {
   s2.to_pbx(at_ms(0), invite);
   s2.to_ua(at_ms(10), sip_response(503, "Service Unavailable", 1, "INVITE", kCallId));
   EXPECT_EQ(tap2.sink.raised(AnomalyKind::sip_failure).size(), 1u);
+}
+
+// ---- the session correlator: SDP fingerprints against the DTLS certificates ---------------------
+
+std::string hex_fingerprint(const Frame& der) {
+  sha256_ctx ctx;
+  sha256_init(&ctx);
+  sha256_update(&ctx, der.size(), der.data());
+  std::array<uint8_t, 32> d{};
+  sha256_digest(&ctx, d.size(), d.data());
+  std::string out;
+  char b[4];
+  for (size_t i = 0; i < d.size(); ++i) {
+    std::snprintf(b, sizeof b, i ? ":%02X" : "%02X", d[i]);
+    out += b;
+  }
+  return out;
+}
+
+Frame udp_frame(const char* src, uint16_t sport, const char* dst, uint16_t dport, const Frame& payload) {
+  test::Ipv4Header ih{.src = test::ip4(src), .dst = test::ip4(dst), .proto = test::kIpProtoUdp};
+  return test::ethernet(test::kEtherIpv4, test::ipv4(ih, test::udp(sport, dport, payload)));
+}
+
+Frame dtls_handshake_msg(uint8_t type, uint16_t message_seq, const Frame& body, uint64_t record_seq) {
+  return test::dtls_record(22, 0xfefd, test::dtls_fragment(type, static_cast<uint32_t>(body.size()), message_seq, 0, body),
+                           0, record_seq);
+}
+
+// A publish whose SDP offer (the browser's, ufrag "brwsr") and answer (WCS's, ufrag "wcsu")
+// announce fingerprints; then ICE on the media flow and the browser's certificate in DTLS.
+// Returns the fingerprint-mismatch anomalies.
+std::vector<AnomalyEvent> publish_then_dtls(const std::string& offer_fp, const std::string& answer_fp, const Frame& cert) {
+  Tap tap;
+  TcpConversation c = open_websocket(tap, at_ms(0));
+  const std::string offer = "v=0\\r\\no=- 1 2 IN IP4 127.0.0.1\\r\\ns=-\\r\\na=ice-ufrag:brwsr\\r\\na=fingerprint:sha-256 " +
+                            offer_fp + "\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 96\\r\\nc=IN IP4 0.0.0.0\\r\\na=rtpmap:96 VP8/90000\\r\\n";
+  const std::string answer = "v=0\\r\\no=- 3 4 IN IP4 198.51.100.20\\r\\ns=-\\r\\na=ice-ufrag:wcsu\\r\\na=fingerprint:sha-256 " +
+                             answer_fp + "\\r\\nm=video 31002 UDP/TLS/RTP/SAVPF 96\\r\\nc=IN IP4 198.51.100.20\\r\\n";
+  c.client(at_ms(10), ws_text(R"({"message":"publishStream","data":[{"mediaSessionId":")" + std::string(kMsid) +
+                                  R"(","name":"cam1","sdp":")" + offer + R"("}]})",
+                              true));
+  c.server(at_ms(20), ws_text(R"({"message":"setRemoteSDP","data":[")" + std::string(kMsid) + R"(",")" + answer + R"("]})",
+                              false));
+  const char* browser = "203.0.113.7";
+  const char* wcs = "198.51.100.20";
+  const std::string user = "wcsu:brwsr";
+  tap.send(at_ms(100), udp_frame(browser, 50000, wcs, 31002,
+                                 test::stun_message(0x0001, 1, test::stun_attribute(0x0006, Frame(user.begin(), user.end())))));
+  tap.send(at_ms(200), udp_frame(wcs, 31002, browser, 50000, dtls_handshake_msg(1, 0, Frame(80, 0x11), 0)));
+  const Frame cert_msg = test::concat({0x00, 0x00, static_cast<uint8_t>(cert.size() + 3), 0x00, 0x00,
+                                       static_cast<uint8_t>(cert.size())},
+                                      cert);
+  tap.send(at_ms(240), udp_frame(browser, 50000, wcs, 31002, dtls_handshake_msg(11, 1, cert_msg, 1)));
+  tap.pipeline.finish();
+  // The stream record names the session its SDPs agreed.
+  const auto streams = tap.sink.signalling(SignallingKind::WcsStream);
+  EXPECT_EQ(streams.size(), 1u);
+  if (!streams.empty()) {
+    EXPECT_NE(streams[0].session, 0u);
+  }
+  return tap.sink.raised(AnomalyKind::dtls_fingerprint_mismatch);
+}
+
+TEST(Signalling, CertificateMatchingTheSdpFingerprintIsQuiet) {
+  const Frame cert(32, 0x33);
+  EXPECT_TRUE(publish_then_dtls(hex_fingerprint(cert), hex_fingerprint(Frame(32, 0x44)), cert).empty());
+}
+
+TEST(Signalling, CertificateMatchingNoSdpFingerprintIsAMismatch) {
+  const Frame cert(32, 0x33);
+  const auto an = publish_then_dtls(hex_fingerprint(Frame(32, 0x55)), hex_fingerprint(Frame(32, 0x44)), cert);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].src, test::endpoint("203.0.113.7", 50000));  // the side whose certificate it is
+  EXPECT_NE(an[0].session, 0u);
+  const std::string d = an[0].detail;
+  EXPECT_NE(d.find("matches no a=fingerprint"), std::string::npos) << d;
+  EXPECT_NE(d.find("cam1"), std::string::npos) << d;
 }
 
 }  // namespace
