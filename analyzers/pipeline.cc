@@ -1109,6 +1109,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     evidence.note(Evidence::Media, from, HostEvidenceIndex::fold(to), ts);
     evidence.note(Evidence::SsrcFrom, from, s.ssrc, ts);
     evidence.note(Evidence::SsrcTo, to, s.ssrc, ts);
+    expectations.saw_rtp(to, from, ts);  // signalling asks whether media reached where SDP said
     // RTCP about a stream lives as long as the stream: its report goes out with the stream's.
     if (RtcpSsrcEntry* e = rtcp_ssrcs.find(from, s.ssrc)) rtcp_ssrcs.touch(*e, ts);
   }

@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "signature/signature.h"
+
 #include <arpa/inet.h>
 #include <yaml-cpp/binary.h>
 #include <yaml-cpp/yaml.h>
@@ -230,7 +232,7 @@ class Loader {
   void load(const YAML::Node& root, Config& c) const {
     if (root.IsNull()) return;
     if (!root.IsMap()) fail("", root, "expected a mapping at the top level");
-    only_keys(root, "", {"tap_id", "wcs", "anomalies", "flows", "signalling", "dataplane", "zmq", "srtp"});
+    only_keys(root, "", {"tap_id", "wcs", "anomalies", "flows", "signalling", "dataplane", "zmq", "srtp", "signatures"});
     if (auto n = root["tap_id"]) {
       c.tap_id = scalar(n, "tap_id");
       if (c.tap_id.empty() || c.tap_id.size() > 64) fail("tap_id", n, "must be 1 to 64 characters");
@@ -239,6 +241,7 @@ class Loader {
     anomalies(root["anomalies"], c.anomalies);
     flows(root["flows"], c.flows);
     signalling(root["signalling"], c.signalling);
+    c.signatures = parse_signatures(root["signatures"], file_);
     dataplane(root["dataplane"], c.dataplane);
     zmq(root["zmq"], c.zmq);
     srtp(root["srtp"], c.srtp);

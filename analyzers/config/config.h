@@ -198,6 +198,23 @@ struct FlowTableConfig {
   double tcp_idle_timeout_s = 300.0;
 };
 
+// User signatures (`signatures:`), matched with Hyperscan (analyzers/signature/signature.h).
+// HS_FLAG_* values as hs_compile.h defines them (checked against it in signature.cc).
+namespace signature_flag {
+constexpr unsigned kCaseless = 1, kDotall = 2, kMultiline = 4, kSingleMatch = 8;
+}
+
+struct Signature {
+  uint32_t id = 0;               // user signatures: 1000 and up; below is the built-ins'
+  std::string pattern;           // a regular expression in Hyperscan's (PCRE-like) syntax
+  unsigned flags = 0;            // signature_flag::*
+  std::vector<PortRange> ports;  // the signature applies when either port is in one; empty: any
+  Severity severity = Severity::Minor;
+  std::string name;
+};
+
+constexpr uint32_t kFirstUserSignatureId = 1000;
+
 struct SignallingConfig {
   uint32_t connections = 16384;     // signalling connections/flows followed at once per worker
   uint32_t window_kb = 64;          // reassembly: per direction
@@ -252,6 +269,7 @@ struct Config {
   DataplaneConfig dataplane;
   ZmqConfig zmq;
   SrtpConfig srtp;
+  std::vector<Signature> signatures;  // checked and compiled once when loaded
 };
 
 Config default_config();

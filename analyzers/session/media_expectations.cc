@@ -15,6 +15,15 @@ uint64_t webrtc_session_id(Bytes a, Bytes b) {
   return id == 0 ? 1 : id;
 }
 
+bool is_private_address(const Endpoint& e) {
+  const auto& a = e.addr;
+  if (e.family == 4)
+    return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
+           (a[0] == 100 && (a[1] & 0xc0) == 64) || (a[0] == 169 && a[1] == 254) || a[0] == 127;
+  if (e.family == 6) return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+  return false;
+}
+
 MediaExpectations::MediaExpectations(uint32_t capacity)
     : sessions_(std::bit_ceil(std::max<uint32_t>(capacity / 4, 16))),
       slots_(std::bit_ceil(std::max<uint32_t>(capacity, 16))),
@@ -73,6 +82,10 @@ void MediaExpectations::expect(const Endpoint& at, const SdpSession& sdp, const 
     if (slot == nullptr || e.ts < slot->ts) slot = &e;  // all taken: the oldest goes
   }
   MediaExpectation e;
+  if (slot->at == at) {  // the same address named again (a re-offer): what was seen arriving stands
+    e.rtp_ts = slot->rtp_ts;
+    e.rtp_from = slot->rtp_from;
+  }
   e.at = at;
   e.ts = ts;
   e.source = source;

@@ -23,7 +23,14 @@ struct MediaExpectation {
   uint8_t rates = 0;
   std::array<uint8_t, 16> pt{};
   std::array<uint32_t, 16> clock_rate{};
+  // Media seen arriving here (the media analyzers note it about ten times a second per stream).
+  Nanos rtp_ts = 0;             // the last time (0: none yet)
+  Endpoint rtp_from;            // from where
 };
+
+// Private (RFC 1918, RFC 6598 shared, link-local, loopback; IPv6 ULA and link-local) addresses: what
+// a host behind NAT writes in its SDP when it does not know its public address.
+bool is_private_address(const Endpoint& e);
 
 // A WebRTC session's id from its ICE username fragments (the pair sorted, FNV-1a 64 over "a:b"):
 // what the ICE checks on the wire and the two SDPs of the session both give.
@@ -49,6 +56,13 @@ class MediaExpectations {
   void expect(const Endpoint& at, const SdpSession& sdp, const SdpMedia& m, Nanos ts, uint64_t source);
 
   const MediaExpectation* find(const Endpoint& at) const;
+  // RTP from `from` reached `to` at `ts`: noted when an SDP named `to`.
+  void saw_rtp(const Endpoint& to, const Endpoint& from, Nanos ts) {
+    if (MediaExpectation* e = const_cast<MediaExpectation*>(find(to))) {
+      e->rtp_ts = ts;
+      e->rtp_from = from;
+    }
+  }
   // The clock rate SDP gave `pt` for media between `a` and `b` (either may be the receiver); 0 when
   // no SDP named it.
   uint32_t clock_rate(const Endpoint& a, const Endpoint& b, uint8_t pt) const;

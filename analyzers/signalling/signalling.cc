@@ -232,6 +232,9 @@ void Engine::due(const Deadline& d, Nanos now) {
     case Due::SipTransaction:
       if (dialogs[d.index].gen == d.gen && dialogs[d.index].live) sip_check_transaction(d.index, now);
       break;
+    case Due::SipRtp:
+      if (dialogs[d.index].gen == d.gen && dialogs[d.index].live) sip_check_rtp(d.index, now);
+      break;
     case Due::SipIdle:
       if (dialogs[d.index].gen == d.gen && dialogs[d.index].live) sip_idle(d.index, now);
       break;

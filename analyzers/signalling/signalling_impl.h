@@ -2,6 +2,8 @@
 // header. Everything here is preallocated at start.
 #pragma once
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -38,6 +40,13 @@ void set_text(char (&field)[N], std::string_view v) {
   const size_t n = std::min(v.size(), N - 1);
   std::memcpy(field, v.data(), n);
   field[n] = '\0';
+}
+
+// "192.0.2.1:5004" / "[2001:db8::1]:5004" into a fixed buffer (detail texts).
+inline void format_address(const Endpoint& e, char* out, size_t n) {
+  char a[INET6_ADDRSTRLEN] = "?";
+  inet_ntop(e.family == 6 ? AF_INET6 : AF_INET, e.addr.data(), a, sizeof a);
+  std::snprintf(out, n, e.family == 6 ? "[%s]:%u" : "%s:%u", a, e.port);
 }
 
 inline uint64_t fnv1a(Bytes b, uint64_t h = 0xcbf29ce484222325ull) {
@@ -188,6 +197,11 @@ struct SipDialog {
   bool confirmed = false;       // a 2xx to its INVITE
   bool terminated = false;      // a BYE answered 2xx
   bool failed = false;
+  // The media addresses each side's SDP named ([0] the client's, [1] the server's), the ACK that
+  // confirmed the call, and what was judged of them.
+  std::array<Endpoint, 2> sdp_media{};
+  std::array<bool, 2> nat_judged{};
+  Nanos ack_ts = 0;
   SignallingEvent ev;
 };
 
@@ -198,7 +212,7 @@ struct Engine {
   Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k);
 
   // A check due at a packet time for a record (while its generation is unchanged).
-  enum class Due : uint8_t { SynAnswer, SipTransaction, SipIdle, RestHook, WcsAnswer, DnsAnswer, DnsIdle, RtspRtp, RtmpHandshake, RtmpMedia };
+  enum class Due : uint8_t { SynAnswer, SipTransaction, SipIdle, RestHook, WcsAnswer, DnsAnswer, DnsIdle, RtspRtp, RtmpHandshake, RtmpMedia, SipRtp };
   struct Deadline {
     Nanos at;
     uint32_t index, gen;
@@ -293,6 +307,8 @@ struct Engine {
   void sip_response(SipDialog& d, const SipMessage& m, Nanos ts);
   void sip_failure(SipDialog& d, Nanos ts, uint16_t status, std::string_view why);
   void sip_check_transaction(uint32_t index, Nanos now);
+  void sip_sdp(SipDialog& d, const Endpoint& src, Nanos ts);
+  void sip_check_rtp(uint32_t index, Nanos now);
   void sip_idle(uint32_t index, Nanos now);
   void sip_report(uint32_t index);
   AnomalySubject sip_subject(const SipDialog& d) const {

@@ -53,7 +53,7 @@ void Engine::sip_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos 
   SipDialog* d = sip_dialog(sip.call_id, l4, src, dst, ts, sip.is_request);
   if (d == nullptr) return;
   if (ts > d->last_ts) d->last_ts = ts;
-  if (sip.body_is_sdp && !sip.body.empty()) note_sdp(sip.body, ts, d->key);
+  if (sip.body_is_sdp && !sip.body.empty() && note_sdp(sip.body, ts, d->key)) sip_sdp(*d, src, ts);
   if (sip.is_request)
     sip_request(*d, sip, ts);
   else
@@ -66,7 +66,15 @@ void Engine::sip_request(SipDialog& d, const SipMessage& m, Nanos ts) {
     d.opened_by = m.method;
     set_text(d.ev.name, view(m.method_text));
   }
-  if (m.method == SipMethod::Ack) return;
+  if (m.method == SipMethod::Ack) {
+    // The ACK of an answered INVITE: media should flow both ways from here.
+    if (d.confirmed && d.ack_ts == 0) {
+      d.ack_ts = ts;
+      const uint32_t index = static_cast<uint32_t>(&d - &dialogs[0]);
+      schedule(index, d.gen, ts + seconds(cfg.anomalies.sip_rtp_mismatch.no_rtp_s), Due::SipRtp);
+    }
+    return;
+  }
   if (m.method == SipMethod::Cancel) {
     if (m.cseq == d.cseq) d.cancelled = true;
     return;
@@ -123,6 +131,65 @@ void Engine::sip_failure(SipDialog& d, Nanos ts, uint16_t status, std::string_vi
   engine.event(AnomalyKind::sip_failure, s, ts, status, 400, [&](char* b, size_t n) {
     std::snprintf(b, n, "%.*s (Call-ID %.40s)", static_cast<int>(why.size()), why.data(), d.ev.id);
   });
+}
+
+// An SDP in the dialog: the media address its author receives on. nat_address_mismatch (ANOMALIES.md
+// #25) when that is a private address while the author itself speaks from a public one: behind NAT,
+// it named an address the other side cannot reach.
+void Engine::sip_sdp(SipDialog& d, const Endpoint& src, Nanos ts) {
+  const uint8_t side = src.addr == d.client.addr ? 0 : 1;
+  for (uint8_t i = 0; i < sdp.media_count; ++i) {
+    const SdpMedia& m = sdp.media[i];
+    Endpoint at;
+    if (m.port == 0 || (m.type != SdpMediaType::Audio && m.type != SdpMediaType::Video) || !sdp_media_endpoint(sdp, m, at))
+      continue;
+    d.sdp_media[side] = at;
+    if (!d.nat_judged[side] && is_private_address(at) && !is_private_address(src)) {
+      d.nat_judged[side] = true;
+      AnomalySubject s;
+      s.l4 = d.l4;
+      s.src = src;
+      s.dst = side == 0 ? d.server : d.client;
+      char a[48];
+      format_address(at, a, sizeof a);
+      engine.event(AnomalyKind::nat_address_mismatch, s, ts, 0, 0, [&](char* b, size_t n) {
+        std::snprintf(b, n, "SIP SDP names private media address %.40s, sent from a public address (behind NAT)", a);
+      });
+    }
+    break;
+  }
+}
+
+// sip_rtp_mismatch (ANOMALIES.md #21): the call was answered and acknowledged, and after no_rtp_s
+// RTP has not reached the media address one side's SDP named, or reached it from an address the
+// other side's SDP did not name.
+void Engine::sip_check_rtp(uint32_t index, Nanos now) {
+  SipDialog& d = dialogs[index];
+  if (d.terminated || d.ack_ts == 0 || expectations == nullptr) return;
+  for (uint8_t k = 0; k < 2; ++k) {
+    const Endpoint& at = d.sdp_media[k];
+    if (at.family == 0) continue;
+    const MediaExpectation* e = expectations->find(at);
+    char a[48], from[48];
+    format_address(at, a, sizeof a);
+    const char* who = k == 0 ? "caller" : "callee";
+    AnomalySubject s = sip_subject(d);
+    if (e == nullptr || e->rtp_ts < d.ack_ts) {
+      engine.event(AnomalyKind::sip_rtp_mismatch, s, now, 0, cfg.anomalies.sip_rtp_mismatch.no_rtp_s, [&](char* b, size_t n) {
+        std::snprintf(b, n, "no RTP to the %s's SDP address %.40s %.1f s after the ACK", who, a,
+                      static_cast<double>(elapsed(now, d.ack_ts)) / 1e9);
+      });
+      return;  // one event per call
+    }
+    const Endpoint& peer = d.sdp_media[k ^ 1];
+    if (peer.family != 0 && e->rtp_from.addr != peer.addr) {
+      format_address(e->rtp_from, from, sizeof from);
+      engine.event(AnomalyKind::sip_rtp_mismatch, s, now, 0, 0, [&](char* b, size_t n) {
+        std::snprintf(b, n, "RTP to the %s's %.32s from %.32s: not the other SDP's address", who, a, from);
+      });
+      return;
+    }
+  }
 }
 
 // Timer B (and F for other requests): the transaction's request got no answer at all.
