@@ -251,6 +251,9 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
   if (prev_ts != 0 && elapsed(ts, prev_ts) > udp_idle) blind_from[blind_next++ % blind_from.size()] = prev_ts;
   prev_ts = ts;
   if (ts > last_ts) last_ts = ts;
+  // Signalling's timeouts (a SYN, a query, a transaction unanswered) fall due by packet time: every
+  // packet looks at the earliest (one comparison unless one is due).
+  signalling.advance(last_ts);
 
   DecodeError err;
   switch (decode_packet(link, frame, pkt, err)) {
@@ -408,6 +411,7 @@ bool Pipeline::Impl::signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, con
 }
 
 void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
+  signalling.datagram(ts, p);  // the user's signatures (nothing to do without them)
   if (signalling_packet(f, dir, ts, p)) return;
   // A port the WCS map names for signalling (SIP, DNS, HTTP...) is that protocol, whatever its
   // first byte says.

@@ -77,7 +77,10 @@ struct PipelineCounters {
   X(rtmp_malformed)                /* RTMP directions whose chunk stream could not be followed */      \
   X(sdp_bodies)                    /* SDP bodies read (SIP, WCS JSON, RTSP) */                         \
   X(sdp_malformed)                 /* SDP bodies that did not parse */                                 \
-  X(rtp_clock_from_sdp)            /* RTP streams whose clock rate came from a session's SDP */
+  X(rtp_clock_from_sdp)            /* RTP streams whose clock rate came from a session's SDP */       \
+  X(signature_matches)             /* signature_match events (user signatures) */                      \
+  X(signature_repeats)             /* ... matches of a signature already reported on the flow lately */ \
+  X(signature_stream_restarts)     /* TCP signature streams started over after a hole */
 #define WCSTAP_DECLARE_COUNTER(name) uint64_t name = 0;
   WCSTAP_NAMED_COUNTERS(WCSTAP_DECLARE_COUNTER)
 #undef WCSTAP_DECLARE_COUNTER

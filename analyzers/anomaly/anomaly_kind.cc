@@ -47,6 +47,7 @@ constexpr std::array<KindInfo, kAnomalyKindCount> kKinds{{
     {"stun_response_slow", Severity::Minor},
     {"ip_fragmentation", Severity::Minor},
     {"ssrc_collision_or_reset", Severity::Minor},
+    {"signature_match", Severity::Minor},  // a user signature (config `signatures:`); each has its own severity
 }};
 
 constexpr std::array<std::string_view, 4> kSeverityNames{"info", "minor", "major", "critical"};

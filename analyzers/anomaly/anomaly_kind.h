@@ -17,6 +17,7 @@ enum class AnomalyKind : uint8_t {
   nat_address_mismatch, rtsp_failure, rtmp_failure, hls_stall, media_port_exhaustion,
   unexpected_media_port, relay_fallback_surge, server_stall, stun_response_slow, ip_fragmentation,
   ssrc_collision_or_reset,
+  signature_match,  // not in ANOMALIES.md: a user signature from the config matched
   Count
 };
 constexpr unsigned kAnomalyKindCount = static_cast<unsigned>(AnomalyKind::Count);

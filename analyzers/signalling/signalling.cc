@@ -19,21 +19,6 @@ bool is_signalling_class(FlowClass c) {
   }
 }
 
-// A text protocol by its first line's version: "SIP/2.0", "RTSP/1.0", "HTTP/1.x" (a request line
-// ends with it, a status line starts with it).
-FlowClass text_protocol_of(Bytes p) {
-  if (!looks_like_text_message(p)) return FlowClass::Unknown;
-  const std::string_view v = view(p.first(std::min<size_t>(p.size(), 512)));
-  const std::string_view line = v.substr(0, v.find('\n'));
-  const auto has = [&](std::string_view version) {
-    return line.starts_with(version) || line.find(std::string(" ") + std::string(version)) != std::string_view::npos;
-  };
-  if (has("SIP/2.0")) return FlowClass::Sip;
-  if (has("RTSP/1.0")) return FlowClass::Rtsp;
-  if (has("HTTP/1.")) return FlowClass::Http;
-  return FlowClass::Unknown;
-}
-
 }  // namespace
 
 // The anomaly a failed TCP connect is, by protocol: WebSocket signalling, RTSP, RTMP.
@@ -74,6 +59,14 @@ Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters
       playlist_ids(std::max<uint32_t>(c.signalling.connections / 16, 16)),
       dialog_idle(seconds(c.flows.tcp_idle_timeout_s)) {
   deadlines.reserve(size_t{c.signalling.connections} * 4);
+  signatures = std::make_unique<SignatureEngine>(c.signatures, c.signalling.connections);
+  user_signatures = !c.signatures.empty();
+  signature_ports.assign(65536, false);
+  for (const Signature& sg : c.signatures) {
+    if (sg.ports.empty()) signature_any_port = true;
+    for (const PortRange& r : sg.ports)
+      for (uint32_t port = r.from; port <= r.to; ++port) signature_ports[port] = true;
+  }
 }
 
 SignallingAnalyzer::SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr,
@@ -88,13 +81,36 @@ FlowClass SignallingAnalyzer::recognise(L4 l4, FlowClass port_class, Bytes paylo
   if (l4 != L4::Tcp && l4 != L4::Udp) return FlowClass::Unknown;
   if (is_signalling_class(port_class)) return port_class;
   if (payload.empty()) return FlowClass::Unknown;
-  // SIP on a port the map does not name (WCS's own SIP ports 30000-31000, a PBX elsewhere), HTTP
-  // (REST hooks to a backend on any port), RTSP (cameras on 8554...).
-  const FlowClass text = text_protocol_of(payload);
-  if (text == FlowClass::Sip || (l4 == L4::Tcp && text != FlowClass::Unknown)) return text;
-  // TLS on any port: HTTPS to a backend (REST hooks), a signalling port the map does not name.
-  if (l4 == L4::Tcp && tls::looks_like_tls(payload)) return FlowClass::Tls;
-  return FlowClass::Unknown;
+  // A protocol by its first bytes on any port (the built-in Hyperscan patterns, anchored): SIP
+  // where the map names no SIP port (WCS's own 30000-31000, a PBX elsewhere), HTTP (REST hooks to
+  // a backend, players), RTSP (cameras on 8554...), TLS (HTTPS to a backend), RTMP.
+  FlowClass found = FlowClass::Unknown;
+  impl_->signatures->scan_block(payload, 0, 0, [&](uint32_t id, uint64_t) {
+    if (id >= kFirstUserSignatureId || found != FlowClass::Unknown) return;
+    switch (builtin_signature(id).protocol) {
+      case SignatureProtocol::SipRequest:
+      case SignatureProtocol::SipStatus: found = FlowClass::Sip; break;
+      case SignatureProtocol::HttpRequest:
+      case SignatureProtocol::HttpStatus:
+      case SignatureProtocol::WebsocketUpgrade: found = l4 == L4::Tcp ? FlowClass::Http : found; break;
+      case SignatureProtocol::RtspRequest:
+      case SignatureProtocol::RtspStatus: found = l4 == L4::Tcp ? FlowClass::Rtsp : found; break;
+      case SignatureProtocol::TlsClientHello: found = l4 == L4::Tcp ? FlowClass::Tls : found; break;
+      // C0+C1 comes as 1537 bytes; fewer first bytes are not taken for it (the pattern is short).
+      case SignatureProtocol::RtmpHandshake:
+        found = l4 == L4::Tcp && payload.size() >= 1 + rtmp::kHandshakePart ? FlowClass::Rtmp : found;
+        break;
+      default: break;
+    }
+  });
+  return found;
+}
+
+void SignallingAnalyzer::datagram(Nanos ts, const DecodedPacket& p) {
+  Impl& m = *impl_;
+  if (!m.user_signatures || p.l4_payload.empty()) return;
+  if (!m.signature_any_port && !m.signature_ports[p.src.port] && !m.signature_ports[p.dst.port]) return;
+  m.signature_datagram(p, ts);
 }
 
 uint32_t SignallingAnalyzer::open(FlowClass cls, L4 l4, const Endpoint& lo, const Endpoint& hi, Nanos ts,
@@ -156,6 +172,7 @@ void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const D
                     dir == c.client ? "client" : "server");
     });
   }
+  if (user_signatures && !p.l4_payload.empty()) signature_segment(c, dir, ts, p, info);
   // The segment's payload first (a close frame often rides with the FIN), then its end.
   if (p.tcp_payload_len > 0 || !p.l4_payload.empty()) stream_segment(index, c, dir, ts, p);
   if (info.reset || (p.tcp_flags & tcp::kFin)) {
@@ -323,6 +340,7 @@ void SignallingAnalyzer::close(uint32_t conn, Nanos last_ts, bool /*expired*/) {
                    m.cfg.anomalies.ws_connect_failed.syn_timeout_s, "connection ended");
   m.media_release(c);
   m.check_hook(c, c.last_ts);
+  m.signature_close(c, c.last_ts);
   if (c.tls) m.tls_end(c, c.last_ts, c.tcp.state == tcp::TcpState::Reset);
   m.wcs_close_all(c, c.last_ts);
   // SIP over UDP: the dialogs outlive their flows; the flow itself is no record of its own.

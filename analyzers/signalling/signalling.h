@@ -47,6 +47,9 @@ class SignallingAnalyzer {
   // the pipeline saw (its streams start with this packet and at its ACK). kNoIndex when the table
   // is full (counted).
   uint32_t open(FlowClass cls, L4 l4, const Endpoint& lo, const Endpoint& hi, Nanos ts, bool after_handshake = false);
+  // A datagram of any UDP flow (media included): the user's signatures whose ports it matches.
+  // Cheap when there are none, or the ports are not theirs.
+  void datagram(Nanos ts, const DecodedPacket& p);
   // A packet of that flow (TCP: every segment, with or without payload).
   void packet(uint32_t conn, uint8_t dir, Nanos ts, const DecodedPacket& p);
   // The flow ended (idle) or input ended: its records are reported and its state let go.

@@ -20,6 +20,7 @@
 #include "hls/hls.h"
 #include "rtmp/rtmp.h"
 #include "rtsp/rtsp.h"
+#include "signature/signature.h"
 #include "sip/sip.h"
 #include "tls/tls.h"
 #include "text/text_message.h"
@@ -90,6 +91,8 @@ struct Conn {
   bool tls_done = false;            // the handshake went encrypted both ways
   bool tls_client_hello = false;
   uint32_t media_session = kNoIndex;  // its MediaSession (RTSP, RTMP)
+  std::array<SignatureStream, 2> sig_stream{};  // user signatures, streaming mode, per direction
+  std::array<bool, 2> sig_refused{};            // ... no stream state could be had
   // The HTTP request waiting for its answer (the last one: pipelining is rare): an HLS playlist?
   bool playlist_pending = false;
   uint64_t playlist_key = 0;        // FNV-1a of the server address and the playlist's path
@@ -149,6 +152,7 @@ struct DnsSummary {
     uint64_t name = 0;          // FNV-1a of the question
     char qname[72]{};
     uint16_t qtype = 0;
+    uint16_t client_port = 0;   // the query's own flow (resolvers use a new source port per query)
   };
   std::array<Pending, 16> pending{};
   uint32_t answered = 0;
@@ -272,6 +276,12 @@ struct Engine {
   void wcs_close_all(Conn& c, Nanos ts);
   AnomalySubject stream_subject(const WcsStream& s) const { return client_subject(conns[s.conn]); }
 
+  // User signatures (signatures.cc)
+  void signature_segment(Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p, const tcp::TcpSegmentInfo& info);
+  void signature_datagram(const DecodedPacket& p, Nanos ts);
+  void signature_close(Conn& c, Nanos ts);
+  void signature_hit(uint32_t id, L4 l4, const Endpoint& src, const Endpoint& dst, Nanos ts);
+
   // TLS (tls_dns.cc)
   size_t tls_stream(Conn& c, uint8_t dir, Nanos ts, Bytes b);
   void tls_item(Conn& c, TlsState& t, uint8_t dir, Nanos ts, const tls::Item& it);
@@ -345,6 +355,13 @@ struct Engine {
   IdTable dns_ids;
   dns::DnsMessage dns_msg;          // scratch
   IndexPool<MediaSession> media_sessions;
+  std::unique_ptr<SignatureEngine> signatures;  // built-in recognition and the user's signatures
+  bool user_signatures = false;
+  bool signature_any_port = false;              // a user signature without ports: every datagram
+  std::vector<bool> signature_ports;            // ports some user signature names
+  // signature_match events already sent: (flow, signature) -> when, so a signature matching every
+  // packet of a flow raises once per refresh interval (a small table; collisions only let one through)
+  std::array<std::pair<uint64_t, Nanos>, 1024> signature_seen{};
   IndexPool<HlsPlaylist> playlists;
   IdTable playlist_ids;
   RtspMessage rtsp;                 // scratch

@@ -191,6 +191,7 @@ void Engine::dns_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos 
     p.ts = ts;
     p.name = name;
     p.qtype = m.qtype;
+    p.client_port = client.port;
     set_text(p.qname, m.qname.data());
     schedule(i, d.gen, ts + seconds(cfg.anomalies.dns_failure.timeout_s), Due::DnsAnswer, slot);
     return;
@@ -209,6 +210,7 @@ void Engine::dns_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos 
     AnomalySubject s;
     s.l4 = d.l4;
     s.src = d.client;
+    s.src.port = p.client_port;  // the query's flow
     s.dst = d.server;
     const bool bad = rc == dns::rcode::kServFail || rc == dns::rcode::kNxDomain || rc == dns::rcode::kRefused;
     if (bad) {
@@ -241,6 +243,7 @@ void Engine::dns_check(uint32_t index, uint8_t slot, Nanos now) {
   AnomalySubject s;
   s.l4 = d.l4;
   s.src = d.client;
+  s.src.port = p.client_port;  // the query's flow
   s.dst = d.server;
   AnomalySlot once;
   const double waited = static_cast<double>(elapsed(now, p.ts)) / 1e9;

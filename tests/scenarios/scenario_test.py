@@ -33,7 +33,9 @@ if not {"healthy", "one-way"} <= set(scenarios):
     fail(f"wcstap-gen --list: {scenarios}")
 
 SEEDS = range(1, int(os.environ.get("WCSTAP_SEEDS", "3")) + 1)
-for name in scenarios:
+# WCSTAP_SCENARIOS="a b": only these (a quick run while working on them)
+only = os.environ.get("WCSTAP_SCENARIOS", "").split()
+for name in (n for n in scenarios if not only or n in only):
     for seed in SEEDS:
         pcap = os.path.join(WORK, f"{name}-{seed}.pcap")
         truth_path = os.path.join(WORK, f"{name}-{seed}.json")
@@ -97,7 +99,9 @@ for name in scenarios:
             elif "keyframes" in s and (g.get("keyframes", {}).get("codec"), g.get("keyframes", {}).get("count")) != \
                     (s["codec"], s["keyframes"]):
                 fail(f"{tag}: RTP stream {key}: keyframes {g.get('keyframes')}, truth {s['codec']} {s['keyframes']}")
-            elif (g["clock_rate"], g["clock_source"]) != (s["clock_rate"], "inferred" if s["pt"] >= 96 else "static") \
+            # a clock the session's SDP gave (SIP) is the truth's "clock_source"
+            elif (g["clock_rate"], g["clock_source"]) != \
+                    (s["clock_rate"], s.get("clock_source", "inferred" if s["pt"] >= 96 else "static")) \
                     or g["jitter_max_ms"] is None:
                 fail(f"{tag}: RTP stream {key}: clock {g['clock_rate']} ({g['clock_source']}), jitter "
                      f"{g['jitter_max_ms']}; truth clock {s['clock_rate']}")
@@ -169,6 +173,25 @@ for name in scenarios:
             raised_here = sum(1 for a in raised if a.get("session") == w["session"])
             if w["anomalies"] != raised_here:
                 fail(f"{tag}: webrtc_session {w['session']} counts {w['anomalies']} anomalies, {raised_here} raised")
+
+        # Signalling records the truth states (SIP dialogs, DNS client/server summaries): each matched by
+        # its kind and endpoints (a DNS summary by the client's address: its port is the first query's),
+        # a SIP dialog also by its method; every field the truth gives must agree.
+        records = [l for l in out if l["type"] == "signalling"]
+        for r in truth.get("signalling", []):
+            def same(g):
+                if g["kind"] != r["kind"] or g["server"] != r["server"]:
+                    return False
+                if r["kind"] == "dns":
+                    return g["client"].rsplit(":", 1)[0] == r["client"]
+                return g["client"] == r["client"] and g.get("method") == r.get("method")
+            found = [g for g in records if same(g)]
+            if len(found) != 1:
+                fail(f"{tag}: signalling {r}: {len(found)} records match")
+                continue
+            diff = {k: (found[0].get(k), v) for k, v in r.items() if k != "client" and found[0].get(k) != v}
+            if diff:
+                fail(f"{tag}: signalling {r['kind']} {r['client']} -> {r['server']}: (got, truth) {diff}")
 
 print(f"{'anomaly kind':26} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>10} {'recall':>8}")
 for kind in sorted(score):

@@ -24,7 +24,8 @@
 
 namespace wcsgen {
 
-enum class Content : std::uint8_t { kTcpControl, kTls, kStun, kDtls, kRtp, kRtcp, kIcmp };
+// kSignalling: a clear signalling payload (SIP, DNS, RTSP, RTMP), interleaved media included.
+enum class Content : std::uint8_t { kTcpControl, kTls, kStun, kDtls, kRtp, kRtcp, kIcmp, kSignalling };
 
 enum class Srtp : std::uint8_t {
   kNone,       // sent as it is
@@ -144,6 +145,30 @@ class Capture {
   void sort();
   const std::vector<Packet>& packets() const { return packets_; }
 
+  // RTP carried inside a signalling stream (RTSP interleaved $ frames) from src to dst (the TCP
+  // connection's endpoints): the truth counts it as an RTP stream of that direction. Noted by the
+  // scenario that wrote the frame, at the frame's tap time.
+  struct EmbeddedRtp {
+    std::int64_t t_us = 0;
+    Endpoint src, dst;
+    Bytes rtp;
+  };
+  void note_embedded_rtp(std::int64_t t_us, const Endpoint& src, const Endpoint& dst, Bytes rtp) {
+    embedded_rtp_.push_back(EmbeddedRtp{t_us, src, dst, std::move(rtp)});
+  }
+  const std::vector<EmbeddedRtp>& embedded_rtp() const { return embedded_rtp_; }
+
+  // SDP (of SIP, say) named `receiver` as where media of payload type `pt` arrives, at this clock
+  // rate: an RTP stream to or from it takes its clock from the SDP (the truth's clock_source "sdp").
+  void note_sdp_clock(const Endpoint& receiver, std::uint8_t pt, std::uint32_t clock_hz) {
+    sdp_clocks_[{receiver, pt}] = clock_hz;
+  }
+  const std::map<std::pair<Endpoint, std::uint8_t>, std::uint32_t>& sdp_clocks() const { return sdp_clocks_; }
+
+  // Signalling records (SIP dialogs, DNS client/server summaries) the truth states as built.
+  void note_signalling(std::string json) { signalling_.push_back(std::move(json)); }
+  const std::vector<std::string>& signalling() const { return signalling_; }
+
   void note_dtls_handshake(DtlsHandshakeTruth h) { dtls_.push_back(std::move(h)); }
   const std::vector<DtlsHandshakeTruth>& dtls_handshakes() const { return dtls_; }
 
@@ -161,6 +186,9 @@ class Capture {
   std::vector<SrtpKey> srtp_keys_;
   bool srtp_protected_ = false;
   std::vector<TurnChannel> turn_channels_;
+  std::vector<EmbeddedRtp> embedded_rtp_;
+  std::map<std::pair<Endpoint, std::uint8_t>, std::uint32_t> sdp_clocks_;
+  std::vector<std::string> signalling_;
 };
 
 }  // namespace wcsgen

@@ -10,10 +10,14 @@
 #include <utility>
 #include <vector>
 
+#include "dns_scenarios.h"
 #include "rng.h"
+#include "rtsp_rtmp_scenarios.h"
+#include "sip_scenarios.h"
 #include "rtp_leg.h"
 #include "srtp_session.h"
 #include "webrtc_session.h"
+#include "ws_scenarios.h"
 
 namespace wcsgen {
 
@@ -725,6 +729,120 @@ constexpr std::array kScenarios{
                 "first 6 s, 5 of them, chosen at random, relayed by the TURN server on WCS's host, all healthy "
                 "(relay_fallback_surge, tap-wide, as the 10th session connects)",
                 5.0, &relay_surge},
+    ScenarioDef{"sip-call",
+                "WCS (UDP 30000-31000) registers with a PBX on 5060 (401, then with credentials, 200), calls through it "
+                "(INVITE with a PCMU offer, 100, 180, 200 with the answer, ACK), G.711 RTP both ways every 20 ms "
+                "between the SDP's ports, BYE and 200; nothing anomalous",
+                8.0, &sip_call},
+    ScenarioDef{"sip-rejected",
+                "as sip-call, but the INVITE is answered 100 then 486 Busy Here (and ACKed); no media (sip_failure "
+                "on WCS -> PBX at the 486)",
+                5.0, &sip_rejected},
+    ScenarioDef{"sip-register-refused",
+                "WCS's REGISTER is challenged (401) and the REGISTER with credentials answered 403 Forbidden "
+                "(sip_failure on WCS -> PBX at the 403)",
+                5.0, &sip_register_refused},
+    ScenarioDef{"sip-no-answer",
+                "WCS registers, then the PBX stops answering: WCS's INVITE is resent per Timer A (0.5, 1, 2, 4, 8, "
+                "16 s) with no answer, and its CRLF keep-alives go on every 15 s (sip_failure on WCS -> PBX at Timer "
+                "B, INVITE + 32 s)",
+                36.0, &sip_no_answer},
+    ScenarioDef{"dns-healthy",
+                "WCS resolves its backend's name every second, each query from a new source port, answered in "
+                "2-10 ms; nothing anomalous",
+                5.0, &dns_healthy},
+    ScenarioDef{"dns-slow",
+                "as dns-healthy, but every answer comes 150-300 ms after its query (dns_failure, minor, on each "
+                "query's flow at its answer)",
+                5.0, &dns_slow},
+    ScenarioDef{"dns-nxdomain",
+                "as dns-healthy, plus one lookup (the 3rd-5th query) of a name that does not exist, answered "
+                "NXDOMAIN with the zone's SOA (dns_failure on that query's flow at the answer)",
+                6.0, &dns_nxdomain},
+    ScenarioDef{"dns-no-answer",
+                "as dns-healthy, but one query's answer (the 3rd-5th) never comes; the stub resolver asks again "
+                "5 s later, same id and port, and is answered (dns_failure on that flow 2 s after the query)",
+                10.0, &dns_no_answer},
+    ScenarioDef{"rtsp-pull",
+                "WCS pulls an IP camera (WCS's port 32000-32999 -> camera:554): OPTIONS, DESCRIBE answered 401 then "
+                "with credentials 200 (SDP, H.264), SETUP RTP/AVP/TCP interleaved=0-1, PLAY, H.264 RTP in $ frames "
+                "on channel 0 and RTCP SR/RR on channel 1, TEARDOWN; nothing anomalous, one RTP stream over TCP",
+                6.0, &rtsp_pull},
+    ScenarioDef{"rtsp-not-found",
+                "as rtsp-pull, but the DESCRIBE with credentials is answered 404 Not Found and WCS closes "
+                "(rtsp_failure on WCS -> camera at the 404)",
+                3.0, &rtsp_not_found},
+    ScenarioDef{"rtsp-no-rtp",
+                "as rtsp-pull, but after PLAY is answered 200 the camera sends nothing until WCS's TEARDOWN "
+                "(rtsp_failure on WCS -> camera 3 s after the PLAY answer)",
+                8.0, &rtsp_no_rtp},
+    ScenarioDef{"rtmp-publish",
+                "an encoder publishes to WCS:1935: C0/C1, S0/S1/S2, C2, Set Chunk Size 4096 and connect, _result, "
+                "createStream, publish, onStatus NetStream.Publish.Start, metadata, AVC video and AAC audio in "
+                "4096-byte chunks, FCUnpublish/deleteStream; nothing anomalous",
+                6.0, &rtmp_publish},
+    ScenarioDef{"rtmp-bad-name",
+                "as rtmp-publish, but WCS answers publish with onStatus level error NetStream.Publish.BadName and "
+                "the encoder gives up (rtmp_failure on encoder -> WCS at that onStatus)",
+                3.0, &rtmp_bad_name},
+    ScenarioDef{"ws-session",
+                "a browser on ws://WCS:8080: Upgrade (101, correct Sec-WebSocket-Accept), connection, publishStream "
+                "with its SDP, setRemoteSDP, PUBLISHING, WebSocket and WCS JSON pings every 5 s, unPublishStream, "
+                "UNPUBLISHED, close 1000 both ways, FIN; nothing anomalous",
+                12.0, &ws_session},
+    ScenarioDef{"ws-refused",
+                "as ws-session, and a second browser's SYN to 8080 answered with RST (ws_connect_failed on browser "
+                "-> WCS at the RST)",
+                8.0, &ws_refused},
+    ScenarioDef{"ws-syn-timeout",
+                "as ws-session, and a second browser's SYNs to 8080 at 0, 1 and 3 s get nothing back "
+                "(ws_connect_failed on browser -> WCS, first SYN + 3 s)",
+                10.0, &ws_syn_timeout},
+    ScenarioDef{"ws-bad-accept",
+                "a browser's WebSocket Upgrade to 8080 answered 101 with a wrong Sec-WebSocket-Accept; the browser "
+                "closes TCP (ws_connect_failed on browser -> WCS at the 101)",
+                5.0, &ws_bad_accept},
+    ScenarioDef{"ws-upgrade-refused",
+                "a browser's WebSocket Upgrade to 8080 answered 403 Forbidden, then closed by WCS (ws_connect_failed "
+                "on browser -> WCS at the 403)",
+                5.0, &ws_upgrade_refused},
+    ScenarioDef{"ws-abnormal-close",
+                "as ws-session, but 3-6 s into PUBLISHING WCS closes the WebSocket with 1011, echoed, then TCP "
+                "(ws_abnormal_close on browser -> WCS at WCS's close frame)",
+                12.0, &ws_abnormal_close},
+    ScenarioDef{"ws-reset",
+                "as ws-session, but 3-6 s into PUBLISHING WCS resets the TCP connection, no close frame "
+                "(ws_abnormal_close on browser -> WCS at the RST)",
+                12.0, &ws_reset},
+    ScenarioDef{"stream-failed",
+                "as ws-session, but after setRemoteSDP WCS reports the stream FAILED \"Failed by ICE timeout\" "
+                "5-8 s later; the browser closes (1000) (stream_failed on browser -> WCS at the FAILED)",
+                12.0, &ws_stream_failed},
+    ScenarioDef{"signalling-no-answer",
+                "as ws-session, but WCS answers publishStream with nothing (keep-alives go on) for 8 s, when the "
+                "browser closes (1000) (signalling_no_answer on browser -> WCS, publishStream + 5 s)",
+                12.0, &ws_signalling_no_answer},
+    ScenarioDef{"rest-hook-slow",
+                "WCS POSTs /rest/connect to its backend 203.0.113.80:9091 (answered at once), then "
+                "/rest/publishStream answered 200 after 2-2.2 s, then /rest/StreamStatusEvent (rest_hook_slow on "
+                "WCS -> backend at the slow answer)",
+                5.0, &rest_hook_slow},
+    ScenarioDef{"rest-hook-timeout",
+                "WCS POSTs /rest/connect to its backend 203.0.113.80:9091 (answered at once), then "
+                "/rest/publishStream never answered; WCS closes the connection 16 s later (rest_hook_slow on "
+                "WCS -> backend, POST + 15 s)",
+                5.0, &rest_hook_timeout},
+    ScenarioDef{"tls-alert",
+                "a TLS 1.2 ClientHello to wss://WCS:8443 answered with a fatal handshake_failure alert, then closed "
+                "(tls_failure on client -> WCS at the alert)",
+                5.0, &tls_alert},
+    ScenarioDef{"hls-stall",
+                "a player polls /live/stream.m3u8 on 8082 every ~2.1 s (target duration 2) and fetches new "
+                "segments; the media sequence stops for 10 s from 6-7 s in (hls_stall on player -> WCS at the first "
+                "answer unchanged for > 4 s)",
+                24.0, &hls_stall},
+    ScenarioDef{"hls-healthy", "as hls-stall, with the media sequence advancing throughout; nothing anomalous",
+                12.0, &hls_healthy},
 };
 
 }  // namespace

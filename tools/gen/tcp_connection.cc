@@ -16,8 +16,8 @@ Bytes syn_options() {
 }  // namespace
 
 TcpConnection::TcpConnection(Capture& cap, const Endpoint& client, const Endpoint& server, std::int64_t rtt_us,
-                             Rng& rng)
-    : cap_(cap), rng_(rng), rtt_us_(rtt_us) {
+                             Rng& rng, Side local)
+    : cap_(cap), rng_(rng), rtt_us_(rtt_us), local_(local) {
   client_.self = client;
   server_.self = server;
   client_.isn = client_.nxt = rng.u32();
@@ -27,7 +27,7 @@ TcpConnection::TcpConnection(Capture& cap, const Endpoint& client, const Endpoin
 std::uint32_t TcpConnection::ack_value(Side from, std::int64_t t_us) const {
   // What `from` has received of the peer's stream by tap time t_us.
   const Dir& peer = from == Side::kClient ? server_ : client_;
-  const std::int64_t horizon = from == Side::kClient ? t_us - rtt_us_ : t_us;
+  const std::int64_t horizon = from != local_ ? t_us - rtt_us_ : t_us;
   std::uint32_t v = peer.isn;
   for (const auto& [t, nxt] : peer.sent)
     if (t <= horizon) v = nxt;
@@ -55,6 +55,13 @@ void TcpConnection::segment(Side from, std::int64_t t_us, std::uint8_t flags, By
 
 std::int64_t TcpConnection::open(std::int64_t t_us) {
   segment(Side::kClient, t_us, tcpflag::kSyn, {}, Content::kTcpControl);
+  if (local_ == Side::kClient) {  // the SYN-ACK comes back an RTT later; the ACK leaves at once
+    const std::int64_t t_synack = t_us + rtt_us_ + rng_.range(50, 400);
+    segment(Side::kServer, t_synack, tcpflag::kSyn | tcpflag::kAck, {}, Content::kTcpControl);
+    const std::int64_t t_ack = t_synack + rng_.range(40, 150);
+    segment(Side::kClient, t_ack, tcpflag::kAck, {}, Content::kTcpControl);
+    return t_ack;
+  }
   const std::int64_t t_synack = t_us + rng_.range(40, 150);
   segment(Side::kServer, t_synack, tcpflag::kSyn | tcpflag::kAck, {}, Content::kTcpControl);
   const std::int64_t t_ack = t_synack + rtt_us_ + rng_.range(50, 400);
@@ -81,7 +88,7 @@ std::int64_t TcpConnection::send_now(Side from, std::int64_t t_us, ByteView data
 std::int64_t TcpConnection::ack_delay(Side receiver) {
   // The server's ACK leaves shortly after the data reached the tap; the
   // client's ACK reaches the tap one RTT after the data left.
-  return receiver == Side::kServer ? rng_.range(30, 300) : rtt_us_ + rng_.range(100, 1500);
+  return receiver == local_ ? rng_.range(30, 300) : rtt_us_ + rng_.range(100, 1500);
 }
 
 void TcpConnection::run() {
@@ -112,11 +119,11 @@ std::int64_t TcpConnection::close(Side first, std::int64_t t_us) {
   };
   const std::int64_t t1 = after_last(first, t_us);
   segment(first, t1, fin_ack, {}, Content::kTcpControl);
-  // The second FIN: immediately from the server, or one RTT later from the client.
+  // The second FIN: immediately from the tapped host, or one RTT later from the remote one.
   const std::int64_t t2 =
-      after_last(second, t1 + (second == Side::kServer ? rng_.range(50, 300) : rtt_us_ + rng_.range(100, 800)));
+      after_last(second, t1 + (second == local_ ? rng_.range(50, 300) : rtt_us_ + rng_.range(100, 800)));
   segment(second, t2, fin_ack, {}, Content::kTcpControl);
-  const std::int64_t t3 = t2 + (first == Side::kServer ? rng_.range(30, 200) : rtt_us_ + rng_.range(100, 800));
+  const std::int64_t t3 = t2 + (first == local_ ? rng_.range(30, 200) : rtt_us_ + rng_.range(100, 800));
   segment(first, t3, tcpflag::kAck, {}, Content::kTcpControl);
   return t3;
 }

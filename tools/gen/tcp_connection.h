@@ -5,6 +5,9 @@
 // order by run(), so acknowledgement numbers always match what each side can
 // have received: the server has everything that reached the tap before it
 // sends; the client only what the server sent at least one RTT earlier.
+// The tap is on the server's host unless `local` says the client is the tapped host
+// (WCS connecting out: pulling an RTSP camera, republishing RTMP): then the roles of
+// that timing swap, the server's answers reaching the tap an RTT after what they answer.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +25,8 @@ enum class Side : std::uint8_t { kClient, kServer };
 
 class TcpConnection {
  public:
-  TcpConnection(Capture& cap, const Endpoint& client, const Endpoint& server, std::int64_t rtt_us, Rng& rng);
+  TcpConnection(Capture& cap, const Endpoint& client, const Endpoint& server, std::int64_t rtt_us, Rng& rng,
+                Side local = Side::kServer);
 
   // SYN at t_us (client), SYN-ACK, ACK. Returns the tap time of the client's ACK.
   std::int64_t open(std::int64_t t_us);
@@ -65,6 +69,7 @@ class TcpConnection {
   Capture& cap_;
   Rng& rng_;
   std::int64_t rtt_us_;
+  Side local_;
   Dir client_;
   Dir server_;
   std::multimap<std::int64_t, Event> queue_;

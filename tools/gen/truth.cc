@@ -93,15 +93,15 @@ void count_payload(const Packet& p, SrtpReceivers& receivers, StreamStats& s) {
 nlohmann::ordered_json rtp_streams(const Capture& cap) {
   using Key = std::tuple<Endpoint, Endpoint, std::uint32_t>;
   std::map<Key, StreamStats> streams;
+  std::map<Key, bool> embedded;  // RTP inside a signalling stream (RTSP interleaved): no codec read
   SrtpReceivers receivers(cap);
-  for (const Packet& p : cap.packets()) {
-    if (p.content != Content::kRtp || p.payload.size() < 12) continue;
-    const std::uint16_t seq = get16(p.payload, 2);
-    const Key key{p.src, p.dst, get32(p.payload, 8)};
+  auto count = [&](const Endpoint& src, const Endpoint& dst, ByteView rtp, const Packet* p) {
+    const std::uint16_t seq = get16(rtp, 2);
+    const Key key{src, dst, get32(rtp, 8)};
     auto [it, fresh] = streams.try_emplace(key, StreamStats{streams.size()});
     StreamStats& s = it->second;
     if (fresh) {
-      s.pt = p.payload[1] & 0x7f;
+      s.pt = rtp[1] & 0x7f;
       s.first_ext = s.max_ext = s.last_ext = seq;
     } else {
       s.last_ext += static_cast<std::int16_t>(static_cast<std::uint16_t>(seq - s.last_seq));
@@ -109,23 +109,47 @@ nlohmann::ordered_json rtp_streams(const Capture& cap) {
     }
     s.last_seq = seq;
     ++s.packets;
-    count_payload(p, receivers, s);
+    if (p != nullptr)
+      count_payload(*p, receivers, s);
+    else
+      embedded[key] = true;
+  };
+  for (const Packet& p : cap.packets()) {
+    if (p.content != Content::kRtp || p.payload.size() < 12) continue;
+    count(p.src, p.dst, p.payload, &p);
   }
+  std::vector<const Capture::EmbeddedRtp*> inner;
+  for (const Capture::EmbeddedRtp& e : cap.embedded_rtp())
+    if (e.rtp.size() >= 12) inner.push_back(&e);
+  std::stable_sort(inner.begin(), inner.end(), [](auto* a, auto* b) { return a->t_us < b->t_us; });
+  for (const Capture::EmbeddedRtp* e : inner) count(e->src, e->dst, e->rtp, nullptr);
+
   std::vector<std::pair<const Key*, const StreamStats*>> ordered;
   for (const auto& [k, s] : streams) ordered.emplace_back(&k, &s);
   std::sort(ordered.begin(), ordered.end(), [](auto& a, auto& b) { return a.second->first_seen < b.second->first_seen; });
 
+  // The clock SDP gave the stream's payload type at either end, if any.
+  auto sdp_clock = [&](const Key& k, std::uint8_t pt) -> std::uint32_t {
+    for (const Endpoint& e : {std::get<1>(k), std::get<0>(k)})
+      if (auto it = cap.sdp_clocks().find({e, pt}); it != cap.sdp_clocks().end()) return it->second;
+    return 0;
+  };
+
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& [k, s] : ordered) {
     const auto expected = static_cast<std::uint64_t>(s->max_ext - s->first_ext + 1);
+    const std::uint32_t from_sdp = sdp_clock(*k, s->pt);
     nlohmann::ordered_json j{{"src", std::get<0>(*k).str()},
                              {"dst", std::get<1>(*k).str()},
                              {"ssrc", hex_ssrc(std::get<2>(*k))},
                              {"pt", s->pt},
-                             {"clock_rate", clock_of_pt(s->pt)},
+                             {"clock_rate", from_sdp != 0 ? from_sdp : clock_of_pt(s->pt)},
                              {"packets", s->packets},
                              {"lost", expected - s->packets}};
-    if (const std::optional<VideoCodec> codec = video_codec_of_pt(s->pt)) {
+    if (from_sdp != 0) j["clock_source"] = "sdp";
+    if (embedded.count(*k) != 0) {
+      j["transport"] = "tcp";
+    } else if (const std::optional<VideoCodec> codec = video_codec_of_pt(s->pt)) {
       j["codec"] = codec_name(*codec);
       j["keyframes"] = s->keyframes;
     }
@@ -199,6 +223,11 @@ nlohmann::ordered_json make_truth(const std::string& scenario, const ScenarioPar
   t["anomalies"] = std::move(anoms);
   t["rtp_streams"] = rtp_streams(cap);
   t["dtls"] = dtls_handshakes(cap);
+  if (!cap.signalling().empty()) {
+    nlohmann::ordered_json sig = nlohmann::ordered_json::array();
+    for (const std::string& r : cap.signalling()) sig.push_back(nlohmann::ordered_json::parse(r));
+    t["signalling"] = std::move(sig);
+  }
   t["packets"] = frames_written;
   return t;
 }

@@ -1,0 +1,329 @@
+#include "sip_scenarios.h"
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "media.h"
+#include "rng.h"
+#include "webrtc_session.h"
+
+namespace wcsgen {
+
+namespace {
+
+constexpr std::int64_t kSec = 1000000;
+constexpr std::int64_t kMs = 1000;
+constexpr std::uint8_t kPtPcmu = 0;
+constexpr std::uint8_t kPtTelephoneEvent = 101;
+
+std::string hex_token(Rng& rng, int n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < n; ++i) s += kHex[rng.below(16)];
+  return s;
+}
+
+std::string branch(Rng& rng) { return "z9hG4bK" + hex_token(rng, 16); }
+
+// One end of the SIP conversation: WCS (the UA) and the PBX.
+struct SipSetup {
+  Endpoint wcs;     // WCS's SIP port
+  Endpoint pbx;     // the PBX's 5060
+  Endpoint wcs_rtp;  // WCS's media port (even, 31002..31998)
+  Endpoint pbx_rtp;  // the PBX's media port (Asterisk's 10000-20000, even)
+  std::int64_t delay_us = 0;  // one way WCS <-> PBX
+  std::string user;    // WCS's SIP account
+  std::string callee;
+  std::string domain;  // the PBX's address as the SIP domain
+  std::string realm = "asterisk";
+};
+
+SipSetup random_setup(Rng& rng) {
+  SipSetup s;
+  const Ipv4Addr pbx_ip = Ipv4Addr::of(192, 0, 2, static_cast<std::uint8_t>(rng.range(20, 90)));
+  s.wcs = Endpoint{kWcsIp, static_cast<std::uint16_t>(rng.range(30000, 30999))};
+  s.pbx = Endpoint{pbx_ip, 5060};
+  s.wcs_rtp = Endpoint{s.wcs.ip, random_wcs_media_port(rng)};
+  s.pbx_rtp = Endpoint{pbx_ip, static_cast<std::uint16_t>(10000 + 2 * rng.range(0, 4999))};
+  s.delay_us = rng.range(5000, 40000);
+  s.user = std::to_string(rng.range(1000, 1099));
+  s.callee = std::to_string(rng.range(2000, 2999));
+  s.domain = pbx_ip.str();
+  return s;
+}
+
+std::string sdp_body(const Endpoint& rtp, std::uint64_t sess_id, const std::string& user_agent) {
+  std::string s;
+  s += "v=0\r\n";
+  s += "o=" + user_agent + " " + std::to_string(sess_id) + " " + std::to_string(sess_id) + " IN IP4 " + rtp.ip.str() +
+       "\r\n";
+  s += "s=" + user_agent + "\r\n";
+  s += "c=IN IP4 " + rtp.ip.str() + "\r\n";
+  s += "t=0 0\r\n";
+  s += "m=audio " + std::to_string(rtp.port) + " RTP/AVP 0 101\r\n";
+  s += "a=rtpmap:0 PCMU/8000\r\n";
+  s += "a=rtpmap:101 telephone-event/8000\r\n";
+  s += "a=fmtp:101 0-16\r\n";
+  s += "a=ptime:20\r\n";
+  s += "a=sendrecv\r\n";
+  return s;
+}
+
+// Headers of a message, then Content-Length and the body.
+Bytes sip_text(const std::string& start, const std::vector<std::string>& headers, const std::string& body = {},
+               const std::string& content_type = "application/sdp") {
+  std::string s = start + "\r\n";
+  for (const std::string& h : headers) s += h + "\r\n";
+  if (!body.empty()) s += "Content-Type: " + content_type + "\r\n";
+  s += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  s += body;
+  return Bytes(s.begin(), s.end());
+}
+
+// A client transaction's request as WCS sent it, for the answers to echo.
+struct Request {
+  std::string method;
+  std::uint32_t cseq = 0;
+  std::string via;
+  std::string from;
+  std::string to;
+  std::string call_id;
+};
+
+class SipUa {
+ public:
+  SipUa(Capture& cap, const SipSetup& s, Rng& rng) : cap_(cap), s_(s), rng_(rng) {}
+
+  // WCS sends a request at t (the tap sees it leave).
+  Request request(std::int64_t t, const std::string& method, const std::string& ruri, std::uint32_t cseq,
+                  const std::string& from, const std::string& to, const std::string& call_id,
+                  std::vector<std::string> extra, const std::string& body = {}) {
+    Request r{method, cseq, "SIP/2.0/UDP " + s_.wcs.str() + ";branch=" + branch(rng_) + ";rport", from, to, call_id};
+    resend(t, r, ruri, std::move(extra), body);
+    return r;
+  }
+  // The same request again (a retransmission: same branch and CSeq), or a new one from a Request.
+  void resend(std::int64_t t, const Request& r, const std::string& ruri, std::vector<std::string> extra,
+              const std::string& body = {}) {
+    std::vector<std::string> h{"Via: " + r.via, "Max-Forwards: 70", "From: " + r.from, "To: " + r.to,
+                               "Call-ID: " + r.call_id, "CSeq: " + std::to_string(r.cseq) + " " + r.method};
+    for (std::string& e : extra) h.push_back(std::move(e));
+    h.push_back("User-Agent: Flashphoner/1.0");
+    cap_.add_udp(t, s_.wcs, s_.pbx, Content::kSignalling, sip_text(r.method + " " + ruri + " SIP/2.0", h, body));
+  }
+  // The PBX answers `r` at t (as the tap sees it arrive).
+  void respond(std::int64_t t, const Request& r, int code, const std::string& reason, const std::string& to_tag,
+               std::vector<std::string> extra, const std::string& body = {}) {
+    std::string via = r.via;
+    if (const auto at = via.find(";rport"); at != std::string::npos)
+      via.replace(at, 6, ";rport=" + std::to_string(s_.wcs.port) + ";received=" + s_.wcs.ip.str());
+    std::vector<std::string> h{"Via: " + via, "From: " + r.from,
+                               "To: " + r.to + (to_tag.empty() || r.to.find(";tag=") != std::string::npos
+                                                    ? std::string()
+                                                    : ";tag=" + to_tag),
+                               "Call-ID: " + r.call_id, "CSeq: " + std::to_string(r.cseq) + " " + r.method,
+                               "Server: Asterisk PBX 18.20.0"};
+    for (std::string& e : extra) h.push_back(std::move(e));
+    cap_.add_udp(t, s_.pbx, s_.wcs, Content::kSignalling,
+                 sip_text("SIP/2.0 " + std::to_string(code) + " " + reason, h, body));
+  }
+
+  std::int64_t rtt() const { return 2 * s_.delay_us; }
+  // The PBX's answer to something WCS sent at t, as the tap sees it.
+  std::int64_t answer_at(std::int64_t t, std::int64_t lo_us, std::int64_t hi_us) {
+    return t + rtt() + rng_.range(lo_us, hi_us);
+  }
+
+ private:
+  Capture& cap_;
+  const SipSetup& s_;
+  Rng& rng_;
+};
+
+struct Registration {
+  std::int64_t end_us = 0;     // the last answer
+  std::int64_t final_us = 0;   // the final answer to the REGISTER with credentials
+};
+
+// REGISTER, 401, REGISTER with Authorization, then `final_code`.
+Registration do_register(const SipSetup& s, SipUa& ua, Rng& rng, std::int64_t t, int final_code,
+                         const std::string& final_reason) {
+  const std::string aor = "<sip:" + s.user + "@" + s.domain + ">";
+  const std::string from = aor + ";tag=" + hex_token(rng, 8);
+  const std::string call_id = hex_token(rng, 24) + "@" + s.wcs.ip.str();
+  const std::string contact = "Contact: <sip:" + s.user + "@" + s.wcs.str() + ";transport=udp>";
+  const std::string ruri = "sip:" + s.domain;
+  Request r1 = ua.request(t, "REGISTER", ruri, 1, from, aor, call_id, {contact, "Expires: 3600", "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"});
+  const std::string nonce = hex_token(rng, 8);
+  const std::int64_t t401 = ua.answer_at(t, 300, 2000);
+  const std::string pbx_tag = "as" + hex_token(rng, 8);
+  ua.respond(t401, r1, 401, "Unauthorized", pbx_tag,
+             {"WWW-Authenticate: Digest algorithm=MD5, realm=\"" + s.realm + "\", nonce=\"" + nonce + "\""});
+  const std::int64_t t2 = t401 + rng.range(500, 3000);
+  const std::string auth = "Authorization: Digest username=\"" + s.user + "\", realm=\"" + s.realm + "\", nonce=\"" +
+                           nonce + "\", uri=\"" + ruri + "\", response=\"" + hex_token(rng, 32) + "\", algorithm=MD5";
+  Request r2 = ua.request(t2, "REGISTER", ruri, 2, from, aor, call_id, {contact, "Expires: 3600", auth});
+  const std::int64_t tf = ua.answer_at(t2, 300, 3000);
+  std::vector<std::string> extra;
+  if (final_code == 200) extra = {contact + ";expires=3600", "Date: Thu, 01 Jan 2026 00:00:01 GMT"};
+  ua.respond(tf, r2, final_code, final_reason, pbx_tag, std::move(extra));
+  return Registration{tf, tf};
+}
+
+// The sip_dialog record a tap writes for one Call-ID: who opened it, with what, how it ended (the
+// last final status; none when nothing answered) and how many of its requests were sent again.
+std::string sip_record(const SipSetup& s, const std::string& method, const std::string& state, int status,
+                       int retransmits = 0) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                R"({"kind":"sip_dialog","client":"%s","server":"%s","method":"%s","state":"%s","status":%s,)"
+                R"("retransmits":%d})",
+                s.wcs.str().c_str(), s.pbx.str().c_str(), method.c_str(), state.c_str(),
+                status == 0 ? "null" : std::to_string(status).c_str(), retransmits);
+  return buf;
+}
+
+enum class CallOutcome { kAnswered, kBusy, kNoAnswer };
+
+struct CallTimes {
+  std::int64_t invite_us = 0;
+  std::int64_t final_us = 0;  // the 486 (kBusy)
+};
+
+// An INVITE from WCS at t; what follows as `outcome` says; an answered call lasts until `end_us`.
+CallTimes do_call(const SipSetup& s, SipUa& ua, Rng& rng, Capture& cap, std::int64_t t, std::int64_t end_us,
+                  CallOutcome outcome) {
+  const std::string from = "<sip:" + s.user + "@" + s.domain + ">;tag=" + hex_token(rng, 8);
+  const std::string to = "<sip:" + s.callee + "@" + s.domain + ">";
+  const std::string call_id = hex_token(rng, 24) + "@" + s.wcs.ip.str();
+  const std::string ruri = "sip:" + s.callee + "@" + s.domain;
+  const std::string contact = "Contact: <sip:" + s.user + "@" + s.wcs.str() + ";transport=udp>";
+  const auto sess = static_cast<std::uint64_t>(rng.range(100000000, 999999999));
+  const std::string offer = sdp_body(s.wcs_rtp, sess, "Flashphoner");
+  const std::vector<std::string> invite_extra{contact, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO",
+                                              "Supported: replaces"};
+  Request inv = ua.request(t, "INVITE", ruri, 1, from, to, call_id, invite_extra, offer);
+  cap.note_sdp_clock(s.wcs_rtp, kPtPcmu, 8000);
+  cap.note_sdp_clock(s.wcs_rtp, kPtTelephoneEvent, 8000);
+  CallTimes ct{t, 0};
+
+  if (outcome == CallOutcome::kNoAnswer) {
+    // RFC 3261 Timer A: resent 0.5, 1, 2, 4, 8, 16 s apart until Timer B (64 T1 = 32 s) fires.
+    std::int64_t at = t, gap = 500 * kMs;
+    while (at + gap < t + 32 * kSec) {
+      at += gap;
+      ua.resend(at, inv, ruri, invite_extra, offer);
+      gap *= 2;
+    }
+    return ct;
+  }
+
+  const std::string pbx_tag = "as" + hex_token(rng, 8);
+  const std::int64_t t100 = ua.answer_at(t, 200, 1500);
+  ua.respond(t100, inv, 100, "Trying", "", {});
+  if (outcome == CallOutcome::kBusy) {
+    const std::int64_t t486 = t100 + rng.range(200 * kMs, 1500 * kMs);
+    ua.respond(t486, inv, 486, "Busy Here", pbx_tag, {});
+    // ACK for a non-2xx final answer: same branch as the INVITE, To with the answer's tag.
+    Request ack = inv;
+    ack.method = "ACK";
+    ack.to = to + ";tag=" + pbx_tag;
+    ua.resend(t486 + rng.range(100, 600), ack, ruri, {});
+    ct.final_us = t486;
+    return ct;
+  }
+  const std::string pbx_contact = "Contact: <sip:" + s.callee + "@" + s.pbx.str() + ">";
+  const std::int64_t t180 = t100 + rng.range(100 * kMs, 600 * kMs);
+  ua.respond(t180, inv, 180, "Ringing", pbx_tag, {pbx_contact});
+  const std::int64_t t200 = t180 + rng.range(1500 * kMs, 3000 * kMs);
+  const std::string answer = sdp_body(s.pbx_rtp, static_cast<std::uint64_t>(rng.range(100000000, 999999999)), "Asterisk");
+  ua.respond(t200, inv, 200, "OK", pbx_tag, {pbx_contact, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, INFO"},
+             answer);
+  cap.note_sdp_clock(s.pbx_rtp, kPtPcmu, 8000);
+  cap.note_sdp_clock(s.pbx_rtp, kPtTelephoneEvent, 8000);
+  const std::int64_t t_ack = t200 + rng.range(200, 900);
+  const std::string to_tagged = to + ";tag=" + pbx_tag;
+  const std::string target = "sip:" + s.callee + "@" + s.pbx.str();
+  ua.request(t_ack, "ACK", target, 1, from, to_tagged, call_id, {});
+
+  // G.711 both ways, 20 ms: WCS from its ACK, the PBX from its 200 (reaching the tap a delay later).
+  const std::int64_t t_bye = std::max(end_us, t_ack + 3 * kSec);
+  Rng media_rng = rng.fork(7);
+  MediaStream wcs_audio(pcmu_stream(media_rng.u32()), media_rng);
+  MediaStream pbx_audio(pcmu_stream(media_rng.u32()), media_rng);
+  wcs_audio.generate_audio(t_ack + rng.range(1 * kMs, 5 * kMs), t_bye, PathTiming{400}, media_rng,
+                           [&](std::int64_t tt, Bytes b) { cap.add_udp(tt, s.wcs_rtp, s.pbx_rtp, Content::kRtp, std::move(b)); });
+  pbx_audio.generate_audio(t200 + rng.range(1 * kMs, 5 * kMs), t_bye + s.delay_us, PathTiming{3000}, media_rng,
+                           [&](std::int64_t tt, Bytes b) { cap.add_udp(tt, s.pbx_rtp, s.wcs_rtp, Content::kRtp, std::move(b)); });
+
+  Request bye = ua.request(t_bye, "BYE", target, 2, from, to_tagged, call_id, {});
+  ua.respond(ua.answer_at(t_bye, 200, 2000), bye, 200, "OK", "", {});
+  return ct;
+}
+
+}  // namespace
+
+std::vector<Anomaly> sip_call(const ScenarioParams& p, Capture& cap) {
+  Rng rng(p.seed ^ 0x51bca11u);
+  const SipSetup s = random_setup(rng);
+  cap.set_remote_ttl(s.pbx.ip, static_cast<std::uint8_t>(64 - rng.range(2, 10)));
+  SipUa ua(cap, s, rng);
+  const std::int64_t t0 = kBaseTimeUs + rng.range(100 * kMs, 500 * kMs);
+  const Registration reg = do_register(s, ua, rng, t0, 200, "OK");
+  const std::int64_t t_inv = reg.end_us + rng.range(500 * kMs, 1500 * kMs);
+  do_call(s, ua, rng, cap, t_inv, t0 + static_cast<std::int64_t>(p.duration_s * 1e6), CallOutcome::kAnswered);
+  cap.note_signalling(sip_record(s, "REGISTER", "registered", 200));
+  cap.note_signalling(sip_record(s, "INVITE", "terminated", 200));
+  return {};
+}
+
+std::vector<Anomaly> sip_rejected(const ScenarioParams& p, Capture& cap) {
+  Rng rng(p.seed ^ 0x51b486u);
+  const SipSetup s = random_setup(rng);
+  cap.set_remote_ttl(s.pbx.ip, static_cast<std::uint8_t>(64 - rng.range(2, 10)));
+  SipUa ua(cap, s, rng);
+  const std::int64_t t0 = kBaseTimeUs + rng.range(100 * kMs, 500 * kMs);
+  const Registration reg = do_register(s, ua, rng, t0, 200, "OK");
+  const std::int64_t t_inv = reg.end_us + rng.range(500 * kMs, 1500 * kMs);
+  const CallTimes ct = do_call(s, ua, rng, cap, t_inv, 0, CallOutcome::kBusy);
+  cap.note_signalling(sip_record(s, "REGISTER", "registered", 200));
+  cap.note_signalling(sip_record(s, "INVITE", "failed", 486));
+  return {Anomaly{"sip_failure", "udp", s.wcs, s.pbx, std::nullopt, ct.final_us, 0.01}};
+}
+
+std::vector<Anomaly> sip_register_refused(const ScenarioParams& p, Capture& cap) {
+  Rng rng(p.seed ^ 0x51b403u);
+  const SipSetup s = random_setup(rng);
+  cap.set_remote_ttl(s.pbx.ip, static_cast<std::uint8_t>(64 - rng.range(2, 10)));
+  SipUa ua(cap, s, rng);
+  const std::int64_t t0 = kBaseTimeUs + rng.range(100 * kMs, 500 * kMs);
+  const Registration reg = do_register(s, ua, rng, t0, 403, "Forbidden");
+  cap.note_signalling(sip_record(s, "REGISTER", "failed", 403));
+  return {Anomaly{"sip_failure", "udp", s.wcs, s.pbx, std::nullopt, reg.final_us, 0.01}};
+}
+
+// Registered; 1-2 s later the PBX stops answering (it went down) and the INVITE WCS sends is resent
+// per Timer A until Timer B gives up 32 s after it. WCS's keep-alives (a double CRLF every 15 s, RFC
+// 5626) go on to the session's end.
+std::vector<Anomaly> sip_no_answer(const ScenarioParams& p, Capture& cap) {
+  Rng rng(p.seed ^ 0x51b0a5u);
+  const SipSetup s = random_setup(rng);
+  cap.set_remote_ttl(s.pbx.ip, static_cast<std::uint8_t>(64 - rng.range(2, 10)));
+  SipUa ua(cap, s, rng);
+  const std::int64_t t0 = kBaseTimeUs + rng.range(100 * kMs, 500 * kMs);
+  const Registration reg = do_register(s, ua, rng, t0, 200, "OK");
+  const std::int64_t t_inv = reg.end_us + rng.range(1000 * kMs, 2000 * kMs);
+  const CallTimes ct = do_call(s, ua, rng, cap, t_inv, 0, CallOutcome::kNoAnswer);
+  const std::int64_t end = std::max(t0 + static_cast<std::int64_t>(p.duration_s * 1e6), t_inv + 34 * kSec);
+  for (std::int64_t t = reg.end_us + 15 * kSec;; t += 15 * kSec) {  // the last one past the end
+    cap.add_udp(t + rng.range(0, 20 * kMs), s.wcs, s.pbx, Content::kSignalling, Bytes{'\r', '\n', '\r', '\n'});
+    if (t > end) break;
+  }
+  cap.note_signalling(sip_record(s, "REGISTER", "registered", 200));
+  cap.note_signalling(sip_record(s, "INVITE", "failed", 0, 6));
+  return {Anomaly{"sip_failure", "udp", s.wcs, s.pbx, std::nullopt, ct.invite_us + 32 * kSec, 0.05}};
+}
+
+}  // namespace wcsgen

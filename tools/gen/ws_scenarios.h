@@ -1,0 +1,27 @@
+// Scenarios of clear-text signalling (ws_wire.h): WCS's WebSocket on ws:// 8080 with its JSON
+// visible, connect failures, abnormal ends, WCS stream verdicts, REST hooks to a backend, TLS on
+// 8443 failing, HLS playlists on 8082. Every anomaly names the connection's client -> server.
+#pragma once
+
+#include <vector>
+
+#include "scenarios.h"
+
+namespace wcsgen {
+
+std::vector<Anomaly> ws_session(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> ws_refused(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> ws_syn_timeout(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> ws_bad_accept(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> ws_upgrade_refused(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> ws_abnormal_close(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> ws_reset(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> ws_stream_failed(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> ws_signalling_no_answer(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> rest_hook_slow(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> rest_hook_timeout(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> tls_alert(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> hls_stall(const ScenarioParams& p, Capture& cap);
+std::vector<Anomaly> hls_healthy(const ScenarioParams& p, Capture& cap);
+
+}  // namespace wcsgen
