@@ -153,6 +153,7 @@ struct DnsSummary {
     char qname[72]{};
     uint16_t qtype = 0;
     uint16_t client_port = 0;   // the query's own flow (resolvers use a new source port per query)
+    bool timed_out = false;     // reported unanswered; kept so its resends and late answer are known
   };
   std::array<Pending, 16> pending{};
   uint32_t answered = 0;

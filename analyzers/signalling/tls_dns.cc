@@ -204,6 +204,7 @@ void Engine::dns_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos 
     ++d.answered;
     d.sum_ms += ms;
     d.ev.max_ms = std::max(d.ev.max_ms, ms);
+    if (p.timed_out) return;  // a late answer to a query already reported unanswered
     const uint16_t rc = m.rcode_full();
     set_text(d.ev.state, dns::rcode_name(rc));
     d.ev.status = rc;
@@ -236,8 +237,8 @@ void Engine::dns_check(uint32_t index, uint8_t slot, Nanos now) {
   DnsSummary& d = dns[index];
   auto& p = d.pending[slot];
   const Nanos limit = seconds(cfg.anomalies.dns_failure.timeout_s);
-  if (!p.used || elapsed(now, p.ts) < limit) return;
-  p.used = false;
+  if (!p.used || p.timed_out || elapsed(now, p.ts) < limit) return;
+  p.timed_out = true;  // resends of it (same id and name) and a late answer still belong to it
   ++d.ev.errors;
   set_text(d.ev.state, "timeout");
   AnomalySubject s;

@@ -235,7 +235,10 @@ def raised(out):
 # Issue 2's bar: one_way_media on both one-way streams of sip-rtp-g711, nothing on the two-way call.
 g711 = analyze(os.path.join(CORPUS, "wswiki__sip-rtp-g711.pcap"))
 want = {("one_way_media", "10.0.2.15:27942", "10.0.2.20:6000", "0x343da99b"),
-        ("one_way_media", "10.0.2.15:28102", "10.0.2.20:6000", "0x343ffa34")}
+        ("one_way_media", "10.0.2.15:28102", "10.0.2.20:6000", "0x343ffa34"),
+        # issue 5: 3 s after each call's ACK no RTP has reached the callee's SDP address (the capture
+        # holds one direction of each call), reported on the dialog's SIP flow
+        ("sip_rtp_mismatch", "10.0.2.20:5060", "10.0.2.15:5060", None)}
 if raised(g711) != want:
     fail(f"sip-rtp-g711: raised {raised(g711)}, want {want}")
 conv = analyze(os.path.join(CORPUS, "wswiki__rtp_conversacion.pcap"))
