@@ -86,11 +86,6 @@ bool has_userinfo(Bytes uri) {
   return authority.find('@') != std::string_view::npos;
 }
 
-Bytes value_of(const TextHead& head, std::string_view name) {
-  const TextHeader* h = find_header(head, name);
-  return h ? h->value : Bytes{};
-}
-
 }  // namespace
 
 RtspMethod rtsp_method_from(Bytes token) {
@@ -131,8 +126,8 @@ TextStatus parse_rtsp(Bytes msg, RtspMessage& m) {
   if (const TextHeader* t = find_header(h, "transport")) m.transport.malformed = !parse_transport(t->value, m.transport);
   m.has_authorization = find_header(h, "authorization") != nullptr;
   m.has_www_authenticate = find_header(h, "www-authenticate") != nullptr;
-  m.content_base = value_of(h, "content-base");
-  Bytes ct = value_of(h, "content-type");
+  m.content_base = header_value(h, "content-base");
+  Bytes ct = header_value(h, "content-type");
   m.content_type = trim(text::split(ct, ';'));
   m.body_is_sdp = iequals(m.content_type, "application/sdp");
   return TextStatus::Complete;

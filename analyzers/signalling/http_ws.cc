@@ -205,14 +205,10 @@ void Engine::hls_answer(Conn& c, Nanos ts, uint16_t status, Bytes body) {
   if (body.empty() || hls::parse_playlist(view(body), pl) != hls::PlaylistStatus::Ok || pl.master ||
       !pl.has_media_sequence || !pl.has_target_duration)
     return;
-  uint32_t i = playlist_ids.find(c.playlist_key);
-  if (i == kNoIndex) {
-    i = playlists.alloc();
-    if (i == kNoIndex || !playlist_ids.insert(c.playlist_key, i)) {
-      if (i != kNoIndex) playlists.release(i);
-      ++ctr.signalling_table_full;
-      return;
-    }
+  bool created;
+  const uint32_t i = keyed_record(playlists, playlist_ids, c.playlist_key, created);
+  if (i == kNoIndex) return;
+  if (created) {
     HlsPlaylist& p = playlists[i];
     p.key = c.playlist_key;
     p.live = true;

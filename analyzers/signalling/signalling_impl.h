@@ -236,6 +236,33 @@ struct Engine {
   void advance(Nanos now);
   void due(const Deadline& d, Nanos now);
 
+  // The record for `key` in a pool indexed by an id table: the one there (created false), or a
+  // fresh one (created true); kNoIndex when either is full (counted).
+  template <class T>
+  uint32_t keyed_record(IndexPool<T>& pool, IdTable& ids, uint64_t key, bool& created) {
+    created = false;
+    uint32_t i = ids.find(key);
+    if (i != kNoIndex) return i;
+    i = pool.alloc();
+    if (i == kNoIndex || !ids.insert(key, i)) {
+      if (i != kNoIndex) pool.release(i);
+      ++ctr.signalling_table_full;
+      return kNoIndex;
+    }
+    created = true;
+    return i;
+  }
+  // An idle check of a record that outlives its flows (a dialog, a DNS summary): still active, it
+  // is looked at again when it could next be idle; else reported.
+  template <class Record, class Report>
+  void idle_check(Record& r, uint32_t index, Nanos now, Due what, Report&& report) {
+    if (elapsed(now, r.last_ts) < dialog_idle) {
+      schedule(index, r.gen, r.last_ts + dialog_idle, what);
+      return;
+    }
+    report(index);
+  }
+
   AnomalySubject client_subject(const Conn& c) const {
     AnomalySubject s;
     s.l4 = c.l4;

@@ -17,18 +17,10 @@ bool all_line_ends(Bytes b) {
 
 SipDialog* Engine::sip_dialog(Bytes call_id, L4 l4, const Endpoint& src, const Endpoint& dst, Nanos ts, bool request) {
   const uint64_t key = fnv1a(call_id);
-  uint32_t i = dialog_ids.find(key);
-  if (i != kNoIndex) return &dialogs[i];
-  i = dialogs.alloc();
-  if (i == kNoIndex) {
-    ++ctr.signalling_table_full;
-    return nullptr;
-  }
-  if (!dialog_ids.insert(key, i)) {
-    dialogs.release(i);
-    ++ctr.signalling_table_full;
-    return nullptr;
-  }
+  bool created;
+  const uint32_t i = keyed_record(dialogs, dialog_ids, key, created);
+  if (i == kNoIndex) return nullptr;
+  if (!created) return &dialogs[i];
   SipDialog& d = dialogs[i];
   d.gen = next_gen++;
   d.live = true;
@@ -207,12 +199,7 @@ void Engine::sip_check_transaction(uint32_t index, Nanos now) {
 }
 
 void Engine::sip_idle(uint32_t index, Nanos now) {
-  SipDialog& d = dialogs[index];
-  if (elapsed(now, d.last_ts) < dialog_idle) {
-    schedule(index, d.gen, d.last_ts + dialog_idle, Due::SipIdle);
-    return;
-  }
-  sip_report(index);
+  idle_check(dialogs[index], index, now, Due::SipIdle, [&](uint32_t i) { sip_report(i); });
 }
 
 void Engine::sip_report(uint32_t index) {

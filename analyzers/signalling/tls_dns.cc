@@ -147,14 +147,10 @@ void Engine::dns_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos 
   const Endpoint& server = m.qr ? src : dst;
   uint64_t key = fnv1a(Bytes(client.addr.data(), 16));
   key = fnv1a(Bytes(server.addr.data(), 16), key);
-  uint32_t i = dns_ids.find(key);
-  if (i == kNoIndex) {
-    i = dns.alloc();
-    if (i == kNoIndex || !dns_ids.insert(key, i)) {
-      if (i != kNoIndex) dns.release(i);
-      ++ctr.signalling_table_full;
-      return;
-    }
+  bool created;
+  const uint32_t i = keyed_record(dns, dns_ids, key, created);
+  if (i == kNoIndex) return;
+  if (created) {
     DnsSummary& d = dns[i];
     d.gen = next_gen++;
     d.live = true;
@@ -256,12 +252,7 @@ void Engine::dns_check(uint32_t index, uint8_t slot, Nanos now) {
 }
 
 void Engine::dns_idle(uint32_t index, Nanos now) {
-  DnsSummary& d = dns[index];
-  if (elapsed(now, d.last_ts) < dialog_idle) {
-    schedule(index, d.gen, d.last_ts + dialog_idle, Due::DnsIdle);
-    return;
-  }
-  dns_report(index);
+  idle_check(dns[index], index, now, Due::DnsIdle, [&](uint32_t i) { dns_report(i); });
 }
 
 void Engine::dns_report(uint32_t index) {

@@ -14,14 +14,10 @@ bool final_status(std::string_view s) { return s == "FAILED" || s == "UNPUBLISHE
 WcsStream* Engine::wcs_stream(uint32_t conn, Conn& c, std::string_view id, Nanos ts) {
   if (id.empty()) return nullptr;
   const uint64_t key = fnv1a(Bytes(reinterpret_cast<const uint8_t*>(id.data()), id.size()), c.gen);
-  uint32_t i = wcs_ids.find(key);
-  if (i != kNoIndex) return &wcs_streams[i];
-  i = wcs_streams.alloc();
-  if (i == kNoIndex || !wcs_ids.insert(key, i)) {
-    if (i != kNoIndex) wcs_streams.release(i);
-    ++ctr.signalling_table_full;
-    return nullptr;
-  }
+  bool created;
+  const uint32_t i = keyed_record(wcs_streams, wcs_ids, key, created);
+  if (i == kNoIndex) return nullptr;
+  if (!created) return &wcs_streams[i];
   WcsStream& s = wcs_streams[i];
   s.gen = next_gen++;
   s.live = true;

@@ -111,11 +111,6 @@ bool read_u32(const TextHeader* h, uint32_t& out) {
   return true;
 }
 
-Bytes value_of(const TextHead& head, std::string_view name) {
-  const TextHeader* h = find_header(head, name);
-  return h ? h->value : Bytes{};
-}
-
 }  // namespace
 
 SipMethod sip_method_from(Bytes token) {
@@ -152,7 +147,7 @@ TextStatus parse_sip(Bytes msg, SipMessage& m) {
     m.body = msg.subspan(h.head_len);
   }
 
-  m.call_id = value_of(h, "call-id");
+  m.call_id = header_value(h, "call-id");
 
   bool cseq_ok = false;
   if (const TextHeader* c = find_header(h, "cseq")) {
@@ -185,11 +180,11 @@ TextStatus parse_sip(Bytes msg, SipMessage& m) {
   m.has_contact = find_header(h, "contact") != nullptr;
   m.has_expires = read_u32(find_header(h, "expires"), m.expires);
   m.has_max_forwards = read_u32(find_header(h, "max-forwards"), m.max_forwards);
-  Bytes ct = value_of(h, "content-type");
+  Bytes ct = header_value(h, "content-type");
   m.content_type = trim(text::split(ct, ';'));
   m.body_is_sdp = iequals(m.content_type, "application/sdp");
-  m.user_agent = value_of(h, "user-agent");
-  m.server = value_of(h, "server");
+  m.user_agent = header_value(h, "user-agent");
+  m.server = header_value(h, "server");
   m.has_authorization = find_header(h, "authorization") != nullptr;
   m.has_proxy_authorization = find_header(h, "proxy-authorization") != nullptr;
   m.has_www_authenticate = find_header(h, "www-authenticate") != nullptr;

@@ -69,6 +69,11 @@ bool text_message_length(const TextHead& h, uint64_t& total);
 TextStatus chunked_body_length(Bytes body, uint64_t& length);
 
 const TextHeader* find_header(const TextHead& h, std::string_view name, const TextHeader* after = nullptr);
+// The first such header's value; empty when absent.
+inline Bytes header_value(const TextHead& h, std::string_view name) {
+  const TextHeader* v = find_header(h, name);
+  return v ? v->value : Bytes{};
+}
 
 // A cheap probe on a flow's first bytes: a start line of a known method followed by a space, or a
 // status line of a known version.
