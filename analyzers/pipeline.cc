@@ -385,13 +385,19 @@ void Pipeline::Impl::interleaved(uint8_t dir, Nanos ts, Bytes packet) {
 }
 
 bool Pipeline::Impl::signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
-  if (f.media != kNoIndex && media(f).sig != kNoIndex) {
+  // Looked at already: the flow record's class bits say whether signalling took it (media flows
+  // pass here on every packet: their FlowMedia is not touched).
+  constexpr FlowClassMask kSignalling = class_bit(FlowClass::Sip) | class_bit(FlowClass::Websocket) |
+                                        class_bit(FlowClass::Http) | class_bit(FlowClass::Tls) |
+                                        class_bit(FlowClass::Dns) | class_bit(FlowClass::Rtsp) |
+                                        class_bit(FlowClass::Rtmp) | class_bit(FlowClass::Hls);
+  if (f.classes & kSignallingProbed) {
+    if (!(f.classes & kSignalling) || f.media == kNoIndex || media(f).sig == kNoIndex) return false;
     signalling_flow = &f;
     signalling.packet(media(f).sig, dir, ts, p);
     signalling_flow = nullptr;
     return true;
   }
-  if (f.classes & kSignallingProbed) return false;
   // Looked at when the flow starts (by its ports) and at its first payload (by its bytes).
   if (!p.l4_payload.empty()) f.classes |= kSignallingProbed;
   const FlowClass cls = signalling.recognise(p.l4, f.port_class, p.l4_payload);

@@ -74,6 +74,8 @@ SignallingAnalyzer::SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine,
     : impl_(std::make_unique<Impl>(cfg, engine, sink, ctr)) {
   impl_->media = &media;
   impl_->expectations = &expectations;
+  impl_->next_due = &next_due_;
+  user_signatures_ = impl_->user_signatures;
 }
 SignallingAnalyzer::~SignallingAnalyzer() = default;
 
@@ -106,9 +108,9 @@ FlowClass SignallingAnalyzer::recognise(L4 l4, FlowClass port_class, Bytes paylo
   return found;
 }
 
-void SignallingAnalyzer::datagram(Nanos ts, const DecodedPacket& p) {
+void SignallingAnalyzer::datagram_slow(Nanos ts, const DecodedPacket& p) {
   Impl& m = *impl_;
-  if (!m.user_signatures || p.l4_payload.empty()) return;
+  if (p.l4_payload.empty()) return;
   if (!m.signature_any_port && !m.signature_ports[p.src.port] && !m.signature_ports[p.dst.port]) return;
   m.signature_datagram(p, ts);
 }
@@ -286,11 +288,14 @@ void Engine::advance(Nanos now) {
   }
 }
 
-void SignallingAnalyzer::advance(Nanos now) { impl_->advance(now); }
+void SignallingAnalyzer::advance_slow(Nanos now) {
+  impl_->advance(now);
+  next_due_ = impl_->deadlines.empty() ? ~Nanos{0} : impl_->deadlines.front().at;
+}
 
 void SignallingAnalyzer::finish(Nanos now) {
   Impl& m = *impl_;
-  m.advance(now);
+  advance_slow(now);
   for (uint32_t i = 0; i < m.cfg.signalling.connections; ++i) {
     if (m.dialogs[i].live) m.sip_report(i);
     if (m.dns[i].live) m.dns_report(i);

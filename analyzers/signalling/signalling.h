@@ -49,20 +49,28 @@ class SignallingAnalyzer {
   uint32_t open(FlowClass cls, L4 l4, const Endpoint& lo, const Endpoint& hi, Nanos ts, bool after_handshake = false);
   // A datagram of any UDP flow (media included): the user's signatures whose ports it matches.
   // Cheap when there are none, or the ports are not theirs.
-  void datagram(Nanos ts, const DecodedPacket& p);
+  void datagram(Nanos ts, const DecodedPacket& p) {
+    if (user_signatures_) datagram_slow(ts, p);
+  }
   // A packet of that flow (TCP: every segment, with or without payload).
   void packet(uint32_t conn, uint8_t dir, Nanos ts, const DecodedPacket& p);
   // The flow ended (idle) or input ended: its records are reported and its state let go.
   void close(uint32_t conn, Nanos last_ts, bool expired);
-  // Timeouts due by packet time `now`.
-  void advance(Nanos now);
+  // Timeouts due by packet time `now` (every packet calls it: one comparison unless one is due).
+  void advance(Nanos now) {
+    if (now >= next_due_) advance_slow(now);
+  }
   // End of input at packet time `now`: what is due is judged, and records not tied to a flow
   // (SIP dialogs, WCS streams, DNS summaries) are reported. Call before the flows are closed.
   void finish(Nanos now);
 
  private:
+  void advance_slow(Nanos now);
+  void datagram_slow(Nanos ts, const DecodedPacket& p);
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  Nanos next_due_ = ~Nanos{0};   // the earliest deadline (none: never)
+  bool user_signatures_ = false;
 };
 
 }  // namespace wcstap

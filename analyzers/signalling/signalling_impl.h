@@ -232,6 +232,7 @@ struct Engine {
     }
     deadlines.push_back(Deadline{at, index, gen, what, slot});
     std::push_heap(deadlines.begin(), deadlines.end(), std::greater<>{});
+    if (next_due != nullptr && deadlines.front().at < *next_due) *next_due = deadlines.front().at;
   }
   void advance(Nanos now);
   void due(const Deadline& d, Nanos now);
@@ -394,6 +395,7 @@ struct Engine {
   IdTable playlist_ids;
   RtspMessage rtsp;                 // scratch
   InterleavedMedia* media = nullptr;
+  Nanos* next_due = nullptr;        // the analyzer's copy of the earliest deadline (its inline check)
   MediaExpectations* expectations = nullptr;
   SdpSession sdp;                   // scratch (large: kept here, not on the stack)
   // An SDP body: parsed and its media recorded for the media analyzers.

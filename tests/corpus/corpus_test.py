@@ -400,5 +400,41 @@ else:
         if c["state"] != "closed":
             fail(f"reply-ping-separate: connection state {c['state']}, want closed")
 
+    # A TLS 1.2 handshake the server ends with a fatal alert: tls_failure naming tshark's alert.
+    path = os.path.join(CORPUS, "zeek__tls_tls-1.2-handshake-failure.pcap")
+    alerts = tshark_fields(path, "tls.alert_message", ["tls.alert_message.level", "tls.alert_message.desc"])
+    out = analyze(path)
+    tls = [l for l in out if l["type"] == "anomaly" and l["kind"] == "tls_failure" and l["state"] == "raised"]
+    if len(alerts) != 1 or len(tls) != 1 or f"({alerts[0][1]})" not in tls[0]["detail"]:
+        fail(f"tls-1.2-handshake-failure: tshark alerts {alerts}, tls_failure {[a['detail'] for a in tls]}")
+
+    # RTSP: every request and answer tshark decodes, counted on the session records.
+    path = os.path.join(CORPUS, "ndpi__rtsp.pcap")
+    rtsp = tshark_fields(path, "rtsp.request or rtsp.response", ["rtsp.method", "rtsp.status"])
+    out = analyze(path)
+    recs = [l for l in out if l["type"] == "signalling" and l["protocol"] == "rtsp"]
+    got = (sum(l["requests"] for l in recs), sum(l["responses"] for l in recs))
+    want = (sum(1 for r in rtsp if r[0]), sum(1 for r in rtsp if r[1]))
+    if got != want or not recs:
+        fail(f"ndpi__rtsp: {len(recs)} sessions with (requests, responses) {got}, tshark {want}")
+    print(f"ndpi__rtsp: {len(recs)} RTSP sessions, {got[0]} requests and {got[1]} answers (tshark {want})")
+
+    # RTMP: the session's app and host from connect, and the failed play tshark shows in onStatus.
+    path = os.path.join(CORPUS, "wswiki__rtmp_sample.cap")
+    codes = [r[0] for r in tshark_fields(path, "rtmpt.amf.string == \"error\"", ["rtmpt.amf.string"])]
+    out = analyze(path)
+    recs = [l for l in out if l["type"] == "signalling" and l["protocol"] == "rtmp"]
+    fails = [l for l in out if l["type"] == "anomaly" and l["kind"] == "rtmp_failure" and l["state"] == "raised"]
+    if len(recs) != 1 or not recs[0]["target"] or not recs[0]["target"].startswith("StreamPlayer/") \
+            or recs[0]["host"] != "fc432.streamedia.info":
+        fail(f"rtmp_sample: session records {recs}")
+    if len(fails) != 1 or "NetStream.Play.Failed" not in fails[0]["detail"] or not codes:
+        fail(f"rtmp_sample: rtmp_failure {[a['detail'] for a in fails]}, tshark error strings {codes}")
+
+# SDP gives the Opus stream of sip-rtp-opus its clock (48 kHz), not inference.
+opus = [l for l in analyze(os.path.join(CORPUS, "wswiki__sip-rtp-opus.pcap")) if l["type"] == "rtp_stream"]
+if len(opus) != 1 or opus[0]["clock_source"] != "sdp" or opus[0]["clock_rate"] != 48000:
+    fail(f"sip-rtp-opus: streams {[(l['pt'], l['clock_rate'], l['clock_source']) for l in opus]}, want one at 48000 from sdp")
+
 print(f"corpus: {len(captures)} captures, {compared} tshark streams checked, {len(failures)} failures")
 sys.exit(1 if failures else 0)
