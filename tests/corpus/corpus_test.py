@@ -410,7 +410,9 @@ else:
 
     # RTSP: every request and answer tshark decodes, counted on the session records.
     path = os.path.join(CORPUS, "ndpi__rtsp.pcap")
-    rtsp = tshark_fields(path, "rtsp.request or rtsp.response", ["rtsp.method", "rtsp.status"])
+    # (the capture holds every segment twice or more: tshark's retransmissions are not new messages)
+    rtsp = tshark_fields(path, "(rtsp.request or rtsp.response) and not tcp.analysis.retransmission and "
+                         "not tcp.analysis.fast_retransmission", ["rtsp.method", "rtsp.status"])
     out = analyze(path)
     recs = [l for l in out if l["type"] == "signalling" and l["protocol"] == "rtsp"]
     got = (sum(l["requests"] for l in recs), sum(l["responses"] for l in recs))
@@ -421,7 +423,10 @@ else:
 
     # RTMP: the session's app and host from connect, and the failed play tshark shows in onStatus.
     path = os.path.join(CORPUS, "wswiki__rtmp_sample.cap")
-    codes = [r[0] for r in tshark_fields(path, "rtmpt.amf.string == \"error\"", ["rtmpt.amf.string"])]
+    # tshark reads the onStatus that spans two chunks on its second pass (-2): asked directly.
+    p2 = subprocess.run([TSHARK, "-2", "-n", "-r", path, "-T", "fields", "-E", "occurrence=a", "-e", "amf.string"],
+                        capture_output=True, text=True, timeout=120)
+    codes = [l for l in p2.stdout.splitlines() if "NetStream.Play.Failed" in l]
     out = analyze(path)
     recs = [l for l in out if l["type"] == "signalling" and l["protocol"] == "rtmp"]
     fails = [l for l in out if l["type"] == "anomaly" and l["kind"] == "rtmp_failure" and l["state"] == "raised"]
