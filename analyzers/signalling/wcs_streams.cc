@@ -103,6 +103,32 @@ void Engine::wcs_message(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const W
 }
 
 void Engine::wcs_sdp(WcsStream& s, uint8_t side, Nanos ts) {
+  // nat_address_mismatch (ANOMALIES.md #25), WCS's classic: its answer offers only private
+  // candidates to a browser that connects from a public address (WCS behind NAT without its
+  // external address set): the browser's checks can never reach it.
+  if (side == 1) {
+    const Conn& c = conns[s.conn];
+    const Endpoint& browser = c.ep[c.client];
+    uint32_t candidates = 0, private_ones = 0;
+    Endpoint example;
+    for (uint8_t i = 0; i < sdp.media_count; ++i)
+      for (uint8_t k = 0; k < sdp.media[i].candidate_count; ++k) {
+        const IceCandidate& cand = sdp.media[i].candidates[k];
+        if (!cand.address.is_ip) continue;
+        ++candidates;
+        if (is_private_address(cand.address.ip)) {
+          ++private_ones;
+          example = cand.address.ip;
+        }
+      }
+    if (candidates > 0 && private_ones == candidates && !is_private_address(browser)) {
+      char a[48];
+      format_address(example, a, sizeof a);
+      engine.event(AnomalyKind::nat_address_mismatch, stream_subject(s), ts, private_ones, 0, [&](char* b, size_t n) {
+        std::snprintf(b, n, "WCS's SDP answer offers only private candidates (%.40s) to a public browser", a);
+      });
+    }
+  }
   for (uint8_t i = 0; i < sdp.media_count; ++i) {
     const SdpMedia& m = sdp.media[i];
     const Bytes ufrag = sdp_ice_ufrag(sdp, m);

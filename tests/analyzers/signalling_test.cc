@@ -1172,5 +1172,31 @@ TEST(Signalling, CertificateMatchingNoSdpFingerprintIsAMismatch) {
   EXPECT_NE(d.find("cam1"), std::string::npos) << d;
 }
 
+// WCS behind NAT without its external address: the answer offers only private candidates to a
+// browser on a public address.
+std::vector<AnomalyEvent> answer_with_candidate(const std::string& candidate_ip) {
+  Tap tap;
+  TcpConversation c = open_websocket(tap, at_ms(0));
+  c.client(at_ms(10), ws_text(publish_stream(), true));
+  const std::string answer = "v=0\\r\\no=- 3 4 IN IP4 " + candidate_ip +
+                             "\\r\\ns=-\\r\\na=ice-ufrag:wcsu\\r\\nm=video 31002 UDP/TLS/RTP/SAVPF 96\\r\\nc=IN IP4 " +
+                             candidate_ip + "\\r\\na=candidate:1 1 udp 2122260223 " + candidate_ip +
+                             " 31002 typ host\\r\\n";
+  c.server(at_ms(20), ws_text(R"({"message":"setRemoteSDP","data":[")" + std::string(kMsid) + R"(",")" + answer + R"("]})",
+                              false));
+  return tap.sink.raised(AnomalyKind::nat_address_mismatch);
+}
+
+TEST(Signalling, AnswerWithOnlyPrivateCandidatesToAPublicBrowserIsNatMismatch) {
+  const auto an = answer_with_candidate("10.0.0.5");
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].src, test::endpoint(kClientIp, kClientPort));
+  EXPECT_NE(std::string(an[0].detail).find("10.0.0.5:31002"), std::string::npos) << an[0].detail;
+}
+
+TEST(Signalling, AnswerWithAPublicCandidateIsNoNatMismatch) {
+  EXPECT_TRUE(answer_with_candidate("198.51.100.20").empty());
+}
+
 }  // namespace
 }  // namespace wcstap
