@@ -157,8 +157,10 @@ void Engine::tcp_segment(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const D
     c.client_known = true;
     tcp::Reassembler::start(c.stream[dir], p.tcp_seq);
     // The first SYN of an attempt (not one sent again) starts the wait for an answer.
-    if (!info.syn_again)
+    if (!info.syn_again) {
+      c.refused = false;  // a new attempt may be refused again
       schedule(index, c.gen, ts + seconds(cfg.anomalies.ws_connect_failed.syn_timeout_s), Due::SynAnswer);
+    }
   } else if (syn && ack) {
     learn_client(c, dir ^ 1);
     tcp::Reassembler::start(c.stream[dir], p.tcp_seq);
