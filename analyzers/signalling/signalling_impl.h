@@ -253,6 +253,24 @@ struct Engine {
     created = true;
     return i;
   }
+  // A keyed record's report: its event with the common fields filled, out; the record let go.
+  template <class Record>
+  void retire(Record& r, IndexPool<Record>& pool, IdTable& ids, uint32_t index, SignallingKind kind, FlowClass protocol,
+              L4 l4, const Endpoint& client, const Endpoint& server, Nanos first_ts, Nanos last_ts) {
+    SignallingEvent& ev = r.ev;
+    ev.kind = kind;
+    ev.protocol = protocol;
+    ev.l4 = l4;
+    ev.client = client;
+    ev.server = server;
+    ev.first_ts = first_ts;
+    ev.last_ts = last_ts;
+    ++ctr.signalling_reports;
+    sink.emit(ev);
+    ids.erase(r.key);
+    r.live = false;
+    pool.release(index);
+  }
   // An idle check of a record that outlives its flows (a dialog, a DNS summary): still active, it
   // is looked at again when it could next be idle; else reported.
   template <class Record, class Report>

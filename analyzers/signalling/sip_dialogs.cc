@@ -205,13 +205,6 @@ void Engine::sip_idle(uint32_t index, Nanos now) {
 void Engine::sip_report(uint32_t index) {
   SipDialog& d = dialogs[index];
   SignallingEvent& ev = d.ev;
-  ev.kind = SignallingKind::SipDialog;
-  ev.protocol = FlowClass::Sip;
-  ev.l4 = d.l4;
-  ev.client = d.client;
-  ev.server = d.server;
-  ev.first_ts = d.first_ts;
-  ev.last_ts = d.last_ts;
   ev.status = d.last_final;
   const char* state = "trying";
   if (d.terminated)
@@ -229,11 +222,8 @@ void Engine::sip_report(uint32_t index) {
   else if (d.answered)
     state = "early";
   set_text(ev.state, state);
-  ++ctr.signalling_reports;
-  sink.emit(ev);
-  dialog_ids.erase(d.key);
-  d.live = false;
-  dialogs.release(index);
+  retire(d, dialogs, dialog_ids, index, SignallingKind::SipDialog, FlowClass::Sip, d.l4, d.client, d.server, d.first_ts,
+         d.last_ts);
 }
 
 // SIP over TCP (RFC 3261 section 18.3): messages back to back, each with its Content-Length.

@@ -257,20 +257,8 @@ void Engine::dns_idle(uint32_t index, Nanos now) {
 
 void Engine::dns_report(uint32_t index) {
   DnsSummary& d = dns[index];
-  SignallingEvent& ev = d.ev;
-  ev.kind = SignallingKind::Dns;
-  ev.protocol = FlowClass::Dns;
-  ev.l4 = d.l4;
-  ev.client = d.client;
-  ev.server = d.server;
-  ev.first_ts = d.first_ts;
-  ev.last_ts = d.last_ts;
-  ev.setup_ms = d.answered ? d.sum_ms / d.answered : 0;
-  ++ctr.signalling_reports;
-  sink.emit(ev);
-  dns_ids.erase(d.key);
-  d.live = false;
-  dns.release(index);
+  d.ev.setup_ms = d.answered ? d.sum_ms / d.answered : 0;
+  retire(d, dns, dns_ids, index, SignallingKind::Dns, FlowClass::Dns, d.l4, d.client, d.server, d.first_ts, d.last_ts);
 }
 
 // DNS over TCP (RFC 1035 4.2.2): each message after a 2-byte length.

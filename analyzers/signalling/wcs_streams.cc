@@ -201,17 +201,8 @@ void Engine::wcs_report(uint32_t index, Nanos ts) {
   wcs_check_answer(index, ts);
   engine.clear(s.no_answer, AnomalyKind::signalling_no_answer, stream_subject(s), ts, 0,
                cfg.anomalies.signalling_no_answer.timeout_s, "connection ended");
-  SignallingEvent& ev = s.ev;
-  ev.kind = SignallingKind::WcsStream;
-  ev.protocol = FlowClass::Websocket;
-  ev.l4 = L4::Tcp;
-  ev.client = c.ep[c.client];
-  ev.server = c.ep[c.client ^ 1];
-  ++ctr.signalling_reports;
-  sink.emit(ev);
-  wcs_ids.erase(s.key);
-  s.live = false;
-  wcs_streams.release(index);
+  retire(s, wcs_streams, wcs_ids, index, SignallingKind::WcsStream, FlowClass::Websocket, L4::Tcp, c.ep[c.client],
+         c.ep[c.client ^ 1], s.ev.first_ts, s.ev.last_ts);
 }
 
 // The connection ended: its streams are reported.
