@@ -21,4 +21,33 @@ inline uint32_t le32(const uint8_t* p) {
 // True when `len` bytes starting at `off` lie inside `b`.
 inline bool has(Bytes b, size_t off, size_t len) { return off <= b.size() && len <= b.size() - off; }
 
+// A cursor over a message body (TLS/DTLS hellos and their vectors): every read is checked; a failed
+// read fails the rest (`ok` false, reads give 0 or empty).
+struct ByteCursor {
+  Bytes b;
+  size_t pos = 0;
+  bool ok = true;
+  bool need(size_t n) { return ok = ok && has(b, pos, n); }
+  bool at_end() const { return pos == b.size(); }
+  uint8_t u8() { return need(1) ? b[pos++] : 0; }
+  uint16_t u16() {
+    if (!need(2)) return 0;
+    pos += 2;
+    return be16(&b[pos - 2]);
+  }
+  uint32_t u24() {
+    if (!need(3)) return 0;
+    pos += 3;
+    return be24(&b[pos - 3]);
+  }
+  Bytes take(size_t n) {
+    if (!need(n)) return {};
+    pos += n;
+    return b.subspan(pos - n, n);
+  }
+  Bytes vec8() { return take(u8()); }
+  Bytes vec16() { return take(u16()); }
+  Bytes vec24() { return take(u24()); }
+};
+
 }  // namespace wcstap

@@ -12,26 +12,7 @@ constexpr uint16_t kExtUseSrtp = 14, kExtSupportedVersions = 43;
 
 uint64_t be48(const uint8_t* p) { return uint64_t{be16(p)} << 32 | be32(p + 2); }
 
-// A cursor over a hello body: every read is checked; a failed read fails the rest.
-struct Cursor {
-  Bytes b;
-  size_t pos = 0;
-  bool ok = true;
-  bool need(size_t n) { return ok = ok && has(b, pos, n); }
-  uint8_t u8() { return need(1) ? b[pos++] : 0; }
-  uint16_t u16() {
-    if (!need(2)) return 0;
-    pos += 2;
-    return be16(&b[pos - 2]);
-  }
-  Bytes take(size_t n) {
-    if (!need(n)) return {};
-    pos += n;
-    return b.subspan(pos - n, n);
-  }
-  Bytes vec8() { return take(u8()); }
-  Bytes vec16() { return take(u16()); }
-};
+using Cursor = ByteCursor;  // decode/bytes.h
 
 // use_srtp (RFC 5764 section 4.1.1): a list of 2-byte profiles, then an MKI.
 void read_use_srtp(Bytes ext, Hello& h) {

@@ -18,33 +18,7 @@ constexpr std::array<uint8_t, 32> kHrrRandom = {
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
 
-// A cursor over a message body: every read is checked; a failed read fails the rest.
-struct Cursor {
-  Bytes b;
-  size_t pos = 0;
-  bool ok = true;
-  bool need(size_t n) { return ok = ok && has(b, pos, n); }
-  bool at_end() const { return pos == b.size(); }
-  uint8_t u8() { return need(1) ? b[pos++] : 0; }
-  uint16_t u16() {
-    if (!need(2)) return 0;
-    pos += 2;
-    return be16(&b[pos - 2]);
-  }
-  uint32_t u24() {
-    if (!need(3)) return 0;
-    pos += 3;
-    return be24(&b[pos - 3]);
-  }
-  Bytes take(size_t n) {
-    if (!need(n)) return {};
-    pos += n;
-    return b.subspan(pos - n, n);
-  }
-  Bytes vec8() { return take(u8()); }
-  Bytes vec16() { return take(u16()); }
-  Bytes vec24() { return take(u24()); }
-};
+using Cursor = ByteCursor;  // decode/bytes.h
 
 std::string_view text(Bytes b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
