@@ -50,6 +50,7 @@ struct AnomalyEvent {
   double threshold = 0; // threshold it crossed
   char detail[128]{};   // operator-readable, NUL-terminated; never carries secrets
   uint64_t session = 0; // the WebRTC session it belongs to (WebrtcSessionEvent::id); 0 when none
+  char stream[48]{};    // the name signalling gave its media (WCS stream, SIP Call-ID, RTSP URL); "" when none
 };
 
 // Where a stream's RTP clock rate came from: the session's SDP, the static payload-type table
@@ -142,6 +143,10 @@ struct RtpStreamEvent {
   uint32_t keyframes = 0;
   double keyframe_interval_mean_s = 0, keyframe_interval_max_s = 0;  // between keyframes' arrivals
   uint32_t parameter_sets = 0;  // H.264: packets carrying SPS/PPS
+  // What signalling said about it: its WebRTC session (0: none), and the name its SDP came under
+  // (the WCS stream name, the SIP dialog's Call-ID, the RTSP URL; "" when no SDP named it).
+  uint64_t session = 0;
+  char stream[48]{};
 };
 
 // RTCP about an SSRC whose media the tap did not see (a receive-only SSRC, media on a path not

@@ -88,15 +88,34 @@ struct Pipeline::Impl : EventSink, InterleavedMedia {
     video_codecs = c.srtp.video_codecs;
   }
 
-  // Every event leaves through here: counted, then handed on.
+  // Every event leaves through here: counted, anomalies named after their media, then handed on.
   void emit(const Event& ev) override {
     ++ctr.events;
-    if (const auto* a = std::get_if<AnomalyEvent>(&ev); a && a->state == AnomalyState::Raised) {
-      ++ctr.anomalies_raised;
-      if (a->session != 0)
-        if (const uint32_t i = session_ids.find(a->session); i != kNoIndex) ++sessions[i].ev.anomalies;
+    if (const auto* a = std::get_if<AnomalyEvent>(&ev)) {
+      if (a->state == AnomalyState::Raised) {
+        ++ctr.anomalies_raised;
+        if (a->session != 0)
+          if (const uint32_t i = session_ids.find(a->session); i != kNoIndex) ++sessions[i].ev.anomalies;
+      }
+      if (a->stream[0] == '\0') {
+        if (const char* name = media_name(a->src, a->dst, a->session); name[0] != '\0') {
+          Event named = ev;
+          AnomalyEvent& n = std::get<AnomalyEvent>(named);
+          std::snprintf(n.stream, sizeof n.stream, "%s", name);
+          sink.emit(named);
+          return;
+        }
+      }
     }
     sink.emit(ev);
+  }
+  // What signalling calls media between `a` and `b`: the WCS stream its WebRTC session carries,
+  // else the name the SDP that named either end came under; "" when none.
+  const char* media_name(const Endpoint& a, const Endpoint& b, uint64_t session) const {
+    if (session != 0)
+      if (const SessionExpectation* e = expectations.session(session); e != nullptr && e->stream[0] != '\0')
+        return e->stream;
+    return expectations.name(a, b);
   }
 
   void process(LinkType link, Nanos ts, Bytes frame, uint32_t wire_len);
@@ -1086,6 +1105,10 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
       s.clock_source = ClockSource::Sdp;
       ++ctr.rtp_clock_from_sdp;
     }
+    // ... and its name, as signalling gave it now (a later SDP may name the same address anew).
+    const uint64_t session = f.media != kNoIndex && media(f).session != kNoIndex ? sessions[media(f).session].ev.id : 0;
+    std::snprintf(s.stream, sizeof s.stream, "%s",
+                  media_name(key_endpoint(f.key, dir == 1), key_endpoint(f.key, dir == 0), session));
   }
   RtpStreamState& s = streams[idx];
   bool was_confirmed = s.confirmed;
@@ -1437,16 +1460,31 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
              evidence.last(Evidence::SenderReport, sender, s.ssrc) != 0) {
     return;  // the sender runs RTCP on its own port: the first receiver report may still come
   }
+  // Plain RTP (no WebRTC session, where RTCP and consent checks must come back) whose SDP agreed
+  // on this direction only (the receiver said recvonly, the sender sendonly: a call on hold, an
+  // announcement), and the receiver never spoke: still one way, but as agreed, so only `info`.
+  const bool agreed = rr == 0 && back_media == 0 && media(f).session == kNoIndex &&
+                      expectations.agreed_one_way(sender, receiver);
+  if (agreed && !s.agreed_one_way) {
+    s.agreed_one_way = true;
+    ++ctr.one_way_agreed_by_sdp;
+  }
   Nanos start = std::max(s.first_ts, s.back_ts);
   double secs = to_seconds(elapsed(now, start));
   const bool was_open = s.one_way.open;
-  engine.hold(s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), start, now, secs,
-              th.min_duration_s, [&](char* buf, size_t n) {
-                std::snprintf(buf, n,
-                              "%u RTP packets in %.1f s (PT %u) with nothing back: no packet on the "
-                              "5-tuple, no RTCP report for this SSRC",
-                              s.since_back, secs, s.pt);
-              });
+  engine.hold(
+      s.one_way, AnomalyKind::one_way_media, stream_subject(f, s), start, now, secs, th.min_duration_s,
+      [&](char* buf, size_t n) {
+        if (agreed)
+          std::snprintf(buf, n, "%u RTP packets in %.1f s (PT %u), nothing back: one way as the SDP agreed "
+                        "(sendonly/recvonly)", s.since_back, secs, s.pt);
+        else
+          std::snprintf(buf, n,
+                        "%u RTP packets in %.1f s (PT %u) with nothing back: no packet on the "
+                        "5-tuple, no RTCP report for this SSRC",
+                        s.since_back, secs, s.pt);
+      },
+      agreed ? std::optional<Severity>(Severity::Info) : std::nullopt);
   if (!was_open && s.one_way.open) ++media(f).open_one_way;
 }
 
@@ -1721,6 +1759,8 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
       ev.src = key_endpoint(f.key, s.dir == 1);
       ev.dst = key_endpoint(f.key, s.dir == 0);
       s.fill(ev);
+      if (f.media != kNoIndex && media(f).session != kNoIndex) ev.session = sessions[media(f).session].ev.id;
+      std::snprintf(ev.stream, sizeof ev.stream, "%s", s.stream[0] ? s.stream : media_name(ev.src, ev.dst, ev.session));
       if (const SrtpStreamState* kp = srtp_state(s)) {
         const SrtpStreamState& k = *kp;
         ev.srtp_keyed = true;

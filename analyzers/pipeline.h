@@ -80,7 +80,8 @@ struct PipelineCounters {
   X(rtp_clock_from_sdp)            /* RTP streams whose clock rate came from a session's SDP */       \
   X(signature_matches)             /* signature_match events (user signatures) */                      \
   X(signature_repeats)             /* ... matches of a signature already reported on the flow lately */ \
-  X(signature_stream_restarts)     /* TCP signature streams started over after a hole */
+  X(signature_stream_restarts)     /* TCP signature streams started over after a hole */              \
+  X(one_way_agreed_by_sdp)         /* plain RTP streams one way as their SDP agreed (one_way_media: info) */
 #define WCSTAP_DECLARE_COUNTER(name) uint64_t name = 0;
   WCSTAP_NAMED_COUNTERS(WCSTAP_DECLARE_COUNTER)
 #undef WCSTAP_DECLARE_COUNTER

@@ -48,6 +48,13 @@ msg::Origin encode(Origin o) { return msg::Origin(o.port_id, o.queue); }
 
 Endpoint decode_ptr(const msg::Endpoint* e) { return e ? decode(*e) : Endpoint{}; }
 
+// A NUL-terminated field as a string, or nothing when it is empty.
+flatbuffers::Offset<flatbuffers::String> optional_string(flatbuffers::FlatBufferBuilder& fbb, const char* field,
+                                                         size_t capacity) {
+  const size_t n = strnlen(field, capacity);
+  return n == 0 ? flatbuffers::Offset<flatbuffers::String>() : fbb.CreateString(field, n);
+}
+
 // A string into a fixed NUL-terminated field, cut to fit.
 void copy_string(const flatbuffers::String* s, char* out, size_t capacity) {
   if (!s) return;
@@ -93,6 +100,7 @@ flatbuffers::Offset<msg::Anomaly> encode(flatbuffers::FlatBufferBuilder& fbb, co
                                          Origin origin) {
   const size_t detail_len = strnlen(ev.detail, sizeof ev.detail);
   const auto detail = fbb.CreateString(ev.detail, detail_len);
+  const auto stream = optional_string(fbb, ev.stream, sizeof ev.stream);
   const msg::Endpoint src = encode(ev.src), dst = encode(ev.dst);
   const msg::Origin org = encode(origin);
   msg::AnomalyBuilder b(fbb);
@@ -111,6 +119,7 @@ flatbuffers::Offset<msg::Anomaly> encode(flatbuffers::FlatBufferBuilder& fbb, co
   b.add_detail(detail);
   b.add_origin(&org);
   b.add_session(ev.session);
+  if (!stream.IsNull()) b.add_stream(stream);
   return b.Finish();
 }
 
@@ -246,6 +255,7 @@ flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
   const auto srtp = ev.srtp_keyed ? msg::CreateSrtpCounts(fbb, ev.srtp.authenticated, ev.srtp.auth_failed,
                                                           ev.srtp.replayed, ev.srtp.unreadable)
                                   : flatbuffers::Offset<msg::SrtpCounts>();
+  const auto stream = optional_string(fbb, ev.stream, sizeof ev.stream);
   msg::RtpStreamBuilder b(fbb);
   b.add_src(&src);
   b.add_dst(&dst);
@@ -287,6 +297,8 @@ flatbuffers::Offset<msg::RtpStream> encode(flatbuffers::FlatBufferBuilder& fbb,
   b.add_keyframe_interval_mean_s(ev.keyframe_interval_mean_s);
   b.add_keyframe_interval_max_s(ev.keyframe_interval_max_s);
   b.add_parameter_sets(ev.parameter_sets);
+  b.add_session(ev.session);
+  if (!stream.IsNull()) b.add_stream(stream);
   return b.Finish();
 }
 
@@ -449,6 +461,7 @@ std::optional<AnomalyEvent> decode(const msg::Anomaly& m) {
   ev.threshold = m.threshold();
   ev.session = m.session();
   copy_string(m.detail(), ev.detail, sizeof ev.detail);
+  copy_string(m.stream(), ev.stream, sizeof ev.stream);
   return ev;
 }
 
@@ -499,6 +512,8 @@ std::optional<RtpStreamEvent> decode(const msg::RtpStream& m) {
   ev.keyframe_interval_mean_s = m.keyframe_interval_mean_s();
   ev.keyframe_interval_max_s = m.keyframe_interval_max_s();
   ev.parameter_sets = m.parameter_sets();
+  ev.session = m.session();
+  copy_string(m.stream(), ev.stream, sizeof ev.stream);
   return ev;
 }
 

@@ -19,6 +19,7 @@ AnomalyEvent AnomalyEngine::make(AnomalyKind kind, AnomalyState state, const Ano
   ev.has_ssrc = subj.has_ssrc;
   ev.ssrc = subj.ssrc;
   ev.session = subj.session;
+  if (subj.stream != nullptr) std::snprintf(ev.stream, sizeof ev.stream, "%s", subj.stream);
   ev.first_ts = first;
   ev.ts = now;
   ev.value = value;

@@ -23,6 +23,7 @@ struct AnomalySubject {
   bool has_ssrc = false;
   uint32_t ssrc = 0;
   uint64_t session = 0;  // the WebRTC session (webrtc_session id) of the flow; 0 when none
+  const char* stream = nullptr;  // what signalling calls it (AnomalyEvent::stream); nullptr: unnamed
 };
 
 class AnomalyEngine {

@@ -101,6 +101,7 @@ Json to_json(const AnomalyEvent& a) {
   j["threshold"] = a.threshold;
   j["detail"] = std::string(a.detail, strnlen(a.detail, sizeof a.detail));
   if (a.session) j["session"] = session_string(a.session);
+  if (a.stream[0]) j["stream"] = std::string(a.stream, strnlen(a.stream, sizeof a.stream));
   return j;
 }
 
@@ -344,6 +345,8 @@ Json to_json(const RtpStreamEvent& r) {
     j["mos"] = nullptr;
   }
   j["rtcp"] = r.rtcp.any() ? rtcp_json(r.rtcp, r.clock_rate) : Json(nullptr);
+  if (r.session) j["session"] = session_string(r.session);
+  if (r.stream[0]) j["stream"] = text_field(r.stream, sizeof r.stream);
   return j;
 }
 
@@ -447,6 +450,7 @@ std::string to_text(const AnomalyEvent& a) {
                   "  " + l4_name(a.l4) + " " + ep(a.src, a.l4) + " -> " + ep(a.dst, a.l4);
   if (a.has_ssrc) s += " ssrc " + ssrc_string(a.ssrc);
   if (a.session) s += " session " + session_string(a.session);
+  if (a.stream[0]) s += " stream " + text_field(a.stream, sizeof a.stream);
   char tail[96];
   std::snprintf(tail, sizeof tail, " (value %.3g, threshold %.3g, since %s)", a.value, a.threshold,
                 clock_string(a.first_ts).substr(11).c_str());
@@ -464,7 +468,9 @@ std::string to_text(const RtpStreamEvent& r) {
     std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ", jitter %.2f ms mean, %.2f max (%u Hz, %s)",
                   r.jitter_mean_ms, r.jitter_max_ms, r.clock_rate, clock_source_name(r.clock_source));
   std::string s = "rtp stream  ssrc " + ssrc_string(r.ssrc) + "  " + endpoint_to_string(r.src) + " -> " +
-                  endpoint_to_string(r.dst) + buf;
+                  endpoint_to_string(r.dst);
+  if (r.stream[0]) s += " (" + text_field(r.stream, sizeof r.stream) + ")";
+  s += buf;
   char more[160];
   if (r.voice_codec != VoiceCodec::None) {
     std::snprintf(more, sizeof more, "; MOS %.2f (R %.0f, %s", r.mos, r.r_factor, voice_codec_name(r.voice_codec));

@@ -108,6 +108,8 @@ struct RtpStreamState {
   // one_way_media: the last sign of life from the receiving side, packets sent since then
   Nanos back_ts = 0;
   uint32_t since_back = 0;
+  bool agreed_one_way = false;  // one way as the SDP agreed (counted once)
+  char stream[48]{};            // the name signalling gave it when it began (RtpStreamEvent::stream)
   Nanos noted_ts = 0;  // last entry in the host evidence index
   AnomalySlot one_way;
   uint32_t srtp = kNoIndex;  // its SrtpStreamState, when the tap holds the stream's SRTP key

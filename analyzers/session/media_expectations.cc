@@ -24,6 +24,23 @@ bool is_private_address(const Endpoint& e) {
   return false;
 }
 
+namespace {
+
+// The payload types of a media section with a known clock rate, added while there is room (the
+// first section's clock stands for a type named twice).
+void add_rates(MediaExpectation& e, const SdpMedia& m) {
+  for (uint8_t i = 0; i < m.pt_count && e.rates < e.pt.size(); ++i) {
+    const uint32_t rate = sdp_clock_rate(m, m.pts[i]);
+    const auto end = e.pt.begin() + e.rates;
+    if (rate == 0 || std::find(e.pt.begin(), end, m.pts[i]) != end) continue;
+    e.pt[e.rates] = m.pts[i];
+    e.clock_rate[e.rates] = rate;
+    ++e.rates;
+  }
+}
+
+}  // namespace
+
 MediaExpectations::MediaExpectations(uint32_t capacity)
     : sessions_(std::bit_ceil(std::max<uint32_t>(capacity / 4, 16))),
       slots_(std::bit_ceil(std::max<uint32_t>(capacity, 16))),
@@ -69,17 +86,15 @@ const MediaExpectation* MediaExpectations::find(const Endpoint& at) const {
   return nullptr;
 }
 
-void MediaExpectations::expect(const Endpoint& at, const SdpSession& sdp, const SdpMedia& m, Nanos ts, uint64_t source) {
+void MediaExpectations::expect(const Endpoint& at, const SdpSession& sdp, const SdpMedia& m, Nanos ts, uint64_t source,
+                               std::string_view name) {
   if (at.family == 0 || at.port == 0) return;
-  const uint32_t h = home(at);
-  MediaExpectation* slot = nullptr;
-  for (uint32_t i = 0; i < kProbe; ++i) {
-    MediaExpectation& e = slots_[(h + i) & mask_];
-    if (e.at == at || e.at.family == 0) {
-      slot = &e;
-      break;
-    }
-    if (slot == nullptr || e.ts < slot->ts) slot = &e;  // all taken: the oldest goes
+  MediaExpectation* slot = slot_for(at);
+  if (slot->at == at && slot->source == source && slot->ts == ts) {
+    // The same SDP names the address again: another section on it (BUNDLE, audio and video on one
+    // port; a section's own candidate; RTSP's tracks). Its payload types join those already there.
+    add_rates(*slot, m);
+    return;
   }
   MediaExpectation e;
   if (slot->at == at) {  // the same address named again (a re-offer): what was seen arriving stands
@@ -91,29 +106,73 @@ void MediaExpectations::expect(const Endpoint& at, const SdpSession& sdp, const 
   e.source = source;
   e.type = m.type;
   e.direction = sdp_direction(sdp, m);
-  for (uint8_t i = 0; i < m.pt_count && e.rates < e.pt.size(); ++i) {
-    const uint32_t rate = sdp_clock_rate(m, m.pts[i]);
-    if (rate == 0) continue;
-    e.pt[e.rates] = m.pts[i];
-    e.clock_rate[e.rates] = rate;
-    ++e.rates;
-  }
+  const size_t n = std::min(name.size(), sizeof e.name - 1);
+  std::copy_n(name.data(), n, e.name);
+  e.name[n] = '\0';
+  add_rates(e, m);
   *slot = e;
   ++entries_;
 }
 
-void MediaExpectations::expect_sdp(const SdpSession& sdp, Nanos ts, uint64_t source) {
+void MediaExpectations::expect_sdp(const SdpSession& sdp, Nanos ts, uint64_t source, std::string_view name) {
   for (uint8_t i = 0; i < sdp.media_count; ++i) {
     const SdpMedia& m = sdp.media[i];
     if (m.port == 0) continue;
     Endpoint at;
-    if (sdp_media_endpoint(sdp, m, at)) expect(at, sdp, m, ts, source);
+    if (sdp_media_endpoint(sdp, m, at)) expect(at, sdp, m, ts, source, name);
     for (uint8_t k = 0; k < m.candidate_count; ++k) {
       const IceCandidate& c = m.candidates[k];
       if (c.component != 1 || !c.address.is_ip) continue;  // RTP's component (rtcp-mux: the same)
-      expect(c.address.ip, sdp, m, ts, source);
+      expect(c.address.ip, sdp, m, ts, source, name);
     }
   }
+}
+
+MediaExpectation* MediaExpectations::slot_for(const Endpoint& at) {
+  const uint32_t h = home(at);
+  MediaExpectation* slot = nullptr;
+  for (uint32_t i = 0; i < kProbe; ++i) {
+    MediaExpectation& e = slots_[(h + i) & mask_];
+    if (e.at == at || e.at.family == 0) return &e;
+    if (slot == nullptr || e.ts < slot->ts) slot = &e;  // all taken: the oldest goes
+  }
+  return slot;
+}
+
+void MediaExpectations::expect_tracks(const Endpoint& at, const SdpSession& sdp, Nanos ts, uint64_t source,
+                                      std::string_view name) {
+  for (uint8_t i = 0; i < sdp.media_count; ++i) expect(at, sdp, sdp.media[i], ts, source, name);
+}
+
+void MediaExpectations::expect_like(const Endpoint& at, const Endpoint& from, Nanos ts) {
+  const MediaExpectation* src = find(from);
+  if (src == nullptr || at.family == 0 || at.port == 0 || at == from) return;
+  MediaExpectation e = *src;
+  MediaExpectation* slot = slot_for(at);
+  if (slot->at == at) {
+    e.rtp_ts = slot->rtp_ts;
+    e.rtp_from = slot->rtp_from;
+  } else {
+    e.rtp_ts = 0;
+    e.rtp_from = Endpoint{};
+  }
+  e.at = at;
+  e.ts = ts;
+  *slot = e;
+  ++entries_;
+}
+
+bool MediaExpectations::agreed_one_way(const Endpoint& sender, const Endpoint& receiver) const {
+  const MediaExpectation* r = find(receiver);
+  const MediaExpectation* s = find(sender);
+  return (r != nullptr && r->direction == SdpDirection::RecvOnly) ||
+         (s != nullptr && s->direction == SdpDirection::SendOnly);
+}
+
+const char* MediaExpectations::name(const Endpoint& a, const Endpoint& b) const {
+  for (const Endpoint* ep : {&b, &a})
+    if (const MediaExpectation* e = find(*ep); e != nullptr && e->name[0] != '\0') return e->name;
+  return "";
 }
 
 uint32_t MediaExpectations::clock_rate(const Endpoint& a, const Endpoint& b, uint8_t pt) const {

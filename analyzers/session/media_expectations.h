@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "event.h"
@@ -26,6 +27,9 @@ struct MediaExpectation {
   // Media seen arriving here (the media analyzers note it about ten times a second per stream).
   Nanos rtp_ts = 0;             // the last time (0: none yet)
   Endpoint rtp_from;            // from where
+  // The name signalling gave this media (NUL-terminated, truncated): the WCS stream name, the SIP
+  // dialog's Call-ID, the RTSP URL. Carried as `stream` on the media's reports and anomalies.
+  char name[48]{};
 };
 
 // Private (RFC 1918, RFC 6598 shared, link-local, loopback; IPv6 ULA and link-local) addresses: what
@@ -52,10 +56,24 @@ class MediaExpectations {
 
   // Every media section of an SDP: its c=/m= address, and its ICE candidates (WebRTC), each with
   // the section's payload types and clock rates. Sections with port 0 are skipped.
-  void expect_sdp(const SdpSession& sdp, Nanos ts, uint64_t source);
-  void expect(const Endpoint& at, const SdpSession& sdp, const SdpMedia& m, Nanos ts, uint64_t source);
+  // `name`: what signalling calls the media (see MediaExpectation::name).
+  void expect_sdp(const SdpSession& sdp, Nanos ts, uint64_t source, std::string_view name = {});
+  void expect(const Endpoint& at, const SdpSession& sdp, const SdpMedia& m, Nanos ts, uint64_t source,
+              std::string_view name = {});
+
+  // RTSP: the tracks of a DESCRIBE's SDP (written with port 0: SETUP picks the transport), every
+  // section's payload types and clock rates in one expectation at `at` (the RTSP client's end of
+  // the connection, where interleaved RTP arrives) ...
+  void expect_tracks(const Endpoint& at, const SdpSession& sdp, Nanos ts, uint64_t source, std::string_view name);
+  // ... and copied to where SETUP then sends RTP over UDP (the client's client_port).
+  void expect_like(const Endpoint& at, const Endpoint& from, Nanos ts);
 
   const MediaExpectation* find(const Endpoint& at) const;
+  // The SDP agreed that media goes from `sender` to `receiver` only: the receiver's SDP said
+  // recvonly, or the sender's said sendonly (RFC 3264 section 5.1: a call on hold, an announcement).
+  bool agreed_one_way(const Endpoint& sender, const Endpoint& receiver) const;
+  // The name signalling gave media between `a` and `b` (the receiver's SDP first), "" when none.
+  const char* name(const Endpoint& a, const Endpoint& b) const;
   // RTP from `from` reached `to` at `ts`: noted when an SDP named `to`.
   void saw_rtp(const Endpoint& to, const Endpoint& from, Nanos ts) {
     if (MediaExpectation* e = const_cast<MediaExpectation*>(find(to))) {
@@ -76,6 +94,7 @@ class MediaExpectations {
   std::vector<SessionExpectation> sessions_;
   static constexpr uint32_t kProbe = 8;
   uint32_t home(const Endpoint& e) const;
+  MediaExpectation* slot_for(const Endpoint& at);  // its slot, a free one, or the neighbourhood's oldest
   std::vector<MediaExpectation> slots_;
   uint32_t mask_ = 0;
   uint64_t entries_ = 0;  // expectations recorded (new or replaced)

@@ -27,7 +27,9 @@ void Engine::media_release(Conn& c) {
 void Engine::media_failure(Conn& c, AnomalyKind kind, Nanos ts, double value, const char* text) {
   ++c.ev.errors;
   if (c.media_session != kNoIndex) media_sessions[c.media_session].failed = true;
-  engine.event(kind, client_subject(c), ts, value, 1, [&](char* b, size_t n) { std::snprintf(b, n, "%s", text); });
+  AnomalySubject subj = client_subject(c);
+  if (c.ev.name[0] != '\0') subj.stream = c.ev.name;  // the RTSP URL, the RTMP app/stream
+  engine.event(kind, subj, ts, value, 1, [&](char* b, size_t n) { std::snprintf(b, n, "%s", text); });
 }
 
 // ---- RTSP ----------------------------------------------------------------------------------------
@@ -88,11 +90,16 @@ void Engine::rtsp_message(uint32_t index, Conn& c, Nanos ts, const RtspMessage& 
     s->pending_method = m.method;
     s->pending_credentials = m.has_authorization;
     if (m.method == RtspMethod::Setup && m.transport.present && m.transport.has_interleaved) s->interleaved = true;
+    if (m.method == RtspMethod::Setup)
+      s->pending_client_port = m.transport.present && m.transport.has_client_port ? m.transport.client_port[0] : 0;
     return;
   }
   ++c.ev.responses;
   c.ev.status = m.status_code;
-  if (m.body_is_sdp && !m.body.empty()) note_sdp(m.body, ts, c.gen);
+  // The DESCRIBE's SDP: its tracks' clock rates for RTP on this connection (interleaved) and on
+  // the ports SETUP picks.
+  if (m.body_is_sdp && !m.body.empty() && note_sdp(m.body, ts, c.gen, c.ev.name) && expectations != nullptr)
+    expectations->expect_tracks(c.ep[c.client], sdp, ts, c.gen, c.ev.name);
   if (m.cseq != s->pending_cseq) return;
   if (m.status_code >= 400) {
     if (m.status_code == 401 && !s->pending_credentials) return;  // the camera asks for credentials
@@ -104,22 +111,37 @@ void Engine::rtsp_message(uint32_t index, Conn& c, Nanos ts, const RtspMessage& 
   }
   if (m.status_code < 300 && s->pending_method == RtspMethod::Setup && m.transport.present && m.transport.has_interleaved)
     s->interleaved = true;
+  // RTP over UDP: to the client's address, at the client_port the answer (else the request) gave.
+  if (m.status_code < 300 && s->pending_method == RtspMethod::Setup && !s->interleaved && expectations != nullptr) {
+    Endpoint at = c.ep[c.client];
+    at.port = m.transport.present && m.transport.has_client_port ? m.transport.client_port[0] : s->pending_client_port;
+    if (at.port != 0) {
+      expectations->expect_like(at, c.ep[c.client], ts);
+      if (s->udp_tracks < s->udp_rtp.size()) s->udp_rtp[s->udp_tracks++] = at;
+    }
+  }
   if (m.status_code < 300 && s->pending_method == RtspMethod::Play && s->play_ts == 0) {
     s->play_ts = ts;
     s->media_frames = 0;
-    if (s->interleaved) schedule(index, c.gen, ts + seconds(cfg.anomalies.rtsp_failure.no_rtp_s), Due::RtspRtp);
+    if (s->interleaved || s->udp_tracks > 0)
+      schedule(index, c.gen, ts + seconds(cfg.anomalies.rtsp_failure.no_rtp_s), Due::RtspRtp);
   }
 }
 
-// PLAY answered and no interleaved RTP since (RTP over UDP needs the session's SDP: not judged).
+// PLAY answered and no RTP since: no interleaved frame, or none at the UDP ports SETUP chose.
 void Engine::rtsp_check_rtp(Conn& c, Nanos now) {
   if (c.media_session == kNoIndex) return;
   MediaSession& s = media_sessions[c.media_session];
-  if (s.play_ts == 0 || s.media_frames > 0 || s.failed) return;
+  if (s.play_ts == 0 || s.media_frames > 0 || s.failed || (!s.interleaved && s.udp_tracks == 0)) return;
   if (elapsed(now, s.play_ts) < seconds(cfg.anomalies.rtsp_failure.no_rtp_s)) return;
+  if (!s.interleaved) {
+    for (uint8_t i = 0; i < s.udp_tracks; ++i)
+      if (const MediaExpectation* e = expectations->find(s.udp_rtp[i]); e == nullptr || e->rtp_ts >= s.play_ts)
+        return;  // RTP arrived (or the expectation gave way to newer ones: not judged)
+  }
   char text[96];
-  std::snprintf(text, sizeof text, "no RTP %.1f s after PLAY was answered",
-                static_cast<double>(elapsed(now, s.play_ts)) / 1e9);
+  std::snprintf(text, sizeof text, "no RTP %.1f s after PLAY was answered%s",
+                static_cast<double>(elapsed(now, s.play_ts)) / 1e9, s.interleaved ? "" : " (RTP over UDP)");
   media_failure(c, AnomalyKind::rtsp_failure, now, 0, text);
 }
 

@@ -127,6 +127,9 @@ struct MediaSession {
   RtspMethod pending_method = RtspMethod::Other;
   bool pending_credentials = false;
   bool interleaved = false;         // SETUP chose RTP over the RTSP connection
+  uint16_t pending_client_port = 0; // the last SETUP's client_port (RTP over UDP)
+  uint8_t udp_tracks = 0;
+  std::array<Endpoint, 2> udp_rtp{}; // where SETUPs answered said RTP over UDP goes (the first two tracks)
   Nanos play_ts = 0;                // PLAY answered 2xx
   uint64_t media_frames = 0;        // interleaved frames (RTSP), audio/video messages (RTMP)
   // RTMP
@@ -321,7 +324,12 @@ struct Engine {
   void wcs_check_answer(uint32_t index, Nanos now);
   void wcs_report(uint32_t index, Nanos ts);
   void wcs_close_all(Conn& c, Nanos ts);
-  AnomalySubject stream_subject(const WcsStream& s) const { return client_subject(conns[s.conn]); }
+  AnomalySubject stream_subject(const WcsStream& s) const {
+    AnomalySubject subj = client_subject(conns[s.conn]);
+    subj.session = s.ev.session;
+    if (s.ev.name[0] != '\0') subj.stream = s.ev.name;
+    return subj;
+  }
 
   // User signatures (signatures.cc)
   void signature_segment(Conn& c, uint8_t dir, Nanos ts, const DecodedPacket& p, const tcp::TcpSegmentInfo& info);
@@ -373,6 +381,7 @@ struct Engine {
     s.l4 = d.l4;
     s.src = d.client;
     s.dst = d.server;
+    s.stream = d.ev.id;  // the Call-ID
     return s;
   }
 
@@ -416,14 +425,15 @@ struct Engine {
   Nanos* next_due = nullptr;        // the analyzer's copy of the earliest deadline (its inline check)
   MediaExpectations* expectations = nullptr;
   SdpSession sdp;                   // scratch (large: kept here, not on the stack)
-  // An SDP body: parsed and its media recorded for the media analyzers.
-  bool note_sdp(Bytes body, Nanos ts, uint64_t source) {
+  // An SDP body: parsed and its media recorded for the media analyzers, under `name` (what the
+  // operator calls the media: the WCS stream, the SIP Call-ID, the RTSP URL).
+  bool note_sdp(Bytes body, Nanos ts, uint64_t source, std::string_view name) {
     if (!parse_sdp(body, sdp)) {
       ++ctr.sdp_malformed;
       return false;
     }
     ++ctr.sdp_bodies;
-    if (expectations != nullptr) expectations->expect_sdp(sdp, ts, source);
+    if (expectations != nullptr) expectations->expect_sdp(sdp, ts, source, name);
     return true;
   }
   void wcs_sdp(WcsStream& s, uint8_t side, Nanos ts);

@@ -45,7 +45,7 @@ void Engine::sip_message(L4 l4, const Endpoint& src, const Endpoint& dst, Nanos 
   SipDialog* d = sip_dialog(sip.call_id, l4, src, dst, ts, sip.is_request);
   if (d == nullptr) return;
   if (ts > d->last_ts) d->last_ts = ts;
-  if (sip.body_is_sdp && !sip.body.empty() && note_sdp(sip.body, ts, d->key)) sip_sdp(*d, src, ts);
+  if (sip.body_is_sdp && !sip.body.empty() && note_sdp(sip.body, ts, d->key, d->ev.id)) sip_sdp(*d, src, ts);
   if (sip.is_request)
     sip_request(*d, sip, ts);
   else
@@ -154,7 +154,8 @@ void Engine::sip_sdp(SipDialog& d, const Endpoint& src, Nanos ts) {
 
 // sip_rtp_mismatch (ANOMALIES.md #21): the call was answered and acknowledged, and after no_rtp_s
 // RTP has not reached the media address one side's SDP named, or reached it from an address the
-// other side's SDP did not name.
+// other side's SDP did not name. No RTP is awaited where the SDPs agreed it would not flow (the
+// receiver said sendonly or inactive, the sender recvonly or inactive: a call on hold).
 void Engine::sip_check_rtp(uint32_t index, Nanos now) {
   SipDialog& d = dialogs[index];
   if (d.terminated || d.ack_ts == 0 || expectations == nullptr) return;
@@ -162,6 +163,10 @@ void Engine::sip_check_rtp(uint32_t index, Nanos now) {
     const Endpoint& at = d.sdp_media[k];
     if (at.family == 0) continue;
     const MediaExpectation* e = expectations->find(at);
+    const MediaExpectation* sender = d.sdp_media[k ^ 1].family != 0 ? expectations->find(d.sdp_media[k ^ 1]) : nullptr;
+    if ((e != nullptr && (e->direction == SdpDirection::SendOnly || e->direction == SdpDirection::Inactive)) ||
+        (sender != nullptr && (sender->direction == SdpDirection::RecvOnly || sender->direction == SdpDirection::Inactive)))
+      continue;
     char a[48], from[48];
     format_address(at, a, sizeof a);
     const char* who = k == 0 ? "caller" : "callee";

@@ -33,18 +33,21 @@ WcsStream* Engine::wcs_stream(uint32_t conn, Conn& c, std::string_view id, Nanos
 
 void Engine::wcs_message(uint32_t index, Conn& c, uint8_t dir, Nanos ts, const WcsMessage& m) {
   (void)dir;
-  bool sdp_read = false;
-  if (!m.sdp.empty())
-    sdp_read = note_sdp(Bytes(reinterpret_cast<const uint8_t*>(m.sdp.data()), m.sdp.size()), ts,
-                        fnv1a(Bytes(reinterpret_cast<const uint8_t*>(m.media_session_id.view().data()),
-                                    m.media_session_id.size),
-                              c.gen));
   // The offer (publishStream/playStream, side 0) and the answer (setRemoteSDP, side 1) name the
-  // session's ICE ufrags and certificates.
-  if (sdp_read && (m.name == WcsMessageName::PublishStream || m.name == WcsMessageName::PlayStream ||
-                   m.name == WcsMessageName::SetRemoteSdp))
-    if (WcsStream* s = wcs_stream(index, c, m.media_session_id.view(), ts))
-      wcs_sdp(*s, m.name == WcsMessageName::SetRemoteSdp ? 1 : 0, ts);
+  // session's ICE ufrags and certificates, and its media goes by the stream's name.
+  const bool offer_or_answer = m.name == WcsMessageName::PublishStream || m.name == WcsMessageName::PlayStream ||
+                               m.name == WcsMessageName::SetRemoteSdp;
+  if (!m.sdp.empty()) {
+    WcsStream* s = offer_or_answer ? wcs_stream(index, c, m.media_session_id.view(), ts) : nullptr;
+    if (s != nullptr && !m.stream_name.empty()) set_text(s->ev.name, m.stream_name.view());
+    const bool sdp_read =
+        note_sdp(Bytes(reinterpret_cast<const uint8_t*>(m.sdp.data()), m.sdp.size()), ts,
+                 fnv1a(Bytes(reinterpret_cast<const uint8_t*>(m.media_session_id.view().data()),
+                             m.media_session_id.size),
+                       c.gen),
+                 s != nullptr ? std::string_view(s->ev.name) : m.stream_name.view());
+    if (sdp_read && s != nullptr) wcs_sdp(*s, m.name == WcsMessageName::SetRemoteSdp ? 1 : 0, ts);
+  }
   switch (m.name) {
     case WcsMessageName::Ping: ++c.ev.pings; return;
     case WcsMessageName::Pong: ++c.ev.pongs; return;

@@ -4,6 +4,7 @@
 // TCP (sip_failure by RFC 3261's rules), secrets kept out of events, and garbage on the ports.
 #include "pipeline.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <nettle/sha2.h>
 
@@ -444,6 +445,8 @@ TEST(Signalling, StreamFailedCarriesWcsInfo) {
   const std::string d = an[0].detail;
   EXPECT_NE(d.find("Failed by ICE timeout"), std::string::npos) << d;
   EXPECT_NE(d.find("stream-01"), std::string::npos) << d;
+  EXPECT_EQ(text(an[0].stream), "stream-01");  // the anomaly line names the stream
+  EXPECT_NE(event_to_json(Event{an[0]}).find(R"("stream":"stream-01")"), std::string::npos);
   tap.pipeline.finish();
   auto streams = tap.sink.signalling(SignallingKind::WcsStream);
   ASSERT_EQ(streams.size(), 1u);
@@ -1196,6 +1199,152 @@ TEST(Signalling, AnswerWithOnlyPrivateCandidatesToAPublicBrowserIsNatMismatch) {
 
 TEST(Signalling, AnswerWithAPublicCandidateIsNoNatMismatch) {
   EXPECT_TRUE(answer_with_candidate("198.51.100.20").empty());
+}
+
+// ---- SIP media: named after the call, judged against the direction the SDPs agreed -------------
+
+const Endpoint kUaMedia = test::endpoint(kClientIp, 40000);
+const Endpoint kPbxMedia = test::endpoint(kServerIp, 50000);
+
+std::string sdp_audio(const Endpoint& at, std::string_view direction) {
+  char ip[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, at.addr.data(), ip, sizeof ip);
+  return std::string("v=0\r\no=- 1 1 IN IP4 ") + ip + "\r\ns=-\r\nc=IN IP4 " + ip + "\r\nt=0 0\r\nm=audio " +
+         std::to_string(at.port) + " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=" + std::string(direction) + "\r\n";
+}
+// A SIP message built with an empty body, given `sdp` as its body instead.
+std::string with_sdp(std::string msg, const std::string& sdp) {
+  const std::string empty = "Content-Length: 0\r\n\r\n";
+  const size_t at = msg.rfind(empty);
+  msg.replace(at, empty.size(),
+              "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(sdp.size()) + "\r\n\r\n" + sdp);
+  return msg;
+}
+
+// An answered, acknowledged call whose SDPs say `ua_dir` and `pbx_dir`; then PCMU from the UA
+// only, every 20 ms for `ms`.
+void one_way_call(Tap& tap, std::string_view ua_dir, std::string_view pbx_dir, uint32_t ms) {
+  SipUdp s{tap};
+  s.to_pbx(at_ms(0), with_sdp(sip_request("INVITE", 1, kCallId), sdp_audio(kUaMedia, ua_dir)));
+  s.to_ua(at_ms(300), with_sdp(sip_response(200, "OK", 1, "INVITE", kCallId), sdp_audio(kPbxMedia, pbx_dir)));
+  s.to_pbx(at_ms(310), sip_request("ACK", 1, kCallId));
+  for (uint32_t i = 0; i * 20 < ms; ++i)
+    tap.send(at_ms(400 + i * 20),
+             test::eth_udp(kUaMedia, kPbxMedia,
+                           test::rtp({.pt = 0, .seq = static_cast<uint16_t>(i), .timestamp = i * 160, .ssrc = 0x5151})));
+}
+
+TEST(Signalling, SipMediaOneWayAgainstSendrecvIsOneWayNamedAfterTheCall) {
+  Tap tap;
+  one_way_call(tap, "sendrecv", "sendrecv", 5000);
+  auto an = tap.sink.raised(AnomalyKind::one_way_media);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].src, kUaMedia);
+  EXPECT_EQ(an[0].severity, Severity::Critical);
+  EXPECT_EQ(text(an[0].stream), std::string(kCallId));
+  EXPECT_EQ(tap.counters().one_way_agreed_by_sdp, 0u);
+  ASSERT_EQ(tap.sink.raised(AnomalyKind::sip_rtp_mismatch).size(), 1u);  // nothing reached the UA
+  tap.pipeline.finish();
+  int streams = 0;
+  for (const auto& e : tap.sink.events)
+    if (auto* r = std::get_if<RtpStreamEvent>(&e)) {
+      ++streams;
+      EXPECT_EQ(text(r->stream), std::string(kCallId));
+      EXPECT_EQ(r->session, 0u);  // no WebRTC session
+      EXPECT_EQ(r->clock_source, ClockSource::Sdp);
+      const std::string json = event_to_json(e);
+      EXPECT_NE(json.find(R"("stream":")" + std::string(kCallId) + "\""), std::string::npos) << json;
+    }
+  EXPECT_EQ(streams, 1);
+}
+
+TEST(Signalling, SipCallOneWayAsTheSdpAgreedIsOnlyInfo) {
+  for (const auto& [ua, pbx] : {std::pair{"sendonly", "recvonly"}, std::pair{"sendrecv", "recvonly"},
+                                std::pair{"sendonly", "sendrecv"}}) {
+    Tap tap;
+    one_way_call(tap, ua, pbx, 5000);
+    auto an = tap.sink.raised(AnomalyKind::one_way_media);
+    ASSERT_EQ(an.size(), 1u) << ua << "/" << pbx;
+    EXPECT_EQ(an[0].severity, Severity::Info) << ua << "/" << pbx;
+    EXPECT_NE(std::string(an[0].detail).find("as the SDP agreed"), std::string::npos) << an[0].detail;
+    EXPECT_TRUE(tap.sink.raised(AnomalyKind::sip_rtp_mismatch).empty()) << ua << "/" << pbx;
+    EXPECT_EQ(tap.counters().one_way_agreed_by_sdp, 1u) << ua << "/" << pbx;
+  }
+}
+
+TEST(Signalling, SipCallWhoseReceiverSaidSendonlyStillGetsOneWayWhenMediaGoesTheOtherWay) {
+  // The PBX said sendonly: media from the UA to it is against the agreement, not excused by it.
+  Tap tap;
+  one_way_call(tap, "recvonly", "sendonly", 5000);
+  auto an = tap.sink.raised(AnomalyKind::one_way_media);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].severity, Severity::Critical);
+  EXPECT_EQ(tap.counters().one_way_agreed_by_sdp, 0u);
+}
+
+// ---- RTSP: the DESCRIBE's clock rates and URL follow RTP to the ports SETUP chose ---------------
+
+constexpr const char* kCameraUrl = "rtsp://198.51.100.20:554/live/cam1";
+const Endpoint kCameraRtp = test::endpoint(kServerIp, 7000);
+const Endpoint kViewerRtp = test::endpoint(kClientIp, 6000);
+
+std::string rtsp_request(std::string_view method, uint32_t cseq, std::string_view extra = "") {
+  return std::string(method) + " " + kCameraUrl + " RTSP/1.0\r\nCSeq: " + std::to_string(cseq) + "\r\n" +
+         std::string(extra) + "\r\n";
+}
+std::string rtsp_answer(uint32_t cseq, std::string_view extra = "", std::string_view body = "") {
+  std::string m = "RTSP/1.0 200 OK\r\nCSeq: " + std::to_string(cseq) + "\r\n" + std::string(extra);
+  if (!body.empty())
+    m += "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  return m + "\r\n" + std::string(body);
+}
+
+// DESCRIBE (H.264 at PT 96, 90 kHz, port 0), SETUP over UDP (client_port 6000-6001), PLAY; then
+// `packets` RTP packets from the camera's server_port to the viewer's client_port, 40 ms apart.
+void rtsp_udp_session(Tap& tap, uint32_t packets) {
+  TcpConversation c(tap, 554);
+  c.handshake(at_ms(0));
+  c.client(at_ms(10), bytes(rtsp_request("DESCRIBE", 1, "Accept: application/sdp\r\n")));
+  c.server(at_ms(20), bytes(rtsp_answer(1, "", "v=0\r\no=- 1 1 IN IP4 198.51.100.20\r\ns=cam\r\nc=IN IP4 0.0.0.0\r\n"
+                                                "t=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n")));
+  c.client(at_ms(30), bytes(rtsp_request("SETUP", 2, "Transport: RTP/AVP;unicast;client_port=6000-6001\r\n")));
+  c.server(at_ms(40), bytes(rtsp_answer(2, "Transport: RTP/AVP;unicast;client_port=6000-6001;server_port=7000-7001\r\n"
+                                           "Session: 12345678\r\n")));
+  c.client(at_ms(50), bytes(rtsp_request("PLAY", 3, "Session: 12345678\r\n")));
+  c.server(at_ms(60), bytes(rtsp_answer(3, "Session: 12345678\r\n")));
+  for (uint32_t i = 0; i < packets; ++i)
+    tap.send(at_ms(100 + i * 40), test::eth_udp(kCameraRtp, kViewerRtp,
+                                                test::rtp({.pt = 96, .seq = static_cast<uint16_t>(i),
+                                                           .timestamp = i * 3600, .ssrc = 0xCAFE})));
+}
+
+TEST(Signalling, RtspRtpOverUdpGetsTheDescribeClockRateAndUrl) {
+  Tap tap;
+  rtsp_udp_session(tap, 200);
+  tap.pipeline.finish();
+  EXPECT_TRUE(tap.sink.raised(AnomalyKind::rtsp_failure).empty());
+  int streams = 0;
+  for (const auto& e : tap.sink.events)
+    if (auto* r = std::get_if<RtpStreamEvent>(&e)) {
+      ++streams;
+      EXPECT_EQ(r->src, kCameraRtp);
+      EXPECT_EQ(r->clock_source, ClockSource::Sdp);
+      EXPECT_EQ(r->clock_rate, 90000u);
+      EXPECT_EQ(text(r->stream), kCameraUrl);
+    }
+  EXPECT_EQ(streams, 1);
+}
+
+TEST(Signalling, RtspPlayedOverUdpWithNoRtpIsRtspFailure) {
+  Tap tap;
+  rtsp_udp_session(tap, 0);
+  // Something else on the wire moves packet time on past the wait.
+  for (uint32_t i = 0; i < 100; ++i)
+    tap.send(at_ms(100 + i * 100), test::eth_udp(kUa, kPbx, bytes("\r\n\r\n")));
+  auto an = tap.sink.raised(AnomalyKind::rtsp_failure);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_NE(std::string(an[0].detail).find("RTP over UDP"), std::string::npos) << an[0].detail;
+  EXPECT_EQ(text(an[0].stream), kCameraUrl);
 }
 
 }  // namespace

@@ -93,6 +93,16 @@ struct DtlsHandshakeTruth {
   int client_hellos = 0;  // ClientHello transmissions, retransmissions included
 };
 
+// A user signature (the config's `signatures:`) the tap analysing the capture is given: a scenario's
+// own, for wcstap-gen --tap-config to write.
+struct UserSignature {
+  std::uint32_t id = 0;  // 1000 and up (lower ids are the tap's built-ins)
+  std::string name;
+  std::string pattern;  // a regular expression in Hyperscan's syntax
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> ports;  // port ranges, either port of a flow; empty: any
+  std::string severity = "minor";  // info, minor, major, critical
+};
+
 class Capture {
  public:
   // The host the tap runs on (frames from it leave, frames to it arrive).
@@ -169,6 +179,10 @@ class Capture {
   void note_signalling(std::string json) { signalling_.push_back(std::move(json)); }
   const std::vector<std::string>& signalling() const { return signalling_; }
 
+  // A signature the tap is to be configured with for this capture.
+  void add_signature(UserSignature s) { signatures_.push_back(std::move(s)); }
+  const std::vector<UserSignature>& signatures() const { return signatures_; }
+
   void note_dtls_handshake(DtlsHandshakeTruth h) { dtls_.push_back(std::move(h)); }
   const std::vector<DtlsHandshakeTruth>& dtls_handshakes() const { return dtls_; }
 
@@ -189,6 +203,7 @@ class Capture {
   std::vector<EmbeddedRtp> embedded_rtp_;
   std::map<std::pair<Endpoint, std::uint8_t>, std::uint32_t> sdp_clocks_;
   std::vector<std::string> signalling_;
+  std::vector<UserSignature> signatures_;
 };
 
 }  // namespace wcsgen

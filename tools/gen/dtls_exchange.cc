@@ -88,6 +88,7 @@ DtlsExchange exchange_dtls(Capture& cap, Rng& rng, const DtlsPeers& peers, std::
   ex.truth.server_fingerprint = x509::sha256_fingerprint(hs.server_certificate);
   const std::int64_t t_client_finish = t_server_flight + ms(rng, 2, 6);
   wire.from_wcs(t_client_finish, hs.client_finish_flight);
+  ex.wcs_certificate_us = t_client_finish;
   ex.truth.client_fingerprint = x509::sha256_fingerprint(hs.client_certificate);
 
   if (fault == DtlsFault::kStallAfterServerFlight) {

@@ -31,6 +31,7 @@ struct DtlsExchange {
   std::optional<std::int64_t> done_us;        // the browser's Finished flight; none if never done
   std::vector<std::int64_t> client_hello_us;  // each ClientHello transmission
   std::optional<std::int64_t> alert_us;       // the browser's fatal alert
+  std::optional<std::int64_t> wcs_certificate_us;  // WCS's flight 5, its certificate (first sent)
   DtlsHandshakeTruth truth;
 };
 

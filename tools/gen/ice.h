@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "capture.h"
 #include "net.h"
@@ -38,6 +39,12 @@ class IcePair {
   // WCS request (consent freshness) leaving at t_us; the browser's answer
   // reaches the tap one RTT later. Returns the tap time of the response.
   std::int64_t wcs_check(std::int64_t t_us);
+
+  // The ufrags the session's SDPs gave (by default random ones): checks name them.
+  void set_ufrags(std::string browser, std::string wcs) {
+    browser_ufrag_ = std::move(browser);
+    wcs_ufrag_ = std::move(wcs);
+  }
 
   const std::string& browser_ufrag() const { return browser_ufrag_; }
   const std::string& wcs_ufrag() const { return wcs_ufrag_; }

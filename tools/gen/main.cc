@@ -1,6 +1,7 @@
 // wcstap-gen: writes a synthetic WCS capture (pcap) for a named scenario, the
 // ground truth a correct wcstap must report for it (JSON) and, if asked, the
-// SRTP keys that decrypt its media (YAML).
+// SRTP keys that decrypt its media (YAML) and the wcstap config it is to be
+// analysed with (YAML: a scenario's own user signatures).
 
 #include <CLI/CLI.hpp>
 
@@ -15,6 +16,7 @@
 #include "capture.h"
 #include "key_file.h"
 #include "scenarios.h"
+#include "tap_config.h"
 #include "truth.h"
 
 namespace {
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
   std::string out_path;
   std::string truth_path;
   std::string keys_path;
+  std::string config_path;
   wcsgen::ScenarioParams params;
   app.add_flag("--list", list, "Print the scenario names, one per line, and exit");
   app.add_option("--scenario", scenario_name, scenario_help());
@@ -51,6 +54,9 @@ int main(int argc, char** argv) {
   app.add_option("--truth", truth_path, "Output ground truth (JSON)");
   app.add_option("--keys", keys_path,
                  "Output SRTP master keys of the capture's streams (YAML; 'keys: []' when it has no SRTP)");
+  app.add_option("--tap-config", config_path,
+                 "Output the wcstap config the capture is to be analysed with (YAML: the scenario's user "
+                 "signatures, 'signatures: []' when it has none; defaults for the rest)");
   app.add_option("--seed", params.seed, "Random seed (same seed, same output)")->capture_default_str();
   CLI::Option* duration =
       app.add_option("--duration", params.duration_s,
@@ -95,6 +101,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     if (!keys_path.empty()) wcsgen::write_key_file(keys_path, cap);
+    if (!config_path.empty()) wcsgen::write_tap_config(config_path, cap);
   } catch (const std::exception& e) {
     std::cerr << "wcstap-gen: " << e.what() << "\n";
     return 1;

@@ -106,6 +106,7 @@ RtspRun rtsp_session(const ScenarioParams& p, Capture& cap, std::uint64_t salt, 
                           "sprop-parameter-sets=Z00AKpY1QPAET8s3AQEBAg==,aO48gA==\r\n";
   exchange("DESCRIBE", url, "Accept: application/sdp\r\n" + auth(url), "200 OK",
            "Content-Base: " + url + "/\r\n", sdp);
+  cap.note_sdp_clock(run.wcs, 96, 90000);  // the track's clock, for RTP on this connection
   const std::uint32_t ssrc = rng.u32();
   char ssrc_hex[16];
   std::snprintf(ssrc_hex, sizeof ssrc_hex, "%08X", ssrc);

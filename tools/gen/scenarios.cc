@@ -747,6 +747,26 @@ constexpr std::array kScenarios{
                 "16 s) with no answer, and its CRLF keep-alives go on every 15 s (sip_failure on WCS -> PBX at Timer "
                 "B, INVITE + 32 s)",
                 36.0, &sip_no_answer},
+    ScenarioDef{"sip-rtp-one-way",
+                "as sip-call, but none of the PBX's RTP reaches WCS (a firewall on its way drops it) while WCS's "
+                "flows to the PBX's SDP address (sip_rtp_mismatch on WCS -> PBX 3 s after the ACK, one_way_media on "
+                "WCS's stream 3 s after its first packet)",
+                12.0, &sip_rtp_one_way},
+    ScenarioDef{"sip-rtp-wrong-address",
+                "as sip-call, but the PBX's SDP answer names another of its addresses (192.0.2.100-199) than the one "
+                "its RTP comes from; WCS sends its RTP back there (symmetric RTP): media both ways on one 5-tuple "
+                "(sip_rtp_mismatch on WCS -> PBX 3 s after the ACK)",
+                12.0, &sip_rtp_wrong_address},
+    ScenarioDef{"sip-nat-private-sdp",
+                "as sip-rtp-wrong-address, the PBX behind NAT: its SDP answer names its private address (10.0.0.0/8), "
+                "its SIP and RTP come from its public one (nat_address_mismatch on PBX -> WCS at the 200 OK, "
+                "sip_rtp_mismatch on WCS -> PBX 3 s after the ACK)",
+                12.0, &sip_nat_private_sdp},
+    ScenarioDef{"sip-scanner",
+                "as sip-call, plus a SIP scanner (sipvicious, User-Agent friendly-scanner) sending one OPTIONS to each "
+                "of 3-5 ports from 5060 on WCS's host, unanswered; the tap's config (--tap-config) has a user "
+                "signature on that User-Agent for ports 5060-5069 (signature_match on each probe's flow at the probe)",
+                12.0, &sip_scanner},
     ScenarioDef{"dns-healthy",
                 "WCS resolves its backend's name every second, each query from a new source port, answered in "
                 "2-10 ms; nothing anomalous",
@@ -822,6 +842,20 @@ constexpr std::array kScenarios{
                 "as ws-session, but WCS answers publishStream with nothing (keep-alives go on) for 8 s, when the "
                 "browser closes (1000) (signalling_no_answer on browser -> WCS, publishStream + 5 s)",
                 12.0, &ws_signalling_no_answer},
+    ScenarioDef{"ws-webrtc",
+                "as ws-session, with the browser's media: ICE with the SDPs' ufrags, DTLS with the certificates their "
+                "a=fingerprint name, SRTP Opus and H.264 to WCS, PUBLISHING once media flows; nothing anomalous",
+                8.0, &ws_webrtc},
+    ScenarioDef{"fingerprint-mismatch",
+                "as ws-webrtc, but WCS's setRemoteSDP names another certificate's fingerprint than the one it sends in "
+                "DTLS; the handshake finishes and media flows (dtls_fingerprint_mismatch on WCS -> browser at WCS's "
+                "certificate)",
+                8.0, &fingerprint_mismatch},
+    ScenarioDef{"wcs-private-candidates",
+                "as ws-session, but WCS's setRemoteSDP offers only a private candidate (10.0.0.0/8) to the public "
+                "browser; no media, and WCS reports the stream FAILED \"Failed by ICE timeout\" 5-8 s later "
+                "(nat_address_mismatch and stream_failed on browser -> WCS)",
+                12.0, &wcs_private_candidates},
     ScenarioDef{"rest-hook-slow",
                 "WCS POSTs /rest/connect to its backend 203.0.113.80:9091 (answered at once), then "
                 "/rest/publishStream answered 200 after 2-2.2 s, then /rest/StreamStatusEvent (rest_hook_slow on "

@@ -1,7 +1,9 @@
 #include "sip_scenarios.h"
 
 #include <cstdio>
+#include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -189,12 +191,25 @@ enum class CallOutcome { kAnswered, kBusy, kNoAnswer };
 
 struct CallTimes {
   std::int64_t invite_us = 0;
-  std::int64_t final_us = 0;  // the 486 (kBusy)
+  std::int64_t final_us = 0;  // the 486 (kBusy), the 200 (kAnswered)
+  std::int64_t ack_us = 0;    // the ACK of the 200 (kAnswered)
+};
+
+// The PBX's side of an answered call's media. By default its SDP answer names s.pbx_rtp, where its
+// RTP comes from, and both sides send.
+struct PbxMedia {
+  // The address its SDP answer names instead (another interface of it, its private address behind
+  // NAT). Its RTP still comes from s.pbx_rtp, and WCS sends its own where the PBX's comes from
+  // (symmetric RTP, as a media server facing NAT does): the SDP's address sees none of it.
+  std::optional<Endpoint> sdp_rtp;
+  // false: none of the PBX's RTP reaches the tap (a firewall on its way drops it); WCS sends to
+  // the SDP's address.
+  bool sends_rtp = true;
 };
 
 // An INVITE from WCS at t; what follows as `outcome` says; an answered call lasts until `end_us`.
 CallTimes do_call(const SipSetup& s, SipUa& ua, Rng& rng, Capture& cap, std::int64_t t, std::int64_t end_us,
-                  CallOutcome outcome) {
+                  CallOutcome outcome, const PbxMedia& pbx_media = {}) {
   const std::string from = "<sip:" + s.user + "@" + s.domain + ">;tag=" + hex_token(rng, 8);
   const std::string to = "<sip:" + s.callee + "@" + s.domain + ">";
   const std::string call_id = hex_token(rng, 24) + "@" + s.wcs.ip.str();
@@ -238,29 +253,73 @@ CallTimes do_call(const SipSetup& s, SipUa& ua, Rng& rng, Capture& cap, std::int
   const std::int64_t t180 = t100 + rng.range(100 * kMs, 600 * kMs);
   ua.respond(t180, inv, 180, "Ringing", pbx_tag, {pbx_contact});
   const std::int64_t t200 = t180 + rng.range(1500 * kMs, 3000 * kMs);
-  const std::string answer = sdp_body(s.pbx_rtp, static_cast<std::uint64_t>(rng.range(100000000, 999999999)), "Asterisk");
+  const Endpoint pbx_sdp_rtp = pbx_media.sdp_rtp.value_or(s.pbx_rtp);
+  const std::string answer = sdp_body(pbx_sdp_rtp, static_cast<std::uint64_t>(rng.range(100000000, 999999999)), "Asterisk");
   ua.respond(t200, inv, 200, "OK", pbx_tag, {pbx_contact, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, INFO"},
              answer);
-  cap.note_sdp_clock(s.pbx_rtp, kPtPcmu, 8000);
-  cap.note_sdp_clock(s.pbx_rtp, kPtTelephoneEvent, 8000);
+  cap.note_sdp_clock(pbx_sdp_rtp, kPtPcmu, 8000);
+  cap.note_sdp_clock(pbx_sdp_rtp, kPtTelephoneEvent, 8000);
   const std::int64_t t_ack = t200 + rng.range(200, 900);
   const std::string to_tagged = to + ";tag=" + pbx_tag;
   const std::string target = "sip:" + s.callee + "@" + s.pbx.str();
   ua.request(t_ack, "ACK", target, 1, from, to_tagged, call_id, {});
+  ct.final_us = t200;
+  ct.ack_us = t_ack;
 
   // G.711 both ways, 20 ms: WCS from its ACK, the PBX from its 200 (reaching the tap a delay later).
   const std::int64_t t_bye = std::max(end_us, t_ack + 3 * kSec);
   Rng media_rng = rng.fork(7);
   MediaStream wcs_audio(pcmu_stream(media_rng.u32()), media_rng);
   MediaStream pbx_audio(pcmu_stream(media_rng.u32()), media_rng);
+  // The PBX's first RTP packet reaches WCS before its ACK leaves: WCS's go where the PBX's come from.
+  const Endpoint wcs_sends_to = pbx_media.sends_rtp ? s.pbx_rtp : pbx_sdp_rtp;
   wcs_audio.generate_audio(t_ack + rng.range(1 * kMs, 5 * kMs), t_bye, PathTiming{400}, media_rng,
-                           [&](std::int64_t tt, Bytes b) { cap.add_udp(tt, s.wcs_rtp, s.pbx_rtp, Content::kRtp, std::move(b)); });
-  pbx_audio.generate_audio(t200 + rng.range(1 * kMs, 5 * kMs), t_bye + s.delay_us, PathTiming{3000}, media_rng,
-                           [&](std::int64_t tt, Bytes b) { cap.add_udp(tt, s.pbx_rtp, s.wcs_rtp, Content::kRtp, std::move(b)); });
+                           [&](std::int64_t tt, Bytes b) { cap.add_udp(tt, s.wcs_rtp, wcs_sends_to, Content::kRtp, std::move(b)); });
+  const std::int64_t pbx_from = t200 + rng.range(1 * kMs, 5 * kMs);
+  if (pbx_media.sends_rtp)
+    pbx_audio.generate_audio(pbx_from, t_bye + s.delay_us, PathTiming{3000}, media_rng,
+                             [&](std::int64_t tt, Bytes b) { cap.add_udp(tt, s.pbx_rtp, s.wcs_rtp, Content::kRtp, std::move(b)); });
 
   Request bye = ua.request(t_bye, "BYE", target, 2, from, to_tagged, call_id, {});
   ua.respond(ua.answer_at(t_bye, 200, 2000), bye, 200, "OK", "", {});
   return ct;
+}
+
+// sip_rtp_mismatch's wait after the ACK (ANOMALIES.md #21: no_rtp_s), and one_way_media's window
+// (#2: min_duration_s; its 50 packets are there long before, at one per 20 ms).
+constexpr std::int64_t kNoRtpAfterAck = 3 * kSec;
+constexpr std::int64_t kOneWayWindow = 3 * kSec;
+
+struct AnsweredCall {
+  SipSetup s;
+  CallTimes ct;
+};
+
+// As sip_call (its own seed salt), with the PBX's media as `media` says (`pbx_sdp_rtp`, given the
+// setup, the address its SDP names instead of its own).
+AnsweredCall answered_call(const ScenarioParams& p, Capture& cap, std::uint64_t salt, PbxMedia media,
+                           Endpoint (*pbx_sdp_rtp)(const SipSetup&, Rng&) = nullptr) {
+  Rng rng(p.seed ^ salt);
+  AnsweredCall c{random_setup(rng), {}};
+  const SipSetup& s = c.s;
+  cap.set_remote_ttl(s.pbx.ip, static_cast<std::uint8_t>(64 - rng.range(2, 10)));
+  if (pbx_sdp_rtp != nullptr) media.sdp_rtp = pbx_sdp_rtp(s, rng);
+  SipUa ua(cap, s, rng);
+  const std::int64_t t0 = kBaseTimeUs + rng.range(100 * kMs, 500 * kMs);
+  const Registration reg = do_register(s, ua, rng, t0, 200, "OK");
+  const std::int64_t t_inv = reg.end_us + rng.range(500 * kMs, 1500 * kMs);
+  const std::int64_t end = t0 + static_cast<std::int64_t>(p.duration_s * 1e6);
+  c.ct = do_call(s, ua, rng, cap, t_inv, end, CallOutcome::kAnswered, media);
+  // The call must outlast the verdicts on its media (a BYE ends the dialog's checks).
+  if (end < c.ct.ack_us + kNoRtpAfterAck + kSec) throw std::logic_error("SIP call too short for its media verdict");
+  cap.note_signalling(sip_record(s, "REGISTER", "registered", 200));
+  cap.note_signalling(sip_record(s, "INVITE", "terminated", 200));
+  return c;
+}
+
+// sip_rtp_mismatch, judged kNoRtpAfterAck after the ACK on the dialog (WCS -> PBX).
+Anomaly rtp_mismatch(const AnsweredCall& c) {
+  return Anomaly{"sip_rtp_mismatch", "udp", c.s.wcs, c.s.pbx, std::nullopt, c.ct.ack_us + kNoRtpAfterAck, 0.01};
 }
 
 }  // namespace
@@ -324,6 +383,103 @@ std::vector<Anomaly> sip_no_answer(const ScenarioParams& p, Capture& cap) {
   cap.note_signalling(sip_record(s, "REGISTER", "registered", 200));
   cap.note_signalling(sip_record(s, "INVITE", "failed", 0, 6));
   return {Anomaly{"sip_failure", "udp", s.wcs, s.pbx, std::nullopt, ct.invite_us + 32 * kSec, 0.05}};
+}
+
+// The PBX's RTP never reaches WCS (a firewall on its way drops it) while WCS's flows to the SDP's
+// address: sip_rtp_mismatch (no RTP to WCS's SDP address) 3 s after the ACK, and one_way_media on
+// WCS's stream, nothing coming back, on its first packet 3 s after its first.
+std::vector<Anomaly> sip_rtp_one_way(const ScenarioParams& p, Capture& cap) {
+  const AnsweredCall c = answered_call(p, cap, 0x51b1a7u, PbxMedia{std::nullopt, false});
+  cap.sort();
+  std::optional<std::int64_t> first;
+  std::uint32_t ssrc = 0;
+  for (const Packet& pk : cap.packets()) {
+    if (pk.content != Content::kRtp || pk.src != c.s.wcs_rtp || pk.dst != c.s.pbx_rtp) continue;
+    if (!first) {
+      first = pk.t_us;
+      ssrc = get32(pk.payload, 8);
+    } else if (pk.t_us - *first >= kOneWayWindow) {
+      return {rtp_mismatch(c), Anomaly{"one_way_media", "udp", c.s.wcs_rtp, c.s.pbx_rtp, ssrc, pk.t_us, 0.01}};
+    }
+  }
+  throw std::logic_error("sip-rtp-one-way: WCS's RTP too short for one_way_media");
+}
+
+// A multi-homed PBX: its SDP names its other address (192.0.2.100-199), its RTP leaves from its SIP
+// address; WCS answers where that RTP comes from (symmetric RTP), so media flows both ways on one
+// 5-tuple, but not from the address the SDP named: sip_rtp_mismatch 3 s after the ACK.
+std::vector<Anomaly> sip_rtp_wrong_address(const ScenarioParams& p, Capture& cap) {
+  const AnsweredCall c = answered_call(p, cap, 0x51bad0u, PbxMedia{}, [](const SipSetup& s, Rng& rng) {
+    return Endpoint{Ipv4Addr::of(192, 0, 2, static_cast<std::uint8_t>(rng.range(100, 199))), s.pbx_rtp.port};
+  });
+  return {rtp_mismatch(c)};
+}
+
+// The PBX behind NAT: its SDP names its private address (10.0.0.0/8, the same port), its SIP and RTP
+// come from its public one; WCS answers where the RTP comes from (symmetric RTP). nat_address_mismatch
+// at the 200 OK whose SDP names the private address (PBX -> WCS), and sip_rtp_mismatch 3 s after the
+// ACK: RTP from an address the SDP did not name.
+std::vector<Anomaly> sip_nat_private_sdp(const ScenarioParams& p, Capture& cap) {
+  const AnsweredCall c = answered_call(p, cap, 0x51b10au, PbxMedia{}, [](const SipSetup& s, Rng& rng) {
+    return Endpoint{Ipv4Addr::of(10, static_cast<std::uint8_t>(rng.range(0, 255)),
+                                 static_cast<std::uint8_t>(rng.range(0, 255)), static_cast<std::uint8_t>(rng.range(2, 254))),
+                    s.pbx_rtp.port};
+  });
+  return {Anomaly{"nat_address_mismatch", "udp", c.s.pbx, c.s.wcs, std::nullopt, c.ct.final_us, 0.01}, rtp_mismatch(c)};
+}
+
+// sipvicious's svmap as SIP scanners run it: one OPTIONS per port of 5060-5069 it tries, from one
+// port of its own, fast; its User-Agent is "friendly-scanner". WCS's firewall drops them: no
+// answer. The operator's signature on that User-Agent, for SIP's ports 5060-5069, raises
+// signature_match once per probe's flow (the flow direction's first match), at the probe; the healthy
+// call's SIP (the PBX's 5060) passes the same signature without a match.
+std::vector<Anomaly> sip_scanner(const ScenarioParams& p, Capture& cap) {
+  const std::string kUserAgent = "friendly-scanner";
+  const UserSignature sig{1000, "SIP scanner (sipvicious)", "User-Agent: " + kUserAgent, {{5060, 5069}}, "major"};
+  cap.add_signature(sig);
+  const AnsweredCall c = answered_call(p, cap, 0x51b5ca7u, PbxMedia{});
+
+  Rng rng(p.seed ^ 0x5ca7u);
+  const Endpoint scanner{Ipv4Addr::of(203, 0, 113, static_cast<std::uint8_t>(rng.range(200, 250))),
+                         static_cast<std::uint16_t>(rng.range(40000, 60000))};
+  cap.set_remote_ttl(scanner.ip, static_cast<std::uint8_t>(64 - rng.range(10, 20)));
+  const std::string ext = std::to_string(rng.range(100, 999));
+  std::int64_t t = c.ct.ack_us + rng.range(500 * kMs, 2 * kSec);
+  const auto probes = rng.range(3, 5);
+  for (std::int64_t i = 0; i < probes; ++i, t += rng.range(5 * kMs, 60 * kMs)) {
+    const Endpoint target{kWcsIp, static_cast<std::uint16_t>(5060 + i)};
+    const std::string to = "\"sipvicious\"<sip:" + ext + "@1.1.1.1>";
+    cap.add_udp(t, scanner, target, Content::kSignalling,
+                sip_text("OPTIONS sip:" + ext + "@" + target.ip.str() + " SIP/2.0",
+                         {"Via: SIP/2.0/UDP " + scanner.str() + ";branch=z9hG4bK-" + hex_token(rng, 10) + ";rport",
+                          "Max-Forwards: 70", "To: " + to, "From: " + to + ";tag=" + hex_token(rng, 24),
+                          "User-Agent: " + kUserAgent, "Call-ID: " + hex_token(rng, 10),
+                          "Contact: sip:" + ext + "@" + scanner.str(), "CSeq: 1 OPTIONS",
+                          "Accept: application/sdp"}));
+  }
+
+  // The truth from the datagrams written: each flow direction on the signature's ports whose payload
+  // holds the pattern (a plain text), at its first such datagram.
+  cap.sort();
+  const auto on_ports = [&](const Packet& pk) {
+    for (const auto& [from, to] : sig.ports)
+      for (const std::uint16_t port : {pk.src.port, pk.dst.port})
+        if (port >= from && port <= to) return true;
+    return false;
+  };
+  std::map<std::pair<Endpoint, Endpoint>, std::int64_t> first;
+  for (const Packet& pk : cap.packets()) {
+    if (pk.proto != kIpProtoUdp || !on_ports(pk)) continue;
+    const std::string text(pk.payload.begin(), pk.payload.end());
+    if (text.find(sig.pattern) == std::string::npos) continue;
+    // Once per flow direction and refresh interval: one probe per flow keeps the truth simple.
+    if (!first.try_emplace({pk.src, pk.dst}, pk.t_us).second)
+      throw std::logic_error("sip-scanner: two matches on one flow");
+  }
+  std::vector<Anomaly> out;
+  for (const auto& [flow, at] : first)
+    out.push_back(Anomaly{"signature_match", "udp", flow.first, flow.second, std::nullopt, at, 0.01});
+  return out;
 }
 
 }  // namespace wcsgen

@@ -130,73 +130,20 @@ void as_relayed(DtlsHandshakeTruth& h, const Endpoint& wcs, const Endpoint& turn
   if (h.alert) seen(h.alert->from);
 }
 
-}  // namespace
-
-std::uint16_t random_wcs_media_port(Rng& rng) {
-  // Even ports of WCS's default range 31001-32000, minus 32000 (Wireshark's
-  // UA/UDP port, which would hide STUN/DTLS/RTP from tshark).
-  return static_cast<std::uint16_t>(31002 + 2 * rng.range(0, 497));
-}
-
-SessionConfig random_session_config(SessionKind kind, Ipv4Addr wcs_ip, Ipv4Addr browser_ip, std::int64_t start_us,
-                                    std::int64_t duration_us, Rng& rng) {
-  SessionConfig c;
-  c.kind = kind;
-  c.wcs_ip = wcs_ip;
-  c.browser_ip = browser_ip;
-  c.wcs_media_port = random_wcs_media_port(rng);
-  // Browser ports avoid the few high ports Wireshark binds a dissector to
-  // (e.g. 54328 Elasticsearch, 56000+ EOBI, 57000 IRC), so that tshark
-  // decodes STUN/DTLS/RTP there like on any other port.
-  c.browser_media_port = static_cast<std::uint16_t>(rng.range(50000, 53999));
-  c.browser_tcp_port = static_cast<std::uint16_t>(rng.range(49152, 53999));
-  c.start_us = start_us;
-  c.duration_us = duration_us;
-  c.rtt_us = ms(rng, 15, 80);
-  c.video_pt = rng.chance(0.5) ? 96 : 102;
-  c.video_kbps = rng.uniform(600, 900);
-  return c;
-}
-
-SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_rng, Capture& cap) {
-  if (cfg.relay && cfg.wcs_media_unreachable) throw std::invalid_argument("a relayed session with WCS unreachable");
+// From the SDP answer leaving WCS at t_answer: ICE (with the SDPs' ufrags when given), DTLS, media
+// once it is done, consent freshness, and a relayed session's TURN binding and refresh (`turn`, with
+// its generator, allocated at t_allocated). Fills res (but end_us); whether media flowed.
+bool connect_and_stream(const SessionConfig& cfg, Rng& rng, Rng& key_rng, Capture& cap, SessionResult& res,
+                        std::int64_t t_answer, const IceUfrags* ufrags, TurnClient* turn, Rng* turn_rng,
+                        std::int64_t t_allocated) {
   const bool publish = cfg.kind == SessionKind::kPublish;
   const std::int64_t rtt = cfg.rtt_us;
   const std::int64_t end = cfg.start_us + cfg.duration_us;
-  SessionResult res;
-  res.wcs_media = Endpoint{cfg.wcs_ip, cfg.wcs_media_port};
-  res.browser_media = Endpoint{cfg.browser_ip, cfg.browser_media_port};
   const Endpoint& wcs_m = res.wcs_media;
   const Endpoint& br_m = res.browser_media;
-  std::optional<Rng> turn_rng;
-  std::optional<TurnClient> turn;
-  if (cfg.relay) {
-    turn_rng.emplace(rng.fork(kTurnStream));
-    turn.emplace(cap, br_m, Endpoint{cfg.wcs_ip, kTurnPort}, rtt, *turn_rng);
-    res.turn_server = turn->server();
-  }
-
-  // Signalling: connection, publishStream/playStream with the SDP offer,
-  // setRemoteSDP with the answer, stream status PENDING.
-  WssSignalling ws(cap, Endpoint{cfg.browser_ip, cfg.browser_tcp_port}, Endpoint{cfg.wcs_ip, cfg.wcs_ws_port}, rtt,
-                   rng, "wcs.example.com");
-  const std::int64_t t_101 = ws.connect(cfg.start_us);
-  const std::int64_t t_connection = t_101 + rtt + ms(rng, 2, 15);
-  ws.client_message(t_connection, static_cast<std::size_t>(rng.range(500, 900)));
-  const std::int64_t t_user_data = t_connection + ms(rng, 3, 20);
-  ws.server_message(t_user_data, static_cast<std::size_t>(rng.range(250, 450)));
-  const std::int64_t t_offer = t_user_data + rtt + ms(rng, 30, 120);
-  ws.client_message(t_offer, static_cast<std::size_t>(rng.range(4000, 6500)));
-  const std::int64_t t_answer = t_offer + ms(rng, 10, 60);
-  ws.server_message(t_answer, static_cast<std::size_t>(rng.range(1800, 2800)));
-  ws.server_message(t_answer + ms(rng, 1, 5), static_cast<std::size_t>(rng.range(350, 500)));
-
-  // A relayed browser gathers its relay candidate as soon as it has its session with WCS.
-  std::int64_t t_allocated = 0;
-  if (turn) t_allocated = turn->allocate(t_user_data + rtt + ms(*turn_rng, 1, 10));
-
   // ICE: the browser's nominating check, then consent freshness both ways.
   IcePair ice(cap, br_m, wcs_m, rtt, rng);
+  if (ufrags) ice.set_ufrags(ufrags->browser, ufrags->wcs);
   if (cfg.wcs_stun_answer_us) ice.set_answer_delay(cfg.wcs_stun_answer_us->first, cfg.wcs_stun_answer_us->second);
   std::int64_t t_check = t_answer + rtt + ms(rng, 5, 30);
   if (turn) {
@@ -239,6 +186,75 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_
     }
   }
 
+  return media;
+}
+
+}  // namespace
+
+std::uint16_t random_wcs_media_port(Rng& rng) {
+  // Even ports of WCS's default range 31001-32000, minus 32000 (Wireshark's
+  // UA/UDP port, which would hide STUN/DTLS/RTP from tshark).
+  return static_cast<std::uint16_t>(31002 + 2 * rng.range(0, 497));
+}
+
+SessionConfig random_session_config(SessionKind kind, Ipv4Addr wcs_ip, Ipv4Addr browser_ip, std::int64_t start_us,
+                                    std::int64_t duration_us, Rng& rng) {
+  SessionConfig c;
+  c.kind = kind;
+  c.wcs_ip = wcs_ip;
+  c.browser_ip = browser_ip;
+  c.wcs_media_port = random_wcs_media_port(rng);
+  // Browser ports avoid the few high ports Wireshark binds a dissector to
+  // (e.g. 54328 Elasticsearch, 56000+ EOBI, 57000 IRC), so that tshark
+  // decodes STUN/DTLS/RTP there like on any other port.
+  c.browser_media_port = static_cast<std::uint16_t>(rng.range(50000, 53999));
+  c.browser_tcp_port = static_cast<std::uint16_t>(rng.range(49152, 53999));
+  c.start_us = start_us;
+  c.duration_us = duration_us;
+  c.rtt_us = ms(rng, 15, 80);
+  c.video_pt = rng.chance(0.5) ? 96 : 102;
+  c.video_kbps = rng.uniform(600, 900);
+  return c;
+}
+
+SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_rng, Capture& cap) {
+  if (cfg.relay && cfg.wcs_media_unreachable) throw std::invalid_argument("a relayed session with WCS unreachable");
+  const std::int64_t rtt = cfg.rtt_us;
+  const std::int64_t end = cfg.start_us + cfg.duration_us;
+  SessionResult res;
+  res.wcs_media = Endpoint{cfg.wcs_ip, cfg.wcs_media_port};
+  res.browser_media = Endpoint{cfg.browser_ip, cfg.browser_media_port};
+  const Endpoint& br_m = res.browser_media;
+  std::optional<Rng> turn_rng;
+  std::optional<TurnClient> turn;
+  if (cfg.relay) {
+    turn_rng.emplace(rng.fork(kTurnStream));
+    turn.emplace(cap, br_m, Endpoint{cfg.wcs_ip, kTurnPort}, rtt, *turn_rng);
+    res.turn_server = turn->server();
+  }
+
+  // Signalling: connection, publishStream/playStream with the SDP offer,
+  // setRemoteSDP with the answer, stream status PENDING.
+  WssSignalling ws(cap, Endpoint{cfg.browser_ip, cfg.browser_tcp_port}, Endpoint{cfg.wcs_ip, cfg.wcs_ws_port}, rtt,
+                   rng, "wcs.example.com");
+  const std::int64_t t_101 = ws.connect(cfg.start_us);
+  const std::int64_t t_connection = t_101 + rtt + ms(rng, 2, 15);
+  ws.client_message(t_connection, static_cast<std::size_t>(rng.range(500, 900)));
+  const std::int64_t t_user_data = t_connection + ms(rng, 3, 20);
+  ws.server_message(t_user_data, static_cast<std::size_t>(rng.range(250, 450)));
+  const std::int64_t t_offer = t_user_data + rtt + ms(rng, 30, 120);
+  ws.client_message(t_offer, static_cast<std::size_t>(rng.range(4000, 6500)));
+  const std::int64_t t_answer = t_offer + ms(rng, 10, 60);
+  ws.server_message(t_answer, static_cast<std::size_t>(rng.range(1800, 2800)));
+  ws.server_message(t_answer + ms(rng, 1, 5), static_cast<std::size_t>(rng.range(350, 500)));
+
+  // A relayed browser gathers its relay candidate as soon as it has its session with WCS.
+  std::int64_t t_allocated = 0;
+  if (turn) t_allocated = turn->allocate(t_user_data + rtt + ms(*turn_rng, 1, 10));
+
+  const bool media = connect_and_stream(cfg, rng, key_rng, cap, res, t_answer, nullptr,
+                                        turn ? &*turn : nullptr, turn ? &*turn_rng : nullptr, t_allocated);
+
   // Signalling for the rest of the session: PUBLISHING/PLAYING (only once media flows), WCS pings
   // (answered by pongs), unPublishStream/stopStream, status, close.
   if (media) ws.server_message(res.media_start_us + ms(rng, 50, 200), static_cast<std::size_t>(rng.range(350, 500)));
@@ -249,6 +265,17 @@ SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_
   ws.client_message(res.media_end_us, static_cast<std::size_t>(rng.range(200, 300)));
   ws.server_message(res.media_end_us + ms(rng, 5, 20), static_cast<std::size_t>(rng.range(350, 500)));
   res.end_us = ws.close(std::max(end, res.media_end_us + rtt + 100 * kMs));
+  return res;
+}
+
+SessionResult build_webrtc_media(const SessionConfig& cfg, const IceUfrags& ufrags, std::int64_t t_answer_us,
+                                 Rng& rng, Rng& key_rng, Capture& cap) {
+  if (cfg.relay) throw std::invalid_argument("build_webrtc_media: a relayed session");
+  SessionResult res;
+  res.wcs_media = Endpoint{cfg.wcs_ip, cfg.wcs_media_port};
+  res.browser_media = Endpoint{cfg.browser_ip, cfg.browser_media_port};
+  connect_and_stream(cfg, rng, key_rng, cap, res, t_answer_us, &ufrags, nullptr, nullptr, 0);
+  res.end_us = res.media_end_us;
   return res;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "capture.h"
@@ -88,5 +89,19 @@ struct SessionResult {
 // The SRTP master keys (Capture::add_srtp_key) come from `key_rng` alone, so that every other
 // draw, and so the rest of the capture, does not depend on them.
 SessionResult build_webrtc_session(const SessionConfig& cfg, Rng& rng, Rng& key_rng, Capture& cap);
+
+// The ICE username fragments of a session's SDP offer (the browser's) and answer (WCS's).
+struct IceUfrags {
+  std::string browser;
+  std::string wcs;
+};
+
+// The media side of a session whose signalling is written elsewhere (WCS's JSON on a clear ws://,
+// ws_scenarios.cc), as build_webrtc_session builds it after the SDP answer left WCS at t_answer_us:
+// the browser's checks with these ufrags, DTLS, media once it is done, consent freshness, the
+// media ending 300-500 ms before cfg's end (res.end_us too). Not relayed; cfg's signalling fields
+// (wcs_ws_port, browser_tcp_port) unused.
+SessionResult build_webrtc_media(const SessionConfig& cfg, const IceUfrags& ufrags, std::int64_t t_answer_us,
+                                 Rng& rng, Rng& key_rng, Capture& cap);
 
 }  // namespace wcsgen

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -11,6 +12,7 @@
 
 #include "rng.h"
 #include "tls_records.h"
+#include "webrtc_session.h"
 #include "ws_wire.h"
 
 namespace wcsgen {
@@ -85,12 +87,26 @@ class Plan {
 
 enum class WsFault : std::uint8_t { kNone, kBadAccept, kUpgradeRefused, kAbnormalClose, kReset, kStreamFailed, kNoAnswer };
 
-enum Tag : int { kTagUpgradeAnswer = 1, kTagPublish, kTagFault, kTagFailed };
+enum Tag : int { kTagUpgradeAnswer = 1, kTagPublish, kTagFault, kTagFailed, kTagAnswer };
+
+// What the publish is beyond what `fault` does to its signalling.
+struct PublishOptions {
+  // The browser connects as the SDPs say: ICE with their ufrags, DTLS with the certificates their
+  // a=fingerprint name, SRTP audio and video (build_webrtc_media); PUBLISHING once media flows,
+  // unPublishStream when it ends. Only with WsFault::kNone.
+  bool media = false;
+  // With media: WCS's answer names the fingerprint of another certificate than the one it sends.
+  bool wrong_wcs_fingerprint = false;
+  // WCS's answer names only a private address (10.0.0.0/8) in its c= and its candidate: WCS's media
+  // address set to its private interface.
+  bool private_candidates = false;
+};
 
 struct WsResult {
   Endpoint browser;
   Endpoint server;
   std::map<int, std::int64_t> at;
+  std::optional<SessionResult> session;  // with PublishOptions::media
 };
 
 std::string wcs_msg(const std::string& name, Json data) {
@@ -109,7 +125,9 @@ Json stream_object(const std::string& id, const std::string& name, const std::st
 
 // A browser (the WCS Web SDK) connecting to ws://WCS:8080, publishing a stream, and what `fault`
 // makes of it. Starts at t0; the publish lasts about the scenario's duration.
-WsResult ws_publish_session(const ScenarioParams& p, Capture& cap, Rng& rng, WsFault fault, std::int64_t t0) {
+WsResult ws_publish_session(const ScenarioParams& p, Capture& cap, Rng& rng, WsFault fault, std::int64_t t0,
+                            const PublishOptions& opt = {}) {
+  if (opt.media && fault != WsFault::kNone) throw std::invalid_argument("a publish with media and a signalling fault");
   const Endpoint browser = remote_client(rng, cap, 2, 120);
   const Endpoint server{kWcsIp, kWsPort};
   const std::int64_t rtt = rng.range(20, 80) * kMs;
@@ -157,7 +175,7 @@ WsResult ws_publish_session(const ScenarioParams& p, Capture& cap, Rng& rng, WsF
         "<title>Error 403 Forbidden</title>\n</head>\n<body><h2>HTTP ERROR 403 Forbidden</h2>\n</body>\n</html>\n";
     plan.data(t_answer, Side::kServer, http_response(403, "Forbidden", h, body), kTagUpgradeAnswer);
     plan.close(t_answer + rng.range(100, 500), Side::kServer);
-    return {browser, server, plan.play(tcp)};
+    return {browser, server, plan.play(tcp), std::nullopt};
   }
 
   HttpHeaders h101;
@@ -169,7 +187,7 @@ WsResult ws_publish_session(const ScenarioParams& p, Capture& cap, Rng& rng, WsF
   if (fault == WsFault::kBadAccept) {
     // The browser fails the connection: it closes TCP, no close frame.
     plan.close(browser_reply(t_answer, 300, 2000), Side::kClient);
-    return {browser, server, plan.play(tcp)};
+    return {browser, server, plan.play(tcp), std::nullopt};
   }
 
   // connection -> getUserData.
@@ -199,12 +217,22 @@ WsResult ws_publish_session(const ScenarioParams& p, Capture& cap, Rng& rng, WsF
   const std::string media_id = uuid(rng);
   const std::string name = "stream-" + uuid(rng).substr(0, 8);
   const std::uint16_t wcs_media_port = static_cast<std::uint16_t>(31002 + 2 * rng.range(0, 498));
-  const SdpParams offer = random_sdp_params(browser.ip, static_cast<std::uint16_t>(rng.range(50000, 60000)), rng);
-  const SdpParams answer = random_sdp_params(kWcsIp, wcs_media_port, rng);
+  SdpParams offer = random_sdp_params(browser.ip, static_cast<std::uint16_t>(rng.range(50000, 60000)), rng);
+  SdpParams answer = random_sdp_params(kWcsIp, wcs_media_port, rng);
+  if (opt.private_candidates)
+    answer.addr = Ipv4Addr::of(10, static_cast<std::uint8_t>(rng.range(0, 255)), static_cast<std::uint8_t>(rng.range(0, 255)),
+                               static_cast<std::uint8_t>(rng.range(2, 254)));
   Json pub = stream_object(media_id, name, "NEW");
   pub["sdp"] = browser_offer_sdp(offer, rng);
   const std::int64_t t_pub = browser_reply(t_gud, 50 * kMs, 300 * kMs);
-  plan.data(t_pub, Side::kClient, client_json(wcs_msg("publishStream", Json::array({pub}))), kTagPublish);
+  // The SDPs' media clocks, where each names its media (the truth's clock_source "sdp").
+  auto publish = [&] {
+    note_sdp_clocks(cap, pub["sdp"].get<std::string>());
+    plan.data(t_pub, Side::kClient, client_json(wcs_msg("publishStream", Json::array({pub}))), kTagPublish);
+  };
+  // With media the offer waits for the certificates (the session is built first).
+  if (!opt.media) publish();
+  std::optional<SessionResult> session;
 
   std::int64_t t_end = 0;  // when the browser ends a session that went its way
   std::int64_t t_stop_pings = 0;
@@ -214,9 +242,37 @@ WsResult ws_publish_session(const ScenarioParams& p, Capture& cap, Rng& rng, WsF
     t_stop_pings = t_end;
   } else {
     const std::int64_t t_sdp = wcs_reply(t_pub, 10 * kMs, 60 * kMs);
+    if (opt.media) {
+      // The browser's session: its checks, DTLS and SRTP as the SDPs below say.
+      SessionConfig cfg;
+      cfg.kind = SessionKind::kPublish;
+      cfg.wcs_ip = kWcsIp;
+      cfg.browser_ip = browser.ip;
+      cfg.wcs_media_port = answer.port;
+      cfg.browser_media_port = offer.port;
+      cfg.start_us = t0;
+      cfg.duration_us = duration_us(p);
+      cfg.rtt_us = rtt;
+      cfg.video_pt = 102;  // the one video codec WCS's answer accepts
+      cfg.video_kbps = rng.uniform(600, 900);
+      Rng media_rng = rng.fork(21);
+      Rng key_rng = rng.fork(22);
+      session = build_webrtc_media(cfg, IceUfrags{offer.ufrag, answer.ufrag}, t_sdp, media_rng, key_rng, cap);
+      if (!session->dtls.truth.client_fingerprint || !session->dtls.truth.server_fingerprint || session->streams.empty())
+        throw std::logic_error("ws publish: the session's DTLS did not finish");
+      // The browser is the DTLS server (a=setup:actpass answered active): its certificate is the
+      // offer's; WCS's the answer's, unless it names another one.
+      offer.fingerprint = *session->dtls.truth.server_fingerprint;
+      if (!opt.wrong_wcs_fingerprint) answer.fingerprint = *session->dtls.truth.client_fingerprint;
+      for (const StreamInfo& st : session->streams) (st.video ? offer.video_ssrc : offer.audio_ssrc) = st.ssrc;
+      pub["sdp"] = browser_offer_sdp(offer, rng);
+      publish();
+    }
+    const std::string answer_sdp = wcs_answer_sdp(answer, rng);
+    note_sdp_clocks(cap, answer_sdp);
     plan.data(t_sdp, Side::kServer,
-              server_json(wcs_msg("setRemoteSDP",
-                                  Json::array({media_id, wcs_answer_sdp(answer, rng), stream_object(media_id, name, "PENDING")}))));
+              server_json(wcs_msg("setRemoteSDP", Json::array({media_id, answer_sdp, stream_object(media_id, name, "PENDING")}))),
+              kTagAnswer);
     if (fault == WsFault::kStreamFailed) {
       const std::int64_t t_failed = t_sdp + rng.range(5 * kSec, 8 * kSec);
       Json st = stream_object(media_id, name, "FAILED");
@@ -226,10 +282,12 @@ WsResult ws_publish_session(const ScenarioParams& p, Capture& cap, Rng& rng, WsF
       t_end = browser_reply(t_failed, 500 * kMs, 2 * kSec);
       t_stop_pings = t_end;
     } else {
-      const std::int64_t t_publishing = t_sdp + rng.range(400 * kMs, 1200 * kMs);
+      const std::int64_t t_publishing = session ? session->media_start_us + rng.range(50 * kMs, 200 * kMs)
+                                                : t_sdp + rng.range(400 * kMs, 1200 * kMs);
       plan.data(t_publishing, Side::kServer,
                 server_json(wcs_msg("notifyStreamStatusEvent", Json::array({stream_object(media_id, name, "PUBLISHING")}))));
-      const std::int64_t length = std::max<std::int64_t>(duration_us(p) - (t_publishing - t0), 3 * kSec);
+      const std::int64_t length = session ? session->media_end_us - t_publishing
+                                          : std::max<std::int64_t>(duration_us(p) - (t_publishing - t0), 3 * kSec);
       if (fault == WsFault::kAbnormalClose || fault == WsFault::kReset) {
         const std::int64_t t_fault = t_publishing + rng.range(3 * kSec, 6 * kSec);
         t_stop_pings = t_fault;
@@ -274,7 +332,7 @@ WsResult ws_publish_session(const ScenarioParams& p, Capture& cap, Rng& rng, WsF
     plan.data(t_json, Side::kServer, server_json(wcs_msg("ping", Json::array())));
     plan.data(browser_reply(t_json, 500, 5000), Side::kClient, client_json(wcs_msg("pong", Json::array({nullptr}))));
   }
-  return {browser, server, plan.play(tcp)};
+  return {browser, server, plan.play(tcp), std::move(session)};
 }
 
 std::int64_t start_time(Rng& rng) { return kBaseTimeUs + rng.range(200 * kMs, 500 * kMs); }
@@ -314,6 +372,36 @@ std::vector<Anomaly> ws_stream_failed(const ScenarioParams& p, Capture& cap) {
 }
 std::vector<Anomaly> ws_signalling_no_answer(const ScenarioParams& p, Capture& cap) {
   return ws_fault(p, cap, WsFault::kNoAnswer);
+}
+
+// The publish with its media over ws://: ICE, DTLS, SRTP as the SDPs in WCS's JSON say.
+std::vector<Anomaly> ws_webrtc(const ScenarioParams& p, Capture& cap) {
+  Rng rng(p.seed ^ 0x3eb7cu);
+  ws_publish_session(p, cap, rng, WsFault::kNone, start_time(rng), PublishOptions{true, false, false});
+  return {};
+}
+
+// As ws_webrtc, but WCS's setRemoteSDP names the fingerprint of another certificate than the one it
+// sends in DTLS (e.g. a certificate replaced while WCS ran); the browser does not check (the
+// handshake finishes, media flows): dtls_fingerprint_mismatch (WCS -> browser) when WCS's
+// certificate has passed (its flight 5).
+std::vector<Anomaly> fingerprint_mismatch(const ScenarioParams& p, Capture& cap) {
+  Rng rng(p.seed ^ 0xf1a9e4u);
+  const WsResult r = ws_publish_session(p, cap, rng, WsFault::kNone, start_time(rng), PublishOptions{true, true, false});
+  const SessionResult& s = r.session.value();
+  return {Anomaly{"dtls_fingerprint_mismatch", "udp", s.wcs_media, s.browser_media, std::nullopt,
+                  s.dtls.wcs_certificate_us.value(), 0.01}};
+}
+
+// WCS's setRemoteSDP offers only a private candidate (10.0.0.0/8) to a browser on a public
+// address: nat_address_mismatch (browser -> WCS) at that answer. The browser's checks never reach
+// WCS (nothing crosses the tap) and WCS reports the stream FAILED "Failed by ICE timeout" 5-8 s
+// later (stream_failed at it).
+std::vector<Anomaly> wcs_private_candidates(const ScenarioParams& p, Capture& cap) {
+  Rng rng(p.seed ^ 0x10ca1u);
+  const WsResult r = ws_publish_session(p, cap, rng, WsFault::kStreamFailed, start_time(rng), PublishOptions{false, false, true});
+  return {tcp_anomaly("nat_address_mismatch", r.browser, r.server, r.at.at(kTagAnswer), 0.05),
+          tcp_anomaly("stream_failed", r.browser, r.server, r.at.at(kTagFailed), 0.05)};
 }
 
 // A healthy session from one browser while another's SYN to 8080 is answered with RST (nothing

@@ -23,5 +23,12 @@ std::vector<Anomaly> rest_hook_timeout(const ScenarioParams& p, Capture& cap);
 std::vector<Anomaly> tls_alert(const ScenarioParams& p, Capture& cap);
 std::vector<Anomaly> hls_stall(const ScenarioParams& p, Capture& cap);
 std::vector<Anomaly> hls_healthy(const ScenarioParams& p, Capture& cap);
+// A WebRTC publish signalled on ws:// (its SDPs visible) with its ICE, DTLS and SRTP media: healthy.
+std::vector<Anomaly> ws_webrtc(const ScenarioParams& p, Capture& cap);
+// As ws_webrtc, WCS's answer naming another certificate's fingerprint: dtls_fingerprint_mismatch.
+std::vector<Anomaly> fingerprint_mismatch(const ScenarioParams& p, Capture& cap);
+// WCS's answer offering only a private candidate to a public browser: nat_address_mismatch, then
+// stream_failed.
+std::vector<Anomaly> wcs_private_candidates(const ScenarioParams& p, Capture& cap);
 
 }  // namespace wcsgen

@@ -4,7 +4,10 @@
 #include <nettle/sha1.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 
 namespace wcsgen {
@@ -309,6 +312,46 @@ std::string wcs_answer_sdp(const SdpParams& p, Rng& rng) {
        "a=rtcp-fb:102 nack pli\r\na=rtcp-fb:102 ccm fir\r\n"
        "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n";
   return s;
+}
+
+void note_sdp_clocks(Capture& cap, std::string_view sdp) {
+  std::optional<Ipv4Addr> session_addr, media_addr;
+  std::optional<std::uint16_t> port;
+  auto number = [](std::string_view t) {
+    std::uint64_t v = 0;
+    const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc() || p == t.data()) throw std::invalid_argument("note_sdp_clocks: not a number: " + std::string(t));
+    return v;
+  };
+  auto address = [&](std::string_view t) {
+    std::array<std::uint8_t, 4> a{};
+    for (std::size_t i = 0; i < 4; ++i) {
+      const std::size_t dot = t.find('.');
+      a[i] = static_cast<std::uint8_t>(number(t.substr(0, dot)));
+      t = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
+    }
+    return Ipv4Addr::of(a[0], a[1], a[2], a[3]);
+  };
+  for (std::size_t at = 0; at < sdp.size();) {
+    std::size_t eol = sdp.find("\r\n", at);
+    if (eol == std::string_view::npos) eol = sdp.size();
+    const std::string_view line = sdp.substr(at, eol - at);
+    at = eol + 2;
+    if (line.starts_with("m=")) {
+      const std::size_t sp = line.find(' ');
+      port = static_cast<std::uint16_t>(number(line.substr(sp + 1)));
+      media_addr.reset();
+    } else if (line.starts_with("c=IN IP4 ")) {
+      (port ? media_addr : session_addr) = address(line.substr(9));
+    } else if (line.starts_with("a=rtpmap:") && port) {
+      const std::size_t sp = line.find(' '), slash = line.find('/');
+      const std::optional<Ipv4Addr> addr = media_addr ? media_addr : session_addr;
+      if (!addr || sp == std::string_view::npos || slash == std::string_view::npos)
+        throw std::invalid_argument("note_sdp_clocks: " + std::string(line));
+      cap.note_sdp_clock(Endpoint{*addr, *port}, static_cast<std::uint8_t>(number(line.substr(9, sp - 9))),
+                         static_cast<std::uint32_t>(number(line.substr(slash + 1))));
+    }
+  }
 }
 
 }  // namespace wcsgen

@@ -120,5 +120,8 @@ std::string browser_offer_sdp(const SdpParams& p, Rng& rng);
 // WCS's answer to it (recvonly, its media port).
 std::string wcs_answer_sdp(const SdpParams& p, Rng& rng);
 SdpParams random_sdp_params(Ipv4Addr addr, std::uint16_t port, Rng& rng);
+// Notes in `cap` the clock of every a=rtpmap of an SDP (as these writers write it: IPv4 c= lines)
+// for the address its media section names (c=, the m= port): Capture::note_sdp_clock.
+void note_sdp_clocks(Capture& cap, std::string_view sdp);
 
 }  // namespace wcsgen
