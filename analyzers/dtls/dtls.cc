@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tls/tls.h"
+
 namespace wcstap::dtls {
 
 namespace {
@@ -194,36 +196,8 @@ std::string fingerprint_text(const std::array<uint8_t, 32>& d) {
   return s;
 }
 
-const char* alert_name(uint8_t d) {
-  switch (d) {
-    case 0: return "close_notify";
-    case 10: return "unexpected_message";
-    case 20: return "bad_record_mac";
-    case 22: return "record_overflow";
-    case 40: return "handshake_failure";
-    case 42: return "bad_certificate";
-    case 43: return "unsupported_certificate";
-    case 44: return "certificate_revoked";
-    case 45: return "certificate_expired";
-    case 46: return "certificate_unknown";
-    case 47: return "illegal_parameter";
-    case 48: return "unknown_ca";
-    case 49: return "access_denied";
-    case 50: return "decode_error";
-    case 51: return "decrypt_error";
-    case 70: return "protocol_version";
-    case 71: return "insufficient_security";
-    case 80: return "internal_error";
-    case 86: return "inappropriate_fallback";
-    case 90: return "user_canceled";
-    case 109: return "missing_extension";
-    case 110: return "unsupported_extension";
-    case 112: return "unrecognized_name";
-    case 116: return "certificate_required";
-    case 120: return "no_application_protocol";
-    default: return "other";
-  }
-}
+// DTLS uses TLS's alert registry (RFC 6347 section 4.1).
+const char* alert_name(uint8_t d) { return tls::alert_name(d); }
 
 const char* srtp_profile_name(uint16_t p) {
   switch (p) {

@@ -7,11 +7,7 @@ namespace {
 using text::iequals;
 using text::trim;
 
-struct MethodName {
-  std::string_view text;
-  RtspMethod method;
-};
-constexpr MethodName kMethods[] = {
+constexpr text::MethodName<RtspMethod> kMethods[] = {
     {"OPTIONS", RtspMethod::Options},   {"DESCRIBE", RtspMethod::Describe},
     {"SETUP", RtspMethod::Setup},       {"PLAY", RtspMethod::Play},
     {"PAUSE", RtspMethod::Pause},       {"TEARDOWN", RtspMethod::Teardown},
@@ -88,19 +84,13 @@ bool has_userinfo(Bytes uri) {
 
 }  // namespace
 
-RtspMethod rtsp_method_from(Bytes token) {
-  for (const auto& m : kMethods) {
-    if (text::view(token) == m.text) return m.method;
-  }
-  return RtspMethod::Other;
-}
+RtspMethod rtsp_method_from(Bytes token) { return text::method_from(kMethods, token, RtspMethod::Other); }
 
 TextStatus parse_rtsp(Bytes msg, RtspMessage& m) {
   m = RtspMessage{};
-  const TextStatus st = parse_text_head(msg, m.head);
+  const TextStatus st = parse_text_head_of(msg, TextProtocol::Rtsp10, m.head);
   if (st != TextStatus::Complete) return st;
   const TextHead& h = m.head;
-  if (h.protocol != TextProtocol::Rtsp10) return TextStatus::Invalid;
   m.is_request = h.is_request;
   if (h.is_request) {
     m.method_text = h.method;
@@ -145,11 +135,6 @@ TextStatus parse_rtsp_interleaved(Bytes buf, RtspInterleavedFrame& f) {
   return TextStatus::Complete;
 }
 
-const char* rtsp_method_name(RtspMethod m) {
-  for (const auto& n : kMethods) {
-    if (n.method == m) return n.text.data();
-  }
-  return "other";
-}
+const char* rtsp_method_name(RtspMethod m) { return text::method_name(kMethods, m); }
 
 }  // namespace wcstap

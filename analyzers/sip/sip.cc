@@ -7,11 +7,7 @@ namespace {
 using text::iequals;
 using text::trim;
 
-struct MethodName {
-  std::string_view text;
-  SipMethod method;
-};
-constexpr MethodName kMethods[] = {
+constexpr text::MethodName<SipMethod> kMethods[] = {
     {"INVITE", SipMethod::Invite},     {"ACK", SipMethod::Ack},         {"BYE", SipMethod::Bye},
     {"CANCEL", SipMethod::Cancel},     {"REGISTER", SipMethod::Register}, {"OPTIONS", SipMethod::Options},
     {"INFO", SipMethod::Info},         {"UPDATE", SipMethod::Update},   {"PRACK", SipMethod::Prack},
@@ -113,19 +109,13 @@ bool read_u32(const TextHeader* h, uint32_t& out) {
 
 }  // namespace
 
-SipMethod sip_method_from(Bytes token) {
-  for (const auto& m : kMethods) {
-    if (text::view(token) == m.text) return m.method;
-  }
-  return SipMethod::Other;
-}
+SipMethod sip_method_from(Bytes token) { return text::method_from(kMethods, token, SipMethod::Other); }
 
 TextStatus parse_sip(Bytes msg, SipMessage& m) {
   m = SipMessage{};
-  const TextStatus st = parse_text_head(msg, m.head);
+  const TextStatus st = parse_text_head_of(msg, TextProtocol::Sip20, m.head);
   if (st != TextStatus::Complete) return st;
   const TextHead& h = m.head;
-  if (h.protocol != TextProtocol::Sip20) return TextStatus::Invalid;
 
   m.is_request = h.is_request;
   if (h.is_request) {
@@ -194,12 +184,7 @@ TextStatus parse_sip(Bytes msg, SipMessage& m) {
   return TextStatus::Complete;
 }
 
-const char* sip_method_name(SipMethod m) {
-  for (const auto& n : kMethods) {
-    if (n.method == m) return n.text.data();  // the table's literals are NUL-terminated
-  }
-  return "other";
-}
+const char* sip_method_name(SipMethod m) { return text::method_name(kMethods, m); }
 
 const char* sip_transport_name(SipTransport t) {
   switch (t) {

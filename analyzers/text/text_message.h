@@ -61,13 +61,20 @@ TextStatus parse_text_head(Bytes buf, TextHead& out);
 // parser handles that itself.)
 bool text_message_length(const TextHead& h, uint64_t& total);
 
-// The first header named `name`, case-insensitively; for SIP the compact form and the long one
-// (RFC 3261 section 7.3.3: i, f, t, v, l, c, m, k, s, e) find each other. `after` continues a
-// search past an earlier result (headers that repeat: Via). Null when absent.
 // A chunked body (RFC 9112 section 7.1) at the start of `body`: Complete with its whole length
 // (chunks, the last chunk, trailers and the closing blank line), Incomplete, or Invalid.
 TextStatus chunked_body_length(Bytes body, uint64_t& length);
 
+// The head of a message that must be of `protocol` (the SIP and RTSP parsers): parse_text_head's
+// answer, Invalid when the message is another protocol's.
+inline TextStatus parse_text_head_of(Bytes msg, TextProtocol protocol, TextHead& h) {
+  const TextStatus st = parse_text_head(msg, h);
+  return st == TextStatus::Complete && h.protocol != protocol ? TextStatus::Invalid : st;
+}
+
+// The first header named `name`, case-insensitively; for SIP the compact form and the long one
+// (RFC 3261 section 7.3.3: i, f, t, v, l, c, m, k, s, e) find each other. `after` continues a
+// search past an earlier result (headers that repeat: Via). Null when absent.
 const TextHeader* find_header(const TextHead& h, std::string_view name, const TextHeader* after = nullptr);
 // The first such header's value; empty when absent.
 inline Bytes header_value(const TextHead& h, std::string_view name) {
@@ -97,6 +104,25 @@ Bytes split(Bytes& b, uint8_t sep);
 bool find_param(Bytes params, std::string_view name, Bytes& value);
 // An IPv4 or IPv6 literal (IPv6 possibly in brackets) into `out` (port left 0).
 bool parse_ip(Bytes b, Endpoint& out);
+
+// A protocol's method names (NUL-terminated literals), read both ways.
+template <class Method>
+struct MethodName {
+  std::string_view text;
+  Method method;
+};
+template <class Method, size_t N>
+Method method_from(const MethodName<Method> (&table)[N], Bytes token, Method other) {
+  for (const auto& m : table)
+    if (view(token) == m.text) return m.method;
+  return other;
+}
+template <class Method, size_t N>
+const char* method_name(const MethodName<Method> (&table)[N], Method method) {
+  for (const auto& m : table)
+    if (m.method == method) return m.text.data();
+  return "other";
+}
 
 }  // namespace text
 
