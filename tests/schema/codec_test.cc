@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -52,6 +53,7 @@ AnomalyEvent sample_anomaly() {
   a.value = 13.02824;
   a.threshold = 3.0;
   std::snprintf(a.detail, sizeof a.detail, "151 RTP packets in 3.0 s (PT 111) with \"nothing\" back");
+  std::snprintf(a.stream, sizeof a.stream, "stream-01");
   return a;
 }
 
@@ -70,6 +72,7 @@ void expect_same(const AnomalyEvent& a, const AnomalyEvent& b) {
   EXPECT_EQ(a.threshold, b.threshold);
   EXPECT_STREQ(a.detail, b.detail);
   EXPECT_EQ(a.session, b.session);
+  EXPECT_STREQ(a.stream, b.stream);
 }
 
 TEST(Codec, AnomalyRoundTripsEveryField) {
@@ -183,6 +186,8 @@ TEST(Codec, RtpStreamRoundTripsEveryField) {
   in.keyframe_interval_mean_s = 2.5;
   in.keyframe_interval_max_s = 3.25;
   in.parameter_sets = 9;
+  in.session = 0x0123456789abcdefull;
+  std::snprintf(in.stream, sizeof in.stream, "a84b4c76e66710@192.0.2.10");
   flatbuffers::FlatBufferBuilder fbb;
   const auto out = codec::decode(*roundtrip_table(fbb, codec::encode(fbb, in, {1, 2})));
   ASSERT_TRUE(out.has_value());
@@ -217,6 +222,8 @@ TEST(Codec, RtpStreamRoundTripsEveryField) {
   EXPECT_EQ(out->keyframe_interval_mean_s, in.keyframe_interval_mean_s);
   EXPECT_EQ(out->keyframe_interval_max_s, in.keyframe_interval_max_s);
   EXPECT_EQ(out->parameter_sets, in.parameter_sets);
+  EXPECT_EQ(out->session, in.session);
+  EXPECT_STREQ(out->stream, in.stream);
   EXPECT_EQ(out->src, in.src);
   EXPECT_EQ(out->dst, in.dst);
   EXPECT_EQ(out->ssrc, in.ssrc);
