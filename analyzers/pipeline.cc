@@ -65,7 +65,7 @@ std::span<const NamedCounter> named_counters() {
 }
 
 struct Pipeline::Impl : EventSink, InterleavedMedia {
-  Impl(const Config& c, EventSink& out)
+  Impl(const Config& c, EventSink& out, std::shared_ptr<const SignatureDatabase> signatures)
       : cfg(c),
         sink(out),
         flows(c.flows.capacity),
@@ -79,7 +79,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia {
         rtcp_ssrcs(c.flows.rtp_streams),
         engine(cfg.anomalies, *this),
         expectations(c.signalling.connections),
-        signalling(cfg, engine, *this, ctr, *this, expectations),
+        signalling(cfg, engine, *this, ctr, *this, expectations, std::move(signatures)),
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
         tcp_idle(seconds(c.flows.tcp_idle_timeout_s)),
         one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)),
@@ -1978,7 +1978,8 @@ void Pipeline::Impl::leave_session(uint32_t index, Nanos last_ts) {
   emit(ev);
 }
 
-Pipeline::Pipeline(const Config& cfg, EventSink& sink) : impl_(std::make_unique<Impl>(cfg, sink)) {}
+Pipeline::Pipeline(const Config& cfg, EventSink& sink, std::shared_ptr<const SignatureDatabase> signatures)
+    : impl_(std::make_unique<Impl>(cfg, sink, std::move(signatures))) {}
 Pipeline::~Pipeline() = default;
 
 void Pipeline::process(LinkType link, Nanos ts, std::span<const uint8_t> frame, uint32_t wire_len) {

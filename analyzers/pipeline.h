@@ -12,6 +12,8 @@
 
 namespace wcstap {
 
+class SignatureDatabase;
+
 // Only uint64_t counters: they are summed and snapshotted word by word.
 struct PipelineCounters {
   uint64_t packets = 0;          // frames offered
@@ -98,7 +100,11 @@ std::span<const NamedCounter> named_counters();
 
 class Pipeline {
  public:
-  Pipeline(const Config& cfg, EventSink& sink);
+  // `signatures`: the config's signatures compiled once for the process
+  // (SignatureDatabase::compile(cfg.signatures), signature/signature.h), shared by every worker's
+  // pipeline; each pipeline keeps its own Hyperscan scratch and stream states. Null compiles them
+  // for this pipeline alone (tests, single-pipeline tools).
+  Pipeline(const Config& cfg, EventSink& sink, std::shared_ptr<const SignatureDatabase> signatures = nullptr);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

@@ -29,6 +29,7 @@
 #include "port.h"
 #include "srtp/srtp.h"
 #include "publisher.h"
+#include "signature/signature.h"
 #include "worker.h"
 
 namespace wcstap::dp {
@@ -132,10 +133,19 @@ void check_lcores(const std::vector<Port>& ports, uint16_t rx_queues) {
   if (have > needed) spdlog::info("{} lcore(s) left idle", have - needed);
 }
 
-// One context per (port, queue), on the worker lcores in order.
+// One context per (port, queue), on the worker lcores in order. The signatures are compiled once
+// here and shared by every worker's pipeline (each keeps its own Hyperscan scratch and streams).
 std::vector<std::unique_ptr<WorkerContext>> make_workers(const Config& cfg, const std::vector<Port>& ports,
                                                          const TscClock& clock, const RxTimestampField& rx_ts) {
   std::vector<std::unique_ptr<WorkerContext>> workers;
+  std::shared_ptr<const SignatureDatabase> signatures;
+  try {
+    signatures = SignatureDatabase::compile(cfg.signatures);
+  } catch (const SignatureError& e) {
+    throw SetupError(e.what());
+  }
+  spdlog::info("signatures: {} compiled once ({} bytes), shared by the workers", signatures->signature_count(),
+               signatures->database_bytes());
   unsigned lcore = rte_get_next_lcore(-1, 1, 0);
   for (const auto& p : ports) {
     for (uint16_t q = 0; q < p.rx_queues; ++q, lcore = rte_get_next_lcore(lcore, 1, 0)) {
@@ -154,7 +164,7 @@ std::vector<std::unique_ptr<WorkerContext>> make_workers(const Config& cfg, cons
         throw SetupError("cannot create an event ring of " + std::to_string(cfg.dataplane.event_ring_size) +
                          " events: " + rte_strerror(rte_errno));
       w->scratch = std::make_unique<uint8_t[]>(kScratchSize);
-      w->pipeline = std::make_unique<Pipeline>(cfg, w->sink);
+      w->pipeline = std::make_unique<Pipeline>(cfg, w->sink, signatures);
       workers.push_back(std::move(w));
     }
   }

@@ -35,7 +35,8 @@ struct SignallingAnalyzer::Impl : Engine {
   using Engine::Engine;
 };
 
-Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k)
+Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k,
+               std::shared_ptr<const SignatureDatabase> db)
     : cfg(c),
       engine(e),
       sink(s),
@@ -59,7 +60,8 @@ Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters
       playlist_ids(std::max<uint32_t>(c.signalling.connections / 16, 16)),
       dialog_idle(seconds(c.flows.tcp_idle_timeout_s)) {
   deadlines.reserve(size_t{c.signalling.connections} * 4);
-  signatures = std::make_unique<SignatureEngine>(c.signatures, c.signalling.connections);
+  if (!db) db = SignatureDatabase::compile(c.signatures);
+  signatures = std::make_unique<SignatureEngine>(std::move(db), c.signalling.connections);
   user_signatures = !c.signatures.empty();
   signature_ports.assign(65536, false);
   for (const Signature& sg : c.signatures) {
@@ -70,8 +72,9 @@ Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters
 }
 
 SignallingAnalyzer::SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr,
-                                       InterleavedMedia& media, MediaExpectations& expectations)
-    : impl_(std::make_unique<Impl>(cfg, engine, sink, ctr)) {
+                                       InterleavedMedia& media, MediaExpectations& expectations,
+                                       std::shared_ptr<const SignatureDatabase> signatures)
+    : impl_(std::make_unique<Impl>(cfg, engine, sink, ctr, std::move(signatures))) {
   impl_->media = &media;
   impl_->expectations = &expectations;
   impl_->next_due = &next_due_;

@@ -20,6 +20,7 @@
 namespace wcstap {
 
 struct PipelineCounters;
+class SignatureDatabase;
 
 // Where media found inside a signalling stream goes (RTSP's interleaved RTP/RTCP, RFC 2326
 // section 10.12): to the media analyzers, as if it had come in a datagram of the same flow.
@@ -31,9 +32,12 @@ class InterleavedMedia {
 
 class SignallingAnalyzer {
  public:
-  // SDP seen in signalling is recorded in `expectations` for the media analyzers.
+  // SDP seen in signalling is recorded in `expectations` for the media analyzers. `signatures`:
+  // the process's compiled signatures (SignatureDatabase::compile(cfg.signatures)), shared by
+  // every worker; null compiles them for this analyzer alone.
   SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr,
-                     InterleavedMedia& media, MediaExpectations& expectations);
+                     InterleavedMedia& media, MediaExpectations& expectations,
+                     std::shared_ptr<const SignatureDatabase> signatures = nullptr);
   ~SignallingAnalyzer();
   SignallingAnalyzer(const SignallingAnalyzer&) = delete;
   SignallingAnalyzer& operator=(const SignallingAnalyzer&) = delete;

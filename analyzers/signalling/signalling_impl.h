@@ -81,6 +81,7 @@ struct Conn {
   bool accept_known = false;
   std::array<char, 28> accept{};    // the Sec-WebSocket-Accept its key calls for
   bool close_seen = false;          // a WebSocket close frame
+  bool wcs_seen = false;            // a WCS message was read: its texts are parsed unfiltered
   bool abnormal_end = false;        // ws_abnormal_close raised for the connection's end
   // A REST hook (WCS's POST to its backend) waiting for its answer
   bool hook_pending = false;
@@ -217,7 +218,8 @@ std::optional<AnomalyKind> connect_kind(FlowClass c);
 
 // The analyzer itself.
 struct Engine {
-  Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k);
+  Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters& k,
+         std::shared_ptr<const SignatureDatabase> db);
 
   // A check due at a packet time for a record (while its generation is unchanged).
   enum class Due : uint8_t { SynAnswer, SipTransaction, SipIdle, RestHook, WcsAnswer, DnsAnswer, DnsIdle, RtspRtp, RtmpHandshake, RtmpMedia, SipRtp };
@@ -411,7 +413,9 @@ struct Engine {
   IdTable dns_ids;
   dns::DnsMessage dns_msg;          // scratch
   IndexPool<MediaSession> media_sessions;
-  std::unique_ptr<SignatureEngine> signatures;  // built-in recognition and the user's signatures
+  // Built-in recognition, WCS message names and the user's signatures: this worker's scratch and
+  // streams on the process's one compiled database.
+  std::unique_ptr<SignatureEngine> signatures;
   bool user_signatures = false;
   bool signature_any_port = false;              // a user signature without ports: every datagram
   std::vector<bool> signature_ports;            // ports some user signature names

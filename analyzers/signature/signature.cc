@@ -194,13 +194,17 @@ std::vector<Signature> make_builtins() {
   // Header lines up to the Upgrade header; method and version as sent, header and token caseless.
   add(SignatureProtocol::WebsocketUpgrade,
       R"(^GET [^ \r\n]+ HTTP/1\.1\r\n(?:[^\r\n]+\r\n)*(?i:upgrade:[ \t]*websocket))", kAnchored);
-  // WCS message names: anywhere in a text, every time (a stream carries many messages). Masked
-  // client frames hide them: the WebSocket analyzer unmasks before anything is matched there.
+  // WCS message names: anywhere in a text, every time. Compiled apart (a block-mode database of
+  // their own, SignatureEngine::scan_wcs_names): the WebSocket analyzer scans each unmasked text
+  // message with them before parsing it as JSON. The last, id kWcsMessageSignatureBase + Other,
+  // is any name: a text without it holds no WCS message (not worth a JSON parse).
   for (unsigned n = 0; n < static_cast<unsigned>(WcsMessageName::Other); ++n) {
     const auto m = static_cast<WcsMessageName>(n);
     b.push_back(Signature{signature_id(m), std::string(R"("message"\s*:\s*")") + wcs_message_name(m) + "\"", 0,
                           {}, Severity::Info, std::string("wcs_") + wcs_message_name(m)});
   }
+  b.push_back(Signature{signature_id(WcsMessageName::Other), R"("message"\s*:\s*")", 0, {}, Severity::Info,
+                        "wcs_message"});
   return b;
 }
 
@@ -251,7 +255,7 @@ BuiltinSignature builtin_signature(uint32_t id) {
   if (id >= signature_id(SignatureProtocol::SipRequest) && id <= signature_id(SignatureProtocol::WebsocketUpgrade)) {
     b.protocol = static_cast<SignatureProtocol>(id);
   } else if (id >= kWcsMessageSignatureBase &&
-             id < kWcsMessageSignatureBase + static_cast<uint32_t>(WcsMessageName::Other)) {
+             id <= kWcsMessageSignatureBase + static_cast<uint32_t>(WcsMessageName::Other)) {
     b.protocol = SignatureProtocol::WcsMessage;
     b.message = static_cast<WcsMessageName>(id - kWcsMessageSignatureBase);
   }
@@ -263,46 +267,151 @@ const std::vector<Signature>& builtin_signatures() {
   return b;
 }
 
-// ---- the engine --------------------------------------------------------------------------------
+// ---- the database ------------------------------------------------------------------------------
 
-struct SignatureEngine::Impl {
-  std::vector<Signature> sigs;  // Hyperscan's id for sigs[i] is i
+namespace {
+
+// Compiles `sigs` (Hyperscan's id for sigs[i] is i) in `mode`; null when `sigs` is empty.
+hs_database_t* compile_set(const std::vector<Signature>& sigs, unsigned mode, const char* what) {
+  if (sigs.empty()) return nullptr;
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags, ids;
+  for (size_t i = 0; i < sigs.size(); ++i) {
+    exprs.push_back(sigs[i].pattern.c_str());
+    flags.push_back(sigs[i].flags);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()), mode, nullptr,
+                       &db, &err) != HS_SUCCESS) {
+    std::string msg = err && err->message ? err->message : "refused";
+    if (err && err->expression >= 0 && static_cast<size_t>(err->expression) < sigs.size()) {
+      const Signature& s = sigs[static_cast<size_t>(err->expression)];
+      msg = "signature " + std::to_string(s.id) + " (" + s.name + "): " + msg;
+    }
+    hs_free_compile_error(err);
+    throw SignatureError(std::string("Hyperscan refuses the ") + what + " database: " + msg);
+  }
+  return db;
+}
+
+size_t db_size(const hs_database_t* db) {
+  size_t n = 0;
+  if (db) hs_database_size(db, &n);
+  return n;
+}
+
+}  // namespace
+
+// Immutable once compile() returns: engines on several threads read it at once.
+struct SignatureDatabase::Impl {
+  // The protocol built-ins and the user's, in both modes; Hyperscan's id for sigs[i] is i.
+  std::vector<Signature> sigs;
   std::vector<SigEntry> entries;
   std::vector<PortRange> ports;
   hs_database_t* block_db = nullptr;
   hs_database_t* stream_db = nullptr;
-  hs_scratch_t* scratch = nullptr;
+  // The WCS message names (block mode, for WebSocket text): Hyperscan's id is the signature id.
+  hs_database_t* wcs_db = nullptr;
+  // The last of them alone ("message":"<any name>"): the prefilter's, whose scan stops at its first
+  // match. One pattern is a plain literal search: cheaper than the set on a text that has none.
+  hs_database_t* wcs_any_db = nullptr;
+  hs_scratch_t* prototype = nullptr;  // fits every database above: cloned by each engine
 
   ~Impl() {
-    hs_free_scratch(scratch);
+    hs_free_scratch(prototype);
     hs_free_database(block_db);
     hs_free_database(stream_db);
-  }
-
-  hs_database_t* compile(unsigned mode) const {
-    std::vector<const char*> exprs;
-    std::vector<unsigned> flags, ids;
-    for (size_t i = 0; i < sigs.size(); ++i) {
-      exprs.push_back(sigs[i].pattern.c_str());
-      flags.push_back(sigs[i].flags);
-      ids.push_back(static_cast<unsigned>(i));
-    }
-    hs_database_t* db = nullptr;
-    hs_compile_error_t* err = nullptr;
-    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()), mode, nullptr,
-                         &db, &err) != HS_SUCCESS) {
-      std::string what = mode == HS_MODE_STREAM ? "streaming" : "block";
-      std::string msg = err && err->message ? err->message : "refused";
-      if (err && err->expression >= 0 && static_cast<size_t>(err->expression) < sigs.size()) {
-        const Signature& s = sigs[static_cast<size_t>(err->expression)];
-        msg = "signature " + std::to_string(s.id) + " (" + s.name + "): " + msg;
-      }
-      hs_free_compile_error(err);
-      throw SignatureError("Hyperscan refuses the " + what + " database: " + msg);
-    }
-    return db;
+    hs_free_database(wcs_db);
+    hs_free_database(wcs_any_db);
   }
 };
+
+SignatureDatabase::SignatureDatabase() : impl_(std::make_unique<Impl>()) {}
+SignatureDatabase::~SignatureDatabase() = default;
+
+std::shared_ptr<const SignatureDatabase> SignatureDatabase::compile(const std::vector<Signature>& user,
+                                                                    bool with_builtins) {
+  std::shared_ptr<SignatureDatabase> db(new SignatureDatabase());
+  Impl& m = *db->impl_;
+  std::vector<Signature> wcs;
+  if (with_builtins)
+    for (const Signature& s : builtin_signatures())
+      (builtin_signature(s.id).protocol == SignatureProtocol::WcsMessage ? wcs : m.sigs).push_back(s);
+  std::set<uint32_t> seen;
+  for (const Signature& s : user) {
+    if (s.id < kFirstUserSignatureId)
+      throw SignatureError("signature " + std::to_string(s.id) + " (" + s.name + "): ids below " +
+                           std::to_string(kFirstUserSignatureId) + " are the built-ins'");
+    if (!seen.insert(s.id).second) throw SignatureError("signature " + std::to_string(s.id) + ": duplicate id");
+    m.sigs.push_back(s);
+  }
+  for (const Signature& s : m.sigs) {
+    m.entries.push_back({s.id, static_cast<uint32_t>(m.ports.size()), static_cast<uint32_t>(s.ports.size())});
+    m.ports.insert(m.ports.end(), s.ports.begin(), s.ports.end());
+  }
+  m.block_db = compile_set(m.sigs, HS_MODE_BLOCK, "block");
+  m.stream_db = compile_set(m.sigs, HS_MODE_STREAM, "streaming");
+  if (!wcs.empty()) {
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flags, ids;
+    for (const Signature& s : wcs) {
+      exprs.push_back(s.pattern.c_str());
+      flags.push_back(s.flags);
+      ids.push_back(s.id);
+    }
+    const auto compile = [](const char* const* e, const unsigned* f, const unsigned* i, unsigned n) {
+      hs_database_t* db = nullptr;
+      hs_compile_error_t* err = nullptr;
+      if (hs_compile_multi(e, f, i, n, HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+        const std::string msg = err && err->message ? err->message : "refused";
+        hs_free_compile_error(err);
+        throw SignatureError("Hyperscan refuses the WCS message database: " + msg);
+      }
+      return db;
+    };
+    const auto n = static_cast<unsigned>(exprs.size());
+    m.wcs_db = compile(exprs.data(), flags.data(), ids.data(), n);
+    // builtin_signatures() lists the any-name pattern last
+    if (wcs.back().id != signature_id(WcsMessageName::Other))
+      throw SignatureError("the WCS message patterns do not end with the any-name one");
+    m.wcs_any_db = compile(exprs.data() + n - 1, flags.data() + n - 1, ids.data() + n - 1, 1);
+  }
+  // One scratch serves every database: each call grows it to fit.
+  for (const hs_database_t* d : {m.block_db, m.stream_db, m.wcs_db, m.wcs_any_db})
+    if (d && hs_alloc_scratch(d, &m.prototype) != HS_SUCCESS)
+      throw SignatureError("Hyperscan could not allocate its scratch space");
+  return db;
+}
+
+size_t SignatureDatabase::signature_count() const {
+  const Impl& m = *impl_;
+  size_t n = m.sigs.size();
+  if (m.wcs_db) n += static_cast<size_t>(WcsMessageName::Other) + 1;
+  return n;
+}
+
+const Signature* SignatureDatabase::find(uint32_t id) const {
+  for (const Signature& s : impl_->sigs)
+    if (s.id == id) return &s;
+  if (impl_->wcs_db && builtin_signature(id).protocol == SignatureProtocol::WcsMessage)
+    for (const Signature& s : builtin_signatures())
+      if (s.id == id) return &s;
+  return nullptr;
+}
+
+size_t SignatureDatabase::stream_state_bytes() const {
+  size_t n = 0;
+  if (impl_->stream_db) hs_stream_size(impl_->stream_db, &n);
+  return n;
+}
+
+size_t SignatureDatabase::database_bytes() const {
+  return db_size(impl_->block_db) + db_size(impl_->stream_db) + db_size(impl_->wcs_db) + db_size(impl_->wcs_any_db);
+}
+
+// ---- the engine --------------------------------------------------------------------------------
 
 namespace {
 
@@ -334,64 +443,73 @@ int on_hs_match(unsigned int idx, unsigned long long /*from*/, unsigned long lon
   return 0;
 }
 
+// The first WCS message name found: enough, the scan stops.
+int on_wcs_name(unsigned int, unsigned long long, unsigned long long, unsigned int, void*) { return 1; }
+
 }  // namespace
 
-SignatureEngine::SignatureEngine(const std::vector<Signature>& user, uint32_t max_streams, bool with_builtins)
-    : impl_(std::make_unique<Impl>()), max_streams_(max_streams) {
-  Impl& m = *impl_;
-  if (with_builtins) m.sigs = builtin_signatures();
-  std::set<uint32_t> seen;
-  for (const Signature& s : user) {
-    if (s.id < kFirstUserSignatureId)
-      throw SignatureError("signature " + std::to_string(s.id) + " (" + s.name + "): ids below " +
-                           std::to_string(kFirstUserSignatureId) + " are the built-ins'");
-    if (!seen.insert(s.id).second) throw SignatureError("signature " + std::to_string(s.id) + ": duplicate id");
-    m.sigs.push_back(s);
-  }
-  for (const Signature& s : m.sigs) {
-    m.entries.push_back({s.id, static_cast<uint32_t>(m.ports.size()), static_cast<uint32_t>(s.ports.size())});
-    m.ports.insert(m.ports.end(), s.ports.begin(), s.ports.end());
-  }
-  if (m.sigs.empty()) return;  // nothing to match: every scan returns at once
-  m.block_db = m.compile(HS_MODE_BLOCK);
-  m.stream_db = m.compile(HS_MODE_STREAM);
-  // One scratch serves both databases: the second call grows it to fit.
-  if (hs_alloc_scratch(m.block_db, &m.scratch) != HS_SUCCESS ||
-      hs_alloc_scratch(m.stream_db, &m.scratch) != HS_SUCCESS)
+SignatureEngine::SignatureEngine(std::shared_ptr<const SignatureDatabase> db, uint32_t max_streams)
+    : db_(std::move(db)), m_(db_ ? db_->impl_.get() : nullptr), max_streams_(max_streams) {
+  if (!db_) throw SignatureError("no signature database");
+  if (m_->prototype && hs_clone_scratch(m_->prototype, &scratch_) != HS_SUCCESS)
     throw SignatureError("Hyperscan could not allocate its scratch space");
 }
 
-SignatureEngine::~SignatureEngine() = default;
+SignatureEngine::SignatureEngine(const std::vector<Signature>& user, uint32_t max_streams, bool with_builtins)
+    : SignatureEngine(SignatureDatabase::compile(user, with_builtins), max_streams) {}
 
-size_t SignatureEngine::signature_count() const { return impl_->sigs.size(); }
-
-const Signature* SignatureEngine::find(uint32_t id) const {
-  for (const Signature& s : impl_->sigs)
-    if (s.id == id) return &s;
-  return nullptr;
-}
-
-size_t SignatureEngine::stream_state_bytes() const {
-  size_t n = 0;
-  if (impl_->stream_db) hs_stream_size(impl_->stream_db, &n);
-  return n;
-}
+SignatureEngine::~SignatureEngine() { hs_free_scratch(scratch_); }
 
 void SignatureEngine::scan_block(Bytes payload, uint16_t src_port, uint16_t dst_port, SignatureCallback on_match) {
-  if (!impl_->block_db || payload.empty()) return;
+  if (!m_->block_db || payload.empty()) return;
   ++ctr_.block_scans;
   ctr_.bytes += payload.size();
-  ScanContext ctx{impl_->entries.data(), impl_->ports.data(), &ctr_, src_port, dst_port, &on_match};
-  const hs_error_t rc = hs_scan(impl_->block_db, reinterpret_cast<const char*>(payload.data()),
-                                static_cast<unsigned>(payload.size()), 0, impl_->scratch, on_hs_match, &ctx);
+  ScanContext ctx{m_->entries.data(), m_->ports.data(), &ctr_, src_port, dst_port, &on_match};
+  const hs_error_t rc = hs_scan(m_->block_db, reinterpret_cast<const char*>(payload.data()),
+                                static_cast<unsigned>(payload.size()), 0, scratch_, on_hs_match, &ctx);
   if (rc != HS_SUCCESS) ++ctr_.scan_errors;
+}
+
+void SignatureEngine::scan_wcs_names(Bytes text, SignatureCallback on_match) {
+  if (!m_->wcs_db || text.empty()) return;
+  ++ctr_.block_scans;
+  ctr_.bytes += text.size();
+  struct Ctx {
+    SignatureCounters* ctr;
+    const SignatureCallback* cb;
+  } ctx{&ctr_, &on_match};
+  const auto each = [](unsigned int id, unsigned long long, unsigned long long to, unsigned int, void* p) -> int {
+    auto* c = static_cast<Ctx*>(p);
+    ++c->ctr->matches;
+    (*c->cb)(id, to);
+    return 0;
+  };
+  if (hs_scan(m_->wcs_db, reinterpret_cast<const char*>(text.data()), static_cast<unsigned>(text.size()), 0, scratch_,
+              each, &ctx) != HS_SUCCESS)
+    ++ctr_.scan_errors;
+}
+
+bool SignatureEngine::names_wcs_message(Bytes text) {
+  if (!m_->wcs_any_db) return true;
+  if (text.empty()) return false;
+  ++ctr_.block_scans;
+  ctr_.bytes += text.size();
+  const hs_error_t rc = hs_scan(m_->wcs_any_db, reinterpret_cast<const char*>(text.data()),
+                                static_cast<unsigned>(text.size()), 0, scratch_, on_wcs_name, nullptr);
+  if (rc == HS_SCAN_TERMINATED) {
+    ++ctr_.matches;
+    return true;
+  }
+  if (rc == HS_SUCCESS) return false;
+  ++ctr_.scan_errors;
+  return true;  // not known: let the parser decide
 }
 
 SignatureStream SignatureEngine::open_stream() {
   SignatureStream s;
-  if (!impl_->stream_db) return s;
+  if (!m_->stream_db) return s;
   hs_stream_t* st = nullptr;
-  if (ctr_.streams_open >= max_streams_ || hs_open_stream(impl_->stream_db, 0, &st) != HS_SUCCESS) {
+  if (ctr_.streams_open >= max_streams_ || hs_open_stream(m_->stream_db, 0, &st) != HS_SUCCESS) {
     ++ctr_.streams_refused;
     return s;
   }
@@ -410,22 +528,22 @@ void SignatureEngine::scan_stream(SignatureStream& s, Bytes segment, uint16_t sr
   if (segment.empty()) return;
   ++ctr_.stream_scans;
   ctr_.bytes += segment.size();
-  ScanContext ctx{impl_->entries.data(), impl_->ports.data(), &ctr_, src_port, dst_port, &on_match};
+  ScanContext ctx{m_->entries.data(), m_->ports.data(), &ctr_, src_port, dst_port, &on_match};
   const hs_error_t rc = hs_scan_stream(s.state_, reinterpret_cast<const char*>(segment.data()),
-                                       static_cast<unsigned>(segment.size()), 0, impl_->scratch, on_hs_match, &ctx);
+                                       static_cast<unsigned>(segment.size()), 0, scratch_, on_hs_match, &ctx);
   if (rc != HS_SUCCESS) ++ctr_.scan_errors;
 }
 
 void SignatureEngine::restart_stream(SignatureStream& s, SignatureCallback on_match) {
   if (!s.valid()) return;
-  ScanContext ctx{impl_->entries.data(), impl_->ports.data(), &ctr_, s.src_port_, s.dst_port_, &on_match};
-  if (hs_reset_stream(s.state_, 0, impl_->scratch, on_hs_match, &ctx) != HS_SUCCESS) ++ctr_.scan_errors;
+  ScanContext ctx{m_->entries.data(), m_->ports.data(), &ctr_, s.src_port_, s.dst_port_, &on_match};
+  if (hs_reset_stream(s.state_, 0, scratch_, on_hs_match, &ctx) != HS_SUCCESS) ++ctr_.scan_errors;
 }
 
 void SignatureEngine::close_stream(SignatureStream& s, SignatureCallback on_match) {
   if (!s.valid()) return;
-  ScanContext ctx{impl_->entries.data(), impl_->ports.data(), &ctr_, s.src_port_, s.dst_port_, &on_match};
-  if (hs_close_stream(s.state_, impl_->scratch, on_hs_match, &ctx) != HS_SUCCESS) ++ctr_.scan_errors;
+  ScanContext ctx{m_->entries.data(), m_->ports.data(), &ctr_, s.src_port_, s.dst_port_, &on_match};
+  if (hs_close_stream(s.state_, scratch_, on_hs_match, &ctx) != HS_SUCCESS) ++ctr_.scan_errors;
   --ctr_.streams_open;
   s.state_ = nullptr;
   s.engine_ = nullptr;

@@ -1,9 +1,11 @@
 // Payload signatures matched with Hyperscan: the built-in protocol recognition patterns (ids below
 // 1000) and the user's signatures from the config (`signatures:`), in one database per purpose:
-// a block-mode database for datagrams and a streaming-mode database for TCP streams, both compiled
-// once at start. Scanning allocates nothing: the scratch is allocated at construction, and
-// Hyperscan's per-stream state once per flow direction when its stream is opened (bounded and
-// counted).
+// a block-mode database for datagrams, a streaming-mode database for TCP streams, and the WCS
+// message names for WebSocket text. A SignatureDatabase holds them, compiled once per process and
+// shared (immutable) by every worker's SignatureEngine; an engine holds what is per thread: its
+// scratch and the stream states it opens. Scanning allocates nothing: the scratch is allocated at
+// the engine's construction, and Hyperscan's per-stream state once per flow direction when its
+// stream is opened (bounded and counted).
 //
 // hs.h stays in signature.cc: the rest of the analyzers see only this header.
 #pragma once
@@ -23,7 +25,8 @@
 namespace YAML {
 class Node;
 }
-struct hs_stream;  // Hyperscan's stream state (hs_stream_t)
+struct hs_stream;   // Hyperscan's stream state (hs_stream_t)
+struct hs_scratch;  // Hyperscan's scratch space (hs_scratch_t)
 
 namespace wcstap {
 
@@ -59,7 +62,8 @@ enum class SignatureProtocol : uint8_t {
 };
 
 // Built-in ids: a protocol's id is its SignatureProtocol value; a WCS message's is
-// kWcsMessageSignatureBase + its WcsMessageName value.
+// kWcsMessageSignatureBase + its WcsMessageName value, and kWcsMessageSignatureBase +
+// WcsMessageName::Other is "message":"<any name>" (the prefilter before WCS's JSON is parsed).
 constexpr uint32_t kWcsMessageSignatureBase = 100;
 constexpr uint32_t signature_id(SignatureProtocol p) { return static_cast<uint32_t>(p); }
 constexpr uint32_t signature_id(WcsMessageName n) { return kWcsMessageSignatureBase + static_cast<uint32_t>(n); }
@@ -134,12 +138,41 @@ class SignatureError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// One per worker: the scratch it holds is for one thread at a time. Neither copied nor moved
+// The compiled signatures: the built-ins (unless left out) and the user's, in a block-mode and a
+// streaming-mode Hyperscan database. Compiled once per process and shared, immutable, by every
+// worker's SignatureEngine (Hyperscan databases are read-only while scanning: any number of
+// threads may scan one, each with its own scratch). Its prototype scratch is only cloned, by
+// engines under construction, never scanned with.
+class SignatureDatabase {
+ public:
+  // Compiles the built-ins (unless `with_builtins` is false) and `user` in block and streaming
+  // mode. User ids must be unique and >= kFirstUserSignatureId. Throws SignatureError.
+  static std::shared_ptr<const SignatureDatabase> compile(const std::vector<Signature>& user,
+                                                          bool with_builtins = true);
+  ~SignatureDatabase();
+  SignatureDatabase(const SignatureDatabase&) = delete;
+  SignatureDatabase& operator=(const SignatureDatabase&) = delete;
+
+  size_t signature_count() const;           // compiled: built-ins and user
+  const Signature* find(uint32_t id) const;  // null when no such signature
+  size_t stream_state_bytes() const;        // Hyperscan's state per open stream
+  size_t database_bytes() const;            // the compiled databases' size (block + streaming + WCS)
+
+ private:
+  friend class SignatureEngine;
+  SignatureDatabase();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One per worker: the scratch it holds is for one thread at a time, and so are the streams it
+// opens. Several engines (one per worker) scan one SignatureDatabase. Neither copied nor moved
 // (open streams point back at it).
 class SignatureEngine {
  public:
-  // Compiles the built-ins (unless `with_builtins` is false) and `user` in block and streaming
-  // mode, and allocates the scratch. User ids must be unique and >= kFirstUserSignatureId.
+  // On a database compiled once and shared: allocates this engine's scratch only.
+  explicit SignatureEngine(std::shared_ptr<const SignatureDatabase> db, uint32_t max_streams = 16384);
+  // Compiles a database of its own (SignatureDatabase::compile) for this engine alone.
   explicit SignatureEngine(const std::vector<Signature>& user, uint32_t max_streams = 16384,
                            bool with_builtins = true);
   ~SignatureEngine();
@@ -161,17 +194,29 @@ class SignatureEngine {
   // Reports matches at the end of the stream (patterns ending in `$`), frees the stream state.
   void close_stream(SignatureStream& s, SignatureCallback on_match);
 
+  // WCS's JSON in a WebSocket text message (unmasked), with the WCS message patterns (built-ins
+  // only, a block-mode database of their own): every "message":"<name>" reported, as
+  // signature_id(WcsMessageName) for a known name and again as signature_id(WcsMessageName::Other)
+  // for any name. Nothing without built-ins.
+  void scan_wcs_names(Bytes text, SignatureCallback on_match);
+  // Whether the text holds a "message":"<name>" at all (the scan stops at the first). A text
+  // without one is no WCS message (WcsMessageReader would answer NotWcs or NotJson): the
+  // WebSocket analyzer skips its JSON parse. Always true without built-ins (nothing to tell by).
+  bool names_wcs_message(Bytes text);
+
   const SignatureCounters& counters() const { return ctr_; }
   uint32_t max_streams() const { return max_streams_; }
-  size_t signature_count() const;           // compiled: built-ins and user
-  const Signature* find(uint32_t id) const;  // null when no such signature
-  size_t stream_state_bytes() const;        // Hyperscan's state per open stream
+  const std::shared_ptr<const SignatureDatabase>& database() const { return db_; }
+  size_t signature_count() const { return db_->signature_count(); }
+  const Signature* find(uint32_t id) const { return db_->find(id); }
+  size_t stream_state_bytes() const { return db_->stream_state_bytes(); }
 
  private:
   friend class SignatureStream;
-  struct Impl;
   void discard(SignatureStream& s);  // close without reporting
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<const SignatureDatabase> db_;
+  const SignatureDatabase::Impl* m_ = nullptr;  // db_'s
+  struct hs_scratch* scratch_ = nullptr;        // this engine's (hs_scratch_t)
   uint32_t max_streams_;
   SignatureCounters ctr_;
 };

@@ -16,6 +16,7 @@
 
 #include "output/format.h"
 #include "packet_builder.h"
+#include "signature/signature.h"
 
 namespace wcstap {
 namespace {
@@ -73,7 +74,8 @@ Config test_config() {
 }
 
 struct Tap {
-  explicit Tap(const Config& c = test_config()) : cfg(c), pipeline(cfg, sink) {}
+  explicit Tap(const Config& c = test_config(), std::shared_ptr<const SignatureDatabase> db = nullptr)
+      : cfg(c), pipeline(cfg, sink, std::move(db)) {}
   void send(Nanos ts, const Frame& f) { pipeline.process(LinkType::Ethernet, ts, f, static_cast<uint32_t>(f.size())); }
   const PipelineCounters& counters() const { return pipeline.counters(); }
 
@@ -1009,6 +1011,65 @@ TEST(Signalling, SecretsNeverReachAnEvent) {
     }
   }
   EXPECT_EQ(summary_to_json(tap.counters()).find("SECRET"), std::string::npos);
+}
+
+// ---- the WCS message prefilter, one signature database for several pipelines -------------------
+
+// Text frames with no "message":"<name>" are another application's: not parsed as JSON, and so
+// not counted as WCS messages; a WCS message with a name the tap does not know still is.
+TEST(Signalling, TextWithoutAWcsMessageNameIsNotParsed) {
+  Tap tap;
+  TcpConversation c = open_websocket(tap, at_ms(0));
+  c.client(at_ms(100), ws_text(R"({"type":"chat","text":"hello"})", true));
+  c.server(at_ms(200), ws_text("plain text, no JSON", false));
+  c.server(at_ms(300), ws_text(R"({"data":[{"id":"x"}],"message":"notifyAudioCodec"})", false));
+  c.client(at_ms(400), ws_text(publish_stream(), true));
+  c.server(at_ms(500), ws_text(set_remote_sdp(), false));
+  EXPECT_EQ(tap.counters().ws_messages, 5u);
+  EXPECT_EQ(tap.counters().wcs_messages, 3u);
+  tap.pipeline.finish();
+  const auto conns = tap.sink.signalling(SignallingKind::Connection);
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_EQ(conns[0].requests, 3u);  // the Upgrade and two client texts
+  EXPECT_EQ(tap.sink.signalling(SignallingKind::WcsStream).size(), 1u);
+}
+
+// Two pipelines (two workers) on one compiled database: the events one pipeline compiling its own
+// gives, with each pipeline's Hyperscan streams its own (a user signature split across TCP
+// segments, both pipelines' segments interleaved).
+TEST(Signalling, PipelinesSharingOneSignatureDatabaseGiveTheSameEvents) {
+  Config cfg = test_config();
+  Signature sg;
+  sg.id = 1001;
+  sg.name = "token in clear";
+  sg.pattern = "tok-[0-9]{4}-end";
+  sg.severity = Severity::Major;
+  cfg.signatures = {sg};
+  const auto db = SignatureDatabase::compile(cfg.signatures);
+  Tap a(cfg, db), b(cfg, db), own(cfg);
+  std::vector<TcpConversation> conv;
+  for (Tap* t : {&a, &b, &own}) conv.push_back(open_websocket(*t, at_ms(0)));
+  const std::string msg = R"({"message":"notifyStreamStatusEvent","data":[{"info":"tok-1234-end"}]})";
+  const Frame frame = ws_text(msg, false);
+  const size_t cut = 2 + msg.find("1234");  // "...tok-12" | "34-end..."
+  for (auto& c : conv) c.client(at_ms(100), ws_text(publish_stream(), true));
+  for (auto& c : conv) c.server(at_ms(200), Frame(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(cut)));
+  for (auto& c : conv) c.server(at_ms(201), Frame(frame.begin() + static_cast<std::ptrdiff_t>(cut), frame.end()));
+  for (auto& c : conv) c.server(at_ms(300), ws_text(stream_status("FAILED", "Failed by ICE timeout"), false));
+  for (auto& c : conv) c.server(at_ms(400), ws_close(1011, false));
+  std::vector<std::vector<std::string>> out;
+  for (Tap* t : {&a, &b, &own}) {
+    t->pipeline.advance(at_ms(60000));
+    t->pipeline.finish();
+    EXPECT_EQ(t->sink.raised(AnomalyKind::signature_match).size(), 1u);
+    EXPECT_EQ(t->counters().signature_matches, 1u);
+    std::vector<std::string> lines;
+    for (const Event& e : t->sink.events) lines.push_back(event_to_json(e));
+    out.push_back(lines);
+  }
+  EXPECT_GE(out[0].size(), 4u);
+  EXPECT_EQ(out[0], out[1]);
+  EXPECT_EQ(out[0], out[2]);
 }
 
 // ---- garbage -----------------------------------------------------------------------------------

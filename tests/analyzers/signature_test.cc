@@ -7,8 +7,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -105,7 +107,7 @@ std::vector<uint8_t> text(const std::string& s) { return {s.begin(), s.end()}; }
 
 // The built-ins alone, compiled once for the recognition tests.
 SignatureEngine& builtins() {
-  static SignatureEngine e({});
+  static SignatureEngine e(std::vector<Signature>{});
   return e;
 }
 
@@ -195,29 +197,131 @@ TEST(Signature, RtmpHandshakeFromTheCorpus) {
   EXPECT_TRUE(scan(builtins(), b).protocols().empty());
 }
 
+Hits scan_wcs(SignatureEngine& e, const std::string& s) {
+  Hits h;
+  e.scan_wcs_names(text(s), h.sink());
+  return h;
+}
+
 TEST(Signature, WcsMessageNamesInJsonText) {
   const std::string json =
       R"({"message":"publishStream","data":[{"mediaSessionId":"3c5e1a70","name":"stream1",)"
       R"("sdp":"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}]})";
-  Hits h = scan(builtins(), text(json), 50000, 8080);
   const uint32_t publish = signature_id(WcsMessageName::PublishStream);
-  ASSERT_EQ(h.v.size(), 1u);
-  EXPECT_EQ(h.v[0].first, publish);
-  EXPECT_EQ(h.v[0].second, json.find("publishStream") + 14);  // just past the closing quote
+  const uint32_t any = signature_id(WcsMessageName::Other);
+  Hits h = scan_wcs(builtins(), json);
+  ASSERT_EQ(h.v.size(), 2u);
+  EXPECT_EQ(h.ends_of(any), std::vector<uint64_t>{json.find("publishStream")});  // just past the opening quote
+  EXPECT_EQ(h.ends_of(publish), std::vector<uint64_t>{json.find("publishStream") + 14});  // past the closing one
   const BuiltinSignature b = builtin_signature(publish);
   EXPECT_EQ(b.protocol, SignatureProtocol::WcsMessage);
   EXPECT_EQ(b.message, WcsMessageName::PublishStream);
+  EXPECT_EQ(builtin_signature(any).protocol, SignatureProtocol::WcsMessage);
+  EXPECT_EQ(builtin_signature(any).message, WcsMessageName::Other);
+  // They have a database of their own: the block scan (recognition, user signatures) skips them.
+  EXPECT_TRUE(scan(builtins(), text(json), 50000, 8080).v.empty());
+  EXPECT_TRUE(builtins().names_wcs_message(text(json)));
 }
 
 TEST(Signature, WcsMessageNamesAreWholeAndEachReported) {
   // Spaces around the colon; two messages in one buffer, both reported.
-  Hits h = scan(builtins(), text(R"({"message" : "setRemoteSDP"} {"message":"fail","data":[]})"));
+  Hits h = scan_wcs(builtins(), R"({"message" : "setRemoteSDP"} {"message":"fail","data":[]})");
   EXPECT_EQ(h.ends_of(signature_id(WcsMessageName::SetRemoteSdp)).size(), 1u);
   EXPECT_EQ(h.ends_of(signature_id(WcsMessageName::Fail)).size(), 1u);
-  EXPECT_EQ(h.v.size(), 2u);
-  // A longer name that starts with a known one is not it; nor is a name outside "message".
-  EXPECT_TRUE(scan(builtins(), text(R"({"message":"failover"})")).v.empty());
-  EXPECT_TRUE(scan(builtins(), text(R"({"status":"publishStream"})")).v.empty());
+  EXPECT_EQ(h.ends_of(signature_id(WcsMessageName::Other)).size(), 2u);
+  EXPECT_EQ(h.v.size(), 4u);
+  // A longer name that starts with a known one is not it (but is a name); a name outside
+  // "message" is none.
+  EXPECT_EQ(scan_wcs(builtins(), R"({"message":"failover"})").v,
+            (std::vector<Hit>{{signature_id(WcsMessageName::Other), 12}}));
+  EXPECT_TRUE(scan_wcs(builtins(), R"({"status":"publishStream"})").v.empty());
+}
+
+// The prefilter the WebSocket analyzer runs before its JSON parse: texts that cannot be a WCS
+// message are told apart; every WCS message, known name or not, passes.
+TEST(Signature, WcsPrefilterPassesEveryWcsMessageAndOnlyThem) {
+  SignatureEngine& e = builtins();
+  for (const char* wcs : {R"({"message":"ping"})", R"({"data":[],"message":"notifyAudioCodec"})",
+                          R"({ "message" :	"connection", "data":[{"appKey":"x"}]})"})
+    EXPECT_TRUE(e.names_wcs_message(text(wcs))) << wcs;
+  for (const char* other : {R"({"type":"chat","text":"hello"})", R"({"message":42})", R"(["message","ping"])",
+                            "plain text", R"({"info":"\"message\":\"ping\""})"})
+    EXPECT_FALSE(e.names_wcs_message(text(other))) << other;
+  // Nothing to tell by without the built-ins: every text is parsed.
+  SignatureEngine bare({user(1001, "x")}, 16, false);
+  EXPECT_TRUE(bare.names_wcs_message(text("plain text")));
+}
+
+// ---- one database, many engines ----------------------------------------------------------------
+
+// Two workers' engines on one compiled database: the same matches as an engine compiling its own,
+// each with its own scratch, counters and streams.
+TEST(SignatureDatabase, EnginesSharingOneDatabaseMatchAlike) {
+  const std::vector<Signature> users{user(1001, "wcs-secret-[0-9]{4}-token"), user(1002, "bye$", 0, {{5060, 5060}})};
+  const auto db = SignatureDatabase::compile(users);
+  EXPECT_EQ(db->signature_count(), builtin_signatures().size() + 2);
+  EXPECT_GT(db->database_bytes(), 0u);
+  ASSERT_NE(db->find(1002), nullptr);
+  EXPECT_EQ(db->find(1002)->pattern, "bye$");
+  SignatureEngine a(db, 16), b(db, 16), own(users, 16);
+  EXPECT_EQ(a.database(), b.database());
+  EXPECT_EQ(a.database().use_count(), 3);  // db, a, b
+  const std::vector<std::pair<std::string, uint16_t>> payloads{
+      {"INVITE sip:bob@pbx SIP/2.0\r\n\r\nxx wcs-secret-1234-token say bye", 5060},
+      {"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n", 8080},
+      {"wcs-secret-9999-token bye", 40002},
+      {std::string("\x16\x03\x01\x00\x10\x01", 6), 443}};
+  for (const auto& [p, port] : payloads) {
+    const Hits ha = scan(a, text(p), 40000, port), hb = scan(b, text(p), 40000, port), ho = scan(own, text(p), 40000, port);
+    EXPECT_FALSE(ha.v.empty()) << p;
+    EXPECT_EQ(ha.v, hb.v) << p;
+    EXPECT_EQ(ha.v, ho.v) << p;
+  }
+  EXPECT_EQ(a.counters().block_scans, payloads.size());
+  EXPECT_EQ(b.counters().block_scans, payloads.size());
+}
+
+// Streaming state is per engine (per worker) and per stream: two engines scanning the same
+// stream's halves interleaved, each in a stream of its own, both match across their cut, and the
+// bound on open streams is each engine's.
+TEST(SignatureDatabase, StreamsArePerEngineOnASharedDatabase) {
+  const auto db = SignatureDatabase::compile({user(1001, "wcs-secret-[0-9]{4}-token")}, false);
+  SignatureEngine a(db, 1), b(db, 1);
+  const std::string all = "xx wcs-secret-1234-token yy";
+  const size_t cut = all.find("secret") + 3;
+  Hits ha, hb;
+  SignatureStream sa = a.open_stream(), sb = b.open_stream();
+  ASSERT_TRUE(sa.valid());
+  ASSERT_TRUE(sb.valid());
+  EXPECT_FALSE(a.open_stream().valid());  // a's one stream is taken; b's count apart
+  a.scan_stream(sa, text(all.substr(0, cut)), 1, 2, ha.sink());
+  b.scan_stream(sb, text("wcs-sec"), 1, 2, hb.sink());  // another flow's bytes on b
+  a.scan_stream(sa, text(all.substr(cut)), 1, 2, ha.sink());
+  b.scan_stream(sb, text("ret-0000-token"), 1, 2, hb.sink());
+  EXPECT_EQ(ha.v, (std::vector<Hit>{{1001, all.find("token") + 5}}));
+  EXPECT_EQ(hb.v, (std::vector<Hit>{{1001, 21}}));
+  a.close_stream(sa, ha.sink());
+  b.close_stream(sb, hb.sink());
+  EXPECT_EQ(a.counters().streams_refused, 1u);
+  EXPECT_EQ(b.counters().streams_refused, 0u);
+  EXPECT_EQ(a.counters().streams_open + b.counters().streams_open, 0u);
+}
+
+// Engines built on other threads from one database scan it at once, each on its own scratch.
+TEST(SignatureDatabase, EnginesOnSeveralThreads) {
+  const auto db = SignatureDatabase::compile({user(1001, "needle[0-9]")});
+  std::vector<uint8_t> hay(64 * 1024, 'a');
+  size_t needles = 0;
+  for (size_t i = 100; i + 7 < hay.size(); i += 1000, ++needles) std::memcpy(&hay[i], "needle7", 7);
+  std::vector<size_t> found(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < found.size(); ++t)
+    threads.emplace_back([&, t] {
+      SignatureEngine e(db, 16);
+      for (int round = 0; round < 50; ++round) found[t] += scan(e, hay).ends_of(1001).size();
+    });
+  for (auto& th : threads) th.join();
+  for (size_t n : found) EXPECT_EQ(n, 50u * needles);
 }
 
 TEST(Signature, BuiltinIdsMapBackToWhatTheyRecognise) {

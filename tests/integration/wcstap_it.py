@@ -3,6 +3,12 @@
 
   wcstap_it.py pcap      --scenario one-way ...   net_pcap vdev replays a generated capture; the live
                                                   verdicts must equal the offline analyzer's and the truth
+                                                  (anomalies, RTP streams, sessions, signalling records)
+  wcstap_it.py pcap      --scenario a+b+c --workers 2 ...
+                                                  the scenarios' captures merged in time, split by host
+                                                  pair into one net_pcap queue per worker (as symmetric
+                                                  RSS on addresses would): live (the workers together)
+                                                  must equal one offline pipeline on the whole
   wcstap_it.py afpacket  --scenario healthy ...   net_af_packet on a veth pair inside a network namespace
                                                   made (and removed) by the test; frames are sent into the
                                                   peer with a raw socket; counts come from Goodbye
@@ -62,6 +68,70 @@ def read_pcap(path):
         frames.append(data[off:off + caplen])
         off += caplen
     return linktype, frames
+
+
+def read_pcap_records(path):
+    """The file header and every record as (ts_sec, ts_frac, header bytes, frame), in file order."""
+    with open(path, "rb") as f:
+        data = f.read()
+    read_pcap(path)  # the same checks
+    endian = "<" if struct.unpack("<I", data[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    records = []
+    off = 24
+    while off + 16 <= len(data):
+        sec, frac, caplen, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        records.append((sec, frac, data[off:off + 16], data[off + 16:off + 16 + caplen]))
+        off += 16 + caplen
+    return data[:24], records
+
+
+def host_pair(frame):
+    """The frame's two IP addresses, in a fixed order (so both directions give one pair); None if not IP."""
+    off, etype = 14, struct.unpack(">H", frame[12:14])[0] if len(frame) >= 14 else 0
+    while etype in (0x8100, 0x88A8) and len(frame) >= off + 4:
+        etype = struct.unpack(">H", frame[off + 2:off + 4])[0]
+        off += 4
+    if etype == 0x0800 and len(frame) >= off + 20:
+        a, b = frame[off + 12:off + 16], frame[off + 16:off + 20]
+    elif etype == 0x86DD and len(frame) >= off + 40:
+        a, b = frame[off + 8:off + 24], frame[off + 24:off + 40]
+    else:
+        return None
+    return (a, b) if a <= b else (b, a)
+
+
+def merge_pcaps(paths, out):
+    """The captures (one generator: one file format) merged by time into `out`."""
+    header, merged = None, []
+    for i, p in enumerate(paths):
+        h, records = read_pcap_records(p)
+        header = header or h
+        merged += [(sec, frac, i, n, hdr, frame) for n, (sec, frac, hdr, frame) in enumerate(records)]
+    merged.sort(key=lambda r: r[:4])
+    with open(out, "wb") as f:
+        f.write(header)
+        for r in merged:
+            f.write(r[4] + r[5])
+
+
+def split_pcap(path, outs):
+    """The capture split by host pair over `outs` (pairs dealt out in order of first appearance), so
+    each queue sees whole conversations, both ways. Returns the frames each file got."""
+    header, records = read_pcap_records(path)
+    pairs, counts = {}, [0] * len(outs)
+    files = [open(o, "wb") for o in outs]
+    try:
+        for f in files:
+            f.write(header)
+        for _, _, hdr, frame in records:
+            pair = host_pair(frame)
+            q = pairs.setdefault(pair, len(pairs) % len(outs))
+            files[q].write(hdr + frame)
+            counts[q] += 1
+    finally:
+        for f in files:
+            f.close()
+    return counts
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -175,6 +245,18 @@ class Env:
         return prefix
 
     def generate(self, scenario):
+        if "+" in scenario:
+            # Several scenarios in one capture, their truths added up.
+            parts = [self.generate(s) for s in scenario.split("+")]
+            pcap = self.path("merged.pcap")
+            merge_pcaps([p for p, _ in parts], pcap)
+            truth = {"scenario": scenario, "anomalies": [], "rtp_streams": [], "signalling": [], "dtls": [],
+                     "packets": 0}
+            for _, t in parts:
+                for k in ("anomalies", "rtp_streams", "signalling", "dtls"):
+                    truth[k] += t.get(k, [])
+                truth["packets"] += t["packets"]
+            return pcap, truth
         pcap, truth = self.path(f"{scenario}.pcap"), self.path(f"{scenario}.truth.json")
         run([self.args.gen, "--scenario", scenario, "--out", pcap, "--truth", truth])
         with open(truth) as f:
@@ -215,12 +297,33 @@ def test_pcap(env):
     pcap, truth = env.generate(scenario)
     offline = env.offline(pcap)
 
+    workers = env.args.workers
+    config, vdev, lcores = env.config, f"net_pcap0,rx_pcap={pcap}", ["-l", "0-1"]
+    if workers > 1:
+        # One net_pcap RX queue per worker (dataplane.rx_queues), each replaying its share of the
+        # host pairs; the worker lcores share the machine's CPUs after the main lcore's.
+        queues = [env.path(f"queue{q}.pcap") for q in range(workers)]
+        counts = split_pcap(pcap, queues)
+        log(f"{workers} workers: frames per queue {counts}")
+        if min(counts) == 0:
+            raise Fail(f"a queue got no frames: {counts} (the capture needs more host pairs)")
+        vdev = "net_pcap0," + ",".join(f"rx_pcap={q}" for q in queues)
+        config = env.path("workers.yaml")
+        with open(env.config) as f:
+            text = f.read()
+        if "rx_queues: 1" not in text:
+            raise Fail(f"{env.config}: no 'rx_queues: 1' to raise to {workers}")
+        with open(config, "w") as f:
+            f.write(text.replace("rx_queues: 1", f"rx_queues: {workers}", 1))
+        ncpu = max(1, os.cpu_count() or 1)
+        lcores = ["--lcores", ",".join(f"{l}@{min(l, ncpu - 1)}" for l in range(workers + 1))]
+
     env.start_control()
     dp_err = env.path("dataplane.err")
     dp = env.procs.start("wcstap-dataplane", [
         env.args.dataplane, "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", env.file_prefix("pcap"),
-        "--vdev", f"net_pcap0,rx_pcap={pcap}", "-l", "0-1", "--",
-        "-c", env.config, "--exit-on-pcap-end", "--publish", env.endpoint, "--wait-for-subscribers", "10000",
+        "--vdev", vdev, *lcores, "--",
+        "-c", config, "--exit-on-pcap-end", "--publish", env.endpoint, "--wait-for-subscribers", "10000",
     ], subprocess.DEVNULL, open(dp_err, "w"))
     try:
         rc = wait(dp, "wcstap-dataplane", 120)
@@ -230,6 +333,11 @@ def test_pcap(env):
         if rc != 0:
             raise Fail(f"wcstap-control exited {rc}")
         live = json_lines(env.ctl_out)
+        if workers > 1:
+            queues_seen = {l.get("queue") for l in live if l.get("type") in ("signalling", "anomaly", "flow")}
+            log(f"queues in the live lines: {sorted(queues_seen, key=str)}")
+            if len(queues_seen) < workers:
+                raise Fail(f"expected lines from {workers} workers' queues, saw {queues_seen}")
         check_pcap_results(scenario, truth, offline, live)
         with open(env.ctl_err) as f:
             if "sequence gap" in f.read():
@@ -261,11 +369,32 @@ def check_pcap_results(scenario, truth, offline, live):
         raise Fail(f"anomalies' sessions differ: live {sorted(with_session(live), key=str)}, "
                    f"offline {sorted(with_session(offline), key=str)}")
 
-    truth_one_way = {(a["kind"], a["src"], a["dst"], a.get("ssrc"))
-                     for a in truth["anomalies"] if a["kind"] == "one_way_media"}
-    missing = truth_one_way - live_raised
+    # every anomaly line (raised and resolved, every field but where it was captured) is the same
+    def lines_of(lines, kind):
+        return sorted(json.dumps({k: v for k, v in l.items() if k not in ("tap", "port", "queue")}, sort_keys=True)
+                      for l in lines if l.get("type") == kind)
+    if lines_of(live, "anomaly") != lines_of(offline, "anomaly"):
+        diff = set(lines_of(live, "anomaly")) ^ set(lines_of(offline, "anomaly"))
+        raise Fail(f"anomaly lines differ live/offline: {sorted(diff)[:6]}")
+
+    truth_raised = {(a["kind"], a["src"], a["dst"], a.get("ssrc")) for a in truth["anomalies"]}
+    missing = truth_raised - live_raised
     if missing:
-        raise Fail(f"truth one_way_media not raised live: {sorted(missing)}")
+        raise Fail(f"truth anomalies not raised live: {sorted(missing, key=str)}")
+
+    # signalling records (SIP dialogs, DNS summaries, WCS streams, connections): live == offline, and
+    # the truth's are among them
+    live_sig, off_sig = lines_of(live, "signalling"), lines_of(offline, "signalling")
+    if live_sig != off_sig:
+        diff = set(live_sig) ^ set(off_sig)
+        raise Fail(f"signalling lines differ live/offline ({len(live_sig)} vs {len(off_sig)}): {sorted(diff)[:6]}")
+    sig_live = [l for l in live if l.get("type") == "signalling"]
+    # (an endpoint in the truth may be an address alone: a DNS summary is per client host)
+    same = lambda k, want, got: got == want or (k in ("client", "server") and isinstance(got, str)
+                                                 and ":" not in want and got.rsplit(":", 1)[0] == want)
+    for t in truth.get("signalling", []):
+        if not any(all(same(k, v, l.get(k)) for k, v in t.items()) for l in sig_live):
+            raise Fail(f"truth signalling record {t} not reported live")
     if scenario == "healthy":
         any_anomaly = [a for a in live if a.get("type") == "anomaly"]
         if any_anomaly:
@@ -285,10 +414,9 @@ def check_pcap_results(scenario, truth, offline, live):
             raise Fail(f"{kind} rtcp reports differ: live {live_rtcp}, offline {off_rtcp}")
 
     # the sessions cross the wire whole too, and anomalies carry their session id
-    def sessions(lines):
-        return sorted(json.dumps({k: v for k, v in l.items() if k not in ("tap", "port", "queue")}, sort_keys=True)
-                      for l in lines if l.get("type") == "webrtc_session")
-    if not sessions(live) or sessions(live) != sessions(offline):
+    # (a WebRTC scenario, one with DTLS, must have them; a signalling one may have none)
+    sessions = lambda lines: lines_of(lines, "webrtc_session")
+    if (truth.get("dtls") and not sessions(live)) or sessions(live) != sessions(offline):
         raise Fail(f"webrtc_session lines differ: live {sessions(live)}, offline {sessions(offline)}")
 
     live_sum, off_sum = summaries(live), summaries(offline)
@@ -301,8 +429,8 @@ def check_pcap_results(scenario, truth, offline, live):
     os_.pop("file", None)
     if ls != os_:
         raise Fail(f"summary differs: live {ls} offline {os_}")
-    log(f"{scenario}: {len(live_raised)} anomalies, {len(live_streams)} RTP streams, "
-        f"{ls['packets']} packets: live == offline == truth")
+    log(f"{scenario}: {len(live_raised)} anomalies, {len(live_streams)} RTP streams, {len(live_sig)} signalling "
+        f"records, {len(sessions(live))} sessions, {ls['packets']} packets: live == offline == truth")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -553,6 +681,8 @@ def main():
         p.add_argument("--control", required=True)
         p.add_argument("--config", default="")
         p.add_argument("--keep", action="store_true", help="keep the temporary directory")
+        if mode == "pcap":
+            p.add_argument("--workers", type=int, default=1, help="dataplane workers (RX queues), 1 or more")
     p = sub.add_parser("send")
     p.add_argument("iface")
     p.add_argument("pcap")

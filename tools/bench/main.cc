@@ -5,7 +5,10 @@
 // time shifted forward by the capture's length on every replay, and every RTP stream's sequence
 // numbers and RTP timestamps carried on across replays, so a replay reads as more of the same
 // media rather than as a stream going back in time (which would turn the whole second replay into
-// "duplicates"). One benchmark iteration is one replay; ns_per_pkt is CPU time per packet.
+// "duplicates"); and every TCP connection's ephemeral port (the higher of its two, when 1024 or
+// more) moved on per replay, so a replay's connections are new ones, read from their SYN, rather
+// than the same sequence numbers again (which the reassembly would pass over as retransmissions).
+// One benchmark iteration is one replay; ns_per_pkt is CPU time per packet.
 //
 //   BM_Pipeline/<mix>    every packet of the mix through Pipeline::process
 //   BM_RtpOnly/<mix>     only the UDP packets classify_udp_payload calls RTP
@@ -55,7 +58,13 @@ struct Packet {
   uint32_t stream = 0;    // RTP packets: index into Mix::streams
   uint16_t seq0 = 0;      // RTP packets: sequence number and timestamp as captured
   uint32_t rtpts0 = 0;
+  uint32_t port_off = 0;  // TCP packets: where the ephemeral port is in the frame (0: not moved)
+  uint16_t port0 = 0;     // ... and its value as captured
 };
+
+// How far a TCP connection's ephemeral port moves per replay, within 1024-65535 (prime: a port
+// comes back only after 64512 replays).
+constexpr uint32_t kPortStep = 7919;
 
 // How far an RTP stream's sequence numbers and timestamps move on per replay.
 struct StreamStep {
@@ -70,13 +79,15 @@ struct Mix {
   std::vector<Packet> pkts;
   std::vector<StreamStep> streams;
   std::vector<uint32_t> all, rtp, rtcp, not_rtp;  // packet indices
+  std::vector<uint32_t> tcp;                       // TCP packets whose ephemeral port moves
   Nanos t0 = 0;          // first packet's time
   Nanos period = 0;      // replay k starts at t0 + k * period
   uint64_t applied = 0;  // the replay whose RTP headers `bytes` holds now
 
   std::span<const uint8_t> frame(const Packet& p) const { return {bytes.data() + p.off, p.caplen}; }
 
-  // Rewrites every RTP header for replay k (idempotent: computed from the captured values).
+  // Rewrites every RTP header and TCP ephemeral port for replay k (idempotent: computed from the
+  // captured values).
   void set_replay(uint64_t k) {
     if (k == applied) return;
     for (uint32_t i : rtp) {
@@ -91,6 +102,13 @@ struct Mix {
       h[5] = static_cast<uint8_t>(ts >> 16);
       h[6] = static_cast<uint8_t>(ts >> 8);
       h[7] = static_cast<uint8_t>(ts);
+    }
+    for (uint32_t i : tcp) {
+      const Packet& p = pkts[i];
+      const auto port = static_cast<uint16_t>(1024 + (p.port0 - 1024 + k * kPortStep) % (65536 - 1024));
+      uint8_t* h = bytes.data() + p.off + p.port_off;
+      h[0] = static_cast<uint8_t>(port >> 8);
+      h[1] = static_cast<uint8_t>(port);
     }
     applied = k;
   }
@@ -199,7 +217,20 @@ std::unique_ptr<Mix> load_mix(const std::string& path) {
         }
       }
     }
+    if (decode_packet(*link, {data, hdr->caplen}, d, err) == DecodeStatus::Ok && d.l4 == L4::Tcp && !d.fragment &&
+        std::max(d.src.port, d.dst.port) >= 1024) {
+      // The TCP header: where its ports and sequence number are (past the link and IP headers).
+      const bool src_moves = d.src.port >= d.dst.port;
+      for (uint32_t h = 14; h + 8 <= hdr->caplen && h <= 128; ++h) {
+        if (rd16(data + h) == d.src.port && rd16(data + h + 2) == d.dst.port && rd32(data + h + 4) == d.tcp_seq) {
+          p.port_off = src_moves ? h : h + 2;
+          p.port0 = src_moves ? d.src.port : d.dst.port;
+          break;
+        }
+      }
+    }
     const auto idx = static_cast<uint32_t>(mix->pkts.size());
+    if (p.port_off != 0) mix->tcp.push_back(idx);
     mix->all.push_back(idx);
     if (p.cls == FlowClass::Rtp) mix->rtp.push_back(idx);
     else mix->not_rtp.push_back(idx);
@@ -276,7 +307,7 @@ void bm_pipeline(benchmark::State& state, Mix* m, const std::vector<uint32_t>* s
     state.SkipWithError("no such packets in this mix");
     return;
   }
-  const bool rewrite = !m->rtp.empty() && (subset == &m->all || subset == &m->rtp);
+  const bool rewrite = (!m->rtp.empty() || !m->tcp.empty()) && (subset == &m->all || subset == &m->rtp);
   const Config cfg = default_config();
   CountingSink sink;
   Pipeline pipe(cfg, sink);
@@ -326,6 +357,8 @@ class TallySink : public EventSink {
       ++tally[std::string(anomaly_kind_name(a->kind)) + " " + std::string(anomaly_state_name(a->state))];
     else if (std::holds_alternative<RtpStreamEvent>(ev))
       ++tally["rtp_stream"];
+    else if (const auto* s = std::get_if<SignallingEvent>(&ev))
+      ++tally[std::string("signalling ") + signalling_kind_name(s->kind)];
     else
       ++tally["flow"];
   }
@@ -426,8 +459,9 @@ int main(int argc, char** argv) {
     }
     const Mix& m = *mixes.back();
     char info[256];
-    std::snprintf(info, sizeof info, "%s: %zu packets (%zu RTP in %zu streams, %zu RTCP), replayed every %.3f s, %s",
-                  m.path.c_str(), m.pkts.size(), m.rtp.size(), m.streams.size(), m.rtcp.size(),
+    std::snprintf(info, sizeof info,
+                  "%s: %zu packets (%zu RTP in %zu streams, %zu RTCP, %zu TCP), replayed every %.3f s, %s",
+                  m.path.c_str(), m.pkts.size(), m.rtp.size(), m.streams.size(), m.rtcp.size(), m.tcp.size(),
                   static_cast<double>(m.period) / 1e9, link_type_name(m.link));
     benchmark::AddCustomContext("mix." + m.name, info);
   }

@@ -7,7 +7,12 @@
 //                           for the literals, std::regex_search for every regex (the built-ins
 //                           translated to ECMAScript), port filters checked before scanning
 //
-// One iteration scans every payload once. Counters: per_payload (time per payload; "250n" is 250 ns),
+//   BM_WcsRead/<text>       WcsMessageReader::read (simdjson) of one WebSocket text message
+//   BM_WcsPrefilter/<text>  SignatureEngine::names_wcs_message, then read() only when it says yes:
+//                           what the WebSocket analyzer does with a text message on a connection
+//                           that has carried no WCS message yet (after one, texts are read unfiltered)
+//
+// One iteration scans every payload once (BM_Wcs*: reads one message). Counters: per_payload (time per payload; "250n" is 250 ns),
 // bytes_per_second (payload bytes), items_per_second (payloads), hits (payload-signature matches
 // per iteration). Before timing, both are run once and their payload-signature hits compared.
 //
@@ -18,6 +23,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <regex>
 #include <set>
 #include <stdexcept>
@@ -28,6 +34,7 @@
 
 #include "decode/decode.h"
 #include "signature/signature.h"
+#include "wcs/wcs_message.h"
 
 namespace {
 
@@ -178,6 +185,8 @@ struct NaiveSig {
 std::vector<NaiveSig> naive_sigs() {
   std::vector<NaiveSig> out;
   for (const Signature& s : builtin_signatures()) {
+    // The WCS message names have a database of their own (scan_wcs_names), not scan_block's.
+    if (builtin_signature(s.id).protocol == SignatureProtocol::WcsMessage) continue;
     auto [pattern, f] = to_ecmascript(s);
     out.push_back(NaiveSig{s.id, false, {}, std::regex(pattern, f), {}});
   }
@@ -285,6 +294,56 @@ void compare(Fixture& f) {
   std::fflush(stdout);
 }
 
+// ---- WCS's JSON: the prefilter before the parse -------------------------------------------------
+
+// Text messages as they come on a WCS WebSocket (WCS's own, small and with an SDP) and on another
+// application's (a chat message, a larger JSON document, plain text).
+std::vector<std::pair<std::string, std::string>> wcs_texts() {
+  std::string sdp = "v=0\\r\\no=- 4611731400430051336 2 IN IP4 127.0.0.1\\r\\ns=-\\r\\nt=0 0\\r\\n";
+  for (int m = 0; m < 2; ++m) {
+    sdp += m ? "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102\\r\\n" : "m=audio 9 UDP/TLS/RTP/SAVPF 111 103 9 0 8\\r\\n";
+    sdp += "c=IN IP4 0.0.0.0\\r\\na=ice-ufrag:Hx3b\\r\\na=ice-pwd:8sQ9yR1mNf0dT4kLp2aZc7Vw\\r\\n";
+    sdp += "a=fingerprint:sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF\\r\\n";
+    for (int i = 0; i < 12; ++i) sdp += "a=rtpmap:" + std::to_string(96 + i) + " VP8/90000\\r\\na=rtcp-fb:" + std::to_string(96 + i) + " nack pli\\r\\n";
+  }
+  std::string blob = R"({"type":"telemetry","samples":[)";
+  for (int i = 0; i < 60; ++i) blob += (i ? "," : "") + std::string(R"({"t":)") + std::to_string(1000 + i) + R"(,"cpu":0.42,"mem":512})";
+  blob += "]}";
+  return {
+      {"wcs_ping", R"({"message":"ping","data":[]})"},
+      {"wcs_status", R"({"message":"notifyStreamStatusEvent","data":[{"mediaSessionId":"4a8e6e40-1c8a-11ee-9b5e-3f1c1b1e8f21",)"
+                     R"("name":"stream-01","published":true,"status":"PUBLISHING","info":""}]})"},
+      {"wcs_publish_sdp", R"({"message":"publishStream","data":[{"mediaSessionId":"4a8e6e40-1c8a-11ee-9b5e-3f1c1b1e8f21",)"
+                          R"("name":"stream-01","published":true,"hasVideo":true,"sdp":")" + sdp + R"("}]})"},
+      {"other_chat", R"({"type":"chat","from":"alice","text":"hello, are you there?","ts":1767225600})"},
+      {"other_json_2k", blob},
+      {"other_plain", "the quick brown fox jumps over the lazy dog, twice: the quick brown fox jumps over the lazy dog"},
+  };
+}
+
+struct WcsFixture {
+  std::vector<uint8_t> text;  // with the parser's padding after it
+  size_t size = 0;
+  WcsMessageReader reader;
+  SignatureEngine* engine = nullptr;
+};
+
+void bm_wcs(benchmark::State& st, WcsFixture* f, bool prefilter) {
+  WcsMessage m;
+  const Bytes b(f->text.data(), f->size);
+  uint64_t parsed = 0;
+  for (auto _ : st) {
+    if (!prefilter || f->engine->names_wcs_message(b)) {
+      benchmark::DoNotOptimize(f->reader.read(b, m));
+      ++parsed;
+    }
+    benchmark::ClobberMemory();
+  }
+  st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * f->size));
+  st.counters["parsed"] = benchmark::Counter(static_cast<double>(parsed) / static_cast<double>(st.iterations()));
+  st.counters["bytes"] = static_cast<double>(f->size);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -311,6 +370,23 @@ int main(int argc, char** argv) {
   compare(f);
   benchmark::RegisterBenchmark(("BM_Hyperscan/" + f.cap.name).c_str(), bm_hyperscan, &f);
   benchmark::RegisterBenchmark(("BM_Naive/" + f.cap.name).c_str(), bm_naive, &f);
+  static std::vector<std::unique_ptr<WcsFixture>> wcs;
+  for (const auto& [name, text] : wcs_texts()) {
+    auto w = std::make_unique<WcsFixture>();
+    w->text.assign(text.begin(), text.end());
+    w->size = text.size();
+    w->text.resize(text.size() + 64, 0);  // simdjson's padding
+    w->engine = &f.engine;
+    std::printf("wcs text %-16s %5zu bytes: names a WCS message %s, reads %s\n", name.c_str(), w->size,
+                f.engine.names_wcs_message(Bytes(w->text.data(), w->size)) ? "yes" : "no",
+                [&] {
+                  WcsMessage m;
+                  return wcs_read_status_name(w->reader.read(Bytes(w->text.data(), w->size), m));
+                }());
+    benchmark::RegisterBenchmark(("BM_WcsRead/" + name).c_str(), bm_wcs, w.get(), false);
+    benchmark::RegisterBenchmark(("BM_WcsPrefilter/" + name).c_str(), bm_wcs, w.get(), true);
+    wcs.push_back(std::move(w));
+  }
   int bargc = static_cast<int>(rest.size());
   benchmark::Initialize(&bargc, rest.data());
   benchmark::RunSpecifiedBenchmarks();
