@@ -41,6 +41,13 @@ constexpr Nanos kStallCheckEvery = 200'000'000;
 // How often a stream refreshes its entry in the host evidence index.
 constexpr Nanos kEvidenceEvery = 100'000'000;
 
+// Streams followed under an SRTP key: any stream when the config gives keys (any may be under
+// one); with SDES keys only, a few per key (audio or video, RTX, RTCP's own SSRC), at most all.
+uint32_t srtp_pool_size(const Config& c, const SrtpConfig& keys) {
+  if (!keys.keys.empty()) return c.flows.rtp_streams;
+  return static_cast<uint32_t>(std::min<uint64_t>(c.flows.rtp_streams, uint64_t{4} * c.srtp.sdes_keys));
+}
+
 }  // namespace
 
 // Every counter is a uint64_t (the dataplane also snapshots them word by word): add word by word,
@@ -64,7 +71,7 @@ std::span<const NamedCounter> named_counters() {
   return kAll;
 }
 
-struct Pipeline::Impl : EventSink, InterleavedMedia {
+struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   Impl(const Config& c, EventSink& out, std::shared_ptr<const SignatureDatabase> signatures)
       : cfg(c),
         sink(out),
@@ -74,12 +81,13 @@ struct Pipeline::Impl : EventSink, InterleavedMedia {
         dtls_flows(std::max<uint32_t>(c.flows.capacity / 4, 16)),
         sessions(std::max<uint32_t>(c.flows.capacity / 4, 16)),
         session_ids(std::max<uint32_t>(c.flows.capacity / 4, 16)),
-        srtp_keys(std::make_unique<SrtpKeyring>(c.srtp)),
-        srtp_streams(c.srtp.keys.empty() ? 0 : c.flows.rtp_streams),
+        srtp_keys(std::make_unique<SrtpKeyring>(c.srtp, c.srtp.sdes_keys)),
+        srtp_streams(srtp_pool_size(c, c.srtp)),
         rtcp_ssrcs(c.flows.rtp_streams),
         engine(cfg.anomalies, *this),
         expectations(c.signalling.connections),
-        signalling(cfg, engine, *this, ctr, *this, expectations, std::move(signatures)),
+        signalling(cfg, engine, *this, ctr, *this, expectations, std::move(signatures),
+                   c.srtp.sdes_keys != 0 ? this : nullptr),
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
         tcp_idle(seconds(c.flows.tcp_idle_timeout_s)),
         one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)),
@@ -117,6 +125,17 @@ struct Pipeline::Impl : EventSink, InterleavedMedia {
         return e->stream;
     return expectations.name(a, b);
   }
+
+  // SDES keys from signalling's SDP (per SDP, never per packet): streams with no key look again.
+  void sdes_keys(const SdpSession& sdp, Nanos ts, uint64_t source) override {
+    const SdesOutcome o = srtp_keys->learn_sdp(sdp, source, ts);
+    ctr.sdes_keys_learnt += o.learnt;
+    ctr.sdes_keys_unsupported += o.unsupported;
+    ctr.sdes_keys_bad += o.bad;
+    ctr.sdes_keyring_full += o.full;
+    if (o.changed()) ++srtp_gen;
+  }
+  void sdes_source_ended(uint64_t source, Nanos ts) override { srtp_keys->source_ended(source, ts); }
 
   void process(LinkType link, Nanos ts, Bytes frame, uint32_t wire_len);
   void udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
@@ -206,11 +225,15 @@ struct Pipeline::Impl : EventSink, InterleavedMedia {
   AnomalySlot relay_surge;
   double baseline_pct = 0;       // relayed share of the tap's sessions, running mean
   uint64_t baseline_count = 0;
-  std::unique_ptr<SrtpKeyring> srtp_keys;  // the SRTP keys the tap was given (usually none)
-  uint32_t srtp_gen = 1;           // bumped when the keys are replaced
-  IndexPool<SrtpStreamState> srtp_streams;  // streams under one of them (this key set's)
+  std::unique_ptr<SrtpKeyring> srtp_keys;  // the SRTP keys the tap was given or learnt (SDES)
+  // Bumped when keys are added (SDES) or replaced (set_srtp_keys): a stream with no key looks
+  // again when its srtp_gen is behind. srtp_pool_gen: its value when the pool was made anew (a
+  // stream's SrtpStreamState is of this pool when its srtp_gen is not older).
+  uint32_t srtp_gen = 1;
+  uint32_t srtp_pool_gen = 1;
+  IndexPool<SrtpStreamState> srtp_streams;  // streams under one of them
   SrtpStreamState* srtp_state(const RtpStreamState& s) {
-    return s.srtp != kNoIndex && s.srtp_gen == srtp_gen ? &srtp_streams[s.srtp] : nullptr;
+    return s.srtp != kNoIndex && static_cast<int32_t>(s.srtp_gen - srtp_pool_gen) >= 0 ? &srtp_streams[s.srtp] : nullptr;
   }
   std::array<VideoCodec, 128> video_codecs;  // by payload type, with the keys
   std::vector<uint8_t> clear;      // scratch: a decrypted packet
@@ -1149,24 +1172,41 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   check_one_way(f, s, ts, true);
 }
 
-// SRTP of a stream whose key the tap holds (looked up on its first packet): every packet
-// authenticated and decrypted, the clear payload read for the video's keyframes.
+// SRTP of a stream whose key the tap holds (looked up on its first packet, and again when keys
+// come or go): every packet authenticated and decrypted, the clear payload read for the video's
+// keyframes.
 void Pipeline::Impl::srtp(const FlowRecord& f, RtpStreamState& s, const RtpHeader& h, Bytes packet, Nanos ts) {
-  if (s.srtp_gen != srtp_gen) {  // its first packet, or the keys were replaced: look its key up
+  SrtpStreamState* kp = srtp_state(s);
+  if (kp == nullptr || !srtp_keys->current(kp->key, kp->key_gen)) {
+    // Its first packet, keys added or replaced since it last looked, or its SDES key replaced
+    // under it (a new SDP from its sender): look its key up.
+    const bool withdrawn = kp != nullptr && kp->key != SrtpKeyring::kNone;
+    if (!withdrawn && s.srtp_gen == srtp_gen) return;  // no key for it
     s.srtp_gen = srtp_gen;
-    s.srtp = kNoIndex;
-    const int key = srtp_keys->find(h.ssrc, key_endpoint(f.key, s.dir == 1), key_endpoint(f.key, s.dir == 0));
-    if (key == SrtpKeyring::kNone) return;
-    s.srtp = srtp_streams.alloc();
-    if (s.srtp == kNoIndex) {
-      ++ctr.srtp_stream_pool_full;
+    // A flow that ran DTLS has DTLS-SRTP's keys, whatever an SDP's a=crypto said.
+    const int key = srtp_keys->find(h.ssrc, key_endpoint(f.key, s.dir == 1), key_endpoint(f.key, s.dir == 0),
+                                    !(f.classes & class_bit(FlowClass::Dtls)));
+    if (key == SrtpKeyring::kNone) {
+      if (kp != nullptr) {  // its verdicts so far stand; no more are made
+        kp->key = SrtpKeyring::kNone;
+        engine.clear(kp->auth, AnomalyKind::srtp_auth_failure, stream_subject(f, s), ts, 0,
+                     cfg.anomalies.srtp_auth_failure.pct, "SRTP key withdrawn");
+      }
       return;
     }
-    srtp_streams[s.srtp].key = key;
-    srtp_streams[s.srtp].codec = video_codecs[h.pt & 0x7f];
+    if (kp == nullptr) {
+      s.srtp = srtp_streams.alloc();
+      if (s.srtp == kNoIndex) {
+        ++ctr.srtp_stream_pool_full;
+        return;
+      }
+      kp = &srtp_streams[s.srtp];
+      kp->codec = video_codecs[h.pt & 0x7f];
+    }
+    kp->key = key;
+    kp->key_gen = srtp_keys->generation(key);
   }
-  if (s.srtp == kNoIndex) return;  // no key for it
-  SrtpStreamState& k = srtp_streams[s.srtp];
+  SrtpStreamState& k = *kp;
   const uint64_t second = static_cast<uint64_t>(elapsed(ts, s.first_ts) / 1'000'000'000);
   for (unsigned n = 0; k.second < second && n < SrtpStreamState::kSeconds; ++n) {
     const size_t i = ++k.second % SrtpStreamState::kSeconds;
@@ -1247,7 +1287,7 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
   // SRTCP whose sender's key the tap holds is authenticated and read in full.
   Bytes payload = p.l4_payload;
   if (srtcp && !srtp_keys->empty() && payload.size() >= 8) {
-    const int key = srtp_keys->find(be32(&payload[4]), p.src, p.dst);
+    const int key = srtp_keys->find(be32(&payload[4]), p.src, p.dst, !(f.classes & class_bit(FlowClass::Dtls)));
     if (key != SrtpKeyring::kNone) {
       if (srtp_keys->unprotect_rtcp(key, payload, clear) == SrtpVerdict::Ok) {
         ++ctr.srtcp_authenticated;
@@ -2048,10 +2088,11 @@ void Pipeline::finish() {
 void Pipeline::set_srtp_keys(const SrtpConfig& keys) {
   Impl& m = *impl_;
   auto ring = std::make_unique<SrtpKeyring>(keys);  // throws before anything changes
+  ring->adopt_sdes(*m.srtp_keys);                    // what SDP said still holds
   m.srtp_keys = std::move(ring);
   m.video_codecs = keys.video_codecs;
-  ++m.srtp_gen;  // every stream's state under the old keys is let go with the old pool
-  m.srtp_streams = IndexPool<SrtpStreamState>(keys.keys.empty() ? 0 : m.cfg.flows.rtp_streams);
+  m.srtp_pool_gen = ++m.srtp_gen;  // every stream's state under the old keys is let go with the old pool
+  m.srtp_streams = IndexPool<SrtpStreamState>(srtp_pool_size(m.cfg, keys));
 }
 
 const PipelineCounters& Pipeline::counters() const { return impl_->ctr; }

@@ -83,7 +83,11 @@ struct PipelineCounters {
   X(signature_matches)             /* signature_match events (user signatures) */                      \
   X(signature_repeats)             /* ... matches of a signature already reported on the flow lately */ \
   X(signature_stream_restarts)     /* TCP signature streams started over after a hole */              \
-  X(one_way_agreed_by_sdp)         /* plain RTP streams one way as their SDP agreed (one_way_media: info) */
+  X(one_way_agreed_by_sdp)         /* plain RTP streams one way as their SDP agreed (one_way_media: info) */ \
+  X(sdes_keys_learnt)              /* SRTP keys taken from SDP a=crypto (SDES), new or replacing */     \
+  X(sdes_keys_unsupported)         /* ... refused: a suite or session parameter the tap cannot follow */ \
+  X(sdes_keys_bad)                 /* ... refused: no base64, or the wrong length for the suite */     \
+  X(sdes_keyring_full)             /* ... not kept: every SDES key slot in use (srtp.sdes_keys) */
 #define WCSTAP_DECLARE_COUNTER(name) uint64_t name = 0;
   WCSTAP_NAMED_COUNTERS(WCSTAP_DECLARE_COUNTER)
 #undef WCSTAP_DECLARE_COUNTER
@@ -123,7 +127,8 @@ class Pipeline {
   void finish();
   // New SRTP keys (and payload types) at run time, replacing the config's: every stream looks its
   // key up again on its next packet. libsrtp's state (rollover counters, replay windows) starts
-  // afresh. Throws std::runtime_error when libsrtp refuses a key (the old keys stay).
+  // afresh; SDES keys learnt from SDP stay. Throws std::runtime_error when libsrtp refuses a key
+  // (the old keys stay).
   void set_srtp_keys(const SrtpConfig& keys);
 
   const PipelineCounters& counters() const;

@@ -271,9 +271,13 @@ class Loader {
     return e;
   }
 
-  void srtp(const YAML::Node& n, SrtpConfig& out) const {
-    only_keys(n, "srtp", {"keys", "payload_types"});
+  void srtp(const YAML::Node& n, SrtpConfig& out, bool key_file = false) const {
+    if (key_file)
+      only_keys(n, "srtp", {"keys", "payload_types"});
+    else
+      only_keys(n, "srtp", {"keys", "payload_types", "sdes_keys"});
     if (!n) return;
+    if (auto v = n["sdes_keys"]) out.sdes_keys = static_cast<uint32_t>(whole(v, "srtp.sdes_keys", 0, 1u << 20));
     if (auto pts = n["payload_types"]) {
       if (!pts.IsMap()) fail("srtp.payload_types", pts, "expected a mapping of payload type to codec");
       for (const auto& kv : pts) {
@@ -344,7 +348,7 @@ class Loader {
   void srtp_file(const YAML::Node& root, SrtpConfig& out) const {
     if (!root.IsMap()) fail("", root, "expected a mapping with an srtp section");
     only_keys(root, "", {"srtp"});
-    srtp(root["srtp"], out);
+    srtp(root["srtp"], out, true);
   }
 
   void wcs(const YAML::Node& n, WcsConfig& w) const {

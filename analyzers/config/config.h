@@ -256,6 +256,9 @@ struct SrtpKeyConfig {
 
 struct SrtpConfig {
   std::vector<SrtpKeyConfig> keys;
+  // SDES keys (RFC 4568 a=crypto in signalling's SDP) held at once per worker; 0: not followed.
+  // The config's only (a key file cannot change it).
+  uint32_t sdes_keys = 1024;
   std::array<VideoCodec, 128> video_codecs{};  // by RTP payload type (what the SDP's rtpmap would say)
 };
 

@@ -113,7 +113,7 @@ struct RtpStreamState {
   Nanos noted_ts = 0;  // last entry in the host evidence index
   AnomalySlot one_way;
   uint32_t srtp = kNoIndex;  // its SrtpStreamState, when the tap holds the stream's SRTP key
-  uint32_t srtp_gen = 0;     // the key set it was looked up in (keys replaced: look again)
+  uint32_t srtp_gen = 0;     // the key set it was looked up in (keys added or replaced: look again)
 
   // Counts a packet: extended sequence number across wrap (and reordering), probation.
   void count(const RtpHeader& h, uint32_t len, Nanos ts);
@@ -143,7 +143,8 @@ struct RtpStreamState {
 // A stream the tap can authenticate and decrypt (SRTP key known): per-packet verdicts, the last
 // seconds of them for srtp_auth_failure, and the keyframes the clear payload shows.
 struct SrtpStreamState {
-  int32_t key = -1;            // SrtpKeyring index
+  int32_t key = -1;            // SrtpKeyring index (-1: none any more)
+  uint32_t key_gen = 0;        // ... and its generation (an SDES key replaced under it: look again)
   SrtpCounts counts;
   static constexpr unsigned kSeconds = 8;
   std::array<uint32_t, kSeconds> second_ok{}, second_failed{};  // ring by whole second of the stream

@@ -115,6 +115,8 @@ bool read_crypto(Bytes v, SdpCrypto& out) {
   Bytes keys = word(v);
   Bytes key = text::split(keys, ';');  // the first key-param only
   if (c.suite.empty() || !text::istarts_with(key, "inline:")) return false;
+  for (; !keys.empty() && c.key_params < UINT8_MAX; text::split(keys, ';')) ++c.key_params;
+  c.session_params = trim(v);
   key = key.subspan(7);
   const Bytes material = text::split(key, '|');
   c.key_ok = base64_decode(material, c.secret_key_salt.data(), c.secret_key_salt.size(), c.secret_key_salt_len);
@@ -122,6 +124,7 @@ bool read_crypto(Bytes v, SdpCrypto& out) {
   // What follows: lifetime then MKI; a lone field with a colon is the MKI (RFC 4568 section 9.2).
   while (!key.empty()) {
     Bytes field = text::split(key, '|');
+    if (field.empty()) return false;
     if (std::find(field.begin(), field.end(), ':') != field.end()) {
       const Bytes value = text::split(field, ':');
       if (!read_num(value, UINT32_MAX, c.mki) || !read_num(field, 128, c.mki_len)) return false;

@@ -85,6 +85,8 @@ struct SdpCrypto {
   Bytes lifetime;           // "2^20" or decimal; empty when absent
   uint32_t mki = 0;         // MKI value:length; mki_len 0 when absent
   uint8_t mki_len = 0;
+  uint8_t key_params = 1;   // key-params given (";inline:..." more): only the first is kept
+  Bytes session_params;     // what follows the key-params ("KDR=0 UNENCRYPTED_SRTCP"); no secret
 };
 
 struct SdpMedia {

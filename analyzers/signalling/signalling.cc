@@ -73,10 +73,11 @@ Engine::Engine(const Config& c, AnomalyEngine& e, EventSink& s, PipelineCounters
 
 SignallingAnalyzer::SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr,
                                        InterleavedMedia& media, MediaExpectations& expectations,
-                                       std::shared_ptr<const SignatureDatabase> signatures)
+                                       std::shared_ptr<const SignatureDatabase> signatures, SdesKeySink* keys)
     : impl_(std::make_unique<Impl>(cfg, engine, sink, ctr, std::move(signatures))) {
   impl_->media = &media;
   impl_->expectations = &expectations;
+  impl_->sdes = keys;
   impl_->next_due = &next_due_;
   user_signatures_ = impl_->user_signatures;
 }
@@ -349,6 +350,7 @@ void SignallingAnalyzer::close(uint32_t conn, Nanos last_ts, bool /*expired*/) {
     m.engine.clear(c.connect_failed, *kind, m.client_subject(c), c.last_ts, 0,
                    m.cfg.anomalies.ws_connect_failed.syn_timeout_s, "connection ended");
   m.media_release(c);
+  if (c.protocol == FlowClass::Rtsp) m.sdes_ended(c.gen, c.last_ts);  // its SDPs' source (rtsp_message)
   m.check_hook(c, c.last_ts);
   m.signature_close(c, c.last_ts);
   if (c.tls) m.tls_end(c, c.last_ts, c.tcp.state == tcp::TcpState::Reset);

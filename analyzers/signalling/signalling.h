@@ -30,14 +30,25 @@ class InterleavedMedia {
   virtual void interleaved(uint8_t dir, Nanos ts, Bytes packet) = 0;
 };
 
+// Where the SRTP keys of the SDP signalling carries go (SDES, RFC 4568 a=crypto): to the SRTP
+// keyring. `source` names the dialog or stream that said them (as MediaExpectations' source);
+// ended: that dialog or stream is over (its keys may make room for others).
+class SdesKeySink {
+ public:
+  virtual ~SdesKeySink() = default;
+  virtual void sdes_keys(const SdpSession& sdp, Nanos ts, uint64_t source) = 0;
+  virtual void sdes_source_ended(uint64_t source, Nanos ts) = 0;
+};
+
 class SignallingAnalyzer {
  public:
-  // SDP seen in signalling is recorded in `expectations` for the media analyzers. `signatures`:
-  // the process's compiled signatures (SignatureDatabase::compile(cfg.signatures)), shared by
-  // every worker; null compiles them for this analyzer alone.
+  // SDP seen in signalling is recorded in `expectations` for the media analyzers, its SDES keys
+  // handed to `keys` (none: not followed). `signatures`: the process's compiled signatures
+  // (SignatureDatabase::compile(cfg.signatures)), shared by every worker; null compiles them for
+  // this analyzer alone.
   SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine, EventSink& sink, PipelineCounters& ctr,
                      InterleavedMedia& media, MediaExpectations& expectations,
-                     std::shared_ptr<const SignatureDatabase> signatures = nullptr);
+                     std::shared_ptr<const SignatureDatabase> signatures = nullptr, SdesKeySink* keys = nullptr);
   ~SignallingAnalyzer();
   SignallingAnalyzer(const SignallingAnalyzer&) = delete;
   SignallingAnalyzer& operator=(const SignallingAnalyzer&) = delete;

@@ -428,17 +428,33 @@ struct Engine {
   InterleavedMedia* media = nullptr;
   Nanos* next_due = nullptr;        // the analyzer's copy of the earliest deadline (its inline check)
   MediaExpectations* expectations = nullptr;
+  SdesKeySink* sdes = nullptr;
   SdpSession sdp;                   // scratch (large: kept here, not on the stack)
-  // An SDP body: parsed and its media recorded for the media analyzers, under `name` (what the
-  // operator calls the media: the WCS stream, the SIP Call-ID, the RTSP URL).
+  // An SDP body: parsed, its media recorded for the media analyzers under `name` (what the operator
+  // calls the media: the WCS stream, the SIP Call-ID, the RTSP URL), its SDES keys handed to the
+  // SRTP keyring (and wiped from the scratch: what is read of the SDP afterwards is no secret).
   bool note_sdp(Bytes body, Nanos ts, uint64_t source, std::string_view name) {
     if (!parse_sdp(body, sdp)) {
       ++ctr.sdp_malformed;
+      wipe_sdes(sdp);
       return false;
     }
     ++ctr.sdp_bodies;
     if (expectations != nullptr) expectations->expect_sdp(sdp, ts, source, name);
+    if (sdes != nullptr) sdes->sdes_keys(sdp, ts, source);
+    wipe_sdes(sdp);
     return true;
+  }
+  static void wipe_sdes(SdpSession& s) {
+    for (SdpMedia& m : s.media)
+      for (SdpCrypto& c : m.cryptos) {
+        c.secret_key_salt.fill(0);
+        c.secret_key_salt_len = 0;
+      }
+  }
+  // A dialog or stream whose SDPs may have given SDES keys is over.
+  void sdes_ended(uint64_t source, Nanos ts) {
+    if (sdes != nullptr) sdes->sdes_source_ended(source, ts);
   }
   void wcs_sdp(WcsStream& s, uint8_t side, Nanos ts);
   Nanos dialog_idle;                // a dialog with no message this long is reported

@@ -227,6 +227,7 @@ void Engine::sip_report(uint32_t index) {
   else if (d.answered)
     state = "early";
   set_text(ev.state, state);
+  sdes_ended(d.key, d.last_ts);
   retire(d, dialogs, dialog_ids, index, SignallingKind::SipDialog, FlowClass::Sip, d.l4, d.client, d.server, d.first_ts,
          d.last_ts);
 }

@@ -204,6 +204,7 @@ void Engine::wcs_report(uint32_t index, Nanos ts) {
   wcs_check_answer(index, ts);
   engine.clear(s.no_answer, AnomalyKind::signalling_no_answer, stream_subject(s), ts, 0,
                cfg.anomalies.signalling_no_answer.timeout_s, "connection ended");
+  sdes_ended(s.key, ts);
   retire(s, wcs_streams, wcs_ids, index, SignallingKind::WcsStream, FlowClass::Websocket, L4::Tcp, c.ep[c.client],
          c.ep[c.client ^ 1], s.ev.first_ts, s.ev.last_ts);
 }

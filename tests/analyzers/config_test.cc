@@ -172,6 +172,14 @@ TEST(Config, ThresholdOfAnotherKindIsUnknownKey) {
   EXPECT_TRUE(StartsWith(e, "test.yaml: anomalies.media_stall.min_packets (line 3): unknown key"));
 }
 
+TEST(Config, SdesKeysIsTheConfigsOnly) {
+  const Config c = load_config_string("srtp:\n  sdes_keys: 16\n", "test.yaml");
+  EXPECT_EQ(c.srtp.sdes_keys, 16u);
+  EXPECT_TRUE(StartsWith(config_error("srtp:\n  sdes_keys: -1\n"), "test.yaml: srtp.sdes_keys (line 2)"));
+  SrtpConfig keys;
+  EXPECT_THROW(load_srtp_keys_string("srtp:\n  sdes_keys: 16\n", "k.yaml", keys), ConfigError);  // a key file's
+}
+
 TEST(Config, WrongTypeNotANumber) {
   std::string e = config_error("flows:\n  capacity: lots\n");
   EXPECT_TRUE(StartsWith(e, "test.yaml: flows.capacity (line 2): "));
@@ -392,6 +400,7 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(file.signalling.window_kb, def.signalling.window_kb);
   EXPECT_EQ(file.signalling.memory_mb, def.signalling.memory_mb);
   EXPECT_EQ(file.signalling.gap_timeout_ms, def.signalling.gap_timeout_ms);
+  EXPECT_EQ(file.srtp.sdes_keys, def.srtp.sdes_keys);
   // Every signalling threshold the file sets is the built-in default.
   EXPECT_EQ(fa.ws_connect_failed.syn_timeout_s, da.ws_connect_failed.syn_timeout_s);
   EXPECT_EQ(fa.signalling_no_answer.timeout_s, da.signalling_no_answer.timeout_s);

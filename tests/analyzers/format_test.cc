@@ -333,7 +333,8 @@ TEST(Format, SummaryJsonLine) {
       R"("tls_handshakes":0,"tls_malformed":0,"dns_messages":0,"dns_malformed":0,)"
       R"("rtsp_messages":0,"rtsp_malformed":0,"rtsp_interleaved":0,"rtmp_messages":0,"rtmp_malformed":0,)"
       R"("sdp_bodies":0,"sdp_malformed":0,"rtp_clock_from_sdp":0,)"
-      R"("signature_matches":0,"signature_repeats":0,"signature_stream_restarts":0,"one_way_agreed_by_sdp":0})");
+      R"("signature_matches":0,"signature_repeats":0,"signature_stream_restarts":0,"one_way_agreed_by_sdp":0,)"
+      R"("sdes_keys_learnt":0,"sdes_keys_unsupported":0,"sdes_keys_bad":0,"sdes_keyring_full":0})");
 }
 
 TEST(Format, SummaryWithoutMalformedHasEmptyReasons) {

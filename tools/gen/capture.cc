@@ -88,7 +88,13 @@ void Capture::add_srtp(std::int64_t t_us, const Endpoint& src, const Endpoint& d
 void Capture::add_srtp_key(std::uint32_t ssrc, Bytes master) {
   for (const SrtpKey& k : srtp_keys_)
     if (k.ssrc == ssrc || k.master == master) throw std::logic_error("SRTP SSRC or master key given twice");
-  srtp_keys_.push_back(SrtpKey{ssrc, std::move(master)});
+  srtp_keys_.push_back(SrtpKey{ssrc, std::move(master), {}});
+}
+
+void Capture::add_sdes_key(std::uint32_t ssrc, Bytes master, Bytes announced) {
+  if (announced.empty()) throw std::logic_error("an SDES key without the key its SDP announced");
+  add_srtp_key(ssrc, std::move(master));
+  srtp_keys_.back().announced = std::move(announced);
 }
 
 const SrtpKey* Capture::srtp_key(std::uint32_t ssrc) const {

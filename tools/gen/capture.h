@@ -72,7 +72,12 @@ std::uint32_t sender_ssrc(const Packet& p);
 
 struct SrtpKey {
   std::uint32_t ssrc = 0;
-  Bytes master;  // master key || master salt (srtp_session.h)
+  Bytes master;  // master key || master salt (srtp_session.h): what the sender protects with
+  // SDES (RFC 4568): the key the sender's SDP announced in a=crypto, which the tap learns from the
+  // capture itself (not written to the key file). Empty: not announced in SDP.
+  Bytes announced;
+  // What a receiver holding the key the tap is meant to have (the file's or the SDP's) uses.
+  const Bytes& receiver_key() const { return announced.empty() ? master : announced; }
 };
 
 // One DTLS handshake as it went on the wire.
@@ -125,6 +130,9 @@ class Capture {
 
   // The master key of an SSRC that sends SRTP or SRTCP; an SSRC or a key given twice throws.
   void add_srtp_key(std::uint32_t ssrc, Bytes master);
+  // A key its sender announced in SDP (SDES) as `announced`, and protects with `master` (the
+  // same, unless the sender is misconfigured).
+  void add_sdes_key(std::uint32_t ssrc, Bytes master, Bytes announced);
   const std::vector<SrtpKey>& srtp_keys() const { return srtp_keys_; }
   const SrtpKey* srtp_key(std::uint32_t ssrc) const;
 

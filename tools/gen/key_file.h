@@ -1,6 +1,7 @@
 // The SRTP master keys of a capture, for a checker or analyzer to decrypt it: YAML, one entry per
 // SSRC that sends SRTP or SRTCP in the capture, its key as SDES's a=crypto inline: writes it
-// (base64 of master key || master salt).
+// (base64 of master key || master salt). Keys the capture's own SDP announces (SDES) are left for
+// the tap to learn there: listed in comments only (for the checks that no key leaks).
 #pragma once
 
 #include <string>

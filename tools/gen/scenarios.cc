@@ -734,6 +734,15 @@ constexpr std::array kScenarios{
                 "(INVITE with a PCMU offer, 100, 180, 200 with the answer, ACK), G.711 RTP both ways every 20 ms "
                 "between the SDP's ports, BYE and 200; nothing anomalous",
                 8.0, &sip_call},
+    ScenarioDef{"sip-sdes",
+                "as sip-call, but the offer and the answer are RTP/SAVP, each with its author's SRTP key in "
+                "a=crypto (SDES, AES_CM_128_HMAC_SHA1_80), and the media both ways SRTP under those keys; the tap "
+                "learns them from the SDP (none in --keys); nothing anomalous",
+                8.0, &sip_sdes},
+    ScenarioDef{"sip-sdes-bad-key",
+                "as sip-sdes, but the PBX encrypts with a key other than the one its answer announced: none of its "
+                "packets authenticate (srtp_auth_failure on PBX -> WCS at its 50th packet)",
+                8.0, &sip_sdes_bad_key},
     ScenarioDef{"sip-rejected",
                 "as sip-call, but the INVITE is answered 100 then 486 Busy Here (and ACKed); no media (sip_failure "
                 "on WCS -> PBX at the 486)",

@@ -1,5 +1,8 @@
 #include "sip_scenarios.h"
 
+#include <nettle/base64.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -9,6 +12,7 @@
 
 #include "media.h"
 #include "rng.h"
+#include "srtp_session.h"
 #include "webrtc_session.h"
 
 namespace wcsgen {
@@ -56,7 +60,16 @@ SipSetup random_setup(Rng& rng) {
   return s;
 }
 
-std::string sdp_body(const Endpoint& rtp, std::uint64_t sess_id, const std::string& user_agent) {
+// SDES (RFC 4568): an SRTP master key and salt as a=crypto's inline: writes it.
+std::string sdes_inline(ByteView key) {
+  std::string s(BASE64_ENCODE_RAW_LENGTH(key.size()), '\0');
+  base64_encode_raw(s.data(), key.size(), key.data());
+  return "inline:" + s + "|2^31";
+}
+
+// `sdes_key`: the SRTP key the SDP's author sends with (RTP/SAVP with a=crypto); empty: plain RTP.
+std::string sdp_body(const Endpoint& rtp, std::uint64_t sess_id, const std::string& user_agent,
+                     ByteView sdes_key = {}) {
   std::string s;
   s += "v=0\r\n";
   s += "o=" + user_agent + " " + std::to_string(sess_id) + " " + std::to_string(sess_id) + " IN IP4 " + rtp.ip.str() +
@@ -64,12 +77,13 @@ std::string sdp_body(const Endpoint& rtp, std::uint64_t sess_id, const std::stri
   s += "s=" + user_agent + "\r\n";
   s += "c=IN IP4 " + rtp.ip.str() + "\r\n";
   s += "t=0 0\r\n";
-  s += "m=audio " + std::to_string(rtp.port) + " RTP/AVP 0 101\r\n";
+  s += "m=audio " + std::to_string(rtp.port) + (sdes_key.empty() ? " RTP/AVP" : " RTP/SAVP") + " 0 101\r\n";
   s += "a=rtpmap:0 PCMU/8000\r\n";
   s += "a=rtpmap:101 telephone-event/8000\r\n";
   s += "a=fmtp:101 0-16\r\n";
   s += "a=ptime:20\r\n";
   s += "a=sendrecv\r\n";
+  if (!sdes_key.empty()) s += "a=crypto:1 " + std::string(kSrtpSuite) + " " + sdes_inline(sdes_key) + "\r\n";
   return s;
 }
 
@@ -189,6 +203,13 @@ std::string sip_record(const SipSetup& s, const std::string& method, const std::
 
 enum class CallOutcome { kAnswered, kBusy, kNoAnswer };
 
+// SRTP with SDES keys both ways, instead of plain RTP: each side's SDP announces the key it sends
+// with; a misconfigured PBX may send with another.
+struct Sdes {
+  bool on = false;
+  bool pbx_wrong_key = false;
+};
+
 struct CallTimes {
   std::int64_t invite_us = 0;
   std::int64_t final_us = 0;  // the 486 (kBusy), the 200 (kAnswered)
@@ -209,14 +230,19 @@ struct PbxMedia {
 
 // An INVITE from WCS at t; what follows as `outcome` says; an answered call lasts until `end_us`.
 CallTimes do_call(const SipSetup& s, SipUa& ua, Rng& rng, Capture& cap, std::int64_t t, std::int64_t end_us,
-                  CallOutcome outcome, const PbxMedia& pbx_media = {}) {
+                  CallOutcome outcome, const PbxMedia& pbx_media = {}, const Sdes& sdes = {}) {
   const std::string from = "<sip:" + s.user + "@" + s.domain + ">;tag=" + hex_token(rng, 8);
   const std::string to = "<sip:" + s.callee + "@" + s.domain + ">";
   const std::string call_id = hex_token(rng, 24) + "@" + s.wcs.ip.str();
   const std::string ruri = "sip:" + s.callee + "@" + s.domain;
   const std::string contact = "Contact: <sip:" + s.user + "@" + s.wcs.str() + ";transport=udp>";
   const auto sess = static_cast<std::uint64_t>(rng.range(100000000, 999999999));
-  const std::string offer = sdp_body(s.wcs_rtp, sess, "Flashphoner");
+  // The keys come from their own generators: a call without SDES draws what it always drew.
+  Rng key_rng = sdes.on ? rng.fork(0x5de5) : Rng(0);
+  const Bytes wcs_key = sdes.on ? key_rng.bytes(kSrtpMasterKeyLen) : Bytes{};
+  const Bytes pbx_key = sdes.on ? key_rng.bytes(kSrtpMasterKeyLen) : Bytes{};
+  const Bytes pbx_sends = sdes.pbx_wrong_key ? key_rng.bytes(kSrtpMasterKeyLen) : pbx_key;
+  const std::string offer = sdp_body(s.wcs_rtp, sess, "Flashphoner", wcs_key);
   const std::vector<std::string> invite_extra{contact, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO",
                                               "Supported: replaces"};
   Request inv = ua.request(t, "INVITE", ruri, 1, from, to, call_id, invite_extra, offer);
@@ -254,7 +280,8 @@ CallTimes do_call(const SipSetup& s, SipUa& ua, Rng& rng, Capture& cap, std::int
   ua.respond(t180, inv, 180, "Ringing", pbx_tag, {pbx_contact});
   const std::int64_t t200 = t180 + rng.range(1500 * kMs, 3000 * kMs);
   const Endpoint pbx_sdp_rtp = pbx_media.sdp_rtp.value_or(s.pbx_rtp);
-  const std::string answer = sdp_body(pbx_sdp_rtp, static_cast<std::uint64_t>(rng.range(100000000, 999999999)), "Asterisk");
+  const std::string answer =
+      sdp_body(pbx_sdp_rtp, static_cast<std::uint64_t>(rng.range(100000000, 999999999)), "Asterisk", pbx_key);
   ua.respond(t200, inv, 200, "OK", pbx_tag, {pbx_contact, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, INFO"},
              answer);
   cap.note_sdp_clock(pbx_sdp_rtp, kPtPcmu, 8000);
@@ -269,16 +296,30 @@ CallTimes do_call(const SipSetup& s, SipUa& ua, Rng& rng, Capture& cap, std::int
   // G.711 both ways, 20 ms: WCS from its ACK, the PBX from its 200 (reaching the tap a delay later).
   const std::int64_t t_bye = std::max(end_us, t_ack + 3 * kSec);
   Rng media_rng = rng.fork(7);
-  MediaStream wcs_audio(pcmu_stream(media_rng.u32()), media_rng);
-  MediaStream pbx_audio(pcmu_stream(media_rng.u32()), media_rng);
+  StreamSpec wcs_spec = pcmu_stream(media_rng.u32());
+  StreamSpec pbx_spec = pcmu_stream(media_rng.u32());
+  wcs_spec.srtp = pbx_spec.srtp = sdes.on;
+  MediaStream wcs_audio(wcs_spec, media_rng);
+  MediaStream pbx_audio(pbx_spec, media_rng);
+  if (sdes.on) {
+    cap.add_sdes_key(wcs_spec.ssrc, wcs_key, wcs_key);
+    cap.add_sdes_key(pbx_spec.ssrc, pbx_sends, pbx_key);
+  }
+  const auto send = [&](const Endpoint& from, const Endpoint& to) {
+    return [&cap, &sdes, from, to](std::int64_t tt, Bytes b) {
+      if (sdes.on)
+        cap.add_srtp(tt, from, to, Content::kRtp, std::move(b));
+      else
+        cap.add_udp(tt, from, to, Content::kRtp, std::move(b));
+    };
+  };
   // The PBX's first RTP packet reaches WCS before its ACK leaves: WCS's go where the PBX's come from.
   const Endpoint wcs_sends_to = pbx_media.sends_rtp ? s.pbx_rtp : pbx_sdp_rtp;
   wcs_audio.generate_audio(t_ack + rng.range(1 * kMs, 5 * kMs), t_bye, PathTiming{400}, media_rng,
-                           [&](std::int64_t tt, Bytes b) { cap.add_udp(tt, s.wcs_rtp, wcs_sends_to, Content::kRtp, std::move(b)); });
+                           send(s.wcs_rtp, wcs_sends_to));
   const std::int64_t pbx_from = t200 + rng.range(1 * kMs, 5 * kMs);
   if (pbx_media.sends_rtp)
-    pbx_audio.generate_audio(pbx_from, t_bye + s.delay_us, PathTiming{3000}, media_rng,
-                             [&](std::int64_t tt, Bytes b) { cap.add_udp(tt, s.pbx_rtp, s.wcs_rtp, Content::kRtp, std::move(b)); });
+    pbx_audio.generate_audio(pbx_from, t_bye + s.delay_us, PathTiming{3000}, media_rng, send(s.pbx_rtp, s.wcs_rtp));
 
   Request bye = ua.request(t_bye, "BYE", target, 2, from, to_tagged, call_id, {});
   ua.respond(ua.answer_at(t_bye, 200, 2000), bye, 200, "OK", "", {});
@@ -298,7 +339,7 @@ struct AnsweredCall {
 // As sip_call (its own seed salt), with the PBX's media as `media` says (`pbx_sdp_rtp`, given the
 // setup, the address its SDP names instead of its own).
 AnsweredCall answered_call(const ScenarioParams& p, Capture& cap, std::uint64_t salt, PbxMedia media,
-                           Endpoint (*pbx_sdp_rtp)(const SipSetup&, Rng&) = nullptr) {
+                           Endpoint (*pbx_sdp_rtp)(const SipSetup&, Rng&) = nullptr, Sdes sdes = {}) {
   Rng rng(p.seed ^ salt);
   AnsweredCall c{random_setup(rng), {}};
   const SipSetup& s = c.s;
@@ -309,7 +350,7 @@ AnsweredCall answered_call(const ScenarioParams& p, Capture& cap, std::uint64_t 
   const Registration reg = do_register(s, ua, rng, t0, 200, "OK");
   const std::int64_t t_inv = reg.end_us + rng.range(500 * kMs, 1500 * kMs);
   const std::int64_t end = t0 + static_cast<std::int64_t>(p.duration_s * 1e6);
-  c.ct = do_call(s, ua, rng, cap, t_inv, end, CallOutcome::kAnswered, media);
+  c.ct = do_call(s, ua, rng, cap, t_inv, end, CallOutcome::kAnswered, media, sdes);
   // The call must outlast the verdicts on its media (a BYE ends the dialog's checks).
   if (end < c.ct.ack_us + kNoRtpAfterAck + kSec) throw std::logic_error("SIP call too short for its media verdict");
   cap.note_signalling(sip_record(s, "REGISTER", "registered", 200));
@@ -320,6 +361,24 @@ AnsweredCall answered_call(const ScenarioParams& p, Capture& cap, std::uint64_t 
 // sip_rtp_mismatch, judged kNoRtpAfterAck after the ACK on the dialog (WCS -> PBX).
 Anomaly rtp_mismatch(const AnsweredCall& c) {
   return Anomaly{"sip_rtp_mismatch", "udp", c.s.wcs, c.s.pbx, std::nullopt, c.ct.ack_us + kNoRtpAfterAck, 0.01};
+}
+
+// sip-call with SRTP: each SDP carries its author's a=crypto key, and each side's media is SRTP
+// under it. With `pbx_wrong_key`, the PBX sends under a key it never announced: every packet of
+// its stream fails authentication with the SDP's, srtp_auth_failure at its 50th (min_packets).
+std::vector<Anomaly> sip_sdes_call(const ScenarioParams& p, Capture& cap, bool pbx_wrong_key) {
+  const AnsweredCall c = answered_call(p, cap, pbx_wrong_key ? 0x5de5bad0u : 0x5de5ca11u, PbxMedia{}, nullptr,
+                                       Sdes{true, pbx_wrong_key});
+  const SipSetup& s = c.s;
+  if (!pbx_wrong_key) return {};
+  constexpr std::size_t kMinPackets = 50;  // srtp_auth_failure's min_packets, all of them failing
+  std::vector<const Packet*> pbx;
+  for (const Packet& pk : cap.packets())
+    if (pk.content == Content::kRtp && pk.src == s.pbx_rtp && pk.dst == s.wcs_rtp) pbx.push_back(&pk);
+  std::stable_sort(pbx.begin(), pbx.end(), [](const Packet* a, const Packet* b) { return a->t_us < b->t_us; });
+  if (pbx.size() < kMinPackets) throw std::logic_error("sip-sdes-bad-key: too few PBX packets; use a longer --duration");
+  return {Anomaly{"srtp_auth_failure", "udp", s.pbx_rtp, s.wcs_rtp, get32(pbx.front()->payload, 8),
+                  pbx[kMinPackets - 1]->t_us, 0.05}};
 }
 
 }  // namespace
@@ -337,6 +396,10 @@ std::vector<Anomaly> sip_call(const ScenarioParams& p, Capture& cap) {
   cap.note_signalling(sip_record(s, "INVITE", "terminated", 200));
   return {};
 }
+
+std::vector<Anomaly> sip_sdes(const ScenarioParams& p, Capture& cap) { return sip_sdes_call(p, cap, false); }
+
+std::vector<Anomaly> sip_sdes_bad_key(const ScenarioParams& p, Capture& cap) { return sip_sdes_call(p, cap, true); }
 
 std::vector<Anomaly> sip_rejected(const ScenarioParams& p, Capture& cap) {
   Rng rng(p.seed ^ 0x51b486u);

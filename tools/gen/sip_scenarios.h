@@ -1,5 +1,6 @@
 // SIP scenarios: WCS as a SIP user agent (UDP, a port of 30000-31000) registering with and calling
-// through a PBX on 5060, plain G.711 RTP between WCS's media port and the PBX's. The messages are
+// through a PBX on 5060, G.711 RTP between WCS's media port and the PBX's (plain, or SRTP under
+// SDES keys). The messages are
 // written here as text (SIP, SDP), independently of the analyzers.
 #pragma once
 
@@ -13,6 +14,11 @@ namespace wcsgen {
 // REGISTER challenged and accepted, a call answered (100, 180, 200 with SDP, ACK), PCMU both ways,
 // BYE: nothing anomalous.
 std::vector<Anomaly> sip_call(const ScenarioParams& p, Capture& cap);
+// As sip_call, with SRTP both ways under the keys each side's SDP announced (SDES, a=crypto):
+// nothing anomalous.
+std::vector<Anomaly> sip_sdes(const ScenarioParams& p, Capture& cap);
+// As sip_sdes, but the PBX sends under a key it never announced: srtp_auth_failure on its stream.
+std::vector<Anomaly> sip_sdes_bad_key(const ScenarioParams& p, Capture& cap);
 // As sip_call, but the INVITE is answered 486 Busy Here: sip_failure at the 486.
 std::vector<Anomaly> sip_rejected(const ScenarioParams& p, Capture& cap);
 // REGISTER, 401, REGISTER with credentials, 403 Forbidden: sip_failure at the 403.

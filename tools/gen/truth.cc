@@ -43,7 +43,8 @@ struct StreamStats {
   std::uint64_t keyframes = 0;    // of the packets that can be read
 };
 
-// What a receiver holding the capture's keys makes of its SRTP: one libsrtp session per SSRC.
+// What a receiver holding the capture's keys makes of its SRTP: one libsrtp session per SSRC, with
+// the key the file gives or the SDP announced.
 class SrtpReceivers {
  public:
   explicit SrtpReceivers(const Capture& cap) : cap_(cap) {}
@@ -54,7 +55,7 @@ class SrtpReceivers {
     if (it == sessions_.end()) {
       const SrtpKey* key = cap_.srtp_key(ssrc);
       if (key == nullptr) throw std::logic_error("SRTP stream without a master key");
-      it = sessions_.try_emplace(ssrc, ssrc, key->master).first;
+      it = sessions_.try_emplace(ssrc, ssrc, key->receiver_key()).first;
     }
     return it->second.unprotect_rtp(packet);
   }
