@@ -342,6 +342,7 @@ struct Engine {
   // TLS (tls_dns.cc)
   size_t tls_stream(Conn& c, uint8_t dir, Nanos ts, Bytes b);
   void tls_item(Conn& c, TlsState& t, uint8_t dir, Nanos ts, const tls::Item& it);
+  tls::CertificateCache certificates;  // a server's certificate is decoded once, not per connection
   void tls_end(Conn& c, Nanos ts, bool reset);
   void tls_release(Conn& c);
   AnomalySubject server_subject(const Conn& c) const {

@@ -69,7 +69,7 @@ void Engine::tls_item(Conn& c, TlsState& t, uint8_t dir, Nanos ts, const tls::It
         }
       } else if (it.message.type == tls::kCertificate && dir != c.client) {
         tls::CertificateInfo cert;
-        if (tls::parse_certificate(it.message.body, cert) == tls::CertStatus::Ok) {
+        if (certificates.parse(it.message.body, cert) == tls::CertStatus::Ok) {
           set_text(c.ev.detail, cert.subject_cn.data());
           const int64_t now_s = static_cast<int64_t>(ts / 1'000'000'000);
           const int64_t days = tls::days_to_expiry(cert, now_s);

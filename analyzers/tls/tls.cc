@@ -2,6 +2,7 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <nettle/sha2.h>
 
 #include <algorithm>
 #include <cstring>
@@ -378,7 +379,10 @@ bool parse_server_hello(Bytes body, ServerHello& h) {
   return ext.ok;
 }
 
-CertStatus parse_certificate(Bytes body, CertificateInfo& out) {
+namespace {
+
+// The certificate_list's framing: the chain's length and the leaf's DER.
+CertStatus walk_certificate_list(Bytes body, CertificateInfo& out) {
   out = CertificateInfo{};
   Cursor c{body};
   Cursor list{c.vec24()};
@@ -389,8 +393,11 @@ CertStatus parse_certificate(Bytes body, CertificateInfo& out) {
     if (out.chain_length == 0) out.leaf_der = der;
     if (out.chain_length < UINT16_MAX) ++out.chain_length;
   }
-  if (out.chain_length == 0) return CertStatus::Empty;
+  return out.chain_length == 0 ? CertStatus::Empty : CertStatus::Ok;
+}
 
+// The leaf's names and validity, by GnuTLS.
+CertStatus decode_leaf(CertificateInfo& out) {
   gnutls_x509_crt_t crt = nullptr;
   if (gnutls_x509_crt_init(&crt) < 0) return CertStatus::Undecodable;
   const gnutls_datum_t der{const_cast<unsigned char*>(out.leaf_der.data()),
@@ -420,6 +427,41 @@ CertStatus parse_certificate(Bytes body, CertificateInfo& out) {
   }
   gnutls_x509_crt_deinit(crt);
   return st;
+}
+
+}  // namespace
+
+CertStatus parse_certificate(Bytes body, CertificateInfo& out) {
+  const CertStatus st = walk_certificate_list(body, out);
+  return st == CertStatus::Ok ? decode_leaf(out) : st;
+}
+
+CertStatus CertificateCache::parse(Bytes body, CertificateInfo& out) {
+  const CertStatus st = walk_certificate_list(body, out);
+  if (st != CertStatus::Ok) return st;
+  std::array<uint8_t, 32> digest;
+  sha256_ctx ctx;
+  sha256_init(&ctx);
+  sha256_update(&ctx, out.leaf_der.size(), out.leaf_der.data());
+  sha256_digest(&ctx, digest.size(), digest.data());
+  for (const Entry& e : entries_)
+    if (e.used && e.digest == digest) {
+      ++hits_;
+      const Bytes der = out.leaf_der;
+      const uint16_t chain = out.chain_length;
+      out = e.info;
+      out.leaf_der = der;
+      out.chain_length = chain;
+      return e.status;
+    }
+  Entry& e = entries_[next_];
+  next_ = (next_ + 1) % entries_.size();
+  e.status = decode_leaf(out);
+  e.used = true;
+  e.digest = digest;
+  e.info = out;
+  e.info.leaf_der = {};
+  return e.status;
 }
 
 int64_t days_to_expiry(const CertificateInfo& cert, int64_t now) {

@@ -241,6 +241,27 @@ enum class CertStatus : uint8_t {
 // Walks the certificate_list and decodes the leaf with GnuTLS (the one place that allocates,
 // inside GnuTLS; certificates are rare). Never throws.
 CertStatus parse_certificate(Bytes body, CertificateInfo& out);
+
+// The leaf certificates decoded lately, by the SHA-256 of their DER: a server shows the same one
+// on every connection, so GnuTLS (which allocates, and costs a few hundred microseconds) decodes
+// each one once. 32 entries (about 22 KiB); the oldest makes room. Not thread-safe: one per worker.
+class CertificateCache {
+ public:
+  // As parse_certificate; the leaf's names and validity from the cache when it was decoded lately.
+  CertStatus parse(Bytes body, CertificateInfo& out);
+  uint64_t hits() const { return hits_; }
+
+ private:
+  struct Entry {
+    std::array<uint8_t, 32> digest{};
+    bool used = false;
+    CertStatus status = CertStatus::Undecodable;
+    CertificateInfo info;  // leaf_der empty: it pointed into a message long gone
+  };
+  std::array<Entry, 32> entries_{};
+  uint32_t next_ = 0;
+  uint64_t hits_ = 0;
+};
 // Whole days from `now` (Unix seconds) to notAfter, rounded down; negative once expired.
 int64_t days_to_expiry(const CertificateInfo& cert, int64_t now);
 

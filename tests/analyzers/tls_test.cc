@@ -550,6 +550,36 @@ TEST(Tls, DiscordLeafCertificateMatchesTshark) {
   EXPECT_EQ(c.not_after, 1642550399);   // 2022-01-18 23:59:59 UTC
 }
 
+TEST(Tls, CertificateCacheDecodesEachLeafOnce) {
+  Reader rd;
+  const auto seen = rd.feed_all(discord_server());
+  ASSERT_GE(seen.size(), 2u);
+  tls::CertificateCache cache;
+  tls::CertificateInfo direct, first, again;
+  ASSERT_EQ(tls::parse_certificate(seen[1].body, direct), tls::CertStatus::Ok);
+  ASSERT_EQ(cache.parse(seen[1].body, first), tls::CertStatus::Ok);
+  EXPECT_EQ(cache.hits(), 0u);
+  const Frame copy(seen[1].body.begin(), seen[1].body.end());  // the same certificate, another message
+  ASSERT_EQ(cache.parse(copy, again), tls::CertStatus::Ok);
+  EXPECT_EQ(cache.hits(), 1u);
+  for (const tls::CertificateInfo* c : {&first, &again}) {
+    EXPECT_STREQ(c->subject.data(), direct.subject.data());
+    EXPECT_STREQ(c->issuer.data(), direct.issuer.data());
+    EXPECT_STREQ(c->subject_cn.data(), direct.subject_cn.data());
+    EXPECT_EQ(c->not_before, direct.not_before);
+    EXPECT_EQ(c->not_after, direct.not_after);
+    EXPECT_EQ(c->chain_length, 2);
+  }
+  EXPECT_EQ(again.leaf_der.data(), copy.data() + 6);  // into its own message, past the two lengths
+  // Another leaf is no hit, and what does not decode is remembered as such.
+  const Frame junk{0, 0, 7, 0, 0, 4, 0x30, 0x02, 0x01, 0x00};
+  tls::CertificateInfo j;
+  EXPECT_EQ(cache.parse(junk, j), tls::CertStatus::Undecodable);
+  EXPECT_EQ(cache.parse(junk, j), tls::CertStatus::Undecodable);
+  EXPECT_EQ(cache.hits(), 2u);
+  EXPECT_EQ(cache.parse(Frame{0, 0, 0}, j), tls::CertStatus::Empty);
+}
+
 TEST(Tls, ByteBySegmentsGiveTheSameItemsAndCertificate) {
   Reader whole;
   const auto a = whole.feed_all(discord_server());
