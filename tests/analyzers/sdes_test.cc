@@ -13,6 +13,7 @@
 #include "output/format.h"
 #include "packet_builder.h"
 #include "pipeline.h"
+#include "srtp_sender.h"
 
 namespace wcstap {
 namespace {
@@ -36,73 +37,11 @@ std::vector<uint8_t> test_key(uint8_t seed, size_t n = 30) {
 }
 const std::vector<uint8_t> kUaKey = test_key(0x21), kPbxKey = test_key(0x77), kOtherKey = test_key(0x35);
 
-std::string base64(const std::vector<uint8_t>& b) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < b.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, b.size() - i);
-    uint32_t v = 0;
-    for (size_t j = 0; j < 3; ++j) v = v << 8 | (j < n ? b[i + j] : 0);
-    for (size_t j = 0; j < 4; ++j) out.push_back(j <= n ? kAlphabet[(v >> (18 - 6 * j)) & 63] : '=');
-  }
-  return out;
-}
 
-std::string hex_of(const std::vector<uint8_t>& b) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t x : b) {
-    s.push_back(kHex[x >> 4]);
-    s.push_back(kHex[x & 15]);
-  }
-  return s;
-}
 
-// The sending side: libsrtp, outbound, with an MKI when given one.
-class Sender {
- public:
-  explicit Sender(const std::vector<uint8_t>& key, bool sha1_32 = false, std::vector<uint8_t> mki = {})
-      : mki_(!mki.empty()) {
-    srtp_init();
-    std::vector<unsigned char> k(key.begin(), key.end());
-    srtp_policy_t p{};
-    if (sha1_32)
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
-    else
-      srtp_crypto_policy_set_rtp_default(&p.rtp);
-    srtp_crypto_policy_set_rtcp_default(&p.rtcp);
-    p.ssrc.type = ssrc_any_outbound;
-    srtp_master_key_t master{k.data(), mki.data(), static_cast<unsigned>(mki.size())};
-    srtp_master_key_t* masters[1] = {&master};
-    if (mki_) {
-      p.keys = masters;
-      p.num_master_keys = 1;
-    } else {
-      p.key = k.data();
-    }
-    p.window_size = 128;
-    EXPECT_EQ(srtp_create(&ctx_, &p), srtp_err_status_ok);
-  }
-  ~Sender() { srtp_dealloc(ctx_); }
-  Frame protect(Frame rtp) {
-    int len = static_cast<int>(rtp.size());
-    rtp.resize(rtp.size() + SRTP_MAX_TRAILER_LEN);
-    EXPECT_EQ(srtp_protect_mki(ctx_, rtp.data(), &len, mki_, 0), srtp_err_status_ok);
-    rtp.resize(static_cast<size_t>(len));
-    return rtp;
-  }
-  Frame protect_rtcp(Frame rtcp) {
-    int len = static_cast<int>(rtcp.size());
-    rtcp.resize(rtcp.size() + SRTP_MAX_TRAILER_LEN + 4);
-    EXPECT_EQ(srtp_protect_rtcp_mki(ctx_, rtcp.data(), &len, mki_, 0), srtp_err_status_ok);
-    rtcp.resize(static_cast<size_t>(len));
-    return rtcp;
-  }
-
- private:
-  srtp_t ctx_ = nullptr;
-  bool mki_;
-};
+using Sender = test::SrtpSender;
+using test::base64;
+using test::hex_of;
 
 class Collector : public EventSink {
  public:

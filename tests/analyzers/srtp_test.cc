@@ -12,6 +12,7 @@
 #include "output/format.h"
 #include "packet_builder.h"
 #include "pipeline.h"
+#include "srtp_sender.h"
 
 namespace wcstap {
 namespace {
@@ -30,61 +31,11 @@ const std::vector<uint8_t> kKey = [] {
   for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(0xa0 + i * 7);
   return k;
 }();
-std::string base64(const std::vector<uint8_t>& b) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < b.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, b.size() - i);
-    uint32_t v = 0;
-    for (size_t j = 0; j < 3; ++j) v = v << 8 | (j < n ? b[i + j] : 0);
-    for (size_t j = 0; j < 4; ++j) out.push_back(j <= n ? kAlphabet[(v >> (18 - 6 * j)) & 63] : '=');
-  }
-  return out;
-}
 
-std::string hex_of(const std::vector<uint8_t>& b) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t x : b) {
-    s.push_back(kHex[x >> 4]);
-    s.push_back(kHex[x & 15]);
-  }
-  return s;
-}
 
-// The sending side: libsrtp, outbound, the same key.
-class Sender {
- public:
-  explicit Sender(const std::vector<uint8_t>& key) {
-    srtp_init();
-    std::vector<unsigned char> k(key.begin(), key.end());
-    srtp_policy_t p{};
-    srtp_crypto_policy_set_rtp_default(&p.rtp);
-    srtp_crypto_policy_set_rtcp_default(&p.rtcp);
-    p.ssrc.type = ssrc_any_outbound;
-    p.key = k.data();
-    p.window_size = 128;
-    EXPECT_EQ(srtp_create(&ctx_, &p), srtp_err_status_ok);
-  }
-  ~Sender() { srtp_dealloc(ctx_); }
-  Frame protect(Frame rtp) {
-    int len = static_cast<int>(rtp.size());
-    rtp.resize(rtp.size() + SRTP_MAX_TRAILER_LEN);
-    EXPECT_EQ(srtp_protect(ctx_, rtp.data(), &len), srtp_err_status_ok);
-    rtp.resize(static_cast<size_t>(len));
-    return rtp;
-  }
-  Frame protect_rtcp(Frame rtcp) {
-    int len = static_cast<int>(rtcp.size());
-    rtcp.resize(rtcp.size() + (SRTP_MAX_TRAILER_LEN + 4));
-    EXPECT_EQ(srtp_protect_rtcp(ctx_, rtcp.data(), &len), srtp_err_status_ok);
-    rtcp.resize(static_cast<size_t>(len));
-    return rtcp;
-  }
-
- private:
-  srtp_t ctx_ = nullptr;
-};
+using Sender = test::SrtpSender;
+using test::base64;
+using test::hex_of;
 
 // A VP8 packet as Chrome sends it: descriptor with a 15-bit picture id, then (first packet of a
 // frame) the frame tag; a keyframe's carries the start code.
