@@ -326,6 +326,27 @@ CallTimes do_call(const SipSetup& s, SipUa& ua, Rng& rng, Capture& cap, std::int
   return ct;
 }
 
+// The start every SIP scenario shares: its own random stream (the seed and the scenario's salt),
+// WCS and the PBX, the PBX's TTL, WCS's user agent, and the session's first moment.
+struct SipRun {
+  SipRun(const ScenarioParams& p, Capture& cap, std::uint64_t salt)
+      : rng(p.seed ^ salt),
+        s(random_setup(rng)),
+        pbx_ttl(static_cast<std::uint8_t>(64 - rng.range(2, 10))),
+        ua(cap, s, rng),
+        t0(kBaseTimeUs + rng.range(100 * kMs, 500 * kMs)) {
+    cap.set_remote_ttl(s.pbx.ip, pbx_ttl);
+  }
+  SipRun(const SipRun&) = delete;
+  SipRun& operator=(const SipRun&) = delete;
+
+  Rng rng;
+  SipSetup s;
+  std::uint8_t pbx_ttl;
+  SipUa ua;  // draws from rng
+  std::int64_t t0;
+};
+
 // sip_rtp_mismatch's wait after the ACK (ANOMALIES.md #21: no_rtp_s), and one_way_media's window
 // (#2: min_duration_s; its 50 packets are there long before, at one per 20 ms).
 constexpr std::int64_t kNoRtpAfterAck = 3 * kSec;
@@ -340,13 +361,10 @@ struct AnsweredCall {
 // setup, the address its SDP names instead of its own).
 AnsweredCall answered_call(const ScenarioParams& p, Capture& cap, std::uint64_t salt, PbxMedia media,
                            Endpoint (*pbx_sdp_rtp)(const SipSetup&, Rng&) = nullptr, Sdes sdes = {}) {
-  Rng rng(p.seed ^ salt);
-  AnsweredCall c{random_setup(rng), {}};
-  const SipSetup& s = c.s;
-  cap.set_remote_ttl(s.pbx.ip, static_cast<std::uint8_t>(64 - rng.range(2, 10)));
+  SipRun run(p, cap, salt);
+  auto& [rng, s, pbx_ttl, ua, t0] = run;
+  AnsweredCall c{s, {}};
   if (pbx_sdp_rtp != nullptr) media.sdp_rtp = pbx_sdp_rtp(s, rng);
-  SipUa ua(cap, s, rng);
-  const std::int64_t t0 = kBaseTimeUs + rng.range(100 * kMs, 500 * kMs);
   const Registration reg = do_register(s, ua, rng, t0, 200, "OK");
   const std::int64_t t_inv = reg.end_us + rng.range(500 * kMs, 1500 * kMs);
   const std::int64_t end = t0 + static_cast<std::int64_t>(p.duration_s * 1e6);
@@ -384,11 +402,8 @@ std::vector<Anomaly> sip_sdes_call(const ScenarioParams& p, Capture& cap, bool p
 }  // namespace
 
 std::vector<Anomaly> sip_call(const ScenarioParams& p, Capture& cap) {
-  Rng rng(p.seed ^ 0x51bca11u);
-  const SipSetup s = random_setup(rng);
-  cap.set_remote_ttl(s.pbx.ip, static_cast<std::uint8_t>(64 - rng.range(2, 10)));
-  SipUa ua(cap, s, rng);
-  const std::int64_t t0 = kBaseTimeUs + rng.range(100 * kMs, 500 * kMs);
+  SipRun run(p, cap, 0x51bca11u);
+  auto& [rng, s, pbx_ttl, ua, t0] = run;
   const Registration reg = do_register(s, ua, rng, t0, 200, "OK");
   const std::int64_t t_inv = reg.end_us + rng.range(500 * kMs, 1500 * kMs);
   do_call(s, ua, rng, cap, t_inv, t0 + static_cast<std::int64_t>(p.duration_s * 1e6), CallOutcome::kAnswered);
@@ -402,11 +417,8 @@ std::vector<Anomaly> sip_sdes(const ScenarioParams& p, Capture& cap) { return si
 std::vector<Anomaly> sip_sdes_bad_key(const ScenarioParams& p, Capture& cap) { return sip_sdes_call(p, cap, true); }
 
 std::vector<Anomaly> sip_rejected(const ScenarioParams& p, Capture& cap) {
-  Rng rng(p.seed ^ 0x51b486u);
-  const SipSetup s = random_setup(rng);
-  cap.set_remote_ttl(s.pbx.ip, static_cast<std::uint8_t>(64 - rng.range(2, 10)));
-  SipUa ua(cap, s, rng);
-  const std::int64_t t0 = kBaseTimeUs + rng.range(100 * kMs, 500 * kMs);
+  SipRun run(p, cap, 0x51b486u);
+  auto& [rng, s, pbx_ttl, ua, t0] = run;
   const Registration reg = do_register(s, ua, rng, t0, 200, "OK");
   const std::int64_t t_inv = reg.end_us + rng.range(500 * kMs, 1500 * kMs);
   const CallTimes ct = do_call(s, ua, rng, cap, t_inv, 0, CallOutcome::kBusy);
@@ -416,11 +428,8 @@ std::vector<Anomaly> sip_rejected(const ScenarioParams& p, Capture& cap) {
 }
 
 std::vector<Anomaly> sip_register_refused(const ScenarioParams& p, Capture& cap) {
-  Rng rng(p.seed ^ 0x51b403u);
-  const SipSetup s = random_setup(rng);
-  cap.set_remote_ttl(s.pbx.ip, static_cast<std::uint8_t>(64 - rng.range(2, 10)));
-  SipUa ua(cap, s, rng);
-  const std::int64_t t0 = kBaseTimeUs + rng.range(100 * kMs, 500 * kMs);
+  SipRun run(p, cap, 0x51b403u);
+  auto& [rng, s, pbx_ttl, ua, t0] = run;
   const Registration reg = do_register(s, ua, rng, t0, 403, "Forbidden");
   cap.note_signalling(sip_record(s, "REGISTER", "failed", 403));
   return {Anomaly{"sip_failure", "udp", s.wcs, s.pbx, std::nullopt, reg.final_us, 0.01}};
@@ -430,11 +439,8 @@ std::vector<Anomaly> sip_register_refused(const ScenarioParams& p, Capture& cap)
 // per Timer A until Timer B gives up 32 s after it. WCS's keep-alives (a double CRLF every 15 s, RFC
 // 5626) go on to the session's end.
 std::vector<Anomaly> sip_no_answer(const ScenarioParams& p, Capture& cap) {
-  Rng rng(p.seed ^ 0x51b0a5u);
-  const SipSetup s = random_setup(rng);
-  cap.set_remote_ttl(s.pbx.ip, static_cast<std::uint8_t>(64 - rng.range(2, 10)));
-  SipUa ua(cap, s, rng);
-  const std::int64_t t0 = kBaseTimeUs + rng.range(100 * kMs, 500 * kMs);
+  SipRun run(p, cap, 0x51b0a5u);
+  auto& [rng, s, pbx_ttl, ua, t0] = run;
   const Registration reg = do_register(s, ua, rng, t0, 200, "OK");
   const std::int64_t t_inv = reg.end_us + rng.range(1000 * kMs, 2000 * kMs);
   const CallTimes ct = do_call(s, ua, rng, cap, t_inv, 0, CallOutcome::kNoAnswer);
