@@ -404,36 +404,47 @@ std::vector<Anomaly> wcs_private_candidates(const ScenarioParams& p, Capture& ca
           tcp_anomaly("stream_failed", r.browser, r.server, r.at.at(kTagFailed), 0.05)};
 }
 
-// A healthy session from one browser while another's SYN to 8080 is answered with RST (nothing
-// listens: WCS is down or restarting), 2 s in.
-std::vector<Anomaly> ws_refused(const ScenarioParams& p, Capture& cap) {
-  Rng rng(p.seed);
+namespace {
+
+// A healthy publish session, and another browser's connection to 8080 that starts 2-2.5 s in
+// (its first SYN at t_syn, not yet sent): what ws-refused and ws-syn-timeout do to it differs.
+struct LateAttempt {
+  Endpoint browser, server;
+  TcpFlow tcp;
+  std::int64_t t_syn;
+};
+LateAttempt late_attempt(const ScenarioParams& p, Capture& cap, Rng& rng) {
   const std::int64_t t0 = start_time(rng);
   ws_publish_session(p, cap, rng, WsFault::kNone, t0);
   const Endpoint browser = remote_client(rng, cap, 121, 250);
   const Endpoint server{kWcsIp, kWsPort};
-  TcpFlow tcp(cap, browser, server, false, rng.range(20, 80) * kMs, rng);
-  const std::int64_t t_syn = t0 + 2 * kSec + rng.range(0, 500 * kMs);
-  tcp.syn(t_syn);
-  const std::int64_t t_rst = t_syn + rng.range(40, 150);
-  tcp.refuse(t_rst);
-  return {tcp_anomaly("ws_connect_failed", browser, server, t_rst, 0.01)};
+  // Braced initialisation runs in order: the flow's RTT is drawn before the SYN's time, as before.
+  return LateAttempt{browser, server, TcpFlow(cap, browser, server, false, rng.range(20, 80) * kMs, rng),
+                     t0 + 2 * kSec + rng.range(0, 500 * kMs)};
+}
+
+}  // namespace
+
+// A healthy session from one browser while another's SYN to 8080 is answered with RST (nothing
+// listens: WCS is down or restarting), 2 s in.
+std::vector<Anomaly> ws_refused(const ScenarioParams& p, Capture& cap) {
+  Rng rng(p.seed);
+  LateAttempt a = late_attempt(p, cap, rng);
+  a.tcp.syn(a.t_syn);
+  const std::int64_t t_rst = a.t_syn + rng.range(40, 150);
+  a.tcp.refuse(t_rst);
+  return {tcp_anomaly("ws_connect_failed", a.browser, a.server, t_rst, 0.01)};
 }
 
 // A healthy session from one browser while another's SYNs to 8080 (at 0, 1 and 3 s: the kernel's
 // retransmissions) get nothing back (a firewall drops them).
 std::vector<Anomaly> ws_syn_timeout(const ScenarioParams& p, Capture& cap) {
   Rng rng(p.seed);
-  const std::int64_t t0 = start_time(rng);
-  ws_publish_session(p, cap, rng, WsFault::kNone, t0);
-  const Endpoint browser = remote_client(rng, cap, 121, 250);
-  const Endpoint server{kWcsIp, kWsPort};
-  TcpFlow tcp(cap, browser, server, false, rng.range(20, 80) * kMs, rng);
-  const std::int64_t t_syn = t0 + 2 * kSec + rng.range(0, 500 * kMs);
-  tcp.syn(t_syn);
-  tcp.syn(t_syn + 1 * kSec + rng.range(0, 3 * kMs));
-  tcp.syn(t_syn + 3 * kSec + rng.range(0, 3 * kMs));
-  return {tcp_anomaly("ws_connect_failed", browser, server, t_syn + 3 * kSec, 0.1)};
+  LateAttempt a = late_attempt(p, cap, rng);
+  a.tcp.syn(a.t_syn);
+  a.tcp.syn(a.t_syn + 1 * kSec + rng.range(0, 3 * kMs));
+  a.tcp.syn(a.t_syn + 3 * kSec + rng.range(0, 3 * kMs));
+  return {tcp_anomaly("ws_connect_failed", a.browser, a.server, a.t_syn + 3 * kSec, 0.1)};
 }
 
 // ---- REST hooks: WCS POSTs to its backend ------------------------------------------------------
