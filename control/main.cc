@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
@@ -34,13 +35,104 @@ struct Options {
   bool json = false;
   bool flows = false;
   bool until_goodbye = false;
+  bool tap_stats = false;
   std::optional<double> timeout_s;
   std::string log_level = "info";
 };
 
+// A tap's statistics as one JSON object: ports (with the device's per-queue counts and the mbuf
+// pool), workers (their queues' packets, hand-offs, in-line TX, load) and what the tap lost.
+std::string tap_stats_to_json(std::string_view tap, const msg::TapStats& s, bool final) {
+  using Json = nlohmann::ordered_json;
+  Json j;
+  j["type"] = "tap_stats";
+  j["tap"] = tap;
+  j["final"] = final;
+  j["uptime_s"] = static_cast<double>(s.uptime_ns()) / 1e9;
+  Json ports = Json::array();
+  if (s.ports())
+    for (const auto* p : *s.ports()) {
+      Json o;
+      o["port"] = p->port_id();
+      o["name"] = p->name() ? p->name()->str() : "";
+      o["rx_packets"] = p->rx_packets();
+      o["rx_bytes"] = p->rx_bytes();
+      o["imissed"] = p->imissed();
+      o["ierrors"] = p->ierrors();
+      o["rx_nombuf"] = p->rx_nombuf();
+      o["tx_packets"] = p->tx_packets();
+      o["tx_bytes"] = p->tx_bytes();
+      o["oerrors"] = p->oerrors();
+      o["mbufs"] = p->mbufs();
+      o["mbufs_in_use"] = p->mbufs_in_use();
+      Json q = Json::array();
+      if (p->rx_queue_packets())
+        for (size_t i = 0; i < p->rx_queue_packets()->size(); ++i)
+          q.push_back({{"queue", i},
+                       {"packets", p->rx_queue_packets()->Get(static_cast<flatbuffers::uoffset_t>(i))},
+                       {"bytes", p->rx_queue_bytes() && i < p->rx_queue_bytes()->size()
+                                     ? p->rx_queue_bytes()->Get(static_cast<flatbuffers::uoffset_t>(i))
+                                     : 0}});
+      o["rx_queues"] = q;
+      ports.push_back(o);
+    }
+  j["ports"] = ports;
+  Json workers = Json::array();
+  if (s.workers())
+    for (const auto* w : *s.workers()) {
+      Json o;
+      o["worker"] = w->index();
+      o["lcore"] = w->lcore();
+      o["rx_packets"] = w->rx_packets();
+      o["rx_bytes"] = w->rx_bytes();
+      o["handed_off"] = w->handed_off();
+      o["handoff_drops"] = w->handoff_drops();
+      o["inbox_packets"] = w->inbox_packets();
+      o["tx_packets"] = w->tx_packets();
+      o["tx_drops"] = w->tx_drops();
+      o["multiseg"] = w->multiseg();
+      o["truncated"] = w->truncated();
+      o["ring_drops"] = w->ring_drops();
+      o["events_published"] = w->events_published();
+      o["busy_cycles"] = w->busy_cycles();
+      o["cycles"] = w->cycles();
+      o["load_pct"] = w->cycles() > 0 ? 100.0 * static_cast<double>(w->busy_cycles()) / static_cast<double>(w->cycles()) : 0.0;
+      const PipelineCounters c = w->pipeline() ? codec::decode(*w->pipeline()) : PipelineCounters{};
+      o["packets"] = c.packets;
+      o["events"] = c.events;
+      o["flows_created"] = c.flows_created;
+      o["flow_table_full"] = c.flow_table_full;
+      workers.push_back(o);
+    }
+  j["workers"] = workers;
+  j["publish_drops"] = s.publish_drops();
+  return j.dump();
+}
+
 class Printer {
  public:
-  explicit Printer(const Options& o) : json_(o.json), flows_(o.flows) {}
+  explicit Printer(const Options& o) : json_(o.json), flows_(o.flows), tap_stats_(o.tap_stats) {}
+
+  // --tap-stats: every TapStats (and the Goodbye's) as a line.
+  void tap_stats(std::string_view tap, const msg::TapStats& s, bool final) {
+    if (!tap_stats_) return;
+    if (json_) {
+      line(tap_stats_to_json(tap, s, final));
+      return;
+    }
+    uint64_t rx = 0, missed = 0;
+    if (s.ports())
+      for (const auto* p : *s.ports()) {
+        rx += p->rx_packets();
+        missed += p->imissed() + p->rx_nombuf();
+      }
+    std::string load;
+    if (s.workers())
+      for (const auto* w : *s.workers())
+        load += fmt::format(" w{} {:.0f}%", w->index(),
+                            w->cycles() > 0 ? 100.0 * static_cast<double>(w->busy_cycles()) / static_cast<double>(w->cycles()) : 0.0);
+    line(fmt::format("tap {}{}: rx {} packets, nic drops {}, load{}", tap, final ? " (final)" : "", rx, missed, load));
+  }
 
   void event(const Event& ev, const EventSource& source) {
     if (json_) {
@@ -63,7 +155,7 @@ class Printer {
     std::fwrite(s.data(), 1, s.size(), stdout);
     std::fputc('\n', stdout);
   }
-  bool json_, flows_;
+  bool json_, flows_, tap_stats_;
 };
 
 class Control {
@@ -128,6 +220,7 @@ class Control {
     if (const auto* o = m.origin()) {
       source.port = o->port_id();
       source.queue = o->queue();
+      source.worker = o->worker();
     }
     printer_.event(Event{*ev}, source);
   }
@@ -145,20 +238,23 @@ class Control {
   static void log_tap_stats(std::string_view tap, const msg::TapStats& s, spdlog::level::level_enum level) {
     if (s.ports())
       for (const auto* p : *s.ports())
-        spdlog::log(level, "tap {} port {}: rx {} packets {} bytes, imissed {}, ierrors {}, rx_nombuf {}", tap,
+        spdlog::log(level, "tap {} port {}: rx {} packets {} bytes, imissed {}, ierrors {}, rx_nombuf {}, tx {}, "
+                    "oerrors {}, mbufs in use {} of {}", tap,
                     p->name() ? p->name()->str() : "?", p->rx_packets(), p->rx_bytes(), p->imissed(), p->ierrors(),
-                    p->rx_nombuf());
+                    p->rx_nombuf(), p->tx_packets(), p->oerrors(), p->mbufs_in_use(), p->mbufs());
     if (s.workers())
       for (const auto* w : *s.workers())
-        spdlog::log(level, "tap {} worker lcore {} (port {} queue {}): rx {}, multi-segment {}, truncated {}, "
-                    "ring drops {}, events published {}",
-                    tap, w->lcore(), w->port_id(), w->queue(), w->rx_packets(), w->multiseg(), w->truncated(),
-                    w->ring_drops(), w->events_published());
+        spdlog::log(level, "tap {} worker {} lcore {} (port {} queue {}): rx {}, handed on {} (dropped {}), from other "
+                    "workers {}, tx {} (dropped {}), multi-segment {}, truncated {}, ring drops {}, events published {}",
+                    tap, w->index(), w->lcore(), w->port_id(), w->queue(), w->rx_packets(), w->handed_off(),
+                    w->handoff_drops(), w->inbox_packets(), w->tx_packets(), w->tx_drops(), w->multiseg(),
+                    w->truncated(), w->ring_drops(), w->events_published());
     if (s.publish_drops() > 0) spdlog::warn("tap {}: {} message(s) refused by its ZeroMQ queue", tap, s.publish_drops());
   }
 
   void stats(std::string_view tap, const msg::TapStats& s) {
     if (spdlog::should_log(spdlog::level::debug)) log_tap_stats(tap, s, spdlog::level::debug);
+    printer_.tap_stats(tap, s, false);
   }
 
   void goodbye(std::string_view tap, const msg::Goodbye& g) {
@@ -166,6 +262,7 @@ class Control {
     spdlog::info("goodbye from tap {} ({})", tap, g.reason() ? g.reason()->str() : "?");
     if (const auto* s = g.stats()) {
       log_tap_stats(tap, *s, spdlog::level::info);
+      printer_.tap_stats(tap, *s, true);
       printer_.summary(tap, s->totals() ? codec::decode(*s->totals()) : PipelineCounters{});
     } else {
       printer_.summary(tap, PipelineCounters{});
@@ -265,6 +362,8 @@ int main(int argc, char** argv) {
   app.add_flag("--json", opt.json, "JSON lines: anomaly, rtp_stream, flow, summary (as wcstap-analyze --json)");
   app.add_flag("--flows", opt.flows, "also print flow reports in the human output");
   app.add_flag("--until-goodbye", opt.until_goodbye, "exit once every tap heard has said goodbye");
+  app.add_flag("--tap-stats", opt.tap_stats,
+               "also print each tap's statistics (ports, queues, workers, drops, load) every interval and at goodbye");
   app.add_option("--timeout", opt.timeout_s, "give up (exit 1) after this many seconds")->check(CLI::PositiveNumber);
   app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

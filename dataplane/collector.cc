@@ -22,7 +22,7 @@ size_t Collector::drain_some() {
   size_t total = 0;
   for (const auto& w : workers_) {
     const unsigned n = rte_ring_sc_dequeue_burst_elem(w->events, buf, sizeof(Event), kDrainBurst, nullptr);
-    for (unsigned i = 0; i < n; ++i) publisher_.event(buf[i], {w->port_id, w->queue});
+    for (unsigned i = 0; i < n; ++i) publisher_.event(buf[i], {w->origin_port(), w->origin_queue(), w->index});
     w->events_published += n;
     total += n;
   }
@@ -33,7 +33,7 @@ void Collector::drain_worker(WorkerContext& ctx) {
   Event buf[kDrainBurst];
   unsigned n;
   while ((n = rte_ring_sc_dequeue_burst_elem(ctx.events, buf, sizeof(Event), kDrainBurst, nullptr)) > 0) {
-    for (unsigned i = 0; i < n; ++i) publisher_.event(buf[i], {ctx.port_id, ctx.queue});
+    for (unsigned i = 0; i < n; ++i) publisher_.event(buf[i], {ctx.origin_port(), ctx.origin_queue(), ctx.index});
     ctx.events_published += n;
   }
 }
@@ -45,7 +45,7 @@ void Collector::drain_all() {
 
 uint64_t Collector::rx_packets() const {
   uint64_t n = 0;
-  for (const auto& w : workers_) n += w->rx_packets.load(std::memory_order_relaxed);
+  for (const auto& w : workers_) n += w->counters.rx_packets.load(std::memory_order_relaxed);
   return n;
 }
 
@@ -53,15 +53,26 @@ TapStatsSample Collector::sample() const {
   TapStatsSample s;
   s.uptime_ns = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count());
-  for (const auto& p : ports_) s.ports.push_back({p.port_id, p.name, read_port_counters(p.port_id)});
+  for (const auto& p : ports_) s.ports.push_back({p.port_id, p.name, read_port_counters(p)});
   for (const auto& w : workers_) {
     WorkerStatsSample ws;
+    const WorkerCounters& c = w->counters;
+    auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     ws.lcore = w->lcore;
-    ws.port_id = w->port_id;
-    ws.queue = w->queue;
-    ws.rx_packets = w->rx_packets.load(std::memory_order_relaxed);
-    ws.multiseg = w->multiseg.load(std::memory_order_relaxed);
-    ws.truncated = w->truncated.load(std::memory_order_relaxed);
+    ws.index = w->index;
+    ws.port_id = w->origin_port();
+    ws.queue = w->origin_queue();
+    ws.rx_packets = get(c.rx_packets);
+    ws.rx_bytes = get(c.rx_bytes);
+    ws.multiseg = get(c.multiseg);
+    ws.truncated = get(c.truncated);
+    ws.handed_off = get(c.handed_off);
+    ws.handoff_drops = get(c.handoff_drops);
+    ws.inbox_packets = get(c.inbox_packets);
+    ws.tx_packets = get(c.tx_packets);
+    ws.tx_drops = get(c.tx_drops);
+    ws.busy_cycles = get(c.busy_cycles);
+    ws.cycles = get(c.cycles);
     ws.pipeline = w->pipeline_counters.load();
     ws.ring_drops = w->ring_drops.load(std::memory_order_relaxed);
     ws.events_published = w->events_published;
@@ -78,10 +89,14 @@ void Collector::check_overload(const TapStatsSample& s) {
     now.nic += p.counters.imissed;
     now.nombuf += p.counters.rx_nombuf;
   }
-  for (const auto& w : s.workers) now.ring += w.ring_drops;
+  for (const auto& w : s.workers) {
+    now.handoff += w.handoff_drops;
+    now.tx += w.tx_drops;
+    now.flow_table += w.pipeline.flow_table_full;
+    now.ring += w.ring_drops;
+  }
   now.publish = s.publish_drops;
-  const Drops d{now.nic - last_drops_.nic, now.nombuf - last_drops_.nombuf, now.ring - last_drops_.ring,
-                now.publish - last_drops_.publish};
+  const Drops d = now.since(last_drops_);
   last_drops_ = now;
 
   const KindSettings& kind = cfg_.anomalies[AnomalyKind::tap_overload];
@@ -105,11 +120,12 @@ void Collector::check_overload(const TapStatsSample& s) {
     } else {
       return;
     }
+    auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
     std::snprintf(ev.detail, sizeof ev.detail,
-                  "tap dropped %llu in %.1f s: nic %llu, no mbuf %llu, event ring %llu, publish %llu",
-                  static_cast<unsigned long long>(d.total()), interval_s_,
-                  static_cast<unsigned long long>(d.nic), static_cast<unsigned long long>(d.nombuf),
-                  static_cast<unsigned long long>(d.ring), static_cast<unsigned long long>(d.publish));
+                  "tap lost %llu in %.1f s: nic %llu, no mbuf %llu, hand-off %llu, tx %llu, flow table full %llu, "
+                  "event ring %llu, publish %llu",
+                  u(d.total()), interval_s_, u(d.nic), u(d.nombuf), u(d.handoff), u(d.tx), u(d.flow_table), u(d.ring),
+                  u(d.publish));
     spdlog::warn("{}", ev.detail);
   } else if (overload_open_) {
     overload_open_ = false;

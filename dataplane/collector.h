@@ -40,9 +40,20 @@ class Collector final : public EventDrain {
   double interval_s_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 
+  // What the tap itself lost or could not follow, by where (cumulative).
   struct Drops {
-    uint64_t nic = 0, nombuf = 0, ring = 0, publish = 0;
-    uint64_t total() const { return nic + nombuf + ring + publish; }
+    uint64_t nic = 0;         // imissed: no RX descriptor free
+    uint64_t nombuf = 0;      // the mempool ran out
+    uint64_t handoff = 0;     // a worker's inbox was full (software balance)
+    uint64_t tx = 0;          // in-line: the peer's TX queue had no room
+    uint64_t flow_table = 0;  // packets of new flows with no room in the flow table (not followed)
+    uint64_t ring = 0;        // events: a worker's ring to the main lcore was full
+    uint64_t publish = 0;     // messages ZeroMQ refused
+    uint64_t total() const { return nic + nombuf + handoff + tx + flow_table + ring + publish; }
+    Drops since(const Drops& o) const {
+      return {nic - o.nic, nombuf - o.nombuf, handoff - o.handoff, tx - o.tx, flow_table - o.flow_table,
+              ring - o.ring, publish - o.publish};
+    }
   };
   Drops last_drops_;
   bool overload_open_ = false;

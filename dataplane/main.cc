@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <functional>
 #include <mutex>
 #include <memory>
@@ -18,7 +19,9 @@
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_pdump.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -30,6 +33,7 @@
 #include "srtp/srtp.h"
 #include "publisher.h"
 #include "signature/signature.h"
+#include "telemetry.h"
 #include "worker.h"
 
 namespace wcstap::dp {
@@ -114,29 +118,62 @@ std::optional<int> parse_options(std::vector<char*>& args, Options& o) {
   return std::nullopt;
 }
 
-TimeSource choose_time_source(const Port& p, const RxTimestampField& f) {
-  if (p.driver == "net_pcap") {
-    if (f.present()) return TimeSource::PcapMicros;
-    spdlog::warn("port {}: net_pcap but no Rx-timestamp dynfield registered: using the TSC", p.name);
+// One time source for the whole tap: a pipeline must not mix capture time and the TSC.
+TimeSource choose_time_source(const std::vector<Port>& ports, const RxTimestampField& f, TimeSourceChoice choice) {
+  if (choice == TimeSourceChoice::Tsc) return TimeSource::Tsc;
+  bool all_pcap = true;
+  for (const auto& p : ports) all_pcap = all_pcap && p.driver == "net_pcap";
+  if (choice == TimeSourceChoice::Auto && !all_pcap) return TimeSource::Tsc;
+  if (!f.present()) {
+    spdlog::warn("no port registered the Rx-timestamp dynfield: packet time from the TSC");
+    return TimeSource::Tsc;
   }
-  return TimeSource::Tsc;
+  return TimeSource::PcapMicros;
 }
 
-void check_lcores(const std::vector<Port>& ports, uint16_t rx_queues) {
-  const unsigned needed = static_cast<unsigned>(ports.size()) * rx_queues;
+void check_lcores(uint16_t workers) {
   const unsigned have = rte_lcore_count() - 1;
-  if (have < needed)
-    throw SetupError("need " + std::to_string(needed) + " worker lcore(s) (" + std::to_string(ports.size()) +
-                     " port(s) x " + std::to_string(rx_queues) + " RX queue(s)) besides the main lcore, have " +
-                     std::to_string(have) + ": give the EAL more cores (e.g. -l 0-" + std::to_string(needed) +
-                     ") or lower dataplane.rx_queues");
-  if (have > needed) spdlog::info("{} lcore(s) left idle", have - needed);
+  if (have < workers)
+    throw SetupError("need " + std::to_string(workers) + " worker lcore(s) (dataplane.workers) besides the main lcore, have " +
+                     std::to_string(have) + ": give the EAL more cores (e.g. -l 0-" + std::to_string(workers) +
+                     ") or lower dataplane.workers");
+  if (have > workers) spdlog::info("{} lcore(s) left idle", have - workers);
 }
 
-// One context per (port, queue), on the worker lcores in order. The signatures are compiled once
-// here and shared by every worker's pipeline (each keeps its own Hyperscan scratch and streams).
+// The locks of TX queues that several workers share (in-line, a device with fewer TX queues than
+// workers): by port id, then queue. Sized once before the workers start; never resized.
+using TxLocks = std::vector<std::vector<rte_spinlock_t>>;
+
+// Worker i: in RSS mode queue i of every port; in software mode queue q of the k-th port when
+// (k + q) mod workers is i, handing packets on (with more than one worker). In-line, a route per
+// port to its peer.
+void assign_sources(WorkerContext& w, const std::vector<Port>& ports, const QueuePlan& plan, uint16_t workers,
+                    TxLocks& locks) {
+  for (size_t k = 0; k < ports.size(); ++k) {
+    const Port& p = ports[k];
+    if (plan.rss)
+      w.sources.push_back({p.port_id, w.index, false});
+    else
+      for (uint16_t q = 0; q < p.rx_queues; ++q)
+        if ((k + q) % workers == w.index) w.sources.push_back({p.port_id, q, workers > 1});
+    if (p.peer >= 0) {
+      const Port& peer = ports[static_cast<size_t>(p.peer)];
+      if (w.tx_by_port.size() <= p.port_id) w.tx_by_port.resize(p.port_id + 1u);
+      TxRoute& r = w.tx_by_port[p.port_id];
+      r.peer = peer.port_id;
+      r.queue = static_cast<uint16_t>(w.index % peer.tx_queues);
+      if (peer.tx_queues < workers) r.shared_lock = &locks[peer.port_id][r.queue];
+    }
+  }
+}
+
+// One context per worker lcore. The signatures are compiled once here and shared by every worker's
+// pipeline (each keeps its own Hyperscan scratch and streams).
 std::vector<std::unique_ptr<WorkerContext>> make_workers(const Config& cfg, const std::vector<Port>& ports,
-                                                         const TscClock& clock, const RxTimestampField& rx_ts) {
+                                                         const QueuePlan& plan, TimeSource time_source,
+                                                         const TscClock& clock, const RxTimestampField& rx_ts,
+                                                         TxLocks& locks) {
+  const uint16_t n = cfg.dataplane.workers;
   std::vector<std::unique_ptr<WorkerContext>> workers;
   std::shared_ptr<const SignatureDatabase> signatures;
   try {
@@ -146,28 +183,46 @@ std::vector<std::unique_ptr<WorkerContext>> make_workers(const Config& cfg, cons
   }
   spdlog::info("signatures: {} compiled once ({} bytes), shared by the workers", signatures->signature_count(),
                signatures->database_bytes());
-  unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+  uint16_t max_port = 0;
+  for (const auto& p : ports) max_port = std::max(max_port, p.port_id);
+  locks.assign(max_port + 1u, {});
   for (const auto& p : ports) {
-    for (uint16_t q = 0; q < p.rx_queues; ++q, lcore = rte_get_next_lcore(lcore, 1, 0)) {
-      auto w = std::make_unique<WorkerContext>();
-      w->lcore = lcore;
-      w->port_id = p.port_id;
-      w->queue = q;
-      w->time_source = p.time_source;
-      w->rx_ts = rx_ts;
-      w->clock = &clock;
-      const std::string ring = "events_" + std::to_string(workers.size());
-      w->events = rte_ring_create_elem(ring.c_str(), sizeof(Event), cfg.dataplane.event_ring_size,
-                                       static_cast<int>(rte_lcore_to_socket_id(lcore)),
-                                       RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-      if (w->events == nullptr)
-        throw SetupError("cannot create an event ring of " + std::to_string(cfg.dataplane.event_ring_size) +
-                         " events: " + rte_strerror(rte_errno));
-      w->scratch = std::make_unique<uint8_t[]>(kScratchSize);
-      w->pipeline = std::make_unique<Pipeline>(cfg, w->sink, signatures);
-      workers.push_back(std::move(w));
-    }
+    locks[p.port_id].resize(p.tx_queues);
+    for (auto& l : locks[p.port_id]) rte_spinlock_init(&l);
   }
+  const bool hand_off = !plan.rss && n > 1;
+  unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+  for (uint16_t i = 0; i < n; ++i, lcore = rte_get_next_lcore(lcore, 1, 0)) {
+    auto w = std::make_unique<WorkerContext>();
+    w->lcore = lcore;
+    w->index = i;
+    w->workers = n;
+    w->balance = cfg.dataplane.balance;
+    w->mode = cfg.dataplane.mode;
+    w->time_source = time_source;
+    w->rx_ts = rx_ts;
+    w->clock = &clock;
+    const int socket = static_cast<int>(rte_lcore_to_socket_id(lcore));
+    const std::string ring = "events_" + std::to_string(i);
+    w->events = rte_ring_create_elem(ring.c_str(), sizeof(Event), cfg.dataplane.event_ring_size, socket,
+                                     RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+    if (w->events == nullptr)
+      throw SetupError("cannot create an event ring of " + std::to_string(cfg.dataplane.event_ring_size) +
+                       " events: " + rte_strerror(rte_errno));
+    if (hand_off) {
+      const std::string inbox = "inbox_" + std::to_string(i);
+      w->inbox = rte_ring_create(inbox.c_str(), cfg.dataplane.handoff_ring_size, socket, RING_F_SC_DEQ | RING_F_EXACT_SZ);
+      if (w->inbox == nullptr)
+        throw SetupError("cannot create a hand-off ring of " + std::to_string(cfg.dataplane.handoff_ring_size) +
+                         " packets: " + rte_strerror(rte_errno));
+    }
+    assign_sources(*w, ports, plan, n, locks);
+    w->scratch = std::make_unique<uint8_t[]>(kScratchSize);
+    w->pipeline = std::make_unique<Pipeline>(cfg, w->sink, signatures);
+    workers.push_back(std::move(w));
+  }
+  for (auto& w : workers)
+    for (const auto& other : workers) w->inboxes.push_back(other->inbox);
   return workers;
 }
 
@@ -177,7 +232,12 @@ void launch_workers(const std::vector<std::unique_ptr<WorkerContext>>& workers) 
     const int rc = rte_eal_remote_launch(worker_main, w.get(), w->lcore);
     if (rc != 0)
       throw SetupError("cannot launch a worker on lcore " + std::to_string(w->lcore) + ": " + rte_strerror(-rc));
-    spdlog::info("worker on lcore {}: port {} queue {}", w->lcore, w->port_id, w->queue);
+    std::string reads;
+    for (const auto& src : w->sources)
+      reads += fmt::format("{}port {} queue {}{}", reads.empty() ? "" : ", ", src.port_id, src.queue,
+                           src.hand_off ? " (hands packets on)" : "");
+    spdlog::info("worker {} on lcore {}: {}{}", w->index, w->lcore, reads.empty() ? "no RX queue" : reads,
+                 w->inbox != nullptr ? ", and its inbox" : "");
   }
 }
 
@@ -196,6 +256,7 @@ std::string publish_until_stop(Collector& collector, Publisher& publisher, doubl
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_stats) {
       const TapStatsSample s = collector.sample();
+      update_telemetry(s);
       collector.check_overload(s);
       publisher.stats(s);
       publisher.heartbeat(s.uptime_ns);
@@ -220,18 +281,25 @@ void finish_and_say_goodbye(Collector& collector, Publisher& publisher,
   collector.drain_all();
   for (const auto& w : workers) {
     w->sink.drain_when_full(&collector);
+    finish_inbox(*w);
     w->pipeline->finish();
     collector.drain_worker(*w);
     w->pipeline_counters.store(w->pipeline->counters());
   }
   collector.drain_all();
   const TapStatsSample final_stats = collector.sample();
+  update_telemetry(final_stats);
   publisher.goodbye(reason, final_stats);
   spdlog::info("stopping ({}): {}", reason, summary_to_text(final_stats.totals));
   for (const auto& p : final_stats.ports)
-    spdlog::info("port {}: rx {} packets, {} bytes, imissed {}, ierrors {}, rx_nombuf {}", p.name,
-                 p.counters.rx_packets, p.counters.rx_bytes, p.counters.imissed, p.counters.ierrors,
-                 p.counters.rx_nombuf);
+    spdlog::info("port {}: rx {} packets, {} bytes, imissed {}, ierrors {}, rx_nombuf {}; tx {} packets, oerrors {}",
+                 p.name, p.counters.rx_packets, p.counters.rx_bytes, p.counters.imissed, p.counters.ierrors,
+                 p.counters.rx_nombuf, p.counters.tx_packets, p.counters.oerrors);
+  for (const auto& w : final_stats.workers)
+    spdlog::info("worker {} (lcore {}): rx {}, handed on {} (dropped {}), from other workers {}, tx {} (dropped {}), "
+                 "busy {:.1f} %",
+                 w.index, w.lcore, w.rx_packets, w.handed_off, w.handoff_drops, w.inbox_packets, w.tx_packets,
+                 w.tx_drops, w.cycles > 0 ? 100.0 * static_cast<double>(w.busy_cycles) / static_cast<double>(w.cycles) : 0.0);
   spdlog::info("published {} message(s), {} dropped", publisher.sent(), publisher.drops());
   publisher.close(linger);
 }
@@ -239,7 +307,11 @@ void finish_and_say_goodbye(Collector& collector, Publisher& publisher,
 // Everything between a working EAL and its cleanup. Throws SetupError before any worker starts.
 int run(const Config& cfg, const Options& opt) {
   std::vector<Port> ports = select_ports(cfg.dataplane);
-  check_lcores(ports, cfg.dataplane.rx_queues);
+  check_lcores(cfg.dataplane.workers);
+  const QueuePlan plan = plan_queues(ports, cfg.dataplane);
+  if (!plan.rss && cfg.dataplane.workers > 1)
+    spdlog::info("software balance by {} over {} workers: {}",
+                 cfg.dataplane.balance == BalanceBy::HostPair ? "host pair" : "5-tuple", cfg.dataplane.workers, plan.why);
 
   struct PortGuard {
     std::vector<Port>& ports;
@@ -247,22 +319,28 @@ int run(const Config& cfg, const Options& opt) {
       for (auto& p : ports) stop_port(p);
     }
   } port_guard{ports};
-  for (auto& p : ports) start_port(p, cfg.dataplane);
+  for (auto& p : ports) start_port(p, cfg.dataplane, plan);
+  if (cfg.dataplane.mode == DataplaneMode::Inline)
+    for (const auto& p : ports)
+      if (p.peer >= 0)
+        spdlog::info("in-line: {} -> {}", p.name, ports[static_cast<size_t>(p.peer)].name);
 
   // Looked up once the ports are set up: a PMD that dates packets (net_pcap) has registered it by then.
   const RxTimestampField rx_ts = lookup_rx_timestamp_field();
+  const TimeSource time_source = choose_time_source(ports, rx_ts, cfg.dataplane.time_source);
   bool all_pcap = true;
   for (auto& p : ports) {
-    p.time_source = choose_time_source(p, rx_ts);
+    p.time_source = time_source;
     all_pcap = all_pcap && p.driver == "net_pcap";
-    spdlog::info("port {}: packet time from {}", p.name, time_source_name(p.time_source));
   }
+  spdlog::info("packet time from {}", time_source_name(time_source));
   const bool exit_on_pcap_end = opt.exit_on_pcap_end || cfg.dataplane.exit_on_pcap_end;
   if (exit_on_pcap_end && !all_pcap)
     spdlog::warn("exit on capture end ignored: not every port is a net_pcap capture");
 
   const TscClock clock;
-  const auto workers = make_workers(cfg, ports, clock, rx_ts);
+  TxLocks tx_locks;
+  const auto workers = make_workers(cfg, ports, plan, time_source, clock, rx_ts, tx_locks);
   Publisher publisher(opt.publish.value_or(cfg.zmq.publish), opt.tap_id.value_or(cfg.tap_id), cfg.zmq.send_hwm);
   const uint32_t wait_ms = opt.wait_for_subscribers_ms.value_or(cfg.zmq.wait_for_subscribers_ms);
   if (wait_ms > 0) {
@@ -283,6 +361,8 @@ int run(const Config& cfg, const Options& opt) {
 
   const double interval_s = opt.stats_interval_s.value_or(cfg.dataplane.stats_interval_s);
   Collector collector(cfg, publisher, ports, workers, interval_s);
+  register_telemetry(opt.tap_id.value_or(cfg.tap_id));
+  update_telemetry(collector.sample());
   // SIGHUP: the key file again, checked here (libsrtp must take every key), then handed to each
   // worker. A bad file changes nothing. Keys are counted in the log, never shown.
   const auto reload_keys = [&] {
@@ -364,6 +444,11 @@ int main(int argc, char** argv) {
     spdlog::error("DPDK EAL initialisation failed: {} (check the EAL options before '--')", rte_strerror(rte_errno));
     return 1;
   }
+  // Packet capture from the running tap: dpdk-dumpcap / dpdk-pdump attach as secondary processes
+  // (that needs hugepages: a --no-huge primary's memory cannot be shared) and ask for copies of
+  // what a port receives; nothing is copied while no one captures.
+  const bool pdump = rte_pdump_init() == 0;
+  if (!pdump) spdlog::warn("packet capture (rte_pdump) unavailable: {}", rte_strerror(rte_errno));
   int rc = 1;
   try {
     rc = run(cfg, opt);
@@ -372,6 +457,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     spdlog::error("fatal: {}", e.what());
   }
+  if (pdump) rte_pdump_uninit();
   rte_eal_cleanup();
   return rc;
 }

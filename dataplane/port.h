@@ -23,7 +23,12 @@ struct Port {
   uint16_t port_id = 0;
   std::string name;    // device name: "net_pcap0", "0000:01:00.0"
   std::string driver;  // PMD: "net_pcap", "net_af_packet", ...
-  uint16_t rx_queues = 0;
+  uint16_t max_rx_queues = 0, max_tx_queues = 0;
+  uint64_t rss_offloads = 0;  // the hash types the device's RSS can use (0: no RSS)
+  uint16_t rx_queues = 0;     // as configured
+  uint16_t tx_queues = 0;     // in-line: as configured (0 in mirror mode)
+  bool rss = false;           // RX queues spread by the device's symmetric RSS
+  int peer = -1;              // in-line: index of the peer port in the port list
   TimeSource time_source = TimeSource::Tsc;
   rte_mempool* pool = nullptr;
   bool started = false;
@@ -31,14 +36,31 @@ struct Port {
 
 struct PortCounters {
   uint64_t rx_packets = 0, rx_bytes = 0, imissed = 0, ierrors = 0, rx_nombuf = 0;
+  uint64_t tx_packets = 0, tx_bytes = 0, oerrors = 0;
+  uint32_t mbufs_in_use = 0, mbufs = 0;  // the port's mempool (in use includes lcore caches)
+  std::vector<uint64_t> rx_queue_packets, rx_queue_bytes;  // per RX queue, as the device counts them
   uint64_t drops() const { return imissed + rx_nombuf; }
 };
 
-// The ports to use: those named by dataplane.ports (in that order), or every port.
+// How the workers share the ports, decided once at start-up for every port alike (both directions
+// of a flow may arrive on different ports, in-line, and must still meet in one worker).
+struct QueuePlan {
+  bool rss = false;         // each port: `workers` RX queues spread by symmetric RSS; worker i reads queue i
+  std::string why;          // why the software balance was chosen, when it was
+};
+// RSS when every port has it (for the balance's hash types) and `workers` RX queues. Else the
+// software balance: each port gets as many RX queues as it has, up to `workers` (a NIC without RSS
+// fills only the first; net_pcap replays one file per queue), queue q of the k-th port is read by
+// worker (k + q) mod workers, and the reading worker hands each packet to the worker the balance
+// hash names.
+QueuePlan plan_queues(const std::vector<Port>& ports, const DataplaneConfig& cfg);
+
+// The ports to use: those named by dataplane.ports (in that order), or every port. In-line, pairs
+// them (first with second...).
 std::vector<Port> select_ports(const DataplaneConfig& cfg);  // throws SetupError
-// Mempool, queues, RSS (symmetric key when queues > 1), promiscuous mode, start.
-void start_port(Port& port, const DataplaneConfig& cfg);  // throws SetupError
+// Mempool, RX queues (symmetric RSS when the plan says), TX queues in-line, promiscuous mode, start.
+void start_port(Port& port, const DataplaneConfig& cfg, const QueuePlan& plan);  // throws SetupError
 void stop_port(Port& port);
-PortCounters read_port_counters(uint16_t port_id);
+PortCounters read_port_counters(const Port& port);
 
 }  // namespace wcstap::dp

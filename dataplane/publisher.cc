@@ -136,15 +136,22 @@ void Publisher::flush() {
 
 flatbuffers::Offset<msg::TapStats> Publisher::build_stats(const TapStatsSample& s) {
   std::vector<flatbuffers::Offset<msg::PortStats>> ports;
-  for (const auto& p : s.ports)
-    ports.push_back(msg::CreatePortStats(fbb_, p.port_id, fbb_.CreateString(p.name), p.counters.rx_packets,
-                                         p.counters.rx_bytes, p.counters.imissed, p.counters.ierrors,
-                                         p.counters.rx_nombuf));
+  for (const auto& p : s.ports) {
+    const PortCounters& c = p.counters;
+    const auto name = fbb_.CreateString(p.name);
+    const auto qp = fbb_.CreateVector(c.rx_queue_packets);
+    const auto qb = fbb_.CreateVector(c.rx_queue_bytes);
+    ports.push_back(msg::CreatePortStats(fbb_, p.port_id, name, c.rx_packets, c.rx_bytes, c.imissed, c.ierrors,
+                                         c.rx_nombuf, c.tx_packets, c.tx_bytes, c.oerrors, c.mbufs, c.mbufs_in_use,
+                                         qp, qb));
+  }
   std::vector<flatbuffers::Offset<msg::WorkerStats>> workers;
   for (const auto& w : s.workers) {
     const auto pipeline = codec::encode(fbb_, w.pipeline);
     workers.push_back(msg::CreateWorkerStats(fbb_, w.lcore, w.port_id, w.queue, w.rx_packets, w.multiseg,
-                                             w.truncated, pipeline, w.ring_drops, w.events_published));
+                                             w.truncated, pipeline, w.ring_drops, w.events_published, w.index,
+                                             w.rx_bytes, w.handed_off, w.handoff_drops, w.inbox_packets,
+                                             w.tx_packets, w.tx_drops, w.busy_cycles, w.cycles));
   }
   const auto totals = codec::encode(fbb_, s.totals);
   return msg::CreateTapStats(fbb_, s.uptime_ns, fbb_.CreateVector(ports), fbb_.CreateVector(workers), totals,

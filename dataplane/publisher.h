@@ -21,8 +21,11 @@ namespace wcstap::dp {
 
 struct WorkerStatsSample {
   unsigned lcore = 0;
-  uint16_t port_id = 0, queue = 0;
-  uint64_t rx_packets = 0, multiseg = 0, truncated = 0;
+  uint16_t index = 0;
+  uint16_t port_id = 0, queue = 0;  // its first RX queue
+  uint64_t rx_packets = 0, rx_bytes = 0, multiseg = 0, truncated = 0;
+  uint64_t handed_off = 0, handoff_drops = 0, inbox_packets = 0, tx_packets = 0, tx_drops = 0;
+  uint64_t busy_cycles = 0, cycles = 0;
   PipelineCounters pipeline;
   uint64_t ring_drops = 0, events_published = 0;
 };

@@ -1,5 +1,7 @@
 #include "worker.h"
 
+#include "balance.h"
+
 #include <cstring>
 #include <span>
 #include <type_traits>
@@ -22,15 +24,23 @@ constexpr uint16_t kPrefetchOffset = 3;
 
 // Worker-local counters, mirrored into the context's atomics on each tick.
 struct LocalCounters {
-  uint64_t rx_packets = 0;
-  uint64_t multiseg = 0;
-  uint64_t truncated = 0;
+  uint64_t rx_packets = 0, rx_bytes = 0, handed_off = 0, handoff_drops = 0, inbox_packets = 0;
+  uint64_t multiseg = 0, truncated = 0, tx_packets = 0, tx_drops = 0, busy_cycles = 0;
 };
 
-void publish_counters(WorkerContext& ctx, const LocalCounters& local) {
-  ctx.rx_packets.store(local.rx_packets, std::memory_order_relaxed);
-  ctx.multiseg.store(local.multiseg, std::memory_order_relaxed);
-  ctx.truncated.store(local.truncated, std::memory_order_relaxed);
+void publish_counters(WorkerContext& ctx, const LocalCounters& local, uint64_t cycles) {
+  WorkerCounters& c = ctx.counters;
+  c.rx_packets.store(local.rx_packets, std::memory_order_relaxed);
+  c.rx_bytes.store(local.rx_bytes, std::memory_order_relaxed);
+  c.handed_off.store(local.handed_off, std::memory_order_relaxed);
+  c.handoff_drops.store(local.handoff_drops, std::memory_order_relaxed);
+  c.inbox_packets.store(local.inbox_packets, std::memory_order_relaxed);
+  c.multiseg.store(local.multiseg, std::memory_order_relaxed);
+  c.truncated.store(local.truncated, std::memory_order_relaxed);
+  c.tx_packets.store(local.tx_packets, std::memory_order_relaxed);
+  c.tx_drops.store(local.tx_drops, std::memory_order_relaxed);
+  c.busy_cycles.store(local.busy_cycles, std::memory_order_relaxed);
+  c.cycles.store(cycles, std::memory_order_relaxed);
   ctx.pipeline_counters.store(ctx.pipeline->counters());
 }
 
@@ -46,8 +56,88 @@ std::span<const uint8_t> linearise(WorkerContext& ctx, const rte_mbuf* m, LocalC
   return {static_cast<const uint8_t*>(p), len};
 }
 
-template <TimeSource TS>
-Nanos process_burst(WorkerContext& ctx, rte_mbuf** pkts, uint16_t n, Nanos ts, LocalCounters& local) {
+// In-line mode: what a worker observed goes out on the peer port, batched per peer.
+class Forwarder {
+ public:
+  explicit Forwarder(WorkerContext& ctx) : ctx_(ctx), batches_(ctx.tx_by_port.size()) {}
+
+  void add(rte_mbuf* m, LocalCounters& local) {
+    Batch& b = batches_[m->port];
+    b.pkts[b.n++] = m;
+    if (b.n == kBurstSize) flush(m->port, local);
+  }
+  void flush_all(LocalCounters& local) {
+    for (uint16_t p = 0; p < batches_.size(); ++p)
+      if (batches_[p].n != 0) flush(p, local);
+  }
+
+ private:
+  static constexpr int kRetries = 2;  // a queue briefly full gets two more tries, then the rest is dropped
+  struct Batch {
+    uint16_t n = 0;
+    rte_mbuf* pkts[kBurstSize];
+  };
+  void flush(uint16_t port, LocalCounters& local) {
+    Batch& b = batches_[port];
+    const TxRoute& r = ctx_.tx_by_port[port];
+    uint16_t sent = 0;
+    if (r.shared_lock != nullptr) rte_spinlock_lock(r.shared_lock);
+    for (int t = 0; t <= kRetries && sent < b.n; ++t)
+      sent += rte_eth_tx_burst(r.peer, r.queue, b.pkts + sent, static_cast<uint16_t>(b.n - sent));
+    if (r.shared_lock != nullptr) rte_spinlock_unlock(r.shared_lock);
+    local.tx_packets += sent;
+    if (unlikely(sent < b.n)) {
+      local.tx_drops += b.n - sent;
+      rte_pktmbuf_free_bulk(b.pkts + sent, b.n - sent);
+    }
+    b.n = 0;
+  }
+  WorkerContext& ctx_;
+  std::vector<Batch> batches_;
+};
+
+// Software balance: keeps this worker's packets at the front of `pkts` (in order) and hands the
+// others to their worker's inbox; a full inbox drops and counts. Returns how many were kept.
+class HandOff {
+ public:
+  explicit HandOff(WorkerContext& ctx)
+      : ctx_(ctx), out_(static_cast<size_t>(ctx.workers) * kBurstSize), n_(ctx.workers) {}
+
+  uint16_t split(rte_mbuf** pkts, uint16_t n, LocalCounters& local) {
+    uint16_t kept = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+      rte_mbuf* m = pkts[i];
+      const uint32_t h = balance_hash({rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, ctx_.balance);
+      const uint32_t w = worker_of(h, ctx_.workers);
+      if (w == ctx_.index)
+        pkts[kept++] = m;
+      else
+        out_[w * kBurstSize + n_[w]++] = m;
+    }
+    for (uint16_t w = 0; w < ctx_.workers; ++w) {
+      if (n_[w] == 0) continue;
+      rte_mbuf** batch = &out_[w * kBurstSize];
+      const unsigned sent = rte_ring_mp_enqueue_burst(ctx_.inboxes[w], reinterpret_cast<void**>(batch), n_[w], nullptr);
+      local.handed_off += sent;
+      if (unlikely(sent < n_[w])) {
+        local.handoff_drops += n_[w] - sent;
+        rte_pktmbuf_free_bulk(batch + sent, n_[w] - sent);
+      }
+      n_[w] = 0;
+    }
+    return kept;
+  }
+
+ private:
+  WorkerContext& ctx_;
+  std::vector<rte_mbuf*> out_;
+  std::vector<uint16_t> n_;
+};
+
+// Observes a burst, then frees it (mirror) or sends it on (in-line).
+template <TimeSource TS, DataplaneMode M>
+Nanos process_burst(WorkerContext& ctx, Forwarder& fwd, rte_mbuf** pkts, uint16_t n, Nanos ts,
+                    LocalCounters& local) {
   Pipeline& pipeline = *ctx.pipeline;
   for (uint16_t i = 0; i < n && i < kPrefetchOffset; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   for (uint16_t i = 0; i < n; ++i) {
@@ -65,7 +155,13 @@ Nanos process_burst(WorkerContext& ctx, rte_mbuf** pkts, uint16_t n, Nanos ts, L
       frame = linearise(ctx, m, local);
     pipeline.process(LinkType::Ethernet, ts, frame, m->pkt_len);
   }
-  rte_pktmbuf_free_bulk(pkts, n);
+  if constexpr (M == DataplaneMode::Inline) {
+    for (uint16_t i = 0; i < n; ++i) fwd.add(pkts[i], local);
+    fwd.flush_all(local);
+  } else {
+    (void)fwd;
+    rte_pktmbuf_free_bulk(pkts, n);
+  }
   pipeline.advance(ts);
   return ts;
 }
@@ -87,21 +183,40 @@ void take_srtp_keys(WorkerContext& ctx) {
   }
 }
 
-template <TimeSource TS>
+uint64_t burst_bytes(rte_mbuf* const* pkts, uint16_t n) {
+  uint64_t b = 0;
+  for (uint16_t i = 0; i < n; ++i) b += pkts[i]->pkt_len;
+  return b;
+}
+
+template <TimeSource TS, DataplaneMode M>
 int worker_loop(WorkerContext& ctx) {
   rte_mbuf* pkts[kBurstSize];
   const TscClock& clock = *ctx.clock;
   const uint64_t tick = clock.cycles(kTickSeconds);
   const uint64_t idle_advance = clock.cycles(kIdleAdvanceSeconds);
   LocalCounters local;
+  Forwarder fwd(ctx);
+  HandOff hand_off(ctx);
   [[maybe_unused]] Nanos last_ts = 0;        // capture time: the previous packet's
-  uint64_t prev_tick = rte_rdtsc();
+  const uint64_t start = rte_rdtsc();
+  uint64_t prev_tick = start;
   [[maybe_unused]] uint64_t last_advance = prev_tick;  // TSC time: the last advance() call
+
+  // One burst observed: its time (capture time carries on from the previous packet).
+  auto observe = [&](rte_mbuf** b, uint16_t n, uint64_t now) {
+    if constexpr (TS == TimeSource::Tsc) {
+      process_burst<TS, M>(ctx, fwd, b, n, clock.at(now), local);
+      last_advance = now;
+    } else {
+      last_ts = process_burst<TS, M>(ctx, fwd, b, n, last_ts, local);
+    }
+  };
 
   while (!g_workers_stop.load(std::memory_order_relaxed)) {
     const uint64_t now = rte_rdtsc();
     if (unlikely(now - prev_tick > tick)) {
-      publish_counters(ctx, local);
+      publish_counters(ctx, local, now - start);
       if (unlikely(ctx.srtp_pending.load(std::memory_order_acquire))) take_srtp_keys(ctx);
       if constexpr (TS == TimeSource::Tsc) {
         if (now - last_advance > idle_advance) {
@@ -112,18 +227,34 @@ int worker_loop(WorkerContext& ctx) {
       prev_tick = now;
     }
 
-    const uint16_t n = rte_eth_rx_burst(ctx.port_id, ctx.queue, pkts, kBurstSize);
-    if (n == 0) continue;
-    local.rx_packets += n;
-    if constexpr (TS == TimeSource::Tsc) {
-      process_burst<TS>(ctx, pkts, n, clock.at(now), local);
-      last_advance = now;
-    } else {
-      last_ts = process_burst<TS>(ctx, pkts, n, last_ts, local);
+    bool busy = false;
+    for (const RxSource& src : ctx.sources) {
+      uint16_t n = rte_eth_rx_burst(src.port_id, src.queue, pkts, kBurstSize);
+      if (n == 0) continue;
+      busy = true;
+      local.rx_packets += n;
+      local.rx_bytes += burst_bytes(pkts, n);
+      if (src.hand_off) n = hand_off.split(pkts, n, local);
+      if (n != 0) observe(pkts, n, now);
     }
+    if (ctx.inbox != nullptr) {
+      const unsigned n = rte_ring_sc_dequeue_burst(ctx.inbox, reinterpret_cast<void**>(pkts), kBurstSize, nullptr);
+      if (n != 0) {
+        busy = true;
+        local.inbox_packets += n;
+        observe(pkts, static_cast<uint16_t>(n), now);
+      }
+    }
+    if (busy) local.busy_cycles += rte_rdtsc() - now;
   }
-  publish_counters(ctx, local);
+  publish_counters(ctx, local, rte_rdtsc() - start);
   return 0;
+}
+
+template <TimeSource TS>
+int worker_loop_for_mode(WorkerContext& ctx) {
+  return ctx.mode == DataplaneMode::Inline ? worker_loop<TS, DataplaneMode::Inline>(ctx)
+                                           : worker_loop<TS, DataplaneMode::Mirror>(ctx);
 }
 
 }  // namespace
@@ -180,15 +311,51 @@ PipelineCounters CounterSnapshot::load() const {
 WorkerContext::~WorkerContext() {
   pipeline.reset();
   if (events != nullptr) rte_ring_free(events);
+  if (inbox != nullptr) {
+    rte_mbuf* m;
+    while (rte_ring_sc_dequeue(inbox, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+    rte_ring_free(inbox);
+  }
 }
 
 int worker_main(void* arg) {
   auto& ctx = *static_cast<WorkerContext*>(arg);
   switch (ctx.time_source) {
-    case TimeSource::PcapMicros: return worker_loop<TimeSource::PcapMicros>(ctx);
-    case TimeSource::Tsc: return worker_loop<TimeSource::Tsc>(ctx);
+    case TimeSource::PcapMicros: return worker_loop_for_mode<TimeSource::PcapMicros>(ctx);
+    case TimeSource::Tsc: return worker_loop_for_mode<TimeSource::Tsc>(ctx);
   }
   return -1;
+}
+
+void finish_inbox(WorkerContext& ctx) {
+  if (ctx.inbox == nullptr) return;
+  rte_mbuf* pkts[kBurstSize];
+  unsigned n;
+  while ((n = rte_ring_sc_dequeue_burst(ctx.inbox, reinterpret_cast<void**>(pkts), kBurstSize, nullptr)) > 0) {
+    // The main lcore, once every worker has stopped: what other workers handed over last. Its time
+    // is the capture's when the packets carry one, else now; in-line, it still goes out.
+    Nanos ts = ctx.pipeline->last_packet_time();
+    if (ctx.time_source == TimeSource::Tsc) ts = ctx.clock->at(rte_rdtsc());
+    LocalCounters local;
+    Forwarder fwd(ctx);
+    if (ctx.mode == DataplaneMode::Inline) {
+      if (ctx.time_source == TimeSource::PcapMicros)
+        process_burst<TimeSource::PcapMicros, DataplaneMode::Inline>(ctx, fwd, pkts, static_cast<uint16_t>(n), ts, local);
+      else
+        process_burst<TimeSource::Tsc, DataplaneMode::Inline>(ctx, fwd, pkts, static_cast<uint16_t>(n), ts, local);
+    } else {
+      if (ctx.time_source == TimeSource::PcapMicros)
+        process_burst<TimeSource::PcapMicros, DataplaneMode::Mirror>(ctx, fwd, pkts, static_cast<uint16_t>(n), ts, local);
+      else
+        process_burst<TimeSource::Tsc, DataplaneMode::Mirror>(ctx, fwd, pkts, static_cast<uint16_t>(n), ts, local);
+    }
+    WorkerCounters& c = ctx.counters;
+    c.inbox_packets.fetch_add(n, std::memory_order_relaxed);
+    c.multiseg.fetch_add(local.multiseg, std::memory_order_relaxed);
+    c.truncated.fetch_add(local.truncated, std::memory_order_relaxed);
+    c.tx_packets.fetch_add(local.tx_packets, std::memory_order_relaxed);
+    c.tx_drops.fetch_add(local.tx_drops, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace wcstap::dp

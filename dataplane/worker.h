@@ -1,4 +1,5 @@
-// A dataplane worker: one lcore, one (port, RX queue), one Pipeline, one outgoing event ring.
+// A dataplane worker: one lcore, the RX queues it reads (one per port at most), an inbox of packets
+// other workers hand it, one Pipeline, one outgoing event ring; in-line mode, TX to the peer ports.
 // Shared-nothing: the worker writes its context; the main lcore reads only the atomics in it.
 #pragma once
 
@@ -11,8 +12,10 @@
 
 #include <rte_common.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "clock.h"
+#include "config/config.h"
 #include "event.h"
 #include "pipeline.h"
 
@@ -69,11 +72,50 @@ class CounterSnapshot {
   std::array<std::atomic<uint64_t>, kWords> words_{};
 };
 
+// One (port, RX queue) a worker reads. `hand_off`: the port has fewer queues than there are workers
+// (or no RSS), so this worker spreads what it reads by the software balance hash: packets of
+// another worker go to that worker's inbox.
+struct RxSource {
+  uint16_t port_id = 0;
+  uint16_t queue = 0;
+  bool hand_off = false;
+};
+
+// Where a worker sends what it observed in in-line mode: the peer of each port, the TX queue it
+// uses there, and whether other workers share that queue (a device with fewer TX queues than
+// workers: sends then take the queue's lock).
+struct TxRoute {
+  uint16_t peer = 0;
+  uint16_t queue = 0;
+  rte_spinlock_t* shared_lock = nullptr;  // null: the queue is this worker's alone
+};
+
+// Per-worker counters the main lcore reads (relaxed atomics, written by the worker on its tick).
+struct WorkerCounters {
+  std::atomic<uint64_t> rx_packets{0};      // read from its own RX queues
+  std::atomic<uint64_t> rx_bytes{0};
+  std::atomic<uint64_t> handed_off{0};      // of those, passed to another worker's inbox
+  std::atomic<uint64_t> handoff_drops{0};   // ... that found the inbox full (freed, counted)
+  std::atomic<uint64_t> inbox_packets{0};   // received from other workers
+  std::atomic<uint64_t> multiseg{0};
+  std::atomic<uint64_t> truncated{0};
+  std::atomic<uint64_t> tx_packets{0};      // in-line: sent on to the peer port
+  std::atomic<uint64_t> tx_drops{0};        // in-line: the peer's TX queue took none of them (freed)
+  std::atomic<uint64_t> busy_cycles{0};     // TSC cycles spent on bursts that held packets
+  std::atomic<uint64_t> cycles{0};          // TSC cycles since the loop started
+};
+
 struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
   // Set up by the main lcore before launch, read-only for the worker.
   unsigned lcore = 0;
-  uint16_t port_id = 0;
-  uint16_t queue = 0;
+  uint16_t index = 0;                  // among the workers: the balance hash picks it by this
+  uint16_t workers = 1;                // how many there are
+  BalanceBy balance = BalanceBy::HostPair;
+  std::vector<RxSource> sources;
+  std::vector<rte_ring*> inboxes;      // every worker's inbox, by index (this one's too)
+  rte_ring* inbox = nullptr;           // this worker's: mbufs other workers hand it (MP/SC)
+  DataplaneMode mode = DataplaneMode::Mirror;
+  std::vector<TxRoute> tx_by_port;     // in-line: by RX port id
   TimeSource time_source = TimeSource::Tsc;
   RxTimestampField rx_ts;
   const TscClock* clock = nullptr;
@@ -83,10 +125,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
   RingEventSink sink{*this};
 
   // Written by the worker only.
-  alignas(RTE_CACHE_LINE_SIZE) std::atomic<uint64_t> rx_packets{0};
-  std::atomic<uint64_t> multiseg{0};
-  std::atomic<uint64_t> truncated{0};
-  std::atomic<uint64_t> ring_drops{0};
+  alignas(RTE_CACHE_LINE_SIZE) WorkerCounters counters;
+  std::atomic<uint64_t> ring_drops{0};  // events: the ring to the main lcore was full
   CounterSnapshot pipeline_counters;
 
   // SRTP keys replaced at run time (SIGHUP): set by the main lcore, taken by the worker at its next
@@ -97,6 +137,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
 
   // Main lcore only.
   alignas(RTE_CACHE_LINE_SIZE) uint64_t events_published = 0;
+
+  // The (port, queue) events are published as coming from: the worker's first RX source.
+  uint16_t origin_port() const { return sources.empty() ? 0 : sources.front().port_id; }
+  uint16_t origin_queue() const { return sources.empty() ? 0 : sources.front().queue; }
 
   WorkerContext() = default;
   WorkerContext(const WorkerContext&) = delete;
@@ -110,5 +154,9 @@ extern std::atomic<bool> g_workers_stop;
 // The lcore entry point for rte_eal_remote_launch; `arg` is a WorkerContext*. Picks the loop
 // instantiation for the context's time source once, then runs it until g_workers_stop.
 int worker_main(void* arg);
+
+// Main lcore, once every worker has stopped: observes (and in-line, sends on) what other workers
+// handed to this one last, so that nothing read is left unobserved.
+void finish_inbox(WorkerContext& ctx);
 
 }  // namespace wcstap::dp

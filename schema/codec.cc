@@ -44,7 +44,7 @@ std::optional<L4> decode_l4(msg::L4 v) {
   return std::nullopt;
 }
 
-msg::Origin encode(Origin o) { return msg::Origin(o.port_id, o.queue); }
+msg::Origin encode(Origin o) { return msg::Origin(o.port_id, o.queue, o.worker); }
 
 Endpoint decode_ptr(const msg::Endpoint* e) { return e ? decode(*e) : Endpoint{}; }
 

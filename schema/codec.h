@@ -28,10 +28,11 @@ inline constexpr std::string_view kTopicHeartbeat = "heartbeat";
 inline constexpr std::string_view kTopicGoodbye = "goodbye";
 std::string_view topic_of(msg::Body body);  // "" for NONE
 
-// Where on the tap an event was seen (DPDK port and RX queue).
+// Where on the tap an event was seen (DPDK port and RX queue) and which worker analysed it.
 struct Origin {
   uint16_t port_id = 0;
   uint16_t queue = 0;
+  uint16_t worker = 0;
 };
 
 msg::Endpoint encode(const Endpoint& e);

@@ -436,11 +436,39 @@ class Loader {
   }
 
   void dataplane(const YAML::Node& n, DataplaneConfig& d) const {
-    only_keys(n, "dataplane", {"ports", "rx_queues", "mbufs", "rx_descriptors", "event_ring_size",
-                               "exit_on_pcap_end", "stats_interval_s"});
+    only_keys(n, "dataplane", {"ports", "mode", "workers", "balance", "handoff_ring_size", "time_source", "mbufs",
+                               "rx_descriptors", "event_ring_size", "exit_on_pcap_end", "stats_interval_s"});
     if (!n) return;
     if (auto v = n["ports"]) d.ports = string_list(v, "dataplane.ports");
-    if (auto v = n["rx_queues"]) d.rx_queues = static_cast<uint16_t>(whole(v, "dataplane.rx_queues", 1, 128));
+    if (auto v = n["mode"]) {
+      const std::string m = scalar(v, "dataplane.mode");
+      if (m == "mirror") d.mode = DataplaneMode::Mirror;
+      else if (m == "inline") d.mode = DataplaneMode::Inline;
+      else fail("dataplane.mode", v, "expected mirror or inline, got '" + m + "'");
+    }
+    if (d.mode == DataplaneMode::Inline && (d.ports.empty() || d.ports.size() % 2 != 0))
+      fail("dataplane.ports", n["ports"],
+           "in-line mode forwards between pairs of ports: name them in pairs (first and second, third and "
+           "fourth...), got " + std::to_string(d.ports.size()));
+    if (auto v = n["workers"]) d.workers = static_cast<uint16_t>(whole(v, "dataplane.workers", 1, 128));
+    if (auto v = n["balance"]) {
+      const std::string b = scalar(v, "dataplane.balance");
+      if (b == "host_pair") d.balance = BalanceBy::HostPair;
+      else if (b == "five_tuple") d.balance = BalanceBy::FiveTuple;
+      else fail("dataplane.balance", v, "expected host_pair or five_tuple, got '" + b + "'");
+    }
+    if (auto v = n["handoff_ring_size"]) {
+      uint64_t s = whole(v, "dataplane.handoff_ring_size", 64, 1u << 20);
+      if ((s & (s - 1)) != 0) fail("dataplane.handoff_ring_size", v, "must be a power of two, got " + std::to_string(s));
+      d.handoff_ring_size = static_cast<uint32_t>(s);
+    }
+    if (auto v = n["time_source"]) {
+      const std::string t = scalar(v, "dataplane.time_source");
+      if (t == "auto") d.time_source = TimeSourceChoice::Auto;
+      else if (t == "capture") d.time_source = TimeSourceChoice::Capture;
+      else if (t == "tsc") d.time_source = TimeSourceChoice::Tsc;
+      else fail("dataplane.time_source", v, "expected auto, capture or tsc, got '" + t + "'");
+    }
     if (auto v = n["mbufs"]) d.mbufs = static_cast<uint32_t>(whole(v, "dataplane.mbufs", 512, 1u << 24));
     if (auto v = n["rx_descriptors"]) d.rx_descriptors = static_cast<uint16_t>(whole(v, "dataplane.rx_descriptors", 32, 16384));
     if (auto v = n["event_ring_size"]) {

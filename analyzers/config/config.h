@@ -222,9 +222,26 @@ struct SignallingConfig {
   uint32_t gap_timeout_ms = 1000;   // a missing segment is waited for this long
 };
 
+// How the dataplane watches its ports: a mirror (SPAN) port only receives; in-line ports come in
+// pairs and every packet received on one is sent on unchanged on its peer once it was observed.
+enum class DataplaneMode : uint8_t { Mirror, Inline };
+// What decides which worker sees a packet (both directions always meet in one worker):
+// HostPair, the two IP addresses: a host pair's signalling, ICE, DTLS and media stay together, so
+// SDP, SDES keys and sessions are correlated; FiveTuple, addresses, protocol and ports: spreads a
+// few hosts' many flows, at the price of that correlation.
+enum class BalanceBy : uint8_t { HostPair, FiveTuple };
+// Where packet time comes from: Auto, the capture's timestamps on net_pcap ports, else the TSC;
+// Capture, the Rx-timestamp a PMD gives (a packet without one keeps the previous packet's time);
+// Tsc, the TSC when the packet is read (e.g. a net_pcap replayed with infinite_rx, which gives none).
+enum class TimeSourceChoice : uint8_t { Auto, Capture, Tsc };
+
 struct DataplaneConfig {
   std::vector<std::string> ports;   // DPDK port names to use (as given to --vdev / PCI); empty = all
-  uint16_t rx_queues = 1;           // RX queues per port (one worker per queue)
+  DataplaneMode mode = DataplaneMode::Mirror;  // Inline: ports (named, in pairs) forward to their peer
+  uint16_t workers = 1;             // worker lcores; each port gets this many RX queues when it can
+  BalanceBy balance = BalanceBy::HostPair;
+  uint32_t handoff_ring_size = 4096;  // per worker: packets other workers hand it (software balance)
+  TimeSourceChoice time_source = TimeSourceChoice::Auto;
   uint32_t mbufs = 8191;            // mbuf pool size per port
   uint16_t rx_descriptors = 1024;
   uint32_t event_ring_size = 4096;  // per worker, power of two

@@ -540,6 +540,7 @@ std::string event_to_json(const Event& ev, const EventSource* source) {
     j["tap"] = source->tap;
     j["port"] = source->port;
     j["queue"] = source->queue;
+    j["worker"] = source->worker;
   }
   return j.dump();
 }

@@ -17,6 +17,7 @@ struct EventSource {
   std::string_view tap;
   uint16_t port = 0;
   uint16_t queue = 0;
+  uint16_t worker = 0;
 };
 
 std::string endpoint_to_string(const Endpoint& e);  // "10.0.0.1:5004", "[2001:db8::1]:5004"

@@ -237,6 +237,37 @@ TEST(Config, EventRingMustBePowerOfTwo) {
   EXPECT_TRUE(StartsWith(e, "test.yaml: dataplane.event_ring_size (line 2): must be a power of two"));
 }
 
+TEST(Config, DataplaneModesLoaded) {
+  Config c = load_config_string(
+      "dataplane:\n  ports: [a, b, c, d]\n  mode: inline\n  workers: 4\n  balance: five_tuple\n"
+      "  handoff_ring_size: 1024\n  time_source: tsc\n",
+      "test.yaml");
+  EXPECT_EQ(c.dataplane.mode, DataplaneMode::Inline);
+  EXPECT_EQ(c.dataplane.workers, 4);
+  EXPECT_EQ(c.dataplane.balance, BalanceBy::FiveTuple);
+  EXPECT_EQ(c.dataplane.handoff_ring_size, 1024u);
+  EXPECT_EQ(c.dataplane.time_source, TimeSourceChoice::Tsc);
+}
+
+TEST(Config, InlineModeNeedsPortsInPairs) {
+  std::string e = config_error("dataplane:\n  ports: [a, b, c]\n  mode: inline\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: dataplane.ports (line 2): in-line mode forwards between pairs")) << e;
+  e = config_error("dataplane:\n  mode: inline\n");
+  EXPECT_TRUE(StartsWith(e, "test.yaml: dataplane.ports: in-line mode")) << e;
+}
+
+TEST(Config, DataplaneChoicesNamed) {
+  EXPECT_TRUE(StartsWith(config_error("dataplane:\n  mode: tap\n"),
+                         "test.yaml: dataplane.mode (line 2): expected mirror or inline, got 'tap'"));
+  EXPECT_TRUE(StartsWith(config_error("dataplane:\n  balance: random\n"),
+                         "test.yaml: dataplane.balance (line 2): expected host_pair or five_tuple"));
+  EXPECT_TRUE(StartsWith(config_error("dataplane:\n  time_source: ntp\n"),
+                         "test.yaml: dataplane.time_source (line 2): expected auto, capture or tsc"));
+  EXPECT_TRUE(StartsWith(config_error("dataplane:\n  workers: 0\n"), "test.yaml: dataplane.workers (line 2)"));
+  EXPECT_TRUE(StartsWith(config_error("dataplane:\n  handoff_ring_size: 1000\n"),
+                         "test.yaml: dataplane.handoff_ring_size (line 2): must be a power of two"));
+}
+
 TEST(Config, BadPortRange) {
   for (const char* bad : {"31001-99999", "abc", "0", "31001-", "-32000", "31001-32000-33000"}) {
     std::string e = config_error(std::string("wcs:\n  media_ports: \"") + bad + "\"\n");
@@ -386,7 +417,11 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(file.flows.udp_idle_timeout_s, def.flows.udp_idle_timeout_s);
   EXPECT_EQ(file.flows.tcp_idle_timeout_s, def.flows.tcp_idle_timeout_s);
   EXPECT_EQ(file.dataplane.ports, def.dataplane.ports);
-  EXPECT_EQ(file.dataplane.rx_queues, def.dataplane.rx_queues);
+  EXPECT_EQ(file.dataplane.mode, def.dataplane.mode);
+  EXPECT_EQ(file.dataplane.workers, def.dataplane.workers);
+  EXPECT_EQ(file.dataplane.balance, def.dataplane.balance);
+  EXPECT_EQ(file.dataplane.handoff_ring_size, def.dataplane.handoff_ring_size);
+  EXPECT_EQ(file.dataplane.time_source, def.dataplane.time_source);
   EXPECT_EQ(file.dataplane.mbufs, def.dataplane.mbufs);
   EXPECT_EQ(file.dataplane.rx_descriptors, def.dataplane.rx_descriptors);
   EXPECT_EQ(file.dataplane.event_ring_size, def.dataplane.event_ring_size);

@@ -47,11 +47,11 @@ TEST(Format, AnomalyJsonLine) {
 }
 
 TEST(Format, LiveEventNamesItsTapPortAndQueueAfterTheContractFields) {
-  EventSource src{"tap-a", 1, 3};
+  EventSource src{"tap-a", 1, 3, 2};
   std::string with = event_to_json(Event{one_way_event()}, &src);
   std::string without = event_to_json(Event{one_way_event()});
   // the contract's fields unchanged, the source appended
-  EXPECT_EQ(with, without.substr(0, without.size() - 1) + R"(,"tap":"tap-a","port":1,"queue":3})");
+  EXPECT_EQ(with, without.substr(0, without.size() - 1) + R"(,"tap":"tap-a","port":1,"queue":3,"worker":2})");
   std::string text = event_to_text(Event{one_way_event()}, &src);
   EXPECT_EQ(text.rfind("[tap-a port 1] ", 0), 0u) << text;
 }

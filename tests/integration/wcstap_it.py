@@ -4,11 +4,20 @@
   wcstap_it.py pcap      --scenario one-way ...   net_pcap vdev replays a generated capture; the live
                                                   verdicts must equal the offline analyzer's and the truth
                                                   (anomalies, RTP streams, sessions, signalling records)
-  wcstap_it.py pcap      --scenario a+b+c --workers 2 ...
-                                                  the scenarios' captures merged in time, split by host
-                                                  pair into one net_pcap queue per worker (as symmetric
-                                                  RSS on addresses would): live (the workers together)
-                                                  must equal one offline pipeline on the whole
+  wcstap_it.py pcap      --scenario a+b+c --workers 4 [--queues 2] ...
+                                                  the scenarios' captures merged in time, read by N
+                                                  workers (dataplane.workers): the software balance hands
+                                                  each host pair's packets to one worker; with --queues,
+                                                  the capture is split over that many net_pcap queues
+                                                  first. Live (the workers together) must equal one
+                                                  offline pipeline on the whole: every anomaly, stream,
+                                                  session and signalling line
+  wcstap_it.py inline    --scenario healthy ...   two net_pcap ports in-line: every packet read on one
+                                                  must come out of its peer unchanged (tx_pcap), in
+                                                  order, while the verdicts equal the offline ones
+  wcstap_it.py telemetry --scenario healthy ...   a running tap (net_pcap, infinite_rx) answers its DPDK
+                                                  telemetry commands (/wcstap/...); with hugepages (set
+                                                  up when root), dpdk-dumpcap captures from it (rte_pdump)
   wcstap_it.py afpacket  --scenario healthy ...   net_af_packet on a veth pair inside a network namespace
                                                   made (and removed) by the test; frames are sent into the
                                                   peer with a raw socket; counts come from Goodbye
@@ -22,6 +31,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -272,7 +282,8 @@ class Env:
         self.ctl_out, self.ctl_err = self.path("control.jsonl"), self.path("control.err")
         self.ctl = self.procs.start(
             "wcstap-control",
-            [self.args.control, "--json", "--until-goodbye", "--timeout", "60", "--connect", self.endpoint],
+            [self.args.control, "--json", "--tap-stats", "--until-goodbye", "--timeout", "60", "--connect",
+             self.endpoint],
             open(self.ctl_out, "w"), open(self.ctl_err, "w"))
 
     def control_heard_hello(self):
@@ -297,27 +308,18 @@ def test_pcap(env):
     pcap, truth = env.generate(scenario)
     offline = env.offline(pcap)
 
-    workers = env.args.workers
-    config, vdev, lcores = env.config, f"net_pcap0,rx_pcap={pcap}", ["-l", "0-1"]
-    if workers > 1:
-        # One net_pcap RX queue per worker (dataplane.rx_queues), each replaying its share of the
-        # host pairs; the worker lcores share the machine's CPUs after the main lcore's.
-        queues = [env.path(f"queue{q}.pcap") for q in range(workers)]
-        counts = split_pcap(pcap, queues)
-        log(f"{workers} workers: frames per queue {counts}")
+    workers, queues = env.args.workers, env.args.queues
+    vdev = f"net_pcap0,rx_pcap={pcap}"
+    if queues > 1:
+        # One net_pcap RX queue per file, each replaying its share of the host pairs.
+        files = [env.path(f"queue{q}.pcap") for q in range(queues)]
+        counts = split_pcap(pcap, files)
+        log(f"{queues} queues: frames per queue {counts}")
         if min(counts) == 0:
             raise Fail(f"a queue got no frames: {counts} (the capture needs more host pairs)")
-        vdev = "net_pcap0," + ",".join(f"rx_pcap={q}" for q in queues)
-        config = env.path("workers.yaml")
-        with open(env.config) as f:
-            text = f.read()
-        if "rx_queues: 1" not in text:
-            raise Fail(f"{env.config}: no 'rx_queues: 1' to raise to {workers}")
-        with open(config, "w") as f:
-            f.write(text.replace("rx_queues: 1", f"rx_queues: {workers}", 1))
-        ncpu = max(1, os.cpu_count() or 1)
-        lcores = ["--lcores", ",".join(f"{l}@{min(l, ncpu - 1)}" for l in range(workers + 1))]
-
+        vdev = "net_pcap0," + ",".join(f"rx_pcap={q}" for q in files)
+    config = workers_config(env, workers)
+    lcores = worker_lcores(workers)
     env.start_control()
     dp_err = env.path("dataplane.err")
     dp = env.procs.start("wcstap-dataplane", [
@@ -334,10 +336,14 @@ def test_pcap(env):
             raise Fail(f"wcstap-control exited {rc}")
         live = json_lines(env.ctl_out)
         if workers > 1:
-            queues_seen = {l.get("queue") for l in live if l.get("type") in ("signalling", "anomaly", "flow")}
-            log(f"queues in the live lines: {sorted(queues_seen, key=str)}")
-            if len(queues_seen) < workers:
-                raise Fail(f"expected lines from {workers} workers' queues, saw {queues_seen}")
+            per_worker = {}
+            for l in live:
+                if l.get("type") in ("signalling", "anomaly", "flow", "rtp_stream"):
+                    per_worker[l.get("worker")] = per_worker.get(l.get("worker"), 0) + 1
+            log(f"lines per worker: {dict(sorted(per_worker.items(), key=str))}")
+            if len(per_worker) < min(workers, 2):
+                raise Fail(f"expected lines from several of the {workers} workers, saw {per_worker}")
+            check_handoff(dp_err, workers)
         check_pcap_results(scenario, truth, offline, live)
         with open(env.ctl_err) as f:
             if "sequence gap" in f.read():
@@ -349,6 +355,147 @@ def test_pcap(env):
         raise
 
 
+def workers_config(env, workers):
+    """The test config with dataplane.workers set. net_pcap reads a file as fast as it can, and here
+    the workers share two CPUs: a worker's inbox must hold what the reading worker hands it while it
+    waits for the CPU, so the hand-off rings and the mbuf pool hold a whole test capture (a full
+    inbox drops and counts, as it must; that is not what this test is about)."""
+    if workers == 1:
+        return env.config
+    config = env.path("workers.yaml")
+    with open(env.config) as f:
+        text = f.read()
+    for key in ("workers: 1", "handoff_ring_size: 4096", "mbufs: 8191"):
+        if key not in text:
+            raise Fail(f"{env.config}: no '{key}' to change")
+    text = text.replace("workers: 1", f"workers: {workers}", 1)
+    text = text.replace("handoff_ring_size: 4096", "handoff_ring_size: 32768", 1)
+    text = text.replace("mbufs: 8191", "mbufs: 65535", 1)
+    with open(config, "w") as f:
+        f.write(text)
+    return config
+
+
+def worker_lcores(workers):
+    """EAL lcores: the main one and one per worker, sharing the machine's CPUs after the main one's."""
+    if workers == 1:
+        return ["-l", "0-1"]
+    ncpu = max(1, os.cpu_count() or 1)
+    return ["--lcores", ",".join(f"{l}@{min(l, ncpu - 1)}" for l in range(workers + 1))]
+
+
+def check_handoff(dp_err, workers):
+    """The dataplane's closing lines: packets were handed between workers and none was dropped."""
+    with open(dp_err) as f:
+        text = f.read()
+    rows = re.findall(r"worker (\d+) \(lcore \d+\): rx (\d+), handed on (\d+) \(dropped (\d+)\), "
+                      r"from other workers (\d+)", text)
+    if len(rows) != workers:
+        raise Fail(f"expected {workers} worker lines in the dataplane log, found {len(rows)}")
+    handed = sum(int(r[2]) for r in rows)
+    dropped = sum(int(r[3]) for r in rows)
+    received = sum(int(r[4]) for r in rows)
+    log(f"hand-off: {handed} packets handed on, {received} received, {dropped} dropped")
+    if handed == 0 or dropped != 0 or handed != received:
+        raise Fail(f"hand-off between workers: handed {handed}, received {received}, dropped {dropped}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# in-line: two net_pcap ports paired; what one reads, the other writes, unchanged
+
+def split_by_direction(path, outs):
+    """Each frame to outs[0] when its source address sorts before its destination, else outs[1]: one
+    side of the wire per port, as an in-line tap between a client network and a server sees it.
+    Non-IP frames go to outs[0]. Returns the frames of each."""
+    header, records = read_pcap_records(path)
+    sides = [[], []]
+    for _, _, hdr, frame in records:
+        pair = host_pair(frame)
+        src_first = pair is None or frame_src(frame) == pair[0]
+        sides[0 if src_first else 1].append(hdr + frame)
+    for out, recs in zip(outs, sides):
+        with open(out, "wb") as f:
+            f.write(header + b"".join(recs))
+    return [len(s) for s in sides]
+
+
+def frame_src(frame):
+    off, etype = 14, struct.unpack(">H", frame[12:14])[0]
+    while etype in (0x8100, 0x88A8):
+        etype = struct.unpack(">H", frame[off + 2:off + 4])[0]
+        off += 4
+    return frame[off + 12:off + 16] if etype == 0x0800 else frame[off + 8:off + 24]
+
+
+def test_inline(env):
+    pcap, truth = env.generate(env.args.scenario)
+    workers = env.args.workers
+    rx = [env.path("side0.pcap"), env.path("side1.pcap")]
+    tx = [env.path("out0.pcap"), env.path("out1.pcap")]
+    counts = split_by_direction(pcap, rx)
+    log(f"in-line: {counts} frames on the two sides")
+    if min(counts) == 0:
+        raise Fail(f"a side got no frames: {counts}")
+    config = env.path("inline.yaml")
+    with open(workers_config(env, workers)) as f:
+        text = f.read()
+    if "mode: mirror" not in text or "ports: []" not in text:
+        raise Fail(f"{env.config}: no 'mode: mirror' / 'ports: []' to turn in-line")
+    with open(config, "w") as f:
+        f.write(text.replace("mode: mirror", "mode: inline", 1).replace("ports: []", "ports: [net_pcap0, net_pcap1]", 1))
+
+    env.start_control()
+    dp_err = env.path("dataplane.err")
+    dp = env.procs.start("wcstap-dataplane", [
+        env.args.dataplane, "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", env.file_prefix("inline"),
+        "--vdev", f"net_pcap0,rx_pcap={rx[0]},tx_pcap={tx[0]}", "--vdev", f"net_pcap1,rx_pcap={rx[1]},tx_pcap={tx[1]}",
+        *worker_lcores(workers), "--",
+        "-c", config, "--exit-on-pcap-end", "--publish", env.endpoint, "--wait-for-subscribers", "10000",
+    ], subprocess.DEVNULL, open(dp_err, "w"))
+    try:
+        if wait(dp, "wcstap-dataplane", 120) != 0:
+            raise Fail("wcstap-dataplane failed")
+        if wait(env.ctl, "wcstap-control", 70) != 0:
+            raise Fail("wcstap-control failed")
+        # What port 0 read went out on port 1, and the other way round: every frame, byte for byte.
+        # One worker keeps the order; several keep each host pair's order (one worker per pair).
+        for src, dst in ((rx[0], tx[1]), (rx[1], tx[0])):
+            _, sent = read_pcap(src)
+            _, out = read_pcap(dst)
+            if workers == 1 and sent != out:
+                firstdiff = next((i for i, (a, b) in enumerate(zip(sent, out)) if a != b), min(len(sent), len(out)))
+                raise Fail(f"{os.path.basename(dst)}: {len(out)} frames out for {len(sent)} in; first difference at {firstdiff}")
+            by_pair = lambda frames: {p: [f for f in frames if host_pair(f) == p] for p in {host_pair(f) for f in frames}}
+            if sorted(sent) != sorted(out) or by_pair(sent) != by_pair(out):
+                raise Fail(f"{os.path.basename(dst)}: the frames forwarded differ from those read ({len(out)} vs {len(sent)})")
+            log(f"{os.path.basename(src)} -> {os.path.basename(dst)}: {len(out)} frames forwarded unchanged")
+        live = json_lines(env.ctl_out)
+        # The Goodbye's TapStats, as the control prints them: each port sent what its peer read.
+        final = [l for l in live if l.get("type") == "tap_stats" and l.get("final")]
+        if len(final) != 1:
+            raise Fail(f"expected one final tap_stats line, got {len(final)}")
+        ports = {p["name"]: p for p in final[0]["ports"]}
+        for name, peer, n in (("net_pcap0", "net_pcap1", counts[0]), ("net_pcap1", "net_pcap0", counts[1])):
+            if ports[name]["rx_packets"] != n or ports[peer]["tx_packets"] != n:
+                raise Fail(f"tap_stats: {name} read {ports[name]['rx_packets']}, {peer} sent "
+                           f"{ports[peer]['tx_packets']}; the capture side has {n}")
+        if sum(w["tx_drops"] + w["handoff_drops"] for w in final[0]["workers"]) != 0:
+            raise Fail(f"tap_stats: drops {final[0]['workers']}")
+        summary = summaries(live)
+        if len(summary) != 1 or summary[0]["packets"] != truth["packets"]:
+            raise Fail(f"the tap observed {summary[0]['packets'] if summary else '?'} packets, the capture has {truth['packets']}")
+        with open(dp_err) as f:
+            text = f.read()
+        tx_rows = re.findall(r"tx (\d+) \(dropped (\d+)\)", text)
+        if not tx_rows or sum(int(d) for _, d in tx_rows) != 0 or sum(int(t) for t, _ in tx_rows) != truth["packets"]:
+            raise Fail(f"worker TX counts {tx_rows}: expected {truth['packets']} sent, none dropped")
+        log(f"in-line with {workers} worker(s): {truth['packets']} packets observed and forwarded, 0 dropped")
+    except Fail:
+        show(dp_err)
+        show(env.ctl_err)
+        raise
+
+
 def rtcp_reports(lines, kind):
     return {(l["src"], l["dst"], l["ssrc"]): json.dumps(l["rtcp"], sort_keys=True)
             for l in lines if l.get("type") == kind}
@@ -356,7 +503,8 @@ def rtcp_reports(lines, kind):
 
 def check_pcap_results(scenario, truth, offline, live):
     types = {line.get("type") for line in live}
-    unknown = types - {"anomaly", "rtp_stream", "rtcp_stream", "flow", "summary", "webrtc_session", "signalling"}
+    unknown = types - {"anomaly", "rtp_stream", "rtcp_stream", "flow", "summary", "webrtc_session", "signalling",
+                       "tap_stats"}
     if unknown:
         raise Fail(f"control printed unknown line types {unknown}")
 
@@ -371,7 +519,8 @@ def check_pcap_results(scenario, truth, offline, live):
 
     # every anomaly line (raised and resolved, every field but where it was captured) is the same
     def lines_of(lines, kind):
-        return sorted(json.dumps({k: v for k, v in l.items() if k not in ("tap", "port", "queue")}, sort_keys=True)
+        return sorted(json.dumps({k: v for k, v in l.items() if k not in ("tap", "port", "queue", "worker")},
+                                 sort_keys=True)
                       for l in lines if l.get("type") == kind)
     if lines_of(live, "anomaly") != lines_of(offline, "anomaly"):
         diff = set(lines_of(live, "anomaly")) ^ set(lines_of(offline, "anomaly"))
@@ -400,6 +549,10 @@ def check_pcap_results(scenario, truth, offline, live):
         if any_anomaly:
             raise Fail(f"healthy scenario gave anomalies: {any_anomaly}")
 
+    # every stream's statistics (loss, jitter, timing, bitrate, RTCP), not only its packets
+    if lines_of(live, "rtp_stream") != lines_of(offline, "rtp_stream"):
+        diff = set(lines_of(live, "rtp_stream")) ^ set(lines_of(offline, "rtp_stream"))
+        raise Fail(f"rtp_stream lines differ live/offline: {sorted(diff)[:4]}")
     live_streams = stream_packets(live)
     for s in truth["rtp_streams"]:
         k = (s["src"], s["dst"], s["ssrc"])
@@ -594,6 +747,139 @@ def afpacket_in_namespace(env, ns):
 
 
 # ---------------------------------------------------------------------------------------------------
+# telemetry and packet capture from a running tap
+
+def telemetry_query(sock_path, commands):
+    """Each command's answer (JSON) from a DPDK telemetry socket (v2: SOCK_SEQPACKET)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.connect(sock_path)
+        json.loads(s.recv(1024).decode())  # the greeting: version, pid, max_output_len
+        answers = []
+        for cmd in commands:
+            s.send(cmd.encode())
+            answers.append(json.loads(s.recv(65536).decode()))
+        return answers
+    finally:
+        s.close()
+
+
+def hugepages_free():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("HugePages_Free:"):
+                return int(line.split()[1])
+    return 0
+
+
+def reserve_hugepages():
+    """2 MB hugepages for a primary whose memory a secondary (dpdk-dumpcap) can map. Returns True
+    when this call reserved them (to be given back), False when they were there, None when it cannot."""
+    if hugepages_free() >= 256 and subprocess.run(["grep", "-q", "hugetlbfs", "/proc/mounts"]).returncode == 0:
+        return False
+    if os.geteuid() != 0 or not shutil.which("dpdk-hugepages.py"):
+        return None
+    os.makedirs("/dev/hugepages", exist_ok=True)
+    if subprocess.run(["grep", "-q", "hugetlbfs", "/proc/mounts"]).returncode != 0:
+        if sh(["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"], check=False).returncode != 0:
+            return None
+    if sh(["dpdk-hugepages.py", "-p", "2M", "--setup", "1G"], check=False).returncode != 0 or hugepages_free() < 256:
+        return None
+    return True
+
+
+def test_telemetry(env):
+    pcap, truth = env.generate(env.args.scenario)
+    config = env.path("telemetry.yaml")
+    with open(env.config) as f:
+        text = f.read()
+    # infinite_rx keeps every packet of the file in mbufs; it gives no timestamps: the TSC dates them
+    with open(config, "w") as f:
+        f.write(text.replace("mbufs: 8191", "mbufs: 32767", 1).replace("time_source: auto", "time_source: tsc", 1))
+    reserved = reserve_hugepages()
+    memory = ["-m", "512"] if reserved is not None else ["--no-huge", "-m", "1024"]
+    prefix = env.file_prefix("telemetry")
+    env.start_control()
+    dp_err = env.path("dataplane.err")
+    dp = env.procs.start("wcstap-dataplane", [
+        env.args.dataplane, *memory, "--no-pci", "--file-prefix", prefix, "-l", "0-1",
+        "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "--",
+        "-c", config, "--publish", env.endpoint, "--wait-for-subscribers", "10000", "--stats-interval", "0.2",
+    ], subprocess.DEVNULL, open(dp_err, "w"))
+    sock = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
+    try:
+        deadline = time.time() + 30
+        while not os.path.exists(sock) or "worker 0 on lcore" not in open(dp_err).read():
+            if time.time() > deadline or dp.poll() is not None:
+                raise Fail("the tap did not start (no telemetry socket / worker)")
+            time.sleep(0.2)
+        time.sleep(1.0)
+        first, ports, port, workers, worker, absent = telemetry_query(
+            sock, ["/wcstap/stats", "/wcstap/ports", "/wcstap/port,0", "/wcstap/workers", "/wcstap/worker,0",
+                   "/wcstap/worker,7"])
+        time.sleep(1.0)
+        (second,) = telemetry_query(sock, ["/wcstap/stats"])
+        st1, st2 = first["/wcstap/stats"], second["/wcstap/stats"]
+        log(f"telemetry: rx {st1['rx_packets']} then {st2['rx_packets']} packets, analysed {st2['packets_analysed']}")
+        if not (0 < st1["rx_packets"] < st2["rx_packets"]) or st2["packets_analysed"] == 0:
+            raise Fail(f"/wcstap/stats does not count the packets flowing: {st1} then {st2}")
+        if ports["/wcstap/ports"] != [0] or workers["/wcstap/workers"] != [0]:
+            raise Fail(f"ports {ports}, workers {workers}")
+        p0 = port["/wcstap/port"]
+        if p0["name"] != "net_pcap0" or p0["rx_queue_packets"] == [] or p0["mbufs"] != 32767:
+            raise Fail(f"/wcstap/port,0: {p0}")
+        w0 = worker["/wcstap/worker"]
+        if w0["rx_packets"] == 0 or not (0 < w0["load_permille"] <= 1000):
+            raise Fail(f"/wcstap/worker,0: {w0}")
+        if absent["/wcstap/worker"] is not None:
+            raise Fail(f"/wcstap/worker,7 should be null: {absent}")
+        for key in ("imissed", "rx_nombuf", "handoff_drops", "event_ring_drops", "publish_drops", "flow_table_full"):
+            if key not in st2:
+                raise Fail(f"/wcstap/stats has no {key}")
+
+        if reserved is None:
+            log("dpdk-dumpcap: skipped (no hugepages, and they cannot be set up here: not root)")
+        else:
+            dump = env.path("dump.pcapng")
+            r = subprocess.run(["dpdk-dumpcap", f"--file-prefix={prefix}", "-i", "net_pcap0", "-w", dump, "-c", "500",
+                                "-q"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+            if r.returncode != 0:
+                raise Fail(f"dpdk-dumpcap exited {r.returncode}: {r.stdout[-1500:]}")
+            frames = pcapng_frames(dump)
+            _, sent = read_pcap(pcap)
+            known = set(sent)
+            log(f"dpdk-dumpcap: {len(frames)} frames captured from the running tap")
+            if len(frames) < 500 or any(f not in known for f in frames):
+                raise Fail(f"dpdk-dumpcap captured {len(frames)} frames, not all of them the capture's")
+    except Fail:
+        show(dp_err)
+        raise
+    finally:
+        if dp.poll() is None:
+            dp.send_signal(signal.SIGINT)
+            wait(dp, "wcstap-dataplane", 60)
+        if reserved:
+            sh(["dpdk-hugepages.py", "--clear"], check=False)
+    return 0
+
+
+def pcapng_frames(path):
+    """The packet data of every Enhanced Packet Block of a pcapng file (little-endian, as dumpcap writes)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    frames, off = [], 0
+    while off + 12 <= len(data):
+        btype, blen = struct.unpack("<II", data[off:off + 8])
+        if blen < 12:
+            raise Fail(f"{path}: bad block length {blen}")
+        if btype == 6:
+            caplen = struct.unpack("<I", data[off + 20:off + 24])[0]
+            frames.append(data[off + 28:off + 28 + caplen])
+        off += blen
+    return frames
+
+
+# ---------------------------------------------------------------------------------------------------
 # start-up failures: a clear message and a non-zero exit, before any packet
 
 def test_errors(env):
@@ -602,7 +888,7 @@ def test_errors(env):
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
     bad = env.path("bad.yaml")
     with open(bad, "w") as f:
-        f.write("dataplane:\n  rx_queues: many\n")
+        f.write("dataplane:\n  workers: many\n")
     eal = ["--no-huge", "-m", "1024", "--no-pci", "--vdev", f"net_pcap0,rx_pcap={pcap}"]
     # a key of 29 bytes: named by file, key and line, its bytes never shown
     short_key = base64.b64encode(bytes(range(29))).decode()
@@ -613,7 +899,7 @@ def test_errors(env):
         ("short SRTP key", eal + ["--file-prefix", env.file_prefix("err5"), "-l", "0-1", "--", "-c", env.config,
                                   "--srtp-keys", keys], 2, ["short.keys.yaml", "srtp.keys[0].key", "30 bytes"]),
         ("bad config", eal + ["--file-prefix", env.file_prefix("err1"), "-l", "0-1", "--", "-c", bad],
-         2, ["bad.yaml", "dataplane.rx_queues"]),
+         2, ["bad.yaml", "dataplane.workers"]),
         ("missing config", eal + ["--file-prefix", env.file_prefix("err2"), "-l", "0-1", "--",
                                   "-c", env.path("nonexistent.yaml")], 2, ["nonexistent.yaml"]),
         ("too few lcores", eal + ["--file-prefix", env.file_prefix("err3"), "-l", "0", "--", "-c", env.config,
@@ -672,17 +958,18 @@ def send(iface, pcap):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="mode", required=True)
-    for mode in ("pcap", "afpacket", "errors", "multitap"):
+    for mode in ("pcap", "afpacket", "errors", "multitap", "inline", "telemetry"):
         p = sub.add_parser(mode)
-        p.add_argument("--scenario", required=mode in ("pcap", "afpacket"))
+        p.add_argument("--scenario", required=mode in ("pcap", "afpacket", "inline", "telemetry"))
         p.add_argument("--gen", required=True)
         p.add_argument("--analyze", required=True)
         p.add_argument("--dataplane", required=True)
         p.add_argument("--control", required=True)
         p.add_argument("--config", default="")
         p.add_argument("--keep", action="store_true", help="keep the temporary directory")
-        if mode == "pcap":
-            p.add_argument("--workers", type=int, default=1, help="dataplane workers (RX queues), 1 or more")
+        if mode in ("pcap", "inline"):
+            p.add_argument("--workers", type=int, default=1, help="dataplane workers, 1 or more")
+            p.add_argument("--queues", type=int, default=1, help="net_pcap RX queues (the capture split by host pair)")
     p = sub.add_parser("send")
     p.add_argument("iface")
     p.add_argument("pcap")
@@ -696,7 +983,7 @@ def main():
         signal.signal(sig, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         rc = {"pcap": test_pcap, "afpacket": test_afpacket, "errors": test_errors,
-              "multitap": test_multitap}[args.mode](env)
+              "multitap": test_multitap, "inline": test_inline, "telemetry": test_telemetry}[args.mode](env)
         if rc == SKIP:
             return SKIP
         log("PASS")

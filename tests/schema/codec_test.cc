@@ -78,10 +78,11 @@ void expect_same(const AnomalyEvent& a, const AnomalyEvent& b) {
 TEST(Codec, AnomalyRoundTripsEveryField) {
   const AnomalyEvent in = sample_anomaly();
   flatbuffers::FlatBufferBuilder fbb;
-  const auto* m = roundtrip_table(fbb, codec::encode(fbb, in, {3, 7}));
+  const auto* m = roundtrip_table(fbb, codec::encode(fbb, in, {3, 7, 5}));
   ASSERT_NE(m->origin(), nullptr);
   EXPECT_EQ(m->origin()->port_id(), 3);
   EXPECT_EQ(m->origin()->queue(), 7);
+  EXPECT_EQ(m->origin()->worker(), 5);
   const auto out = codec::decode(*m);
   ASSERT_TRUE(out.has_value());
   expect_same(in, *out);
