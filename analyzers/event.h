@@ -16,6 +16,7 @@ using Nanos = uint64_t;  // packet time: nanoseconds since the Unix epoch
 // Time from `then` to `now`, 0 when packet time went backwards (merged captures, clock steps):
 // never an unsigned wrap that would read as years of silence.
 constexpr Nanos elapsed(Nanos now, Nanos then) { return now > then ? now - then : 0; }
+constexpr Nanos seconds(double s) { return static_cast<Nanos>(s * 1e9); }
 
 enum class L4 : uint8_t { Other = 0, Icmp = 1, Tcp = 6, Udp = 17, Icmpv6 = 58 };
 const char* l4_name(L4 l4);  // "udp", "tcp", "icmp", "icmpv6", "other"

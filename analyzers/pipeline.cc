@@ -20,6 +20,7 @@
 #include "rtcp/rtcp_ssrc_table.h"
 #include "rtp/rtp_stream.h"
 #include "session/media_expectations.h"
+#include "session/tap_wide.h"
 #include "signalling/signalling.h"
 #include "srtp/srtp.h"
 #include "stun/stun.h"
@@ -28,7 +29,6 @@ namespace wcstap {
 
 namespace {
 
-constexpr Nanos seconds(double s) { return static_cast<Nanos>(s * 1e9); }
 constexpr double to_seconds(Nanos ns) { return static_cast<double>(ns) / 1e9; }
 
 // A flow carries at most this many RTP streams (BUNDLE: audio, video, RTX, both ways). Noise that
@@ -215,16 +215,10 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   IndexPool<DtlsFlow> dtls_flows;  // flows carrying DTLS: a quarter of the flows at most
   IndexPool<Session> sessions;     // WebRTC sessions: a quarter of the flows at most
   IdTable session_ids;             // session id -> sessions index
-  // relay_fallback_surge: the last sessions to connect, and whether through a relay
-  struct Connected {
-    Nanos ts = 0;
-    bool relay = false;
-  };
-  std::array<Connected, 256> connected{};
-  uint32_t connected_next = 0;
-  AnomalySlot relay_surge;
-  double baseline_pct = 0;       // relayed share of the tap's sessions, running mean
-  uint64_t baseline_count = 0;
+  // relay_fallback_surge and stun_response_slow: judged over the whole tap, by this pipeline's judge
+  // or (several dataplane workers) by one on the main lcore that every worker's facts go to.
+  TapWideJudge judge{cfg, *this};
+  TapFactSink* facts = &judge;
   std::unique_ptr<SrtpKeyring> srtp_keys;  // the SRTP keys the tap was given or learnt (SDES)
   // Bumped when keys are added (SDES) or replaced (set_srtp_keys): a stream with no key looks
   // again when its srtp_gen is behind. srtp_pool_gen: its value when the pool was made anew (a
@@ -237,17 +231,6 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   }
   std::array<VideoCodec, 128> video_codecs;  // by payload type, with the keys
   std::vector<uint8_t> clear;      // scratch: a decrypted packet
-  // WCS hosts answering Binding requests on a media port: their last response times.
-  struct StunResponder {
-    Endpoint host;  // port 0
-    static constexpr unsigned kSamples = 64;
-    std::array<double, kSamples> ms{};
-    std::array<Nanos, kSamples> at{};
-    uint32_t next = 0;
-    AnomalySlot slow;
-  };
-  static constexpr size_t kMaxResponders = 64;
-  std::vector<StunResponder> responders;
   RtcpSsrcTable rtcp_ssrcs;
   HostEvidenceIndex evidence;
   AnomalyEngine engine;
@@ -594,42 +577,15 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
                  cfg.anomalies.ice_consent_lost.timeout_s, "consent answered again");
 }
 
-// stun_response_slow (ANOMALIES.md #33): WCS's own Binding responses (a responder on a WCS media
-// port; with the tap beside WCS, request in to response out is WCS's processing time) per host: the
-// 95th percentile of those of the last window_s seconds, once there are min_samples, above p95_ms.
+// stun_response_slow (ANOMALIES.md #33) is judged over all of a WCS host's clients (session/tap_wide.h).
 void Pipeline::Impl::note_stun_response(const Endpoint& responder, double ms, Nanos ts) {
-  Endpoint host = responder;
-  host.port = 0;
-  auto it = std::find_if(responders.begin(), responders.end(), [&](const StunResponder& r) { return r.host == host; });
-  if (it == responders.end()) {
-    if (responders.size() >= kMaxResponders) return;
-    responders.emplace_back();
-    it = responders.end() - 1;
-    it->host = host;
-  }
-  StunResponder& r = *it;
-  r.ms[r.next % StunResponder::kSamples] = ms;
-  r.at[r.next % StunResponder::kSamples] = ts;
-  ++r.next;
-  const auto& th = cfg.anomalies.stun_response_slow;
-  std::array<double, StunResponder::kSamples> recent;
-  size_t n = 0;
-  for (uint32_t i = 0; i < std::min<uint32_t>(r.next, StunResponder::kSamples); ++i)
-    if (elapsed(ts, r.at[i]) <= seconds(th.window_s)) recent[n++] = r.ms[i];
-  if (n < th.min_samples) return;
-  const size_t k = (n * 95 + 99) / 100 - 1;  // nearest rank
-  std::nth_element(recent.begin(), recent.begin() + static_cast<long>(k), recent.begin() + static_cast<long>(n));
-  const double p95 = recent[k];
-  AnomalySubject subj;
-  subj.src = host;
-  if (p95 <= th.p95_ms) {
-    engine.clear(r.slow, AnomalyKind::stun_response_slow, subj, ts, p95, th.p95_ms, "responses fast again");
-    return;
-  }
-  engine.hold(r.slow, AnomalyKind::stun_response_slow, subj, ts, ts, p95, th.p95_ms, [&](char* buf, size_t len) {
-    std::snprintf(buf, len, "STUN Binding responses p95 %.1f ms over the last %zu in %u s (slowest %.1f ms)", p95, n,
-                  th.window_s, *std::max_element(recent.begin(), recent.begin() + static_cast<long>(n)));
-  });
+  TapFact f;
+  f.kind = TapFact::Kind::StunResponse;
+  f.responder = responder;
+  f.responder.port = 0;
+  f.ms = ms;
+  f.ts = ts;
+  facts->fact(f);
 }
 
 // icmp_unreachable (ANOMALIES.md #7): an ICMP/ICMPv6 destination unreachable (port, host, network,
@@ -1920,40 +1876,15 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
   if (session != kNoIndex) leave_session(session, f.last_ts);
 }
 
-// relay_fallback_surge (ANOMALIES.md #31), judged as each session connects (its first Binding
-// success): of the sessions that connected in the last window_s, once there are min_sessions,
-// more than pct % went through a TURN relay or over ICE-TCP.
+// relay_fallback_surge (ANOMALIES.md #31) is judged over all of the tap's sessions (session/tap_wide.h),
+// as each one connects (its first Binding success).
 void Pipeline::Impl::session_connected(const Session& s, Nanos ts) {
+  TapFact f;
+  f.kind = TapFact::Kind::SessionConnected;
   // A TURN relay, or ICE-TCP (RFC 6544): the fallbacks when UDP cannot get through.
-  connected[connected_next++ % connected.size()] = Connected{ts, s.ev.relay || s.ev.selected_l4 == L4::Tcp};
-  const auto& th = cfg.anomalies.relay_fallback_surge;
-  uint32_t n = 0, relays = 0;
-  for (const Connected& c : connected)
-    if (c.ts != 0 && elapsed(ts, c.ts) <= seconds(th.window_s)) {
-      ++n;
-      relays += c.relay;
-    }
-  const double pct = n ? 100.0 * relays / n : 0;
-  const bool relay = connected[(connected_next - 1) % connected.size()].relay;
-  // The tap's own baseline: a running mean over its sessions, still while a surge is open.
-  const bool baseline_ready = baseline_count >= th.baseline_sessions;
-  const double doubled = 2 * baseline_pct;
-  const bool by_share = pct > th.pct;
-  const bool by_baseline = baseline_ready && pct > doubled && pct >= th.min_pct;
-  if (!relay_surge.open) {
-    baseline_pct += ((relay ? 100.0 : 0.0) - baseline_pct) / std::min<double>(++baseline_count, th.baseline_sessions);
-  }
-  AnomalySubject tap;  // the whole tap: no flow
-  tap.l4 = L4::Other;
-  const double threshold = by_share || !by_baseline ? th.pct : doubled;
-  if (n >= th.min_sessions && (by_share || by_baseline)) {
-    engine.hold(relay_surge, AnomalyKind::relay_fallback_surge, tap, ts, ts, pct, threshold, [&](char* buf, size_t len) {
-      std::snprintf(buf, len, "%u of the %u sessions connected in the last %u s relayed or on ICE-TCP (%.1f %%, baseline %.1f %%)",
-                    relays, n, th.window_s, pct, baseline_pct);
-    });
-  } else if (!by_share && !by_baseline) {
-    engine.clear(relay_surge, AnomalyKind::relay_fallback_surge, tap, ts, pct, threshold, "relayed share back to normal");
-  }
+  f.relay = s.ev.relay || s.ev.selected_l4 == L4::Tcp;
+  f.ts = ts;
+  facts->fact(f);
 }
 
 // A flow joins the WebRTC session its ICE check names: USERNAME "remote:local" (RFC 8445 7.2.2),
@@ -2084,6 +2015,8 @@ void Pipeline::finish() {
   m.flows.clear();
   m.rtcp_ssrcs.drain([&](RtcpSsrcEntry& e) { m.report_rtcp(e); });
 }
+
+void Pipeline::hand_tap_facts_to(TapFactSink* sink) { impl_->facts = sink != nullptr ? sink : &impl_->judge; }
 
 void Pipeline::set_srtp_keys(const SrtpConfig& keys) {
   Impl& m = *impl_;

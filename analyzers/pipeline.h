@@ -13,6 +13,7 @@
 namespace wcstap {
 
 class SignatureDatabase;
+class TapFactSink;
 
 // Only uint64_t counters: they are summed and snapshotted word by word.
 struct PipelineCounters {
@@ -130,6 +131,10 @@ class Pipeline {
   // afresh; SDES keys learnt from SDP stay. Throws std::runtime_error when libsrtp refuses a key
   // (the old keys stay).
   void set_srtp_keys(const SrtpConfig& keys);
+  // The facts tap-wide verdicts are judged on (relay_fallback_surge, stun_response_slow; see
+  // session/tap_wide.h) go to `sink` instead of this pipeline's own judge: a dataplane with several
+  // workers judges them once over every worker's facts. Null: back to the pipeline's own.
+  void hand_tap_facts_to(TapFactSink* sink);
 
   const PipelineCounters& counters() const;
   Nanos last_packet_time() const;

@@ -93,6 +93,7 @@ std::string tap_stats_to_json(std::string_view tap, const msg::TapStats& s, bool
       o["multiseg"] = w->multiseg();
       o["truncated"] = w->truncated();
       o["ring_drops"] = w->ring_drops();
+      o["fact_drops"] = w->fact_drops();
       o["events_published"] = w->events_published();
       o["busy_cycles"] = w->busy_cycles();
       o["cycles"] = w->cycles();

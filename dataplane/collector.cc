@@ -1,5 +1,6 @@
 #include "collector.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <rte_ring.h>
@@ -15,7 +16,57 @@ constexpr unsigned kDrainBurst = 32;
 
 Collector::Collector(const Config& cfg, Publisher& publisher, const std::vector<Port>& ports,
                      const std::vector<std::unique_ptr<WorkerContext>>& workers, double stats_interval_s)
-    : cfg_(cfg), publisher_(publisher), ports_(ports), workers_(workers), interval_s_(stats_interval_s) {}
+    : cfg_(cfg),
+      publisher_(publisher),
+      ports_(ports),
+      workers_(workers),
+      interval_s_(stats_interval_s),
+      judge_sink_(publisher),
+      judge_(cfg, judge_sink_) {}
+
+void Collector::JudgeSink::emit(const Event& ev) {
+  ++counters.events;
+  if (const auto* a = std::get_if<AnomalyEvent>(&ev); a != nullptr && a->state == AnomalyState::Raised)
+    ++counters.anomalies_raised;
+  publisher_.event(ev, {});
+}
+
+void Collector::pull_facts() {
+  TapFact buf[kDrainBurst];
+  for (const auto& w : workers_) {
+    if (w->facts == nullptr) continue;
+    unsigned n;
+    while ((n = rte_ring_sc_dequeue_burst_elem(w->facts, buf, sizeof(TapFact), kDrainBurst, nullptr)) > 0)
+      for (unsigned i = 0; i < n; ++i) pending_facts_.push_back({buf[i], w->index, fact_seq_++});
+  }
+}
+
+void Collector::judge_until(Nanos watermark) {
+  if (pending_facts_.empty()) return;
+  // Packet time first; the same time from two workers in a fixed order.
+  std::sort(pending_facts_.begin(), pending_facts_.end(), [](const PendingFact& a, const PendingFact& b) {
+    if (a.fact.ts != b.fact.ts) return a.fact.ts < b.fact.ts;
+    if (a.worker != b.worker) return a.worker < b.worker;
+    return a.seq < b.seq;
+  });
+  size_t done = 0;
+  while (done < pending_facts_.size() && pending_facts_[done].fact.ts <= watermark) judge_.fact(pending_facts_[done++].fact);
+  pending_facts_.erase(pending_facts_.begin(), pending_facts_.begin() + static_cast<long>(done));
+}
+
+void Collector::judge_facts() {
+  if (workers_.size() < 2) return;
+  // The times first (acquire), then the rings: every fact up to a worker's time is in its ring.
+  Nanos watermark = ~Nanos{0};
+  for (const auto& w : workers_) watermark = std::min<Nanos>(watermark, w->packet_time.load(std::memory_order_acquire));
+  pull_facts();
+  judge_until(watermark);
+}
+
+void Collector::judge_remaining_facts() {
+  pull_facts();
+  judge_until(~Nanos{0});
+}
 
 size_t Collector::drain_some() {
   Event buf[kDrainBurst];
@@ -26,6 +77,7 @@ size_t Collector::drain_some() {
     w->events_published += n;
     total += n;
   }
+  judge_facts();
   return total;
 }
 
@@ -75,10 +127,12 @@ TapStatsSample Collector::sample() const {
     ws.cycles = get(c.cycles);
     ws.pipeline = w->pipeline_counters.load();
     ws.ring_drops = w->ring_drops.load(std::memory_order_relaxed);
+    ws.fact_drops = w->fact_drops.load(std::memory_order_relaxed);
     ws.events_published = w->events_published;
     s.totals.add(ws.pipeline);
     s.workers.push_back(ws);
   }
+  s.totals.add(judge_sink_.counters);  // tap-wide verdicts judged here count with the workers'
   s.publish_drops = publisher_.drops();
   return s;
 }
@@ -90,6 +144,7 @@ void Collector::check_overload(const TapStatsSample& s) {
     now.nombuf += p.counters.rx_nombuf;
   }
   for (const auto& w : s.workers) {
+    now.ring += w.fact_drops;
     now.handoff += w.handoff_drops;
     now.tx += w.tx_drops;
     now.flow_table += w.pipeline.flow_table_full;

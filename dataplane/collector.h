@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "port.h"
 #include "publisher.h"
+#include "session/tap_wide.h"
 #include "worker.h"
 
 namespace wcstap::dp {
@@ -32,7 +33,33 @@ class Collector final : public EventDrain {
   // tap_overload.
   void check_overload(const TapStatsSample& s);
 
+  // Several workers: the tap-wide facts (session/tap_wide.h) of every worker, judged once, in packet
+  // time: those up to the earliest of the workers' published times (a worker's facts up to its time
+  // are in its ring by then, and none of its later ones can be earlier). A capture replayed with a
+  // worker that sees few packets holds them back until it does, or the end. Called with drain_some().
+  void judge_facts();
+  // Once the workers have stopped and finished: every fact left, in time order.
+  void judge_remaining_facts();
+
  private:
+  // The judge's events: counted (they join the workers' totals) and published.
+  class JudgeSink final : public EventSink {
+   public:
+    explicit JudgeSink(Publisher& p) : publisher_(p) {}
+    void emit(const Event& ev) override;
+    PipelineCounters counters;
+
+   private:
+    Publisher& publisher_;
+  };
+  struct PendingFact {
+    TapFact fact;
+    uint16_t worker;
+    uint64_t seq;
+  };
+  void pull_facts();
+  void judge_until(Nanos watermark);
+
   const Config& cfg_;
   Publisher& publisher_;
   const std::vector<Port>& ports_;
@@ -47,7 +74,7 @@ class Collector final : public EventDrain {
     uint64_t handoff = 0;     // a worker's inbox was full (software balance)
     uint64_t tx = 0;          // in-line: the peer's TX queue had no room
     uint64_t flow_table = 0;  // packets of new flows with no room in the flow table (not followed)
-    uint64_t ring = 0;        // events: a worker's ring to the main lcore was full
+    uint64_t ring = 0;        // events and tap-wide facts: a worker's ring to the main lcore was full
     uint64_t publish = 0;     // messages ZeroMQ refused
     uint64_t total() const { return nic + nombuf + handoff + tx + flow_table + ring + publish; }
     Drops since(const Drops& o) const {
@@ -55,6 +82,10 @@ class Collector final : public EventDrain {
               ring - o.ring, publish - o.publish};
     }
   };
+  JudgeSink judge_sink_;
+  TapWideJudge judge_;
+  std::vector<PendingFact> pending_facts_;
+  uint64_t fact_seq_ = 0;
   Drops last_drops_;
   bool overload_open_ = false;
   Nanos overload_first_ = 0, overload_announced_ = 0;

@@ -209,6 +209,14 @@ std::vector<std::unique_ptr<WorkerContext>> make_workers(const Config& cfg, cons
     if (w->events == nullptr)
       throw SetupError("cannot create an event ring of " + std::to_string(cfg.dataplane.event_ring_size) +
                        " events: " + rte_strerror(rte_errno));
+    if (n > 1) {
+      const std::string facts = "facts_" + std::to_string(i);
+      w->facts = rte_ring_create_elem(facts.c_str(), sizeof(TapFact), cfg.dataplane.event_ring_size, socket,
+                                      RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+      if (w->facts == nullptr)
+        throw SetupError("cannot create a ring of " + std::to_string(cfg.dataplane.event_ring_size) +
+                         " tap-wide facts: " + rte_strerror(rte_errno));
+    }
     if (hand_off) {
       const std::string inbox = "inbox_" + std::to_string(i);
       w->inbox = rte_ring_create(inbox.c_str(), cfg.dataplane.handoff_ring_size, socket, RING_F_SC_DEQ | RING_F_EXACT_SZ);
@@ -219,6 +227,7 @@ std::vector<std::unique_ptr<WorkerContext>> make_workers(const Config& cfg, cons
     assign_sources(*w, ports, plan, n, locks);
     w->scratch = std::make_unique<uint8_t[]>(kScratchSize);
     w->pipeline = std::make_unique<Pipeline>(cfg, w->sink, signatures);
+    if (w->facts != nullptr) w->pipeline->hand_tap_facts_to(&w->fact_sink);
     workers.push_back(std::move(w));
   }
   for (auto& w : workers)
@@ -286,6 +295,7 @@ void finish_and_say_goodbye(Collector& collector, Publisher& publisher,
     collector.drain_worker(*w);
     w->pipeline_counters.store(w->pipeline->counters());
   }
+  collector.judge_remaining_facts();
   collector.drain_all();
   const TapStatsSample final_stats = collector.sample();
   update_telemetry(final_stats);

@@ -151,7 +151,7 @@ flatbuffers::Offset<msg::TapStats> Publisher::build_stats(const TapStatsSample& 
     workers.push_back(msg::CreateWorkerStats(fbb_, w.lcore, w.port_id, w.queue, w.rx_packets, w.multiseg,
                                              w.truncated, pipeline, w.ring_drops, w.events_published, w.index,
                                              w.rx_bytes, w.handed_off, w.handoff_drops, w.inbox_packets,
-                                             w.tx_packets, w.tx_drops, w.busy_cycles, w.cycles));
+                                             w.tx_packets, w.tx_drops, w.busy_cycles, w.cycles, w.fact_drops));
   }
   const auto totals = codec::encode(fbb_, s.totals);
   return msg::CreateTapStats(fbb_, s.uptime_ns, fbb_.CreateVector(ports), fbb_.CreateVector(workers), totals,

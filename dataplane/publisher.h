@@ -27,7 +27,7 @@ struct WorkerStatsSample {
   uint64_t handed_off = 0, handoff_drops = 0, inbox_packets = 0, tx_packets = 0, tx_drops = 0;
   uint64_t busy_cycles = 0, cycles = 0;
   PipelineCounters pipeline;
-  uint64_t ring_drops = 0, events_published = 0;
+  uint64_t ring_drops = 0, fact_drops = 0, events_published = 0;
 };
 
 struct PortStatsSample {

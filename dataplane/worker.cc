@@ -217,6 +217,12 @@ int worker_loop(WorkerContext& ctx) {
     const uint64_t now = rte_rdtsc();
     if (unlikely(now - prev_tick > tick)) {
       publish_counters(ctx, local, now - start);
+      // After the facts of that time went into their ring (release): the main lcore reads the time,
+      // then the ring.
+      if constexpr (TS == TimeSource::Tsc)
+        ctx.packet_time.store(clock.at(now) - 1, std::memory_order_release);
+      else
+        ctx.packet_time.store(ctx.pipeline->last_packet_time(), std::memory_order_release);
       if (unlikely(ctx.srtp_pending.load(std::memory_order_acquire))) take_srtp_keys(ctx);
       if constexpr (TS == TimeSource::Tsc) {
         if (now - last_advance > idle_advance) {
@@ -278,6 +284,12 @@ RxTimestampField lookup_rx_timestamp_field() {
   return f;
 }
 
+void RingFactSink::fact(const TapFact& f) {
+  void* obj = const_cast<TapFact*>(&f);
+  if (unlikely(rte_ring_sp_enqueue_elem(ctx_.facts, obj, sizeof(TapFact)) != 0))
+    ctx_.fact_drops.fetch_add(1, std::memory_order_relaxed);
+}
+
 void RingEventSink::emit(const Event& ev) {
   void* obj = const_cast<Event*>(&ev);  // rte_ring_*_elem take a non-const pointer; they only read it
   if (likely(rte_ring_sp_enqueue_elem(ctx_.events, obj, sizeof(Event)) == 0)) return;
@@ -293,6 +305,7 @@ void RingEventSink::emit(const Event& ev) {
 static_assert(std::is_trivially_copyable_v<PipelineCounters>);
 static_assert(sizeof(PipelineCounters) % sizeof(uint64_t) == 0);
 static_assert(sizeof(Event) % 4 == 0, "rte_ring element size must be a multiple of 4");
+static_assert(sizeof(TapFact) % 4 == 0 && std::is_trivially_copyable_v<TapFact>, "a TapFact travels by rte_ring");
 
 void CounterSnapshot::store(const PipelineCounters& c) {
   uint64_t w[kWords];
@@ -311,6 +324,7 @@ PipelineCounters CounterSnapshot::load() const {
 WorkerContext::~WorkerContext() {
   pipeline.reset();
   if (events != nullptr) rte_ring_free(events);
+  if (facts != nullptr) rte_ring_free(facts);
   if (inbox != nullptr) {
     rte_mbuf* m;
     while (rte_ring_sc_dequeue(inbox, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);

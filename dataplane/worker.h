@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "event.h"
 #include "pipeline.h"
+#include "session/tap_wide.h"
 
 namespace wcstap::dp {
 
@@ -58,6 +59,17 @@ class RingEventSink final : public EventSink {
  private:
   WorkerContext& ctx_;
   EventDrain* drain_ = nullptr;
+};
+
+// With several workers, the facts tap-wide verdicts need (session/tap_wide.h) go to one judge on
+// the main lcore: each worker's go through its own SPSC ring (full: dropped and counted).
+class RingFactSink final : public TapFactSink {
+ public:
+  explicit RingFactSink(WorkerContext& ctx) : ctx_(ctx) {}
+  void fact(const TapFact& f) override;
+
+ private:
+  WorkerContext& ctx_;
 };
 
 // PipelineCounters as relaxed atomics: the worker stores a snapshot now and then, the main lcore
@@ -120,13 +132,21 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
   RxTimestampField rx_ts;
   const TscClock* clock = nullptr;
   rte_ring* events = nullptr;
+  rte_ring* facts = nullptr;           // several workers: tap-wide facts for the main lcore's judge
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<uint8_t[]> scratch;
   RingEventSink sink{*this};
+  RingFactSink fact_sink{*this};
 
   // Written by the worker only.
   alignas(RTE_CACHE_LINE_SIZE) WorkerCounters counters;
   std::atomic<uint64_t> ring_drops{0};  // events: the ring to the main lcore was full
+  std::atomic<uint64_t> fact_drops{0};  // tap-wide facts: their ring was full
+  // A packet time no packet this worker has yet to observe can be earlier than (as of its last
+  // tick): with capture time, its latest packet's (a capture replays in order); with the TSC, the
+  // tick's own time (packets are dated when observed). The main lcore judges tap-wide facts up to
+  // the earliest of the workers' (see Collector).
+  std::atomic<uint64_t> packet_time{0};
   CounterSnapshot pipeline_counters;
 
   // SRTP keys replaced at run time (SIGHUP): set by the main lcore, taken by the worker at its next

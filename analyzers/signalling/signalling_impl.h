@@ -31,7 +31,6 @@
 
 namespace wcstap::sig {
 
-constexpr Nanos seconds(double s) { return static_cast<Nanos>(s * 1e9); }
 inline double ms_between(Nanos from, Nanos to) { return static_cast<double>(elapsed(to, from)) / 1e6; }
 inline std::string_view view(Bytes b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
