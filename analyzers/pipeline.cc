@@ -48,6 +48,11 @@ uint32_t srtp_pool_size(const Config& c, const SrtpConfig& keys) {
   return static_cast<uint32_t>(std::min<uint64_t>(c.flows.rtp_streams, uint64_t{4} * c.srtp.sdes_keys));
 }
 
+// Flows with media bookkeeping (FlowMedia): media, STUN, DTLS, signalling. DTLS handshakes and
+// WebRTC sessions live on such flows only: a quarter of them at most.
+uint32_t media_flows(const Config& c) { return std::min(c.flows.capacity, c.flows.media_flows); }
+uint32_t media_quarter(const Config& c) { return std::max<uint32_t>(media_flows(c) / 4, 16); }
+
 }  // namespace
 
 // Every counter is a uint64_t (the dataplane also snapshots them word by word): add word by word,
@@ -77,10 +82,10 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
         sink(out),
         flows(c.flows.capacity),
         streams(c.flows.rtp_streams),
-        medias(c.flows.capacity),
-        dtls_flows(std::max<uint32_t>(c.flows.capacity / 4, 16)),
-        sessions(std::max<uint32_t>(c.flows.capacity / 4, 16)),
-        session_ids(std::max<uint32_t>(c.flows.capacity / 4, 16)),
+        medias(media_flows(c)),
+        dtls_flows(media_quarter(c)),
+        sessions(media_quarter(c)),
+        session_ids(media_quarter(c)),
         srtp_keys(std::make_unique<SrtpKeyring>(c.srtp, c.srtp.sdes_keys)),
         srtp_streams(srtp_pool_size(c, c.srtp)),
         rtcp_ssrcs(c.flows.rtp_streams),
@@ -205,15 +210,36 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   // The flow's media bookkeeping: created with its first RTP or RTCP packet (udp()); every
   // analyzer below runs on such flows only.
   FlowMedia& media(const FlowRecord& f) { return medias[f.media]; }
+  // A FlowMedia for a flow that needs one; kNoIndex (counted) when flows.media_flows are in use.
+  uint32_t new_media() {
+    const uint32_t i = medias.alloc();
+    if (i == kNoIndex) ++ctr.flow_media_full;
+    return i;
+  }
+  // When the table is full, which flow may make room for a new one: only a flow the tap follows
+  // nothing in (no RTP stream, no FlowMedia: no media, STUN, DTLS, ICMP error or signalling
+  // state), seen one way (a flood's: first choice) or as a single packet each way (a SYN and its
+  // SYN-ACK or RST, a request and its answer). Nothing of it is left to close, and it goes
+  // unreported: its flow event would tell little, and a flood must not become a flood of events.
+  // flows_evicted counts it.
+  static Eviction eviction_rank(const FlowRecord& r) {
+    if (r.rtp_head != kNoIndex || r.media != kNoIndex) return Eviction::Keep;
+    if (r.packets[0] == 0 || r.packets[1] == 0) return Eviction::Prefer;
+    return r.packets[0] + r.packets[1] <= 2 ? Eviction::Allow : Eviction::Keep;
+  }
+  // The new flow's record in place of such a flow; nullptr when none was near the clock hand.
+  [[gnu::cold, gnu::noinline]] FlowRecord* make_room(const FlowKey& key, uint64_t hash) {
+    return flows.insert_evicting(key, hash, eviction_rank, [&](FlowRecord&) { ++ctr.flows_evicted; });
+  }
 
   const Config cfg;
   EventSink& sink;
   PipelineCounters ctr;
   FlowTable flows;
   RtpStreamTable streams;
-  IndexPool<FlowMedia> medias;  // one per flow at most: as many as flows
-  IndexPool<DtlsFlow> dtls_flows;  // flows carrying DTLS: a quarter of the flows at most
-  IndexPool<Session> sessions;     // WebRTC sessions: a quarter of the flows at most
+  IndexPool<FlowMedia> medias;     // one per flow at most: flows.media_flows
+  IndexPool<DtlsFlow> dtls_flows;  // flows carrying DTLS: a quarter of the media flows at most
+  IndexPool<Session> sessions;     // WebRTC sessions: a quarter of the media flows at most
   IdTable session_ids;             // session id -> sessions index
   // relay_fallback_surge and stun_response_slow: judged over the whole tap, by this pipeline's judge
   // or (several dataplane workers) by one on the main lcore that every worker's facts go to.
@@ -301,9 +327,13 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
   uint64_t hash = flow_hash(kp.key);
   bool created;
   FlowRecord* f = flows.find_or_insert(kp.key, hash, created);
-  if (f == nullptr) {
-    ++ctr.flow_table_full;
-    return;
+  if (f == nullptr) {  // full: a flow the tap follows nothing in may make room
+    f = make_room(kp.key, hash);
+    if (f == nullptr) {
+      ++ctr.flow_table_full;
+      return;
+    }
+    created = true;
   }
   uint8_t dir = kp.dir;
   // Idle past its timeout but not swept yet (the sweep is paced): it ended; this packet starts a
@@ -311,11 +341,7 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
   if (!created && elapsed(ts, f->last_ts) > (kp.key.l4 == 6 ? tcp_idle : udp_idle)) {
     report_flow(*f, true);
     ++ctr.flows_expired;
-    FlowRecord fresh;
-    fresh.key = f->key;
-    fresh.hash = f->hash;
-    fresh.used = 1;
-    *f = fresh;
+    flows.restart(*f);
     created = true;
   }
   if (created) {
@@ -428,11 +454,18 @@ bool Pipeline::Impl::signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, con
   const FlowClass cls = signalling.recognise(p.l4, f.port_class, p.l4_payload);
   if (cls == FlowClass::Unknown) return false;
   f.classes |= kSignallingProbed;
-  if (f.media == kNoIndex) f.media = medias.alloc();
+  const bool had_media = f.media != kNoIndex;
+  if (!had_media) f.media = new_media();
   if (f.media == kNoIndex) return false;
   const uint32_t conn = signalling.open(cls, p.l4, key_endpoint(f.key, false), key_endpoint(f.key, true), ts,
                                         (f.classes & kTcpOpenedBySyn) != 0);
-  if (conn == kNoIndex) return false;
+  if (conn == kNoIndex) {
+    if (!had_media) {  // an empty FlowMedia would hold the flow in the table for nothing
+      medias.release(f.media);
+      f.media = kNoIndex;
+    }
+    return false;
+  }
   media(f).sig = conn;
   f.classes |= class_bit(cls);
   signalling_flow = &f;
@@ -457,8 +490,8 @@ void Pipeline::Impl::udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPack
     c = FlowClass::Dtls;
   if (c == FlowClass::Rtp || c == FlowClass::Rtcp || c == FlowClass::Stun || c == FlowClass::Turn ||
       c == FlowClass::Dtls) {
-    if (f.media == kNoIndex) f.media = medias.alloc();
-    if (f.media == kNoIndex) c = FlowClass::Unknown;  // cannot happen: the pool holds one per flow
+    if (f.media == kNoIndex) f.media = new_media();
+    if (f.media == kNoIndex) c = FlowClass::Unknown;  // flows.media_flows in use: counted
   }
   switch (c) {
     case FlowClass::Rtp:
@@ -601,7 +634,7 @@ void Pipeline::Impl::icmp_error(const DecodedPacket& p, Nanos ts) {
   KeyedPacket kp = make_flow_key(qsrc, qdst, proto);
   FlowRecord* q = flows.find(kp.key, flow_hash(kp.key));
   if (!q) return;  // not a flow the tap has seen
-  if (q->media == kNoIndex) q->media = medias.alloc();
+  if (q->media == kNoIndex) q->media = new_media();
   if (q->media == kNoIndex) return;
   FlowMedia& m = media(*q);
   m.icmp_dir = kp.dir;
@@ -657,7 +690,7 @@ void Pipeline::Impl::tcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPack
   const bool known = f.media != kNoIndex && media(f).tcp_mode != TcpFramingMode::Unknown;
   const TcpFramingMode first = known ? media(f).tcp_mode : tcp_framing_of(data);
   if (first == TcpFramingMode::None && f.media == kNoIndex) return;  // not STUN: another protocol's
-  if (f.media == kNoIndex) f.media = medias.alloc();
+  if (f.media == kNoIndex) f.media = new_media();
   if (f.media == kNoIndex) return;
   FlowMedia& fm = media(f);
   fm.tcp_mode = first;  // decided by the flow's first bytes with data
@@ -1981,7 +2014,7 @@ void Pipeline::advance(Nanos now, uint32_t budget) {
       credit -= n;
       return n;
     };
-    flow_buckets = take(m.flow_sweep_credit, m.flows.bucket_count());
+    flow_buckets = take(m.flow_sweep_credit, m.flows.slot_count());
     rtcp_slots = take(m.rtcp_sweep_credit, m.rtcp_ssrcs.slot_count());
   }
   if (flow_buckets)
@@ -2031,5 +2064,11 @@ void Pipeline::set_srtp_keys(const SrtpConfig& keys) {
 const PipelineCounters& Pipeline::counters() const { return impl_->ctr; }
 
 Nanos Pipeline::last_packet_time() const { return impl_->last_ts; }
+
+size_t Pipeline::flow_memory_bytes() const {
+  const Impl& m = *impl_;
+  return m.flows.memory_bytes() + m.medias.memory_bytes() + m.dtls_flows.memory_bytes() + m.sessions.memory_bytes() +
+         m.session_ids.memory_bytes();
+}
 
 }  // namespace wcstap

@@ -51,6 +51,8 @@ struct PipelineCounters {
   uint64_t session_table_full = 0;    // ICE checks of a new session that found no room
   // Counters listed in WCSTAP_NAMED_COUNTERS below: summaries and the contract carry them by name.
 #define WCSTAP_NAMED_COUNTERS(X)                                                                          \
+  X(flows_evicted)                 /* flows let go for new ones in a full table (unreported: see eviction_rank) */ \
+  X(flow_media_full)               /* packets whose flow found no media bookkeeping free (flows.media_flows) */ \
   X(signalling_connections)        /* signalling flows followed */                                     \
   X(signalling_reports)            /* signalling records reported */                                   \
   X(signalling_table_full)         /* signalling flows not followed: no room */                        \
@@ -118,10 +120,10 @@ class Pipeline {
   void process(LinkType link, Nanos ts, std::span<const uint8_t> frame, uint32_t wire_len);
   // Timed work driven by packet time: the idle-expiry sweep. Cheap; call it every burst or so.
   // By default the sweep is paced by packet time, each table looked through once a second
-  // (expiry lands within a second of the idle timeout), and never more than 8 buckets per packet
+  // (expiry lands within a second of the idle timeout), and never more than 8 records per packet
   // since the last call: at high packet rates its cost is per second, not per packet; replaying a
   // sparse capture fast it costs what a per-burst budget would. A `budget` visits that many
-  // flow-table buckets now instead.
+  // flow-table records now instead.
   static constexpr uint32_t kPaced = 0;
   void advance(Nanos now, uint32_t budget = kPaced);
   // End of input: every flow still open is reported (rtp_stream and flow events); open anomalies stay open.
@@ -138,6 +140,10 @@ class Pipeline {
 
   const PipelineCounters& counters() const;
   Nanos last_packet_time() const;
+  // Bytes held for flows, preallocated at start: the flow table and the pools of per-flow state
+  // beside it (media bookkeeping, DTLS handshakes, WebRTC sessions). RTP streams, RTCP SSRCs and
+  // signalling have tables of their own sizes. Divided by flows.capacity: memory per flow.
+  size_t flow_memory_bytes() const;
 
  private:
   struct Impl;

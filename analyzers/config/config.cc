@@ -427,9 +427,10 @@ class Loader {
   }
 
   void flows(const YAML::Node& n, FlowTableConfig& f) const {
-    only_keys(n, "flows", {"capacity", "rtp_streams", "udp_idle_timeout_s", "tcp_idle_timeout_s"});
+    only_keys(n, "flows", {"capacity", "media_flows", "rtp_streams", "udp_idle_timeout_s", "tcp_idle_timeout_s"});
     if (!n) return;
     if (auto v = n["capacity"]) f.capacity = static_cast<uint32_t>(whole(v, "flows.capacity", 16, 1u << 30));
+    if (auto v = n["media_flows"]) f.media_flows = static_cast<uint32_t>(whole(v, "flows.media_flows", 16, 1u << 30));
     if (auto v = n["rtp_streams"]) f.rtp_streams = static_cast<uint32_t>(whole(v, "flows.rtp_streams", 16, 1u << 30));
     if (auto v = n["udp_idle_timeout_s"]) f.udp_idle_timeout_s = number(v, "flows.udp_idle_timeout_s", 1, 86400);
     if (auto v = n["tcp_idle_timeout_s"]) f.tcp_idle_timeout_s = number(v, "flows.tcp_idle_timeout_s", 1, 86400);

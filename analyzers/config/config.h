@@ -193,6 +193,7 @@ struct AnomalyConfig {
 
 struct FlowTableConfig {
   uint32_t capacity = 65536;          // flows per worker
+  uint32_t media_flows = 65536;       // ... of them carrying media or signalling state at once (at most capacity)
   uint32_t rtp_streams = 65536;       // RTP stream records per worker
   double udp_idle_timeout_s = 30.0;   // a UDP flow with no packet for this long ends
   double tcp_idle_timeout_s = 300.0;

@@ -1,63 +1,103 @@
 #include "flow/flow_table.h"
 
-#include <bit>
 #include <stdexcept>
 
 namespace wcstap {
 
 FlowTable::FlowTable(uint32_t capacity) : capacity_(capacity) {
-  if (capacity == 0) throw std::invalid_argument("flow table capacity must be > 0");
-  uint64_t buckets = std::bit_ceil(uint64_t{capacity} * 2);
-  slots_.resize(buckets);
-  seen_.resize(buckets);
-  mask_ = static_cast<uint32_t>(buckets - 1);
+  if (capacity == 0 || capacity > kMaxCapacity)
+    throw std::invalid_argument("flow table capacity must be 1 .. 2^30");
+  // Half as many buckets again as records, whole cache lines of them: at most two thirds full.
+  const uint64_t buckets = (uint64_t{capacity} + capacity / 2 + 7) & ~uint64_t{7};
+  bucket_count_ = static_cast<uint32_t>(buckets);
+  records_.resize(capacity);
+  seen_.resize(capacity);
+  buckets_.resize(buckets);
+  clear();
+}
+
+void FlowTable::clear() {
+  // Handed out in index order: a fresh table fills from record 0, where the clock hand starts.
+  for (uint32_t i = 0; i < capacity_; ++i) {
+    records_[i] = FlowRecord{};
+    records_[i].hash = i + 1 < capacity_ ? i + 1 : kNoIndex;
+  }
+  std::fill(seen_.begin(), seen_.end(), 0);
+  std::fill(buckets_.begin(), buckets_.end(), Bucket{});
+  free_ = 0;
+  size_ = 0;
+  cursor_ = 0;
+  hand_ = 0;
 }
 
 FlowRecord* FlowTable::find(const FlowKey& key, uint64_t hash) {
-  for (uint32_t i = static_cast<uint32_t>(hash) & mask_;; i = (i + 1) & mask_) {
-    FlowRecord& r = slots_[i];
-    if (!r.used) return nullptr;
-    if (r.hash == hash && r.key == key) return &r;
+  const uint32_t sig = sig_of(hash);
+  for (uint32_t b = home(hash);; b = next(b)) {
+    const Bucket& k = buckets_[b];
+    if (k.record == kNoIndex) return nullptr;
+    if (k.sig == sig && records_[k.record].key == key) return &records_[k.record];
   }
 }
 
 FlowRecord* FlowTable::find_or_insert(const FlowKey& key, uint64_t hash, bool& created) {
   created = false;
-  for (uint32_t i = static_cast<uint32_t>(hash) & mask_;; i = (i + 1) & mask_) {
-    FlowRecord& r = slots_[i];
-    if (r.used) {
-      if (r.hash == hash && r.key == key) return &r;
-      continue;
-    }
-    if (size_ >= capacity_) return nullptr;  // load factor stays <= 1/2: probes stay short
-    r = FlowRecord{};
-    seen_[i] = 1;  // used; read the record until touch() says when it last saw a packet
-    r.key = key;
-    r.hash = hash;
-    r.used = 1;
-    ++size_;
-    created = true;
-    return &r;
+  const uint32_t sig = sig_of(hash);
+  uint32_t b = home(hash);
+  for (;; b = next(b)) {
+    const Bucket& k = buckets_[b];
+    if (k.record == kNoIndex) break;
+    if (k.sig == sig && records_[k.record].key == key) return &records_[k.record];
   }
+  if (size_ >= capacity_) return nullptr;
+  // The first empty bucket of the probe is where the key goes.
+  const uint32_t i = free_;
+  FlowRecord& r = records_[i];
+  free_ = static_cast<uint32_t>(r.hash);
+  r = FlowRecord{};
+  r.key = key;
+  r.hash = hash;
+  r.used = 1;
+  seen_[i] = 1;  // used; the sweep reads the record until touch() says when it last saw a packet
+  buckets_[b] = Bucket{sig, i};
+  ++size_;
+  created = true;
+  return &r;
 }
 
-// Backward-shift deletion keeps every probe chain unbroken without tombstones.
-void FlowTable::erase_at(uint32_t i) {
-  uint32_t hole = i;
-  for (uint32_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
-    FlowRecord& r = slots_[j];
-    if (!r.used) break;
-    uint32_t home = static_cast<uint32_t>(r.hash) & mask_;
-    // r may move into the hole if its home is not cyclically within (hole, j].
-    bool home_in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-    if (!home_in_range) {
-      slots_[hole] = r;
-      seen_[hole] = seen_[j];
+void FlowTable::restart(FlowRecord& r) {
+  const FlowKey key = r.key;
+  const uint64_t hash = r.hash;
+  r = FlowRecord{};
+  r.key = key;
+  r.hash = hash;
+  r.used = 1;
+}
+
+FlowRecord* FlowTable::insert_new(const FlowKey& key, uint64_t hash) {
+  bool created;
+  return find_or_insert(key, hash, created);
+}
+
+// The record's bucket goes; backward shift keeps every probe run unbroken without tombstones.
+void FlowTable::erase(uint32_t record) {
+  FlowRecord& r = records_[record];
+  uint32_t hole = home(r.hash);
+  while (buckets_[hole].record != record) hole = next(hole);
+  for (uint32_t j = next(hole); buckets_[j].record != kNoIndex; j = next(j)) {
+    // The entry at j may fill the hole when its home is not cyclically within (hole, j].
+    const uint32_t h = home(uint64_t{buckets_[j].sig} << 32);
+    const uint32_t from_home = j >= h ? j - h : j + bucket_count_ - h;
+    const uint32_t from_hole = j >= hole ? j - hole : j + bucket_count_ - hole;
+    if (from_home >= from_hole) {
+      buckets_[hole] = buckets_[j];
       hole = j;
     }
   }
-  slots_[hole] = FlowRecord{};
-  seen_[hole] = 0;
+  buckets_[hole] = Bucket{};
+  r.used = 0;
+  r.hash = free_;
+  free_ = record;
+  seen_[record] = 0;
   --size_;
 }
 

@@ -1,5 +1,7 @@
-// A per-worker flow table of fixed capacity, preallocated: open addressing, linear probing,
-// backward-shift deletion, idle expiry driven by packet time with an incremental sweep.
+// A per-worker flow table of fixed capacity, preallocated: a dense array of exactly `capacity`
+// flow records that never move, found through a compact bucket array (open addressing, linear
+// probing, backward-shift deletion); idle expiry driven by packet time with an incremental sweep;
+// when full, a clock hand finds a flow that may make room for a new one.
 #pragma once
 
 #include <algorithm>
@@ -101,9 +103,11 @@ constexpr FlowClassMask kSignallingProbed = 1u << 31;
 // Not a class either: the TCP flow began with a SYN (its streams' first bytes follow the handshake).
 constexpr FlowClassMask kTcpOpenedBySyn = 1u << 30;
 
-struct FlowRecord {
+// Two cache lines, aligned on one: the key and the times in the first (every lookup compares the
+// key), the counters and the flow's state indices in the second (eviction looks at these only).
+struct alignas(64) FlowRecord {
   FlowKey key;
-  uint64_t hash = 0;
+  uint64_t hash = 0;       // flow_hash(key); in a free record, the next free record
   Nanos first_ts = 0;
   Nanos last_ts = 0;
   std::array<Nanos, 2> last_dir_ts{};  // last packet per direction (0 = never)
@@ -116,78 +120,146 @@ struct FlowRecord {
   uint32_t rtp_head = kNoIndex;  // first RTP stream of this flow (RtpStreamTable index)
   uint32_t media = kNoIndex;     // its FlowMedia (index), once it carried RTP or RTCP
 };
-static_assert(sizeof(FlowRecord) <= 128, "the flow record is on every packet's path: two cache lines at most");
+static_assert(sizeof(FlowRecord) == 128, "the flow record is on every packet's path: two cache lines at most");
+
+// What a full table may do with a flow to make room for a new one (FlowTable::insert_evicting).
+enum class Eviction : uint8_t {
+  Keep,    // never
+  Allow,   // when no flow the table would rather lose is near
+  Prefer,  // first
+};
 
 class FlowTable {
  public:
-  // capacity: the most flows held at once; the bucket array is the next power of two >= 2x that.
+  static constexpr uint32_t kMaxCapacity = 1u << 30;
+  // Flows a full table looks at, per new flow, for one that may make room.
+  static constexpr uint32_t kEvictScan = 8;
+
+  // capacity: the most flows held at once (1 .. kMaxCapacity). Memory is about capacity x 148
+  // bytes: the records (128), the sweep's last-seen times (8), and half as many buckets again as
+  // records (8 each; the bucket array is never more than two thirds full, so probes stay short).
   explicit FlowTable(uint32_t capacity);
 
-  // The record for `key`, created if absent (created = true). nullptr when the table is full.
+  // The record for `key`, created if absent (created = true). nullptr when absent and the table
+  // is full (then insert_evicting() may make room). Records never move while they live.
   FlowRecord* find_or_insert(const FlowKey& key, uint64_t hash, bool& created);
   FlowRecord* find(const FlowKey& key, uint64_t hash);
+  // The record starts over as a new flow of its key (the old one ended: idle, not swept yet).
+  void restart(FlowRecord& r);
+
+  // A full table's record for `key` (absent: find_or_insert() said so) in place of another flow.
+  // A clock hand goes on over the records from where it stopped last, through at most kEvictScan
+  // of them, and stops after the first `rank(r)` says Eviction::Prefer; else the first it said
+  // Allow goes. Under a steady flood of new flows the hand refills the records in the order it
+  // empties them, so the oldest of the flows it may evict goes first. on_evict(r) is called on
+  // the flow just before it goes; nullptr (and nothing evicted) when none of them may go.
+  template <class Rank, class OnEvict>
+  FlowRecord* insert_evicting(const FlowKey& key, uint64_t hash, Rank&& rank, OnEvict&& on_evict) {
+    if (size_ < capacity_) return insert_new(key, hash);
+    const uint32_t scan = std::min(kEvictScan, capacity_);
+    for (uint32_t n = 0, i = hand_; n < scan; ++n, i = i + 1 == capacity_ ? 0 : i + 1)
+      __builtin_prefetch(&records_[i].packets);  // the line rank() reads: the misses overlap
+    uint32_t victim = kNoIndex, allowed = kNoIndex;
+    for (uint32_t n = 0; n < scan && victim == kNoIndex; ++n) {
+      const uint32_t i = hand_;
+      hand_ = hand_ + 1 == capacity_ ? 0 : hand_ + 1;
+      const Eviction e = rank(static_cast<const FlowRecord&>(records_[i]));
+      if (e == Eviction::Prefer) victim = i;
+      else if (e == Eviction::Allow && allowed == kNoIndex) allowed = i;
+    }
+    if (victim == kNoIndex) victim = allowed;
+    if (victim == kNoIndex) return nullptr;
+    on_evict(records_[victim]);
+    erase(victim);
+    return insert_new(key, hash);
+  }
+
+  // Where a lookup of `hash` starts: fetched ahead, a burst's lookups overlap their misses.
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&buckets_[home(hash)]); }
 
   // A packet of the flow at `ts`: its last packet time, kept also where the sweep reads it.
   void touch(FlowRecord& r, Nanos ts) {
     if (ts > r.last_ts) r.last_ts = ts;
-    seen_[static_cast<size_t>(&r - slots_.data())] = r.last_ts;
+    seen_[index_of(r)] = r.last_ts;
   }
-  // The shortest idle timeout any record has: the sweep passes over a bucket whose touch() time
-  // is younger than that without reading the record (8 bytes a bucket, not a record's 128).
+  // The shortest idle timeout any record has: the sweep passes over a record whose touch() time
+  // is younger than that without reading the record (8 bytes a record, not its 128).
   void set_shortest_timeout(Nanos t) { shortest_timeout_ = t; }
 
-  // Visits up to `budget` buckets from the sweep cursor; calls expire(rec) for every record whose
-  // last packet is older than its idle timeout, then removes it. Returns the records removed.
+  // Visits up to `budget` records from the sweep cursor (a lap is slot_count()); calls
+  // expire(rec) for every record whose last packet is older than its idle timeout, then removes
+  // it. Returns the records removed.
   template <class TimeoutOf, class OnExpire>
   uint32_t sweep(Nanos now, uint32_t budget, TimeoutOf&& timeout_of, OnExpire&& expire) {
     uint32_t removed = 0;
-    for (uint32_t n = 0; n < budget && size_ > 0; ++n) {
-      uint32_t i = cursor_;
-      // An empty bucket, or a record touched within the shortest timeout: nothing to read.
-      if (seen_[i] == 0 || elapsed(now, seen_[i]) <= shortest_timeout_) {
-        cursor_ = (cursor_ + 1) & mask_;
-        continue;
+    // A record is read when it is in use (seen_ != 0) and was touched before now - the shortest
+    // timeout: one unsigned comparison, seen_ - 1 < that - 1 (a free record's 0 wraps to the top).
+    if (now <= shortest_timeout_ + 1) return 0;  // nothing can be that old
+    const Nanos limit = now - shortest_timeout_ - 1;
+    while (budget > 0 && size_ > 0) {
+      const uint32_t end = cursor_ + std::min(budget, capacity_ - cursor_);  // no wrap inside
+      for (uint32_t i = cursor_; i < end; ++i) {
+        if (seen_[i] - 1 >= limit) continue;  // free, or touched within the shortest timeout
+        FlowRecord& r = records_[i];
+        if (elapsed(now, r.last_ts) > timeout_of(static_cast<const FlowRecord&>(r))) {
+          expire(r);
+          erase(i);
+          ++removed;
+        }
       }
-      FlowRecord& r = slots_[i];
-      if (r.used && elapsed(now, r.last_ts) > timeout_of(r)) {
-        expire(r);
-        erase_at(i);
-        ++removed;
-        // A record the backward shift moved into slot i is looked at next, not a lap later: a
-        // cluster of idle flows goes in one pass.
-        if (slots_[i].used) continue;
-      }
-      cursor_ = (cursor_ + 1) & mask_;
+      budget -= end - cursor_;
+      cursor_ = end == capacity_ ? 0 : end;
     }
     return removed;
   }
 
   template <class F>
   void for_each(F&& f) {
-    for (auto& r : slots_)
+    for (auto& r : records_)
       if (r.used) f(r);
   }
 
-  void clear() {
-    for (auto& r : slots_) r = FlowRecord{};
-    std::fill(seen_.begin(), seen_.end(), 0);
-    size_ = 0;
-  }
+  void clear();
 
   uint32_t size() const { return size_; }
   uint32_t capacity() const { return capacity_; }
-  size_t bucket_count() const { return slots_.size(); }
+  // A record's place in the dense array: stable while the flow lives, below capacity().
+  uint32_t index_of(const FlowRecord& r) const { return static_cast<uint32_t>(&r - records_.data()); }
+  // What a lap of the sweep visits: every record.
+  size_t slot_count() const { return capacity_; }
+  size_t bucket_count() const { return buckets_.size(); }
+  // The bucket a lookup of `hash` starts at.
+  uint32_t home(uint64_t hash) const {
+    return static_cast<uint32_t>((uint64_t{sig_of(hash)} * bucket_count_) >> 32);
+  }
+  // Bytes the table holds (the object, records, last-seen times and buckets).
+  size_t memory_bytes() const {
+    return sizeof(*this) + records_.capacity() * sizeof(FlowRecord) + seen_.capacity() * sizeof(Nanos) +
+           buckets_.capacity() * sizeof(Bucket);
+  }
 
  private:
-  void erase_at(uint32_t i);
+  // A bucket names a record, with the top half of its hash: a probe compares keys only where
+  // these agree, and the home bucket follows from it, so erasing reads no record to shift others.
+  struct Bucket {
+    uint32_t sig = 0;
+    uint32_t record = kNoIndex;  // kNoIndex: empty
+  };
+  static uint32_t sig_of(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
+  uint32_t next(uint32_t b) const { return b + 1 == bucket_count_ ? 0 : b + 1; }
+  FlowRecord* insert_new(const FlowKey& key, uint64_t hash);
+  void erase(uint32_t record);
 
-  std::vector<FlowRecord> slots_;
-  std::vector<Nanos> seen_;  // per bucket: the last touch() of its record; 0 empty, 1 not touched yet
+  std::vector<FlowRecord> records_;
+  std::vector<Nanos> seen_;  // per record: its last touch(); 0 free, 1 not touched yet
+  std::vector<Bucket> buckets_;
   Nanos shortest_timeout_ = 0;
-  uint32_t mask_ = 0;
+  uint32_t bucket_count_ = 0;
   uint32_t capacity_ = 0;
   uint32_t size_ = 0;
-  uint32_t cursor_ = 0;
+  uint32_t free_ = kNoIndex;  // the first free record
+  uint32_t cursor_ = 0;       // the sweep's next record
+  uint32_t hand_ = 0;         // eviction's next record
 };
 
 }  // namespace wcstap

@@ -2,6 +2,7 @@
 // a flow's media bookkeeping). Preallocated; alloc() hands out a fresh record or kNoIndex.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -32,6 +33,8 @@ class IndexPool {
   T& operator[](uint32_t i) { return pool_[i]; }
   const T& operator[](uint32_t i) const { return pool_[i]; }
   uint32_t in_use() const { return in_use_; }
+  // Bytes held: the records and the free list.
+  size_t memory_bytes() const { return pool_.capacity() * sizeof(T) + free_.capacity() * sizeof(uint32_t); }
 
  private:
   std::vector<T> pool_;

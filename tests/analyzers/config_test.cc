@@ -232,6 +232,13 @@ TEST(Config, NegativeWholeNumberRejected) {
   EXPECT_TRUE(StartsWith(e, "test.yaml: flows.capacity (line 2): "));
 }
 
+TEST(Config, FlowTableOfMillionsWithFewerMediaFlows) {
+  Config c = load_config_string("flows:\n  capacity: 4194304\n  media_flows: 65536\n", "test.yaml");
+  EXPECT_EQ(c.flows.capacity, 4194304u);
+  EXPECT_EQ(c.flows.media_flows, 65536u);
+  EXPECT_TRUE(StartsWith(config_error("flows:\n  media_flows: 3\n"), "test.yaml: flows.media_flows (line 2): "));
+}
+
 TEST(Config, EventRingMustBePowerOfTwo) {
   std::string e = config_error("dataplane:\n  event_ring_size: 1000\n");
   EXPECT_TRUE(StartsWith(e, "test.yaml: dataplane.event_ring_size (line 2): must be a power of two"));
@@ -413,6 +420,7 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(fa.srtp_auth_failure.window_s, da.srtp_auth_failure.window_s);
   EXPECT_EQ(fa.srtp_auth_failure.min_packets, da.srtp_auth_failure.min_packets);
   EXPECT_EQ(file.flows.capacity, def.flows.capacity);
+  EXPECT_EQ(file.flows.media_flows, def.flows.media_flows);
   EXPECT_EQ(file.flows.rtp_streams, def.flows.rtp_streams);
   EXPECT_EQ(file.flows.udp_idle_timeout_s, def.flows.udp_idle_timeout_s);
   EXPECT_EQ(file.flows.tcp_idle_timeout_s, def.flows.tcp_idle_timeout_s);

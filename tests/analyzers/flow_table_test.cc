@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <vector>
 
@@ -25,13 +27,22 @@ FlowKey key_n(uint32_t n) {
 
 auto idle_udp = [](const FlowRecord&) { return kUdpIdle; };
 
+// A hash whose lookup starts at `bucket` of `t` (tests place keys to force collisions and runs
+// that wrap around the end of the bucket array); `salt` (small) and `low` keep hashes apart.
+uint64_t hash_at(const FlowTable& t, uint32_t bucket, uint32_t salt = 0, uint32_t low = 0) {
+  const uint64_t first_sig = ((uint64_t{bucket} << 32) + t.bucket_count() - 1) / t.bucket_count();
+  const uint64_t h = ((first_sig + salt) << 32) | low;
+  EXPECT_EQ(t.home(h), bucket);
+  return h;
+}
+
 // Sweeps whole laps until one removes nothing (a lap catches every idle flow, see
 // SweepOneLapExpiresAClusterOfIdleFlows; this also proves nothing is left).
 template <class OnExpire>
 uint32_t sweep_until_quiet(FlowTable& t, Nanos now, OnExpire&& on_expire) {
   uint32_t total = 0;
   for (int laps = 0; laps < 100; ++laps) {
-    uint32_t n = t.sweep(now, static_cast<uint32_t>(t.bucket_count()), idle_udp, on_expire);
+    uint32_t n = t.sweep(now, static_cast<uint32_t>(t.slot_count()), idle_udp, on_expire);
     total += n;
     if (n == 0) return total;
   }
@@ -96,13 +107,33 @@ TEST(FlowTable, FindUnknownKeyIsNull) {
   EXPECT_EQ(t.find(key_n(2), flow_hash(key_n(2))), nullptr);
 }
 
-TEST(FlowTable, BucketsArePowerOfTwoAtLeastTwiceCapacity) {
+TEST(FlowTable, BucketsAreHalfAgainCapacityInWholeCacheLines) {
   EXPECT_EQ(FlowTable(4).bucket_count(), 8u);
-  EXPECT_EQ(FlowTable(5).bucket_count(), 16u);
+  EXPECT_EQ(FlowTable(16).bucket_count(), 24u);
+  EXPECT_EQ(FlowTable(1000).bucket_count(), 1504u);
   EXPECT_EQ(FlowTable(16).capacity(), 16u);
+  EXPECT_EQ(FlowTable(16).slot_count(), 16u);
 }
 
-TEST(FlowTable, ZeroCapacityRejected) { EXPECT_THROW(FlowTable(0), std::invalid_argument); }
+TEST(FlowTable, CapacityOutOfRangeRejected) {
+  EXPECT_THROW(FlowTable(0), std::invalid_argument);
+  EXPECT_THROW(FlowTable(FlowTable::kMaxCapacity + 1), std::invalid_argument);
+}
+
+TEST(FlowTable, RecordsStayPutWhileOthersComeAndGo) {
+  FlowTable t(64);
+  bool created;
+  FlowRecord* keep = t.find_or_insert(key_n(1000), hash_at(t, 7), created);
+  keep->last_ts = 100 * kSec;
+  const uint32_t index = t.index_of(*keep);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(keep) % 64, 0u);  // two whole cache lines
+  for (uint32_t round = 0; round < 5; ++round) {
+    for (uint32_t i = 0; i < 40; ++i) t.find_or_insert(key_n(i), hash_at(t, 7, i + 1), created)->last_ts = kSec;
+    EXPECT_EQ(sweep_until_quiet(t, 100 * kSec, [](const FlowRecord&) {}), 40u);
+    EXPECT_EQ(t.find(key_n(1000), hash_at(t, 7)), keep);
+    EXPECT_EQ(t.index_of(*keep), index);
+  }
+}
 
 TEST(FlowTable, CapacityEnforced) {
   FlowTable t(4);
@@ -121,13 +152,15 @@ TEST(FlowTable, CapacityEnforced) {
 TEST(FlowTable, CollidingKeysAllFindable) {
   FlowTable t(32);
   bool created;
+  // Every key with the same home; the even ones with the same hash too (the keys tell them apart).
+  auto hash = [&](uint32_t i) { return hash_at(t, 5, i % 2 == 0 ? 0 : i, i); };
   for (uint32_t i = 0; i < 32; ++i) {
-    FlowRecord* r = t.find_or_insert(key_n(i), 5 + (uint64_t{i} << 32), created);
+    FlowRecord* r = t.find_or_insert(key_n(i), hash(i), created);
     ASSERT_NE(r, nullptr);
     r->packets[0] = i;
   }
   for (uint32_t i = 0; i < 32; ++i) {
-    FlowRecord* r = t.find(key_n(i), 5 + (uint64_t{i} << 32));
+    FlowRecord* r = t.find(key_n(i), hash(i));
     ASSERT_NE(r, nullptr) << i;
     EXPECT_EQ(r->packets[0], i);
   }
@@ -136,12 +169,12 @@ TEST(FlowTable, CollidingKeysAllFindable) {
 // Keys crowd around the end of the bucket array so that probe chains wrap; every other one goes
 // idle and is swept; those left must all be found through the shifted chains.
 TEST(FlowTable, BackwardShiftEraseKeepsOtherKeysFindable) {
-  FlowTable t(64);  // 128 buckets
-  const uint32_t mask = static_cast<uint32_t>(t.bucket_count() - 1);
+  FlowTable t(64);  // 96 buckets
+  const auto n = static_cast<uint32_t>(t.bucket_count());
   bool created;
   std::map<uint32_t, uint64_t> hash_of;
   for (uint32_t i = 0; i < 60; ++i) {
-    uint64_t h = (uint64_t{i + 1} << 32) | ((mask - 2 + i % 5) & mask);  // homes 125, 126, 127, 0, 1
+    uint64_t h = hash_at(t, (n - 3 + i % 5) % n, i);  // homes 93, 94, 95, 0, 1
     hash_of[i] = h;
     FlowRecord* r = t.find_or_insert(key_n(i), h, created);
     ASSERT_NE(r, nullptr);
@@ -169,10 +202,11 @@ TEST(FlowTable, BackwardShiftEraseKeepsOtherKeysFindable) {
 // Random inserts and expiries against a model; homes confined to a few buckets near the wrap.
 TEST(FlowTable, ChurnMatchesModel) {
   FlowTable t(256);
-  const uint32_t mask = static_cast<uint32_t>(t.bucket_count() - 1);
+  const auto buckets = static_cast<uint32_t>(t.bucket_count());
   std::mt19937 rng(42);
   std::map<uint32_t, Nanos> live;  // key number -> last_ts
-  auto hash = [&](uint32_t n) { return (uint64_t{n} << 32) | ((mask - 6 + n % 13) & mask); };
+  // Homes on 13 buckets around the wrap; the key number in the low half.
+  auto hash = [&](uint32_t n) { return hash_at(t, (buckets - 6 + n % 13) % buckets, n % 7, n); };
   uint32_t next = 0;
   Nanos now = 100 * kSec;
   for (int round = 0; round < 50; ++round) {
@@ -186,7 +220,7 @@ TEST(FlowTable, ChurnMatchesModel) {
       live[n] = r->last_ts;
     }
     std::vector<uint32_t> expired;
-    sweep_until_quiet(t, now, [&](const FlowRecord& r) { expired.push_back(static_cast<uint32_t>(r.hash >> 32)); });
+    sweep_until_quiet(t, now, [&](const FlowRecord& r) { expired.push_back(static_cast<uint32_t>(r.hash)); });
     for (uint32_t n : expired) {
       ASSERT_EQ(live.count(n), 1u) << n;
       EXPECT_LT(live[n] + kUdpIdle, now);
@@ -218,7 +252,7 @@ TEST(FlowTable, SweepExpiresOnlyIdleFlowsByPacketTime) {
   };
   for (auto& f : flows) t.find_or_insert(key_n(f.n), flow_hash(key_n(f.n)), created)->last_ts = f.last;
   std::vector<FlowKey> expired;
-  EXPECT_EQ(t.sweep(now, static_cast<uint32_t>(t.bucket_count()), idle_udp,
+  EXPECT_EQ(t.sweep(now, static_cast<uint32_t>(t.slot_count()), idle_udp,
                     [&](const FlowRecord& r) { expired.push_back(r.key); }),
             1u);
   ASSERT_EQ(expired.size(), 1u);
@@ -228,13 +262,17 @@ TEST(FlowTable, SweepExpiresOnlyIdleFlowsByPacketTime) {
 }
 
 TEST(FlowTable, SweepOneLapExpiresAClusterOfIdleFlows) {
-  // Eight records all homed on bucket 3: each erase shifts the next back into the bucket just
-  // visited, which the sweep looks at again rather than a lap later.
+  // Eight records all homed on bucket 3: each erase shifts the run back; one lap of the records
+  // takes them all, and the table takes as many again.
   FlowTable t(16);
   bool created;
-  for (uint32_t i = 0; i < 8; ++i) t.find_or_insert(key_n(i), 3, created)->last_ts = kSec;
-  EXPECT_EQ(t.sweep(100 * kSec, static_cast<uint32_t>(t.bucket_count()), idle_udp, [](const FlowRecord&) {}), 8u);
+  for (uint32_t i = 0; i < 8; ++i) t.find_or_insert(key_n(i), hash_at(t, 3, i), created)->last_ts = kSec;
+  EXPECT_EQ(t.sweep(100 * kSec, static_cast<uint32_t>(t.slot_count()), idle_udp, [](const FlowRecord&) {}), 8u);
   EXPECT_EQ(t.size(), 0u);
+  for (uint32_t i = 0; i < 16; ++i) {
+    ASSERT_NE(t.find_or_insert(key_n(100 + i), hash_at(t, 3, i), created), nullptr);
+    EXPECT_TRUE(created);
+  }
 }
 
 TEST(FlowTable, SweepTimeoutChosenPerRecord) {
@@ -251,16 +289,22 @@ TEST(FlowTable, SweepTimeoutChosenPerRecord) {
   EXPECT_NE(t.find(tcp, flow_hash(tcp)), nullptr);
 }
 
-TEST(FlowTable, SweepBudgetBoundsBucketsVisited) {
-  FlowTable t(8);  // 16 buckets; the record sits in bucket 10
+TEST(FlowTable, SweepBudgetBoundsRecordsVisited) {
+  FlowTable t(16);
   bool created;
-  t.find_or_insert(key_n(1), 10, created)->last_ts = kSec;
   Nanos now = 100 * kSec;
+  // Records 0..9 busy, record 10 idle: the sweep starts at record 0.
+  for (uint32_t i = 0; i < 11; ++i) {
+    FlowRecord* r = t.find_or_insert(key_n(i), flow_hash(key_n(i)), created);
+    t.touch(*r, i < 10 ? now : kSec);
+  }
+  FlowRecord* idle = t.find(key_n(10), flow_hash(key_n(10)));
+  ASSERT_EQ(t.index_of(*idle), 10u);
   auto nop = [](const FlowRecord&) {};
-  EXPECT_EQ(t.sweep(now, 10, idle_udp, nop), 0u);  // buckets 0..9
-  EXPECT_EQ(t.size(), 1u);
-  EXPECT_EQ(t.sweep(now, 1, idle_udp, nop), 1u);   // bucket 10
-  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.sweep(now, 10, idle_udp, nop), 0u);  // records 0..9
+  EXPECT_EQ(t.size(), 11u);
+  EXPECT_EQ(t.sweep(now, 1, idle_udp, nop), 1u);   // record 10
+  EXPECT_EQ(t.size(), 10u);
 }
 
 TEST(FlowTable, ForEachVisitsEveryRecord) {
@@ -291,6 +335,160 @@ TEST(FlowTable, ClearEmptiesTheTable) {
     ASSERT_NE(t.find_or_insert(key_n(i), flow_hash(key_n(i)), created), nullptr);
     EXPECT_TRUE(created);
   }
+}
+
+
+// ---- eviction ----------------------------------------------------------------------------------
+
+uint32_t number_of(const FlowRecord& r) { return r.key.lo_port - 1000u; }  // key_n's n (n < 60000)
+
+// A table of `capacity` filled with flows 0..capacity-1, in that order.
+void fill(FlowTable& t) {
+  bool created;
+  for (uint32_t i = 0; i < t.capacity(); ++i) ASSERT_NE(t.find_or_insert(key_n(i), flow_hash(key_n(i)), created), nullptr);
+}
+
+TEST(FlowTableEviction, NewFlowsTakeThePlaceOfTheOldestEvictableFlowsInTurn) {
+  FlowTable t(32);
+  fill(t);
+  const std::set<uint32_t> keep = {0, 3, 4, 17};
+  auto rank = [&](const FlowRecord& r) { return keep.count(number_of(r)) ? Eviction::Keep : Eviction::Prefer; };
+  std::vector<uint32_t> evicted;
+  for (uint32_t i = 100; i < 140; ++i) {
+    bool created;
+    ASSERT_EQ(t.find_or_insert(key_n(i), flow_hash(key_n(i)), created), nullptr);  // full
+    FlowRecord* r = t.insert_evicting(key_n(i), flow_hash(key_n(i)), rank,
+                                      [&](FlowRecord& v) { evicted.push_back(number_of(v)); });
+    ASSERT_NE(r, nullptr) << i;
+    EXPECT_EQ(r->key, key_n(i));
+    EXPECT_EQ(t.find(key_n(i), flow_hash(key_n(i))), r);
+    EXPECT_EQ(t.size(), 32u);
+  }
+  // The 28 evictable flows first, in the order they came, then the new ones in theirs.
+  std::vector<uint32_t> expected;
+  for (uint32_t i = 0; i < 32; ++i)
+    if (!keep.count(i)) expected.push_back(i);
+  for (uint32_t i = 100; i < 112; ++i) expected.push_back(i);
+  EXPECT_EQ(evicted, expected);
+  for (uint32_t n : keep) EXPECT_NE(t.find(key_n(n), flow_hash(key_n(n))), nullptr) << n;
+  for (uint32_t i = 112; i < 140; ++i) EXPECT_NE(t.find(key_n(i), flow_hash(key_n(i))), nullptr) << i;
+  for (uint32_t n : expected) EXPECT_EQ(t.find(key_n(n), flow_hash(key_n(n))), nullptr) << n;
+}
+
+TEST(FlowTableEviction, RefusedWhenNoFlowNearTheHandMayGo) {
+  FlowTable t(32);
+  fill(t);
+  unsigned looked = 0, evictions = 0;
+  auto rank = [&](const FlowRecord& r) {
+    ++looked;
+    return number_of(r) == 20 ? Eviction::Prefer : Eviction::Keep;
+  };
+  auto count = [&](FlowRecord&) { ++evictions; };
+  // The hand looks at records 0-7, then 8-15: no room; then 16-23, where flow 20 may go.
+  EXPECT_EQ(t.insert_evicting(key_n(100), flow_hash(key_n(100)), rank, count), nullptr);
+  EXPECT_EQ(looked, FlowTable::kEvictScan);
+  EXPECT_EQ(t.insert_evicting(key_n(100), flow_hash(key_n(100)), rank, count), nullptr);
+  EXPECT_EQ(looked, 2 * FlowTable::kEvictScan);
+  EXPECT_EQ(evictions, 0u);
+  EXPECT_EQ(t.size(), 32u);
+  EXPECT_EQ(t.find(key_n(100), flow_hash(key_n(100))), nullptr);
+  for (uint32_t i = 0; i < 32; ++i) EXPECT_NE(t.find(key_n(i), flow_hash(key_n(i))), nullptr) << i;
+  EXPECT_NE(t.insert_evicting(key_n(100), flow_hash(key_n(100)), rank, count), nullptr);
+  EXPECT_EQ(looked, 2 * FlowTable::kEvictScan + 5);  // stopped at the flow that went
+  EXPECT_EQ(evictions, 1u);
+  EXPECT_EQ(t.find(key_n(20), flow_hash(key_n(20))), nullptr);
+}
+
+TEST(FlowTableEviction, APreferredFlowGoesBeforeAnAllowedOne) {
+  FlowTable t(32);
+  fill(t);
+  auto rank = [](const FlowRecord& r) {
+    switch (number_of(r)) {
+      case 1: case 10: return Eviction::Allow;
+      case 5: return Eviction::Prefer;
+      default: return Eviction::Keep;
+    }
+  };
+  std::vector<uint32_t> evicted;
+  auto note = [&](FlowRecord& v) { evicted.push_back(number_of(v)); };
+  ASSERT_NE(t.insert_evicting(key_n(100), flow_hash(key_n(100)), rank, note), nullptr);  // 0-5: 5 over 1
+  ASSERT_NE(t.insert_evicting(key_n(101), flow_hash(key_n(101)), rank, note), nullptr);  // 6-13: only 10
+  EXPECT_EQ(t.insert_evicting(key_n(102), flow_hash(key_n(102)), rank, note), nullptr);  // 14-21: none
+  EXPECT_EQ(evicted, (std::vector<uint32_t>{5, 10}));
+  EXPECT_NE(t.find(key_n(1), flow_hash(key_n(1))), nullptr);
+}
+
+TEST(FlowTableEviction, ATableWithRoomEvictsNothing) {
+  FlowTable t(8);
+  unsigned asked = 0;
+  FlowRecord* r = t.insert_evicting(key_n(1), flow_hash(key_n(1)), [&](const FlowRecord&) { ++asked; return Eviction::Prefer; },
+                                    [](FlowRecord&) { ADD_FAILURE() << "evicted with room left"; });
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(asked, 0u);
+  EXPECT_EQ(t.size(), 1u);
+}
+
+// ---- four million flows ------------------------------------------------------------------------
+
+FlowKey key_4m(uint32_t n) {
+  FlowKey k;
+  k.family = 4;
+  k.l4 = n % 2 ? 17 : 6;
+  k.lo_addr = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 8),
+               static_cast<uint8_t>(n)};
+  k.hi_addr = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1};
+  k.lo_port = static_cast<uint16_t>(1024 + n % 50000);
+  k.hi_port = 443;
+  return k;
+}
+
+// What configs/wcstap.yaml states for flows.capacity: the table holds 148 bytes a flow.
+constexpr size_t kTableBytesPerFlow = 148;
+
+TEST(FlowTable, HoldsFourMillionFlowsInTheStatedMemory) {
+  constexpr uint32_t kFlows = 4'194'304;
+  FlowTable t(kFlows);
+  EXPECT_LE(t.memory_bytes(), size_t{kFlows} * kTableBytesPerFlow + 4096);
+  const Nanos then = 5 * kSec;
+  bool created;
+  for (uint32_t n = 0; n < kFlows; ++n) {
+    const FlowKey k = key_4m(n);
+    FlowRecord* r = t.find_or_insert(k, flow_hash(k), created);
+    ASSERT_NE(r, nullptr) << n;
+    ASSERT_TRUE(created) << n;
+    r->packets[0] = n;
+    t.touch(*r, then);
+  }
+  EXPECT_EQ(t.size(), kFlows);
+  for (uint32_t n = 0; n < kFlows; ++n) {
+    const FlowKey k = key_4m(n);
+    FlowRecord* r = t.find(k, flow_hash(k));
+    ASSERT_NE(r, nullptr) << n;
+    ASSERT_EQ(r->packets[0], n);
+  }
+  // One more: no room; none may go, then the oldest may.
+  const FlowKey extra = key_4m(kFlows);
+  EXPECT_EQ(t.find_or_insert(extra, flow_hash(extra), created), nullptr);
+  EXPECT_EQ(t.insert_evicting(extra, flow_hash(extra), [](const FlowRecord&) { return Eviction::Keep; },
+                              [](FlowRecord&) {}),
+            nullptr);
+  std::vector<uint64_t> evicted;
+  FlowRecord* r = t.insert_evicting(extra, flow_hash(extra), [](const FlowRecord&) { return Eviction::Prefer; },
+                                    [&](FlowRecord& v) { evicted.push_back(v.packets[0]); });
+  ASSERT_NE(r, nullptr);
+  t.touch(*r, then);
+  EXPECT_EQ(evicted, std::vector<uint64_t>{FlowTable::kEvictScan});  // the hand passed 0-7 refusing
+  EXPECT_EQ(t.find(key_4m(FlowTable::kEvictScan), flow_hash(key_4m(FlowTable::kEvictScan))), nullptr);
+  EXPECT_EQ(t.size(), kFlows);
+  // Idle: a lap of the sweep at the timeout takes none, a lap just after it takes them all.
+  t.set_shortest_timeout(kUdpIdle);
+  EXPECT_EQ(t.sweep(then + kUdpIdle, kFlows, idle_udp, [](const FlowRecord&) {}), 0u);
+  uint64_t expired = 0;
+  EXPECT_EQ(t.sweep(then + kUdpIdle + 1, kFlows, idle_udp, [&](const FlowRecord&) { ++expired; }), kFlows);
+  EXPECT_EQ(expired, kFlows);
+  EXPECT_EQ(t.size(), 0u);
+  for (uint32_t n = 0; n < kFlows; n += 4099) EXPECT_EQ(t.find(key_4m(n), flow_hash(key_4m(n))), nullptr) << n;
+  EXPECT_EQ(t.find(extra, flow_hash(extra)), nullptr);
 }
 
 }  // namespace

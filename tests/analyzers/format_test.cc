@@ -326,6 +326,7 @@ TEST(Format, SummaryJsonLine) {
             R"("malformed_by_reason":{"eth.truncated":1,"udp.truncated":2},"non_ip":4,"ip_fragments":5,)"
             R"("flows":6,"flows_expired":2,"flow_table_full":1,"rtp_packets":900,"rtcp_packets":9,)"
             R"("rtp_streams":2,"rtp_stream_pool_full":0,"rtp_streams_over_flow_cap":0,"anomalies":1,"events":9,"stun_messages":0,"stun_malformed":0,"dtls_records":0,"dtls_malformed":0,"dtls_table_full":0,"srtp_authenticated":0,"srtp_auth_failed":0,"srtcp_authenticated":0,"srtcp_auth_failed":0,"srtp_stream_pool_full":0,"tcp_frames":0,"tcp_frames_lost":0,"webrtc_sessions":0,"session_table_full":0,"rtcp_streams":0,"rtcp_ssrc_table_full":0,"clock_steps":0,)"
+      R"("flows_evicted":0,"flow_media_full":0,)"
       R"("signalling_connections":0,"signalling_reports":0,"signalling_table_full":0,"signalling_deadlines_dropped":0,)"
       R"("tcp_retransmissions":0,"tcp_stream_bytes":0,"tcp_stream_gaps":0,"tcp_stream_gap_bytes":0,)"
       R"("tcp_stream_no_memory":0,"tcp_stream_too_long":0,"sip_messages":0,"sip_malformed":0,)"

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -568,7 +571,7 @@ TEST(Pipeline, IdleExpiryReportsFlowAndResolvesOpenAnomaly) {
 }
 
 TEST(Pipeline, PacedSweepExpiresEveryIdleFlowWithinASecondOfItsTimeout) {
-  Tap tap;  // 1024 flows, 2048 buckets: a lap takes a second of packet time
+  Tap tap;  // 1024 flows: a lap of the sweep over them takes a second of packet time
   for (uint16_t i = 0; i < 500; ++i)
     tap.send(at_ms(i), test::endpoint("10.1.0.1", static_cast<uint16_t>(10000 + i)), kB, test::rtcp_rr(1, {}));
   for (uint64_t ms = 500; ms <= 30000; ms += 10) tap.pipeline.advance(at_ms(ms));
@@ -673,6 +676,169 @@ TEST(Pipeline, FullFlowTableCounted) {
   EXPECT_EQ(tap.counters().flow_table_full, 4u);
   tap.pipeline.finish();
   EXPECT_EQ(tap.sink.flows().size(), 16u);
+}
+
+// A flood of new flows from random sources to a host (TCP SYNs to one port, UDP datagrams with a
+// payload nothing classifies), none answered unless `answered` (then each SYN gets a SYN-ACK).
+class Flood {
+ public:
+  explicit Flood(bool answered = false) : answered_(answered) {}
+  void send(Tap& tap, Nanos ts) {
+    const test::Ip4 src = {100, static_cast<uint8_t>(64 + rng_() % 64), static_cast<uint8_t>(rng_()),
+                           static_cast<uint8_t>(rng_())};
+    const auto sport = static_cast<uint16_t>(1024 + rng_() % 60000);
+    if (++sent_ % 2 == 0) {
+      Endpoint from{.port = sport, .family = 4};
+      std::copy(src.begin(), src.end(), from.addr.begin());
+      tap.send(ts, test::eth_udp(from, test::endpoint("10.0.0.9", 9999), Frame(40, 'x')));
+      return;
+    }
+    const test::Ipv4Header out{.src = src, .dst = test::ip4("10.0.0.9"), .proto = test::kIpProtoTcp};
+    tap.send(ts, test::ethernet(test::kEtherIpv4,
+                                test::ipv4(out, test::tcp({.src_port = sport, .dst_port = 9000, .flags = test::kTcpSyn}, {}))));
+    if (!answered_) return;
+    const test::Ipv4Header back{.src = test::ip4("10.0.0.9"), .dst = src, .proto = test::kIpProtoTcp};
+    tap.send(ts, test::ethernet(test::kEtherIpv4,
+                                test::ipv4(back, test::tcp({.src_port = 9000, .dst_port = sport,
+                                                            .flags = test::kTcpSyn | test::kTcpAck}, {}))));
+  }
+  uint64_t flows() const { return sent_; }
+
+ private:
+  std::mt19937 rng_{7};
+  bool answered_;
+  uint64_t sent_ = 0;
+};
+
+// A call (RTP both ways, 10 s) through a small flow table, with `per_packet` flood flows after
+// each media packet; the events at the end.
+struct FloodedCall {
+  explicit FloodedCall(unsigned per_packet, bool answered = false) : tap(config()) {
+    Flood flood(answered);
+    RtpSource a(kA, kB, kSsrcA), b(kB, kA, kSsrcB);
+    for (uint64_t i = 0; i < 500; ++i) {
+      tap.send(at_ms(i * 20), a.next());
+      for (unsigned n = 0; n < per_packet; ++n) flood.send(tap, at_ms(i * 20 + 1));
+      tap.send(at_ms(i * 20 + 10), b.next());
+      for (unsigned n = 0; n < per_packet; ++n) flood.send(tap, at_ms(i * 20 + 11));
+    }
+    flood_flows = flood.flows();
+    tap.pipeline.finish();
+  }
+  static Config config() {
+    Config c = test_config();
+    c.flows.capacity = 64;
+    return c;
+  }
+  Tap tap;
+  uint64_t flood_flows = 0;
+};
+
+TEST(PipelineFlows, AFloodOfNewFlowsLeavesAnEstablishedCallWhole) {
+  const FloodedCall quiet(0), flooded(5);
+  ASSERT_EQ(flooded.flood_flows, 5000u);
+  const PipelineCounters& c = flooded.tap.counters();
+  // Every flood flow found room, each (but the 63 left at the end) by evicting an older one.
+  EXPECT_EQ(c.flows_created, 1 + flooded.flood_flows);
+  EXPECT_EQ(c.flow_table_full, 0u);
+  EXPECT_EQ(c.flows_expired, 0u);
+  EXPECT_EQ(c.flows_evicted, flooded.flood_flows - 63);
+  // Evicted flows are not reported: the call and the 63 flood flows still open at the end.
+  const auto flows = flooded.tap.sink.flows();
+  EXPECT_EQ(flows.size(), 64u);
+  EXPECT_EQ(flooded.tap.sink.events.size(), flows.size() + 2);  // and the call's two rtp_stream reports
+  // The call's streams, as without the flood.
+  const auto before = quiet.tap.sink.streams(), after = flooded.tap.sink.streams();
+  ASSERT_EQ(before.size(), 2u);
+  ASSERT_EQ(after.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(after[i].ssrc, before[i].ssrc);
+    EXPECT_EQ(after[i].packets, 500u);
+    EXPECT_EQ(after[i].bytes, before[i].bytes);
+    EXPECT_EQ(after[i].lost, 0);
+    EXPECT_EQ(after[i].first_ts, before[i].first_ts);
+    EXPECT_EQ(after[i].last_ts, before[i].last_ts);
+    EXPECT_EQ(after[i].jitter_mean_ms, before[i].jitter_mean_ms);
+  }
+  EXPECT_EQ(c.rtp_packets, quiet.tap.counters().rtp_packets);
+  const FlowEvent& call = flows.at(0);  // reported in order of first packet
+  EXPECT_EQ(call.src, kA);
+  EXPECT_EQ(call.packets, (std::array<uint64_t, 2>{500, 500}));
+  EXPECT_EQ(call.first_ts, at_ms(0));
+}
+
+TEST(PipelineFlows, AnsweredSynsMakeRoomButAConversationStays) {
+  Config cfg = FloodedCall::config();
+  Tap tap(cfg);
+  // A TCP conversation: handshake, then data both ways now and then.
+  const test::Ipv4Header out{.src = test::ip4("10.0.0.5"), .dst = test::ip4("10.0.0.6"), .proto = test::kIpProtoTcp};
+  const test::Ipv4Header back{.src = test::ip4("10.0.0.6"), .dst = test::ip4("10.0.0.5"), .proto = test::kIpProtoTcp};
+  auto segment = [](const test::Ipv4Header& h, uint16_t sport, uint16_t dport, uint8_t flags, size_t bytes) {
+    return test::ethernet(test::kEtherIpv4, test::ipv4(h, test::tcp({.src_port = sport, .dst_port = dport, .flags = flags},
+                                                                    Frame(bytes, 'd'))));
+  };
+  tap.send(at_ms(0), segment(out, 40000, 9100, test::kTcpSyn, 0));
+  tap.send(at_ms(1), segment(back, 9100, 40000, test::kTcpSyn | test::kTcpAck, 0));
+  tap.send(at_ms(2), segment(out, 40000, 9100, test::kTcpAck, 0));
+  Flood flood(true);
+  for (uint64_t i = 0; i < 100; ++i) {
+    for (unsigned n = 0; n < 40; ++n) flood.send(tap, at_ms(10 + i * 10));
+    tap.send(at_ms(15 + i * 10), segment(out, 40000, 9100, test::kTcpAck | test::kTcpPsh, 100));
+    tap.send(at_ms(16 + i * 10), segment(back, 9100, 40000, test::kTcpAck, 0));
+  }
+  tap.pipeline.finish();
+  const PipelineCounters& c = tap.counters();
+  EXPECT_EQ(c.flows_created, 1 + flood.flows());
+  EXPECT_EQ(c.flow_table_full, 0u);
+  EXPECT_EQ(c.flows_evicted, flood.flows() - 63);
+  const auto flows = tap.sink.flows();
+  ASSERT_EQ(flows.size(), 64u);
+  EXPECT_EQ(flows[0].src, test::endpoint("10.0.0.5", 40000));
+  EXPECT_EQ(flows[0].packets, (std::array<uint64_t, 2>{102, 101}));  // none lost to an eviction
+}
+
+TEST(PipelineFlows, ATableFullOfFlowsThatStayRefusesNewOnesAndCountsThem) {
+  Config cfg = test_config();
+  cfg.flows.capacity = 16;
+  Tap tap(cfg);
+  // Sixteen two-way exchanges of three packets: none may go.
+  for (uint16_t i = 0; i < 16; ++i) {
+    const Endpoint x = test::endpoint("10.0.0.1", static_cast<uint16_t>(7000 + i));
+    tap.send(at_ms(i), x, kB, Frame(20, 'q'));
+    tap.send(at_ms(i), kB, x, Frame(20, 'a'));
+    tap.send(at_ms(i), x, kB, Frame(20, 'q'));
+  }
+  Flood flood;
+  for (int n = 0; n < 100; ++n) flood.send(tap, at_ms(100));
+  EXPECT_EQ(tap.counters().flows_created, 16u);
+  EXPECT_EQ(tap.counters().flows_evicted, 0u);
+  EXPECT_EQ(tap.counters().flow_table_full, 100u);
+}
+
+TEST(PipelineFlows, FlowMemoryIsStatedPerFlow) {
+  Config cfg = test_config();
+  cfg.flows.capacity = 4096;
+  cfg.flows.media_flows = 4096;
+  const size_t full = Tap(cfg).pipeline.flow_memory_bytes();
+  cfg.flows.media_flows = 1024;
+  const size_t lean = Tap(cfg).pipeline.flow_memory_bytes();
+  // The table's 148 bytes a flow, then per media flow its bookkeeping (over 512 bytes) and a
+  // quarter of a DTLS handshake and of a WebRTC session: about 1 KB, as configs/wcstap.yaml says.
+  EXPECT_GE(lean, size_t{4096} * 148);
+  EXPECT_LT(full / 4096, 1200u);
+  EXPECT_GT(full - lean, size_t{3072} * 512);
+  EXPECT_LT(lean / 4096, 148u + (full / 4096 - 148) / 4 + 16);
+}
+
+TEST(PipelineFlows, MediaBeyondTheMediaPoolIsCounted) {
+  Config cfg = test_config();
+  cfg.flows.media_flows = 16;
+  Tap tap(cfg);
+  for (uint16_t i = 0; i < 20; ++i)
+    tap.send(at_ms(i), test::endpoint("10.0.0.1", static_cast<uint16_t>(6000 + i)), kB, test::stun_binding_request());
+  EXPECT_EQ(tap.counters().flows_created, 20u);
+  EXPECT_EQ(tap.counters().stun_messages, 16u);
+  EXPECT_EQ(tap.counters().flow_media_full, 4u);
 }
 
 // ---- classification inside the pipeline --------------------------------------------------------
