@@ -16,6 +16,8 @@
 //   BM_DecodeOnly/<mix>  decode_packet alone over every packet: the floor
 //
 // Captures: --pcap=FILE (repeatable), else the colon-separated list in WCSTAP_BENCH_PCAP.
+// --config=FILE: the pipelines' config (default_config() otherwise), e.g. a flow capacity for a mix
+// with more flows than the default table holds.
 // Every other argument goes to Google Benchmark (--benchmark_filter, --benchmark_repetitions...).
 #include <benchmark/benchmark.h>
 #include <pcap/pcap.h>
@@ -29,6 +31,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -44,6 +47,13 @@
 namespace {
 
 using namespace wcstap;
+
+// --config=FILE, else default_config() (made on first use, not during static initialisation).
+std::optional<Config> g_config;
+const Config& bench_config() {
+  if (!g_config) g_config = default_config();
+  return *g_config;
+}
 
 // A dataplane worker's burst: timed work runs as often as there (and as in wcstap-analyze).
 constexpr unsigned kBurst = 32;
@@ -308,7 +318,7 @@ void bm_pipeline(benchmark::State& state, Mix* m, const std::vector<uint32_t>* s
     return;
   }
   const bool rewrite = (!m->rtp.empty() || !m->tcp.empty()) && (subset == &m->all || subset == &m->rtp);
-  const Config cfg = default_config();
+  const Config& cfg = bench_config();
   CountingSink sink;
   Pipeline pipe(cfg, sink);
   uint64_t k = 0;
@@ -374,7 +384,7 @@ class TallySink : public EventSink {
 
 void show_events(Mix& m, const char* name, const std::vector<uint32_t>& subset,
                  const std::vector<uint32_t>& warmup, unsigned replays) {
-  const Config cfg = default_config();
+  const Config& cfg = bench_config();
   TallySink sink;
   Pipeline pipe(cfg, sink);
   std::printf("%s/%s\n", name, m.name.c_str());
@@ -396,6 +406,7 @@ void usage(const char* argv0) {
       "  --pcap=FILE   a capture (pcap/pcapng) to replay; repeat for several mixes.\n"
       "                Default: WCSTAP_BENCH_PCAP, a colon-separated list of files.\n"
       "                Each file is a mix named after its base name (healthy.pcap -> healthy).\n"
+      "  --config=FILE the pipelines' config (default: the built-in defaults).\n"
       "  --events=N    no benchmark: list the events each pipeline case emits on its\n"
       "                warm-up replay and per replay over N replays, then exit.\n"
       "Benchmarks: BM_Pipeline/<mix>, BM_RtpOnly/<mix>, BM_RtcpOnly/<mix>, BM_DecodeOnly/<mix>;\n"
@@ -415,6 +426,13 @@ int main(int argc, char** argv) {
       files.push_back(a.substr(7));
     } else if (a == "--pcap" && i + 1 < argc) {
       files.push_back(argv[++i]);
+    } else if (a.rfind("--config=", 0) == 0) {
+      try {
+        g_config = load_config(a.substr(9));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "wcstap-bench: %s\n", e.what());
+        return 2;
+      }
     } else if (a.rfind("--events=", 0) == 0) {
       events_replays = static_cast<unsigned>(std::strtoul(a.c_str() + 9, nullptr, 10));
       if (events_replays == 0) {

@@ -10,12 +10,6 @@
 namespace wcsgen {
 
 namespace {
-// Locally administered MACs: the WCS server NIC and its default gateway.
-constexpr Mac kServerMac{0x02, 0x57, 0x43, 0x53, 0x00, 0x0a};
-constexpr Mac kGatewayMac{0x02, 0x57, 0x43, 0x53, 0x00, 0x01};
-constexpr std::uint8_t kLocalTtl = 64;
-constexpr std::uint8_t kDefaultRemoteTtl = 52;
-
 std::uint16_t initial_ip_id(Ipv4Addr a) { return static_cast<std::uint16_t>((a.v * 2654435761u) >> 16); }
 
 // How many routers a remote host's packets cross to the tap: how far their TTL is below the

@@ -24,6 +24,13 @@
 
 namespace wcsgen {
 
+// How frames are written: locally administered MACs (the WCS server NIC and its default gateway),
+// and the TTL of the server's own packets and, by default, of a remote host's as they reach it.
+inline constexpr Mac kServerMac{0x02, 0x57, 0x43, 0x53, 0x00, 0x0a};
+inline constexpr Mac kGatewayMac{0x02, 0x57, 0x43, 0x53, 0x00, 0x01};
+inline constexpr std::uint8_t kLocalTtl = 64;
+inline constexpr std::uint8_t kDefaultRemoteTtl = 52;
+
 // kSignalling: a clear signalling payload (SIP, DNS, RTSP, RTMP), interleaved media included.
 enum class Content : std::uint8_t { kTcpControl, kTls, kStun, kDtls, kRtp, kRtcp, kIcmp, kSignalling };
 

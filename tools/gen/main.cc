@@ -1,7 +1,8 @@
 // wcstap-gen: writes a synthetic WCS capture (pcap) for a named scenario, the
 // ground truth a correct wcstap must report for it (JSON) and, if asked, the
 // SRTP keys that decrypt its media (YAML) and the wcstap config it is to be
-// analysed with (YAML: a scenario's own user signatures).
+// analysed with (YAML: a scenario's own user signatures). With --mix it writes one of the
+// line-rate benchmark's traffic mixes instead (mixes.h): no truth, a JSON summary on stdout.
 
 #include <CLI/CLI.hpp>
 
@@ -15,6 +16,7 @@
 
 #include "capture.h"
 #include "key_file.h"
+#include "mixes.h"
 #include "scenarios.h"
 #include "tap_config.h"
 #include "truth.h"
@@ -64,7 +66,52 @@ int main(int argc, char** argv) {
                      "where that is longer)")
           ->capture_default_str()
           ->check(CLI::Range(1.0, 3600.0));
+  std::string mix_name;
+  wcsgen::MediaMixParams media;
+  wcsgen::FlowMixParams flow_mix;
+  CLI::Option* mix_packets = nullptr;
+  CLI::Option* mix_flows = nullptr;
+  app.add_option("--mix", mix_name,
+                 "Write a line-rate benchmark mix instead of a scenario (needs only --out; prints a JSON "
+                 "summary):\n  media: --sessions WebRTC sessions for --seconds, audio + video\n"
+                 "  small: 64-byte frames (60 captured) round-robin over --flows flows, --packets of them\n"
+                 "  flows: --flows distinct UDP 5-tuples round-robin, --packets small SRTP-looking audio "
+                 "packets (default max(--flows, 2097152))")
+      ->check(CLI::IsMember({"media", "small", "flows"}));
+  app.add_option("--sessions", media.sessions, "media mix: concurrent WebRTC sessions")->capture_default_str();
+  app.add_option("--seconds", media.seconds, "media mix: seconds of traffic")->capture_default_str();
+  mix_flows = app.add_option("--flows", flow_mix.flows, "small/flows mix: distinct 5-tuples (small: default 1024)");
+  mix_packets = app.add_option("--packets", flow_mix.packets, "small/flows mix: packets (small: default 1048576)");
   CLI11_PARSE(app, argc, argv);
+
+  if (!mix_name.empty()) {
+    if (out_path.empty()) {
+      std::cerr << "wcstap-gen: --mix needs --out\n";
+      return 2;
+    }
+    try {
+      wcsgen::MixSummary sum;
+      media.seed = params.seed;
+      flow_mix.seed = params.seed;
+      if (mix_name == "media") {
+        sum = wcsgen::write_media_mix(media, out_path);
+      } else if (mix_name == "small") {
+        sum = wcsgen::write_small_mix(flow_mix, out_path);
+      } else {
+        if (mix_flows->count() == 0) {
+          std::cerr << "wcstap-gen: --mix flows needs --flows\n";
+          return 2;
+        }
+        if (mix_packets->count() == 0) flow_mix.packets = std::max<std::uint64_t>(flow_mix.flows, 1u << 21);
+        sum = wcsgen::write_flows_mix(flow_mix, out_path);
+      }
+      std::cout << wcsgen::summary_json(mix_name, sum) << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << "wcstap-gen: " << e.what() << "\n";
+      return 1;
+    }
+    return 0;
+  }
 
   if (list) {
     list_scenarios();
