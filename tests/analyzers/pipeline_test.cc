@@ -1,6 +1,7 @@
 // Synthesized sessions through the whole pipeline: decode, flows, classification, RTP/RTCP,
 // one_way_media, and the events at expiry and at the end.
 #include "pipeline.h"
+#include "session/tap_wide.h"
 
 #include <gtest/gtest.h>
 
@@ -1528,6 +1529,52 @@ TEST(Pipeline, ManySessionsConnectingThroughRelaysRaiseRelayFallbackSurge) {
   EXPECT_EQ(an[0].l4, L4::Other);
   EXPECT_EQ(an[0].src.family, 0);
   EXPECT_EQ(an[0].session, 0u);
+}
+
+// The same 12 sessions split over two pipelines (as two dataplane workers by host pair), their
+// facts handed to one judge: the surge is raised as one pipeline over all of them raises it, and
+// neither pipeline raises one of its own.
+TEST(Pipeline, TapWideFactsOfTwoPipelinesJudgedOnceGiveOnePipelinesVerdict) {
+  struct Facts : TapFactSink {
+    std::vector<TapFact> got;
+    void fact(const TapFact& f) override { got.push_back(f); }
+  };
+  Tap a, b;
+  Facts facts;
+  a.pipeline.hand_tap_facts_to(&facts);
+  b.pipeline.hand_tap_facts_to(&facts);
+  const Endpoint turn = test::endpoint("10.0.0.2", 3478);
+  for (uint8_t i = 0; i < 12; ++i) {
+    Tap& tap = i % 2 ? b : a;
+    const Endpoint browser = test::endpoint(("10.1.0." + std::to_string(10 + i)).c_str(), 50000);
+    const std::string user = "wcs" + std::to_string(i) + ":br" + std::to_string(i);
+    const bool relay = i == 2 || i == 4 || i == 6 || i == 8 || i == 9;
+    const uint64_t t = i * 2000u;
+    if (relay) {
+      tap.send(at_ms(t), browser, turn, test::turn_channel_data(0x4000, ice_check(i, user)));
+      tap.send(at_ms(t + 2), turn, browser, test::turn_channel_data(0x4000, test::stun_message(0x0101, i)));
+    } else {
+      tap.send(at_ms(t), browser, kB, ice_check(i, user));
+      tap.send(at_ms(t + 2), kB, browser, test::stun_message(0x0101, i));
+    }
+  }
+  EXPECT_TRUE(a.sink.anomalies(AnomalyKind::relay_fallback_surge).empty());
+  EXPECT_TRUE(b.sink.anomalies(AnomalyKind::relay_fallback_surge).empty());
+  // 12 sessions connected; the 7 direct ones' responses came from a WCS media port (timed too).
+  EXPECT_EQ(std::count_if(facts.got.begin(), facts.got.end(),
+                          [](const TapFact& f) { return f.kind == TapFact::Kind::SessionConnected; }),
+            12);
+  EXPECT_EQ(std::count_if(facts.got.begin(), facts.got.end(),
+                          [](const TapFact& f) { return f.kind == TapFact::Kind::StunResponse; }),
+            7);
+  Collector judged;
+  const Config cfg = test_config();  // the judge keeps a reference
+  TapWideJudge judge(cfg, judged);
+  for (const TapFact& f : facts.got) judge.fact(f);
+  auto an = judged.anomalies(AnomalyKind::relay_fallback_surge);
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].ts, at_ms(18002));  // as ManySessionsConnectingThroughRelaysRaiseRelayFallbackSurge
+  EXPECT_EQ(an[0].value, 50.0);
 }
 
 TEST(Pipeline, TurnAllocationIsFollowedOnTheClientFlow) {
