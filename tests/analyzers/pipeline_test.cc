@@ -1504,11 +1504,13 @@ TEST(Pipeline, MediaRelayedInTurnChannelDataIsAnalysedOnTheRelayFlow) {
   EXPECT_EQ(w.selected_dst, turn);
 }
 
-TEST(Pipeline, ManySessionsConnectingThroughRelaysRaiseRelayFallbackSurge) {
-  Tap tap;
+// 12 sessions connect, one every 2 s; those numbered 2, 4, 6, 8, 9 through a TURN relay. Session i
+// is seen by tap_of(i).
+template <class TapOf>
+void connect_twelve_sessions(TapOf&& tap_of) {
   const Endpoint turn = test::endpoint("10.0.0.2", 3478);
-  // 12 sessions connect, one every 2 s; those numbered 2, 4, 6, 8, 9 through the relay.
   for (uint8_t i = 0; i < 12; ++i) {
+    Tap& tap = tap_of(i);
     const Endpoint browser = test::endpoint(("10.1.0." + std::to_string(10 + i)).c_str(), 50000);
     const std::string user = "wcs" + std::to_string(i) + ":br" + std::to_string(i);
     const bool relay = i == 2 || i == 4 || i == 6 || i == 8 || i == 9;
@@ -1521,6 +1523,11 @@ TEST(Pipeline, ManySessionsConnectingThroughRelaysRaiseRelayFallbackSurge) {
       tap.send(at_ms(t + 2), kB, browser, test::stun_message(0x0101, i));
     }
   }
+}
+
+TEST(Pipeline, ManySessionsConnectingThroughRelaysRaiseRelayFallbackSurge) {
+  Tap tap;
+  connect_twelve_sessions([&](uint8_t) -> Tap& { return tap; });
   auto an = tap.sink.anomalies(AnomalyKind::relay_fallback_surge);
   ASSERT_EQ(an.size(), 1u);
   EXPECT_EQ(an[0].state, AnomalyState::Raised);
@@ -1543,21 +1550,7 @@ TEST(Pipeline, TapWideFactsOfTwoPipelinesJudgedOnceGiveOnePipelinesVerdict) {
   Facts facts;
   a.pipeline.hand_tap_facts_to(&facts);
   b.pipeline.hand_tap_facts_to(&facts);
-  const Endpoint turn = test::endpoint("10.0.0.2", 3478);
-  for (uint8_t i = 0; i < 12; ++i) {
-    Tap& tap = i % 2 ? b : a;
-    const Endpoint browser = test::endpoint(("10.1.0." + std::to_string(10 + i)).c_str(), 50000);
-    const std::string user = "wcs" + std::to_string(i) + ":br" + std::to_string(i);
-    const bool relay = i == 2 || i == 4 || i == 6 || i == 8 || i == 9;
-    const uint64_t t = i * 2000u;
-    if (relay) {
-      tap.send(at_ms(t), browser, turn, test::turn_channel_data(0x4000, ice_check(i, user)));
-      tap.send(at_ms(t + 2), turn, browser, test::turn_channel_data(0x4000, test::stun_message(0x0101, i)));
-    } else {
-      tap.send(at_ms(t), browser, kB, ice_check(i, user));
-      tap.send(at_ms(t + 2), kB, browser, test::stun_message(0x0101, i));
-    }
-  }
+  connect_twelve_sessions([&](uint8_t i) -> Tap& { return i % 2 ? b : a; });
   EXPECT_TRUE(a.sink.anomalies(AnomalyKind::relay_fallback_surge).empty());
   EXPECT_TRUE(b.sink.anomalies(AnomalyKind::relay_fallback_surge).empty());
   // 12 sessions connected; the 7 direct ones' responses came from a WCS media port (timed too).
