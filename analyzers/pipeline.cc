@@ -31,6 +31,12 @@ namespace {
 
 constexpr double to_seconds(Nanos ns) { return static_cast<double>(ns) / 1e9; }
 
+// The classes signalling takes a flow for.
+constexpr FlowClassMask kSignallingClasses = class_bit(FlowClass::Sip) | class_bit(FlowClass::Websocket) |
+                                             class_bit(FlowClass::Http) | class_bit(FlowClass::Tls) |
+                                             class_bit(FlowClass::Dns) | class_bit(FlowClass::Rtsp) |
+                                             class_bit(FlowClass::Rtmp) | class_bit(FlowClass::Hls);
+
 // A flow carries at most this many RTP streams (BUNDLE: audio, video, RTX, both ways). Noise that
 // happens to start with an RTP-like byte would otherwise open a "stream" per datagram.
 constexpr unsigned kMaxStreamsPerFlow = 16;
@@ -99,6 +105,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
         rtcp_wait(seconds(c.anomalies.one_way_media.rtcp_interval_s)) {
     flows.set_shortest_timeout(std::min(udp_idle, tcp_idle));
     video_codecs = c.srtp.video_codecs;
+    keys_changed();
   }
 
   // Every event leaves through here: counted, anomalies named after their media, then handed on.
@@ -139,8 +146,12 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
     ctr.sdes_keys_bad += o.bad;
     ctr.sdes_keyring_full += o.full;
     if (o.changed()) ++srtp_gen;
+    keys_changed();
   }
-  void sdes_source_ended(uint64_t source, Nanos ts) override { srtp_keys->source_ended(source, ts); }
+  void sdes_source_ended(uint64_t source, Nanos ts) override {
+    srtp_keys->source_ended(source, ts);
+    keys_changed();
+  }
 
   void process(LinkType link, Nanos ts, Bytes frame, uint32_t wire_len);
   void udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
@@ -202,7 +213,12 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
     return audio ? cfg.anomalies.media_stall.audio_s : cfg.anomalies.media_stall.video_s;
   }
   void check_resets(const FlowRecord& f, RtpStreamState& s, bool just_confirmed, Nanos now);
-  void feedback_second(FlowRecord& f, Nanos ts);
+  // Feedback is judged by whole seconds of the flow: when a packet opens a later second, the
+  // seconds before it are complete. Inline: on nearly every media packet the second goes on.
+  void feedback_second(FlowRecord& f, Nanos ts) {
+    if (elapsed(ts, f.first_ts) / 1'000'000'000 > media(f).fb_second) feedback_next_second(f, ts);
+  }
+  void feedback_next_second(FlowRecord& f, Nanos ts);
   void check_feedback_storms(FlowRecord& f, Nanos now);
   void report_flow(FlowRecord& f, bool expired);
   void report_rtcp(RtcpSsrcEntry& e);
@@ -246,6 +262,9 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   TapWideJudge judge{cfg, *this};
   TapFactSink* facts = &judge;
   std::unique_ptr<SrtpKeyring> srtp_keys;  // the SRTP keys the tap was given or learnt (SDES)
+  // The keyring holds a key: read on every RTP and RTCP packet, set again wherever keys come or go.
+  bool srtp_keyed = false;
+  void keys_changed() { srtp_keyed = !srtp_keys->empty(); }
   // Bumped when keys are added (SDES) or replaced (set_srtp_keys): a stream with no key looks
   // again when its srtp_gen is behind. srtp_pool_gen: its value when the pool was made anew (a
   // stream's SrtpStreamState is of this pool when its srtp_gen is not older).
@@ -264,11 +283,17 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   SignallingAnalyzer signalling;
   // Signalling takes the flow when its ports or its first payload say so; then it sees every
   // packet of it. True when the packet was signalling's.
-  bool signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p);
+  bool signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
+    // Media flows pass here on every packet: looked at already and not taken, one test.
+    if ((f.classes & (kSignallingProbed | kSignallingClasses)) == kSignallingProbed) return false;
+    return signalling_flow_packet(f, dir, ts, p);
+  }
+  bool signalling_flow_packet(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p);
   // RTP/RTCP that signalling found inside its stream (RTSP interleaved): analysed on its flow.
   FlowRecord* signalling_flow = nullptr;
   void interleaved(uint8_t dir, Nanos ts, Bytes packet) override;
   Nanos udp_idle, tcp_idle, one_way_window, rtcp_wait;
+  Nanos audio_stall = seconds(cfg.anomalies.media_stall.audio_s);  // silence before a talkspurt
   // RTCP about an SSRC outlives the media's flow idle timeout, so the stream's report finds it.
   Nanos rtcp_idle = 2 * udp_idle;
   Nanos last_ts = 0;  // the latest packet time seen
@@ -376,16 +401,18 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
       break;
   }
 
-  if (f->rtp_head != kNoIndex && ts >= media(*f).next_stall_check) {
-    media(*f).next_stall_check = ts + kStallCheckEvery;
+  if (f->media == kNoIndex) return;  // no media bookkeeping: nothing below to judge
+  FlowMedia& m = media(*f);
+  if (f->rtp_head != kNoIndex && ts >= m.next_stall_check) {
+    m.next_stall_check = ts + kStallCheckEvery;
     check_stalls(*f, ts);
   }
 
   // Requests waiting for an answer are judged on every packet of the flow: the checks themselves
   // may have stopped while DTLS or media goes on.
-  if (f->media != kNoIndex) {
+  if ((m.stun[0].unanswered | m.stun[1].unanswered) != 0) {
     for (uint8_t d = 0; d < 2; ++d) {
-      const StunRequests& rq = media(*f).stun[d];
+      const StunRequests& rq = m.stun[d];
       if (rq.unanswered == 0) continue;
       if (rq.answered == 0)
         check_ice_no_response(*f, d, ts);
@@ -396,17 +423,17 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
 
   // A handshake that should have finished is judged on every packet of its flow (ICE consent
   // checks go on while DTLS stalls).
-  if (f->media != kNoIndex && media(*f).dtls_watch) check_dtls(*f, ts);
+  if (m.dtls_watch) check_dtls(*f, ts);
 
   // A packet back from where an ICMP error said it could not go: the way is open again.
-  if (f->media != kNoIndex && media(*f).icmp_unreachable.open && dir != media(*f).icmp_dir) {
-    const uint8_t d = media(*f).icmp_dir;
-    engine.clear(media(*f).icmp_unreachable, AnomalyKind::icmp_unreachable, direction_subject(*f, d), ts, 0, 1,
+  if (m.icmp_unreachable.open && dir != m.icmp_dir) {
+    const uint8_t d = m.icmp_dir;
+    engine.clear(m.icmp_unreachable, AnomalyKind::icmp_unreachable, direction_subject(*f, d), ts, 0, 1,
                  "traffic came back from the destination");
   }
 
   // A packet back on the 5-tuple may end a one-way condition on the other direction's streams.
-  if (f->media != kNoIndex && media(*f).open_one_way != 0) {
+  if (m.open_one_way != 0) {
     for (uint32_t i = f->rtp_head; i != kNoIndex; i = streams[i].next) {
       RtpStreamState& s = streams[i];
       if (s.dir != dir && s.one_way.open) check_one_way(*f, s, ts, false);
@@ -435,15 +462,10 @@ void Pipeline::Impl::interleaved(uint8_t dir, Nanos ts, Bytes packet) {
   }
 }
 
-bool Pipeline::Impl::signalling_packet(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
-  // Looked at already: the flow record's class bits say whether signalling took it (media flows
-  // pass here on every packet: their FlowMedia is not touched).
-  constexpr FlowClassMask kSignalling = class_bit(FlowClass::Sip) | class_bit(FlowClass::Websocket) |
-                                        class_bit(FlowClass::Http) | class_bit(FlowClass::Tls) |
-                                        class_bit(FlowClass::Dns) | class_bit(FlowClass::Rtsp) |
-                                        class_bit(FlowClass::Rtmp) | class_bit(FlowClass::Hls);
+bool Pipeline::Impl::signalling_flow_packet(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& p) {
+  // Looked at already: the flow record's class bits say whether signalling took it.
   if (f.classes & kSignallingProbed) {
-    if (!(f.classes & kSignalling) || f.media == kNoIndex || media(f).sig == kNoIndex) return false;
+    if (!(f.classes & kSignallingClasses) || f.media == kNoIndex || media(f).sig == kNoIndex) return false;
     signalling_flow = &f;
     signalling.packet(media(f).sig, dir, ts, p);
     signalling_flow = nullptr;
@@ -1125,9 +1147,9 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   RtpStreamState& s = streams[idx];
   bool was_confirmed = s.confirmed;
   // A talkspurt after silence (RFC 3551: marker bit on its first packet): the sender suppresses silence.
-  if (h.marker && s.packets != 0 && elapsed(ts, s.last_ts) > seconds(cfg.anomalies.media_stall.audio_s)) s.talkspurts = 1;
+  if (h.marker && s.packets != 0 && elapsed(ts, s.last_ts) > audio_stall) s.talkspurts = 1;
   s.count(h, static_cast<uint32_t>(payload.size()), ts);
-  if (!srtp_keys->empty()) srtp(f, s, h, payload, ts);
+  if (srtp_keyed) srtp(f, s, h, payload, ts);
   // RTX is told by what it carries, readable only without SRTP (no DTLS-SRTP on the 5-tuple); from
   // an RTX stream's first packet on (a repair naming a missing number is evidence enough).
   if ((s.rtx_for != 0 || s.packets < 16) && !(f.classes & class_bit(FlowClass::Dtls)))
@@ -1275,7 +1297,7 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
   bool srtcp = (f.classes & class_bit(FlowClass::Dtls)) || !rtcp_in_clear(p.l4_payload);
   // SRTCP whose sender's key the tap holds is authenticated and read in full.
   Bytes payload = p.l4_payload;
-  if (srtcp && !srtp_keys->empty() && payload.size() >= 8) {
+  if (srtcp && srtp_keyed && payload.size() >= 8) {
     const int key = srtp_keys->find(be32(&payload[4]), p.src, p.dst, !(f.classes & class_bit(FlowClass::Dtls)));
     if (key != SrtpKeyring::kNone) {
       if (srtp_keys->unprotect_rtcp(key, payload, clear) == SrtpVerdict::Ok) {
@@ -1458,12 +1480,15 @@ AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStre
 // about this SSRC from the receiving host on a separate RTCP port within an RTCP interval.
 void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, bool media_packet) {
   const uint8_t back_dir = s.dir ^ 1;
-  const Endpoint sender = key_endpoint(f.key, s.dir == 1);
-  const Endpoint receiver = key_endpoint(f.key, back_dir == 1);
-  Nanos back_media = f.packets[back_dir] != 0
-                         ? f.last_dir_ts[back_dir]
-                         : evidence.last(Evidence::Media, receiver, HostEvidenceIndex::fold(sender));
-  Nanos rr = evidence.last(Evidence::ReceiverReport, receiver, s.ssrc);
+  // Made only when asked for: on most packets the evidence memos are current and nothing is due.
+  auto sender = [&] { return key_endpoint(f.key, s.dir == 1); };
+  auto receiver = [&] { return key_endpoint(f.key, back_dir == 1); };
+  Nanos back_media = f.packets[back_dir] != 0 ? f.last_dir_ts[back_dir]
+                                              : evidence.last(Evidence::Media, receiver(),
+                                                              HostEvidenceIndex::fold(sender()), s.back_media_memo);
+  Nanos rr = evidence.current(Evidence::ReceiverReport, s.receiver_report_memo)
+                 ? s.receiver_report_memo.ts
+                 : evidence.last(Evidence::ReceiverReport, receiver(), s.ssrc, s.receiver_report_memo);
   Nanos back = std::max(back_media, rr);
   if (back > s.back_ts) {
     s.back_ts = back;
@@ -1482,18 +1507,18 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
   if (rr != 0) {
     // A receiver's next report is due within its own pace (RFC 3550 randomises each interval to
     // 0.5-1.5 x its mean): three of its last intervals, between min_duration_s and rtcp_interval_s.
-    const Nanos gap = evidence.last_gap(Evidence::ReceiverReport, receiver, s.ssrc);
+    const Nanos gap = evidence.last_gap(Evidence::ReceiverReport, receiver(), s.ssrc);
     const Nanos wait = gap ? std::clamp(3 * gap, one_way_window, rtcp_wait) : rtcp_wait;
     if (elapsed(now, rr) < wait) return;
   } else if (elapsed(now, s.first_ts) < rtcp_wait &&
-             evidence.last(Evidence::SenderReport, sender, s.ssrc) != 0) {
+             evidence.last(Evidence::SenderReport, sender(), s.ssrc) != 0) {
     return;  // the sender runs RTCP on its own port: the first receiver report may still come
   }
   // Plain RTP (no WebRTC session, where RTCP and consent checks must come back) whose SDP agreed
   // on this direction only (the receiver said recvonly, the sender sendonly: a call on hold, an
   // announcement), and the receiver never spoke: still one way, but as agreed, so only `info`.
   const bool agreed = rr == 0 && back_media == 0 && media(f).session == kNoIndex &&
-                      expectations.agreed_one_way(sender, receiver);
+                      expectations.agreed_one_way(sender(), receiver());
   if (agreed && !s.agreed_one_way) {
     s.agreed_one_way = true;
     ++ctr.one_way_agreed_by_sdp;
@@ -1705,12 +1730,11 @@ void Pipeline::Impl::check_resets(const FlowRecord& f, RtpStreamState& s, bool j
   }
 }
 
-// Feedback is judged by whole seconds of the flow: when a packet opens a later second, the seconds
-// before it are complete.
-void Pipeline::Impl::feedback_second(FlowRecord& f, Nanos ts) {
+// A packet in a later second of the flow than the feedback counters': the seconds before it are
+// complete.
+void Pipeline::Impl::feedback_next_second(FlowRecord& f, Nanos ts) {
   FlowMedia& m = media(f);
   const uint64_t second = elapsed(ts, f.first_ts) / 1'000'000'000;
-  if (second <= m.fb_second) return;
   check_feedback_storms(f, ts);
   for (uint64_t s = m.fb_second + 1; s <= second && s <= m.fb_second + 16; ++s)
     for (auto& fb : m.feedback) fb.pli[s % fb.pli.size()] = 0;
@@ -2056,6 +2080,7 @@ void Pipeline::set_srtp_keys(const SrtpConfig& keys) {
   auto ring = std::make_unique<SrtpKeyring>(keys);  // throws before anything changes
   ring->adopt_sdes(*m.srtp_keys);                    // what SDP said still holds
   m.srtp_keys = std::move(ring);
+  m.keys_changed();
   m.video_codecs = keys.video_codecs;
   m.srtp_pool_gen = ++m.srtp_gen;  // every stream's state under the old keys is let go with the old pool
   m.srtp_streams = IndexPool<SrtpStreamState>(srtp_pool_size(m.cfg, keys));

@@ -7,6 +7,12 @@ namespace wcstap {
 FlowClass classify_udp_payload(Bytes p) {
   if (p.empty()) return FlowClass::Unknown;
   uint8_t b0 = p[0];
+  // RTP and RTCP first (version 2: 128..191): nearly every datagram of a media mix is one. The
+  // ranges below do not overlap it, so the order changes no answer.
+  if ((b0 & 0xc0) == 0x80) {
+    if (p.size() >= 8 && p[1] >= 192 && p[1] <= 223) return FlowClass::Rtcp;
+    return p.size() >= 12 ? FlowClass::Rtp : FlowClass::Unknown;
+  }
   if (b0 <= 3) {
     // STUN: 20-byte header, length a multiple of 4 covering the rest; RFC 5389 magic cookie,
     // or an RFC 3489 message whose length matches exactly.
@@ -33,10 +39,6 @@ FlowClass classify_udp_payload(Bytes p) {
     // TURN ChannelData: channel 0x4000-0x4fff, length within the datagram.
     if (p.size() < 4) return FlowClass::Unknown;
     return size_t{be16(&p[2])} + 4 <= p.size() ? FlowClass::Turn : FlowClass::Unknown;
-  }
-  if (b0 >= 128 && b0 <= 191) {
-    if (p.size() >= 8 && p[1] >= 192 && p[1] <= 223) return FlowClass::Rtcp;
-    if (p.size() >= 12) return FlowClass::Rtp;
   }
   return FlowClass::Unknown;
 }

@@ -296,9 +296,29 @@ const char* decode_error_name(DecodeError e) {
   return i < kNames.size() ? kNames[i] : "unknown";
 }
 
+// `out = DecodedPacket{}` member by member: GCC clears the 88-byte aggregate with `rep stosq`,
+// whose start-up took a tenth of the decode of a frame; single stores cost a few cycles.
+static void clear_decoded(DecodedPacket& out) {
+  static_assert(sizeof(DecodedPacket) == 88, "a member added to DecodedPacket must be cleared here too");
+  out.ip_version = 0;
+  out.vlan_tags = 0;
+  out.l4 = L4::Other;
+  out.ip_proto = 0;
+  out.src = Endpoint{};
+  out.dst = Endpoint{};
+  out.fragment = out.first_fragment = out.ip_options = false;
+  out.tcp_flags = 0;
+  out.tcp_seq = out.tcp_ack = 0;
+  out.tcp_window = 0;
+  out.tcp_payload_len = 0;
+  out.icmp_type = out.icmp_code = 0;
+  out.ip_len = 0;
+  out.l4_payload = {};
+}
+
 DecodeStatus decode_packet(LinkType link, std::span<const uint8_t> frame, DecodedPacket& out,
                            DecodeError& err) {
-  out = DecodedPacket{};
+  clear_decoded(out);
   err = DecodeError::None;
   Decoder d{out, err};
   switch (link) {

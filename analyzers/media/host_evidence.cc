@@ -32,18 +32,22 @@ void HostEvidenceIndex::note(Evidence kind, const Endpoint& from, uint32_t tag, 
     Entry& e = slots_[(i + n) & mask_];
     if (e.ts == 0) {
       e = Entry{from.addr, tag, kind, ts, 0};
+      ++notes_[static_cast<uint8_t>(kind)];
       return;
     }
     if (e.kind == kind && e.tag == tag && e.addr == from.addr) {
       if (ts > e.ts) {
         e.prev = e.ts;
         e.ts = ts;
+        ++notes_[static_cast<uint8_t>(kind)];
       }
       return;
     }
     if (e.ts < oldest->ts) oldest = &e;
   }
   *oldest = Entry{from.addr, tag, kind, ts, 0};
+  ++notes_[static_cast<uint8_t>(kind)];
+  ++replaced_;
 }
 
 const HostEvidenceIndex::Entry* HostEvidenceIndex::find(Evidence kind, const Endpoint& from, uint32_t tag) const {

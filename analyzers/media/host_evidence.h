@@ -6,6 +6,7 @@
 // A fixed-size cache: a full probe window replaces its oldest entry; nothing is ever freed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -27,6 +28,22 @@ class HostEvidenceIndex {
   // `from` did something about `tag`: an SSRC for reports, the peer's folded address for Media.
   void note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts);
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag) const;  // 0 when never
+  // last() for a question a caller asks on every packet (a stream's receiver reports): the answer
+  // kept in `memo`, looked up again only when a note could have changed it (one of `kind`, or an
+  // entry replaced by another). A memo serves one (kind, from, tag) only.
+  struct Memo {
+    uint64_t version = ~uint64_t{0};
+    Nanos ts = 0;
+  };
+  Nanos last(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const {
+    if (!current(kind, memo)) {
+      memo.ts = last(kind, from, tag);
+      memo.version = version(kind);
+    }
+    return memo.ts;
+  }
+  // The memo still holds the answer (memo.ts) without asking again.
+  bool current(Evidence kind, const Memo& memo) const { return memo.version == version(kind); }
   // The time between its last two notes (0 when fewer than two): how often `from` does it.
   Nanos last_gap(Evidence kind, const Endpoint& from, uint32_t tag) const;
 
@@ -42,9 +59,12 @@ class HostEvidenceIndex {
   };
   const Entry* find(Evidence kind, const Endpoint& from, uint32_t tag) const;
   static constexpr uint32_t kWindow = 8;
+  uint64_t version(Evidence kind) const { return notes_[static_cast<uint8_t>(kind)] + replaced_; }  // both only grow
   uint32_t home(Evidence kind, const Endpoint& e, uint32_t tag) const;
   std::vector<Entry> slots_;
   uint32_t mask_;
+  std::array<uint64_t, 8> notes_{};  // by kind: notes that added or moved on an entry
+  uint64_t replaced_ = 0;            // entries replaced by another (their key answers 0 from then on)
 };
 
 }  // namespace wcstap

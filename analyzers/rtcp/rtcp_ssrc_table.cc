@@ -48,6 +48,7 @@ RtcpSsrcTable::RtcpSsrcTable(uint32_t capacity) {
   const uint32_t sets = std::bit_ceil(std::max<uint32_t>(1, (capacity + kWays - 1) / kWays));
   slots_.resize(size_t{sets} * kWays);
   seen_.resize(slots_.size());
+  live_.resize((slots_.size() + 63) / 64);
   slots_mask_ = static_cast<uint32_t>(slots_.size() - 1);
   sets_mask_ = sets - 1;
 }

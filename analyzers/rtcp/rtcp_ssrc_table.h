@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <vector>
 
@@ -55,12 +56,15 @@ class RtcpSsrcTable {
       }
     }
     if (!free) return nullptr;
-    if (free->used)
+    const auto i = static_cast<uint32_t>(free - slots_.data());
+    if (free->used) {
       on_evict(*free);
-    else
+    } else {
       ++in_use_;
+      live_[i / 64] |= uint64_t{1} << (i % 64);
+    }
     *free = RtcpSsrcEntry{};
-    seen_[static_cast<size_t>(free - slots_.data())] = now;
+    seen_[i] = now;
     free->used = 1;
     free->addr = sender.addr;
     free->ssrc = ssrc;
@@ -77,20 +81,33 @@ class RtcpSsrcTable {
   }
 
   // Visits up to `budget` entries from the sweep cursor; on_expire(entry) for each idle longer
-  // than `idle`, which is then freed. Reads 8 bytes a slot, the entry only when it is due.
+  // than `idle`, which is then freed. The table is nearly all free slots and the sweep runs on
+  // every burst: it reads the bitmap of slots in use (64 slots a word), a slot's 8-byte activity
+  // time only when it is in use, the entry only when it is due.
   template <class OnExpire>
   void sweep(Nanos now, Nanos idle, uint32_t budget, OnExpire&& on_expire) {
-    for (uint32_t n = 0; n < budget && in_use_ > 0; ++n) {
-      const uint32_t i = cursor_;
-      RtcpSsrcEntry& e = slots_[i];
-      if (seen_[i] != 0 && elapsed(now, seen_[i]) > idle && e.used && elapsed(now, e.last_ts) > idle) {
-        on_expire(e);
-        e = RtcpSsrcEntry{};
-        seen_[i] = 0;
-        --in_use_;
+    if (in_use_ == 0) return;
+    const auto size = static_cast<uint32_t>(slots_.size());  // a power of two
+    uint32_t c = cursor_;
+    while (budget > 0) {
+      const uint32_t end = c + std::min(budget, size - c);  // up to the end of the lap
+      budget -= end - c;
+      for (uint32_t i = next_live(c, end); i < end; i = next_live(i + 1, end)) {
+        RtcpSsrcEntry& e = slots_[i];
+        if (seen_[i] != 0 && elapsed(now, seen_[i]) > idle && e.used && elapsed(now, e.last_ts) > idle) {
+          on_expire(e);
+          e = RtcpSsrcEntry{};
+          seen_[i] = 0;
+          live_[i / 64] &= ~(uint64_t{1} << (i % 64));
+          if (--in_use_ == 0) {  // nothing left: the cursor stops past the last one
+            cursor_ = (i + 1) & slots_mask_;
+            return;
+          }
+        }
       }
-      cursor_ = (cursor_ + 1) & slots_mask_;  // a power of two
+      c = end & slots_mask_;
     }
+    cursor_ = c;
   }
 
   // Frees every entry, oldest first, after on_free(entry).
@@ -107,6 +124,7 @@ class RtcpSsrcTable {
       *e = RtcpSsrcEntry{};
     }
     std::fill(seen_.begin(), seen_.end(), 0);
+    std::fill(live_.begin(), live_.end(), 0);
     in_use_ = 0;
   }
 
@@ -116,8 +134,18 @@ class RtcpSsrcTable {
  private:
   static constexpr uint32_t kWays = 4;
   uint32_t set_of(const Endpoint& sender, uint32_t ssrc) const;
+  // The first slot in use in [from, end), else end.
+  uint32_t next_live(uint32_t from, uint32_t end) const {
+    while (from < end) {
+      const uint64_t word = live_[from / 64] >> (from % 64);
+      if (word != 0) return std::min(end, from + static_cast<uint32_t>(std::countr_zero(word)));
+      from = (from | 63) + 1;
+    }
+    return end;
+  }
   std::vector<RtcpSsrcEntry> slots_;
   std::vector<Nanos> seen_;  // per slot: its entry's last activity (0: free)
+  std::vector<uint64_t> live_;  // per slot a bit: in use
   uint32_t sets_mask_ = 0;
   uint32_t slots_mask_ = 0;
   uint32_t in_use_ = 0;

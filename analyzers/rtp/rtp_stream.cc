@@ -20,6 +20,7 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
   second_closed = false;
   window_closed = false;
   reset = 0;
+  const uint64_t second = packets == 0 ? 0 : elapsed(ts, first_ts) / 1'000'000'000;
   if (packets == 0) {
     loss_second_ext = h.seq - 1;  // the first packet is expected too
     loss_second_received = 1;
@@ -32,13 +33,13 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
     if (clock_rate == 0 && (clock_rate = static_clock_rate(h.pt)) != 0) clock_source = ClockSource::Static;
   } else {
     if (h.pt != last_pt) ++pt_changes;
-    close_seconds(ts);
+    close_seconds(second);
     const uint64_t dups = duplicates;
     count_sequence(h);
     if (duplicates == dups) ++loss_second_received;
     count_timing(h, ts);
   }
-  count_bitrate(len, ts);
+  count_bitrate(len, second);
   if (h.marker) ++markers;
   ++packets;
   bytes += len;
@@ -55,8 +56,9 @@ bool RtpStreamState::repair(uint16_t osn) {
   return true;
 }
 
-void RtpStreamState::close_seconds(Nanos ts) {
-  const uint64_t now = elapsed(ts, first_ts) / 1'000'000'000;
+// count()'s parts, `inline`: count() is their only caller, on every RTP packet, and a call costs
+// about what the smaller ones do.
+inline void RtpStreamState::close_seconds(uint64_t now) {
   for (unsigned n = 0; loss_second < now; ++n) {
     if (n == kLossSeconds) {  // a long silence: the ring holds only empty seconds now
       loss_second = now;
@@ -88,9 +90,7 @@ void RtpStreamState::loss_window(unsigned seconds, uint64_t& expected, uint64_t&
   }
 }
 
-void RtpStreamState::count_bitrate(uint32_t len, Nanos ts) {
-  constexpr Nanos kWindow = 1'000'000'000;
-  const uint64_t index = elapsed(ts, first_ts) / kWindow;
+inline void RtpStreamState::count_bitrate(uint32_t len, uint64_t index) {
   if (index > window_index) {
     // The window just finished, and any silent ones after it, are complete.
     window_min_bytes = std::min(window_min_bytes, index > window_index + 1 ? 0 : window_bytes);
@@ -104,7 +104,7 @@ void RtpStreamState::count_bitrate(uint32_t len, Nanos ts) {
   window_bytes += len;
 }
 
-void RtpStreamState::count_sequence(const RtpHeader& h) {
+inline void RtpStreamState::count_sequence(const RtpHeader& h) {
   // RFC 3550 A.1: a distance of MAX_DROPOUT (3000) or more either way (beyond MAX_MISORDER back) is
   // no gap but a restart, believed once the next packet follows on. Counting stays Wireshark's.
   constexpr uint16_t kMaxDropout = 3000, kMaxMisorder = 100;
@@ -176,7 +176,7 @@ void RtpStreamState::infer_clock(int64_t ext_ts, Nanos ts) {
   ref_ext_ts = ext_ts;  // jitter is measured from this packet on
 }
 
-void RtpStreamState::count_timing(const RtpHeader& h, Nanos ts) {
+inline void RtpStreamState::count_timing(const RtpHeader& h, Nanos ts) {
   // Extended timestamp relative to the first packet's (0). A packet stamped before the first one
   // is out of order; one that merely steps back a little is not (tshark 4.0 counts it in order).
   int64_t ext_ts = last_ext_ts + static_cast<int32_t>(h.timestamp - last_rtp_ts);

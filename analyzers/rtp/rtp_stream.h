@@ -9,6 +9,7 @@
 #include "anomaly/anomaly_engine.h"
 #include "flow/flow_table.h"
 #include "flow/index_pool.h"
+#include "media/host_evidence.h"
 #include "rtp/rtp_parser.h"
 
 namespace wcstap {
@@ -108,6 +109,9 @@ struct RtpStreamState {
   // one_way_media: the last sign of life from the receiving side, packets sent since then
   Nanos back_ts = 0;
   uint32_t since_back = 0;
+  // ... what the host evidence index last said of the receiver (asked on every packet): RTP from
+  // it to the sender on other ports, its reports about this SSRC
+  HostEvidenceIndex::Memo back_media_memo, receiver_report_memo;
   bool agreed_one_way = false;  // one way as the SDP agreed (counted once)
   char stream[48]{};            // the name signalling gave it when it began (RtpStreamEvent::stream)
   Nanos noted_ts = 0;  // last entry in the host evidence index
@@ -125,8 +129,9 @@ struct RtpStreamState {
   void count_sequence(const RtpHeader& h);
   void count_timing(const RtpHeader& h, Nanos ts);
   void infer_clock(int64_t ext_ts, Nanos ts);
-  void count_bitrate(uint32_t len, Nanos ts);
-  void close_seconds(Nanos ts);
+  // `second`: the packet's whole second since the stream's first packet (both keep seconds).
+  void count_bitrate(uint32_t len, uint64_t second);
+  void close_seconds(uint64_t second);
 
  public:
   int64_t lost() const { return (ext_max - ext_first + 1) - static_cast<int64_t>(packets); }

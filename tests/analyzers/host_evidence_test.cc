@@ -61,6 +61,35 @@ TEST(HostEvidence, FullWindowReplacesOldest) {
   for (uint32_t tag = 2; tag <= 8; ++tag) EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, tag), tag * kSec) << tag;
 }
 
+TEST(HostEvidence, MemoFollowsNotesOfItsKind) {
+  HostEvidenceIndex idx;
+  Endpoint b = test::endpoint("10.0.0.2", 31003);
+  HostEvidenceIndex::Memo memo;
+  EXPECT_FALSE(idx.current(Evidence::ReceiverReport, memo));  // never asked
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 7, memo), 0u);
+  EXPECT_TRUE(idx.current(Evidence::ReceiverReport, memo));
+  idx.note(Evidence::SenderReport, b, 7, 5 * kSec);  // another kind: the answer stands
+  EXPECT_TRUE(idx.current(Evidence::ReceiverReport, memo));
+  idx.note(Evidence::ReceiverReport, b, 7, 6 * kSec);
+  EXPECT_FALSE(idx.current(Evidence::ReceiverReport, memo));
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 7, memo), 6 * kSec);
+  idx.note(Evidence::ReceiverReport, b, 7, 6 * kSec);  // the same moment again changes nothing
+  EXPECT_TRUE(idx.current(Evidence::ReceiverReport, memo));
+}
+
+TEST(HostEvidence, MemoSeesItsEntryReplacedByAnotherKind) {
+  HostEvidenceIndex idx(8);  // one probe window covers the whole index
+  Endpoint b = test::endpoint("10.0.0.2", 1);
+  idx.note(Evidence::ReceiverReport, b, 1, kSec);
+  HostEvidenceIndex::Memo memo;
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 1, memo), kSec);
+  for (uint32_t tag = 2; tag <= 8; ++tag) idx.note(Evidence::Media, b, tag, tag * kSec);
+  EXPECT_TRUE(idx.current(Evidence::ReceiverReport, memo));  // filled free slots only
+  idx.note(Evidence::Media, b, 100, 100 * kSec);  // the oldest, the report, makes room
+  EXPECT_FALSE(idx.current(Evidence::ReceiverReport, memo));
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 1, memo), 0u);
+}
+
 TEST(HostEvidence, FoldIpv4IsTheAddress) {
   Endpoint a = test::endpoint("10.0.0.1", 1), b = test::endpoint("10.0.0.2", 1);
   EXPECT_NE(HostEvidenceIndex::fold(a), HostEvidenceIndex::fold(b));
