@@ -203,27 +203,20 @@ std::vector<std::unique_ptr<WorkerContext>> make_workers(const Config& cfg, cons
     w->rx_ts = rx_ts;
     w->clock = &clock;
     const int socket = static_cast<int>(rte_lcore_to_socket_id(lcore));
-    const std::string ring = "events_" + std::to_string(i);
-    w->events = rte_ring_create_elem(ring.c_str(), sizeof(Event), cfg.dataplane.event_ring_size, socket,
-                                     RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-    if (w->events == nullptr)
-      throw SetupError("cannot create an event ring of " + std::to_string(cfg.dataplane.event_ring_size) +
-                       " events: " + rte_strerror(rte_errno));
-    if (n > 1) {
-      const std::string facts = "facts_" + std::to_string(i);
-      w->facts = rte_ring_create_elem(facts.c_str(), sizeof(TapFact), cfg.dataplane.event_ring_size, socket,
-                                      RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-      if (w->facts == nullptr)
-        throw SetupError("cannot create a ring of " + std::to_string(cfg.dataplane.event_ring_size) +
-                         " tap-wide facts: " + rte_strerror(rte_errno));
-    }
-    if (hand_off) {
-      const std::string inbox = "inbox_" + std::to_string(i);
-      w->inbox = rte_ring_create(inbox.c_str(), cfg.dataplane.handoff_ring_size, socket, RING_F_SC_DEQ | RING_F_EXACT_SZ);
-      if (w->inbox == nullptr)
-        throw SetupError("cannot create a hand-off ring of " + std::to_string(cfg.dataplane.handoff_ring_size) +
-                         " packets: " + rte_strerror(rte_errno));
-    }
+    // A ring of `count` elements of `size` bytes (0: pointers, several producers) for worker i.
+    auto ring = [&](const char* what, unsigned size, uint32_t count) {
+      const std::string name = std::string(what) + "_" + std::to_string(i);
+      rte_ring* r = size == 0 ? rte_ring_create(name.c_str(), count, socket, RING_F_SC_DEQ | RING_F_EXACT_SZ)
+                              : rte_ring_create_elem(name.c_str(), size, count, socket,
+                                                     RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+      if (r == nullptr)
+        throw SetupError(std::string("cannot create a ring of ") + std::to_string(count) + " " + what + ": " +
+                         rte_strerror(rte_errno));
+      return r;
+    };
+    w->events = ring("events", sizeof(Event), cfg.dataplane.event_ring_size);
+    if (n > 1) w->facts = ring("facts", sizeof(TapFact), cfg.dataplane.event_ring_size);
+    if (hand_off) w->inbox = ring("handoff", 0, cfg.dataplane.handoff_ring_size);
     assign_sources(*w, ports, plan, n, locks);
     w->scratch = std::make_unique<uint8_t[]>(kScratchSize);
     w->pipeline = std::make_unique<Pipeline>(cfg, w->sink, signatures);
