@@ -257,10 +257,17 @@ int worker_loop(WorkerContext& ctx) {
   return 0;
 }
 
-template <TimeSource TS>
-int worker_loop_for_mode(WorkerContext& ctx) {
-  return ctx.mode == DataplaneMode::Inline ? worker_loop<TS, DataplaneMode::Inline>(ctx)
-                                           : worker_loop<TS, DataplaneMode::Mirror>(ctx);
+// Calls f(time source, mode) with both as compile-time constants: the one place the context's
+// run-time choices pick an instantiation (the loop, the last inbox at stop).
+template <class F>
+decltype(auto) with_modes(const WorkerContext& ctx, F&& f) {
+  using Pcap = std::integral_constant<TimeSource, TimeSource::PcapMicros>;
+  using Tsc = std::integral_constant<TimeSource, TimeSource::Tsc>;
+  using Inline = std::integral_constant<DataplaneMode, DataplaneMode::Inline>;
+  using Mirror = std::integral_constant<DataplaneMode, DataplaneMode::Mirror>;
+  const bool pcap = ctx.time_source == TimeSource::PcapMicros;
+  if (ctx.mode == DataplaneMode::Inline) return pcap ? f(Pcap{}, Inline{}) : f(Tsc{}, Inline{});
+  return pcap ? f(Pcap{}, Mirror{}) : f(Tsc{}, Mirror{});
 }
 
 }  // namespace
@@ -334,35 +341,23 @@ WorkerContext::~WorkerContext() {
 
 int worker_main(void* arg) {
   auto& ctx = *static_cast<WorkerContext*>(arg);
-  switch (ctx.time_source) {
-    case TimeSource::PcapMicros: return worker_loop_for_mode<TimeSource::PcapMicros>(ctx);
-    case TimeSource::Tsc: return worker_loop_for_mode<TimeSource::Tsc>(ctx);
-  }
-  return -1;
+  return with_modes(ctx, [&](auto ts, auto mode) { return worker_loop<decltype(ts)::value, decltype(mode)::value>(ctx); });
 }
 
 void finish_inbox(WorkerContext& ctx) {
   if (ctx.inbox == nullptr) return;
   rte_mbuf* pkts[kBurstSize];
   unsigned n;
+  Forwarder fwd(ctx);
   while ((n = rte_ring_sc_dequeue_burst(ctx.inbox, reinterpret_cast<void**>(pkts), kBurstSize, nullptr)) > 0) {
     // The main lcore, once every worker has stopped: what other workers handed over last. Its time
     // is the capture's when the packets carry one, else now; in-line, it still goes out.
     Nanos ts = ctx.pipeline->last_packet_time();
     if (ctx.time_source == TimeSource::Tsc) ts = ctx.clock->at(rte_rdtsc());
     LocalCounters local;
-    Forwarder fwd(ctx);
-    if (ctx.mode == DataplaneMode::Inline) {
-      if (ctx.time_source == TimeSource::PcapMicros)
-        process_burst<TimeSource::PcapMicros, DataplaneMode::Inline>(ctx, fwd, pkts, static_cast<uint16_t>(n), ts, local);
-      else
-        process_burst<TimeSource::Tsc, DataplaneMode::Inline>(ctx, fwd, pkts, static_cast<uint16_t>(n), ts, local);
-    } else {
-      if (ctx.time_source == TimeSource::PcapMicros)
-        process_burst<TimeSource::PcapMicros, DataplaneMode::Mirror>(ctx, fwd, pkts, static_cast<uint16_t>(n), ts, local);
-      else
-        process_burst<TimeSource::Tsc, DataplaneMode::Mirror>(ctx, fwd, pkts, static_cast<uint16_t>(n), ts, local);
-    }
+    with_modes(ctx, [&](auto time_source, auto mode) {
+      process_burst<decltype(time_source)::value, decltype(mode)::value>(ctx, fwd, pkts, static_cast<uint16_t>(n), ts, local);
+    });
     WorkerCounters& c = ctx.counters;
     c.inbox_packets.fetch_add(n, std::memory_order_relaxed);
     c.multiseg.fetch_add(local.multiseg, std::memory_order_relaxed);
