@@ -178,7 +178,7 @@ void Collector::check_overload(const TapStatsSample& s) {
     auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
     std::snprintf(ev.detail, sizeof ev.detail,
                   "tap lost %llu in %.1f s: nic %llu, no mbuf %llu, hand-off %llu, tx %llu, flow table full %llu, "
-                  "event ring %llu, publish %llu",
+                  "event/fact rings %llu, publish %llu",
                   u(d.total()), interval_s_, u(d.nic), u(d.nombuf), u(d.handoff), u(d.tx), u(d.flow_table), u(d.ring),
                   u(d.publish));
     spdlog::warn("{}", ev.detail);
