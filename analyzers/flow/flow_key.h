@@ -1,8 +1,10 @@
 // A bidirectional flow key: both directions of a 5-tuple map to the same key.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "event.h"
 
@@ -15,9 +17,28 @@ struct FlowKey {
   uint8_t l4 = 0;      // IP protocol number
   uint8_t family = 0;  // 4 or 6
   uint8_t pad[2]{};
-  bool operator==(const FlowKey&) const = default;
+  // Five 8-byte words compared (the defaulted member-wise compare becomes a call to memcmp).
+  bool operator==(const FlowKey& o) const {
+    uint64_t a[5], b[5];
+    std::memcpy(a, this, sizeof a);
+    std::memcpy(b, &o, sizeof b);
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
+  }
 };
-static_assert(sizeof(FlowKey) == 40);
+static_assert(sizeof(FlowKey) == 40 && std::has_unique_object_representations_v<FlowKey>,
+              "compared as five words: no padding bits");
+
+// -1, 0 or 1 as memcmp orders two 16-byte addresses (bytes in order), as two big-endian words.
+inline int compare_addresses(const std::array<uint8_t, 16>& x, const std::array<uint8_t, 16>& y) {
+  uint64_t a[2], b[2];
+  std::memcpy(a, x.data(), 16);
+  std::memcpy(b, y.data(), 16);
+  for (int i = 0; i < 2; ++i) {
+    const uint64_t p = __builtin_bswap64(a[i]), q = __builtin_bswap64(b[i]);
+    if (p != q) return p < q ? -1 : 1;
+  }
+  return 0;
+}
 
 // Which way a packet went relative to its key: 0 = lo -> hi, 1 = hi -> lo.
 struct KeyedPacket {
@@ -27,7 +48,7 @@ struct KeyedPacket {
 
 inline KeyedPacket make_flow_key(const Endpoint& src, const Endpoint& dst, uint8_t ip_proto) {
   KeyedPacket k;
-  int c = std::memcmp(src.addr.data(), dst.addr.data(), 16);
+  const int c = compare_addresses(src.addr, dst.addr);
   bool src_is_lo = c < 0 || (c == 0 && src.port <= dst.port);
   const Endpoint& lo = src_is_lo ? src : dst;
   const Endpoint& hi = src_is_lo ? dst : src;
