@@ -40,6 +40,11 @@ struct Options {
   std::string log_level = "info";
 };
 
+// A worker's load: the share of its cycles spent on bursts that held packets, in percent.
+double load_pct(const msg::WorkerStats& w) {
+  return w.cycles() > 0 ? 100.0 * static_cast<double>(w.busy_cycles()) / static_cast<double>(w.cycles()) : 0.0;
+}
+
 // A tap's statistics as one JSON object: ports (with the device's per-queue counts and the mbuf
 // pool), workers (their queues' packets, hand-offs, in-line TX, load) and what the tap lost.
 std::string tap_stats_to_json(std::string_view tap, const msg::TapStats& s, bool final) {
@@ -97,7 +102,7 @@ std::string tap_stats_to_json(std::string_view tap, const msg::TapStats& s, bool
       o["events_published"] = w->events_published();
       o["busy_cycles"] = w->busy_cycles();
       o["cycles"] = w->cycles();
-      o["load_pct"] = w->cycles() > 0 ? 100.0 * static_cast<double>(w->busy_cycles()) / static_cast<double>(w->cycles()) : 0.0;
+      o["load_pct"] = load_pct(*w);
       const PipelineCounters c = w->pipeline() ? codec::decode(*w->pipeline()) : PipelineCounters{};
       o["packets"] = c.packets;
       o["events"] = c.events;
@@ -130,8 +135,7 @@ class Printer {
     std::string load;
     if (s.workers())
       for (const auto* w : *s.workers())
-        load += fmt::format(" w{} {:.0f}%", w->index(),
-                            w->cycles() > 0 ? 100.0 * static_cast<double>(w->busy_cycles()) / static_cast<double>(w->cycles()) : 0.0);
+        load += fmt::format(" w{} {:.0f}%", w->index(), load_pct(*w));
     line(fmt::format("tap {}{}: rx {} packets, nic drops {}, load{}", tap, final ? " (final)" : "", rx, missed, load));
   }
 

@@ -302,7 +302,7 @@ void finish_and_say_goodbye(Collector& collector, Publisher& publisher,
     spdlog::info("worker {} (lcore {}): rx {}, handed on {} (dropped {}), from other workers {}, tx {} (dropped {}), "
                  "busy {:.1f} %",
                  w.index, w.lcore, w.rx_packets, w.handed_off, w.handoff_drops, w.inbox_packets, w.tx_packets,
-                 w.tx_drops, w.cycles > 0 ? 100.0 * static_cast<double>(w.busy_cycles) / static_cast<double>(w.cycles) : 0.0);
+                 w.tx_drops, static_cast<double>(w.load_permille()) / 10.0);
   spdlog::info("published {} message(s), {} dropped", publisher.sent(), publisher.drops());
   publisher.close(linger);
 }

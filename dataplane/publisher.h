@@ -28,6 +28,8 @@ struct WorkerStatsSample {
   uint64_t busy_cycles = 0, cycles = 0;
   PipelineCounters pipeline;
   uint64_t ring_drops = 0, fact_drops = 0, events_published = 0;
+  // Busy cycles per thousand: the share of its cycles spent on bursts that held packets.
+  uint64_t load_permille() const { return cycles > 0 ? busy_cycles * 1000 / cycles : 0; }
 };
 
 struct PortStatsSample {

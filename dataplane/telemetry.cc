@@ -150,7 +150,7 @@ int on_worker(const char*, const char* params, rte_tel_data* d) {
     add_u64(d, "truncated", w.truncated);
     add_u64(d, "busy_cycles", w.busy_cycles);
     add_u64(d, "cycles", w.cycles);
-    add_u64(d, "load_permille", w.cycles > 0 ? w.busy_cycles * 1000 / w.cycles : 0);
+    add_u64(d, "load_permille", w.load_permille());
     add_u64(d, "packets_analysed", w.pipeline.packets);
     add_u64(d, "flows_created", w.pipeline.flows_created);
     add_u64(d, "flow_table_full", w.pipeline.flow_table_full);

@@ -665,12 +665,17 @@ TEST(Pipeline, LaterIpFragmentsCountedButNotFlowed) {
 
 // ---- (k) flow table full -----------------------------------------------------------------------
 
+// n Binding requests to kB, one a millisecond, each from a port of its own: n new flows.
+void send_binding_requests_from_new_ports(Tap& tap, uint16_t n) {
+  for (uint16_t i = 0; i < n; ++i)
+    tap.send(at_ms(i), test::endpoint("10.0.0.1", static_cast<uint16_t>(6000 + i)), kB, test::stun_binding_request());
+}
+
 TEST(Pipeline, FullFlowTableCounted) {
   Config cfg = test_config();
   cfg.flows.capacity = 16;
   Tap tap(cfg);
-  for (uint16_t i = 0; i < 20; ++i)
-    tap.send(at_ms(i), test::endpoint("10.0.0.1", static_cast<uint16_t>(6000 + i)), kB, test::stun_binding_request());
+  send_binding_requests_from_new_ports(tap, 20);
   EXPECT_EQ(tap.counters().flows_created, 16u);
   EXPECT_EQ(tap.counters().flow_table_full, 4u);
   tap.send(at_ms(30), kB, test::endpoint("10.0.0.1", 6000), test::stun_binding_request());  // a known flow
@@ -835,8 +840,7 @@ TEST(PipelineFlows, MediaBeyondTheMediaPoolIsCounted) {
   Config cfg = test_config();
   cfg.flows.media_flows = 16;
   Tap tap(cfg);
-  for (uint16_t i = 0; i < 20; ++i)
-    tap.send(at_ms(i), test::endpoint("10.0.0.1", static_cast<uint16_t>(6000 + i)), kB, test::stun_binding_request());
+  send_binding_requests_from_new_ports(tap, 20);
   EXPECT_EQ(tap.counters().flows_created, 20u);
   EXPECT_EQ(tap.counters().stun_messages, 16u);
   EXPECT_EQ(tap.counters().flow_media_full, 4u);
