@@ -97,7 +97,7 @@ void Collector::drain_all() {
 
 uint64_t Collector::rx_packets() const {
   uint64_t n = 0;
-  for (const auto& w : workers_) n += w->counters.rx_packets.load(std::memory_order_relaxed);
+  for (const auto& w : workers_) n += w->counters.load().rx_packets;
   return n;
 }
 
@@ -108,23 +108,11 @@ TapStatsSample Collector::sample() const {
   for (const auto& p : ports_) s.ports.push_back({p.port_id, p.name, read_port_counters(p)});
   for (const auto& w : workers_) {
     WorkerStatsSample ws;
-    const WorkerCounters& c = w->counters;
-    auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     ws.lcore = w->lcore;
     ws.index = w->index;
     ws.port_id = w->origin_port();
     ws.queue = w->origin_queue();
-    ws.rx_packets = get(c.rx_packets);
-    ws.rx_bytes = get(c.rx_bytes);
-    ws.multiseg = get(c.multiseg);
-    ws.truncated = get(c.truncated);
-    ws.handed_off = get(c.handed_off);
-    ws.handoff_drops = get(c.handoff_drops);
-    ws.inbox_packets = get(c.inbox_packets);
-    ws.tx_packets = get(c.tx_packets);
-    ws.tx_drops = get(c.tx_drops);
-    ws.busy_cycles = get(c.busy_cycles);
-    ws.cycles = get(c.cycles);
+    ws.counters = w->counters.load();
     ws.pipeline = w->pipeline_counters.load();
     ws.ring_drops = w->ring_drops.load(std::memory_order_relaxed);
     ws.fact_drops = w->fact_drops.load(std::memory_order_relaxed);
@@ -145,8 +133,8 @@ void Collector::check_overload(const TapStatsSample& s) {
   }
   for (const auto& w : s.workers) {
     now.ring += w.fact_drops;
-    now.handoff += w.handoff_drops;
-    now.tx += w.tx_drops;
+    now.handoff += w.counters.handoff_drops;
+    now.tx += w.counters.tx_drops;
     now.flow_table += w.pipeline.flow_table_full;
     now.ring += w.ring_drops;
   }

@@ -301,8 +301,9 @@ void finish_and_say_goodbye(Collector& collector, Publisher& publisher,
   for (const auto& w : final_stats.workers)
     spdlog::info("worker {} (lcore {}): rx {}, handed on {} (dropped {}), from other workers {}, tx {} (dropped {}), "
                  "busy {:.1f} %",
-                 w.index, w.lcore, w.rx_packets, w.handed_off, w.handoff_drops, w.inbox_packets, w.tx_packets,
-                 w.tx_drops, static_cast<double>(w.load_permille()) / 10.0);
+                 w.index, w.lcore, w.counters.rx_packets, w.counters.handed_off, w.counters.handoff_drops,
+                 w.counters.inbox_packets, w.counters.tx_packets, w.counters.tx_drops,
+                 static_cast<double>(w.counters.load_permille()) / 10.0);
   spdlog::info("published {} message(s), {} dropped", publisher.sent(), publisher.drops());
   publisher.close(linger);
 }

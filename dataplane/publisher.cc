@@ -148,10 +148,11 @@ flatbuffers::Offset<msg::TapStats> Publisher::build_stats(const TapStatsSample& 
   std::vector<flatbuffers::Offset<msg::WorkerStats>> workers;
   for (const auto& w : s.workers) {
     const auto pipeline = codec::encode(fbb_, w.pipeline);
-    workers.push_back(msg::CreateWorkerStats(fbb_, w.lcore, w.port_id, w.queue, w.rx_packets, w.multiseg,
-                                             w.truncated, pipeline, w.ring_drops, w.events_published, w.index,
-                                             w.rx_bytes, w.handed_off, w.handoff_drops, w.inbox_packets,
-                                             w.tx_packets, w.tx_drops, w.busy_cycles, w.cycles, w.fact_drops));
+    const WorkerCounters& c = w.counters;
+    workers.push_back(msg::CreateWorkerStats(fbb_, w.lcore, w.port_id, w.queue, c.rx_packets, c.multiseg, c.truncated,
+                                             pipeline, w.ring_drops, w.events_published, w.index, c.rx_bytes,
+                                             c.handed_off, c.handoff_drops, c.inbox_packets, c.tx_packets, c.tx_drops,
+                                             c.busy_cycles, c.cycles, w.fact_drops));
   }
   const auto totals = codec::encode(fbb_, s.totals);
   return msg::CreateTapStats(fbb_, s.uptime_ns, fbb_.CreateVector(ports), fbb_.CreateVector(workers), totals,

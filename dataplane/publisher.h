@@ -23,13 +23,9 @@ struct WorkerStatsSample {
   unsigned lcore = 0;
   uint16_t index = 0;
   uint16_t port_id = 0, queue = 0;  // its first RX queue
-  uint64_t rx_packets = 0, rx_bytes = 0, multiseg = 0, truncated = 0;
-  uint64_t handed_off = 0, handoff_drops = 0, inbox_packets = 0, tx_packets = 0, tx_drops = 0;
-  uint64_t busy_cycles = 0, cycles = 0;
+  WorkerCounters counters;
   PipelineCounters pipeline;
   uint64_t ring_drops = 0, fact_drops = 0, events_published = 0;
-  // Busy cycles per thousand: the share of its cycles spent on bursts that held packets.
-  uint64_t load_permille() const { return cycles > 0 ? busy_cycles * 1000 / cycles : 0; }
 };
 
 struct PortStatsSample {

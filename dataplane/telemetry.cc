@@ -50,8 +50,8 @@ int on_stats(const char*, const char*, rte_tel_data* d) {
   }
   uint64_t handoff_drops = 0, tx_drops = 0, ring_drops = 0, published = 0;
   for (const auto& w : s.workers) {
-    handoff_drops += w.handoff_drops;
-    tx_drops += w.tx_drops;
+    handoff_drops += w.counters.handoff_drops;
+    tx_drops += w.counters.tx_drops;
     ring_drops += w.ring_drops;
     published += w.events_published;
   }
@@ -139,18 +139,18 @@ int on_worker(const char*, const char* params, rte_tel_data* d) {
     if (w.index != n) continue;
     rte_tel_data_start_dict(d);
     add_u64(d, "lcore", w.lcore);
-    add_u64(d, "rx_packets", w.rx_packets);
-    add_u64(d, "rx_bytes", w.rx_bytes);
-    add_u64(d, "handed_off", w.handed_off);
-    add_u64(d, "handoff_drops", w.handoff_drops);
-    add_u64(d, "inbox_packets", w.inbox_packets);
-    add_u64(d, "tx_packets", w.tx_packets);
-    add_u64(d, "tx_drops", w.tx_drops);
-    add_u64(d, "multiseg", w.multiseg);
-    add_u64(d, "truncated", w.truncated);
-    add_u64(d, "busy_cycles", w.busy_cycles);
-    add_u64(d, "cycles", w.cycles);
-    add_u64(d, "load_permille", w.load_permille());
+    add_u64(d, "rx_packets", w.counters.rx_packets);
+    add_u64(d, "rx_bytes", w.counters.rx_bytes);
+    add_u64(d, "handed_off", w.counters.handed_off);
+    add_u64(d, "handoff_drops", w.counters.handoff_drops);
+    add_u64(d, "inbox_packets", w.counters.inbox_packets);
+    add_u64(d, "tx_packets", w.counters.tx_packets);
+    add_u64(d, "tx_drops", w.counters.tx_drops);
+    add_u64(d, "multiseg", w.counters.multiseg);
+    add_u64(d, "truncated", w.counters.truncated);
+    add_u64(d, "busy_cycles", w.counters.busy_cycles);
+    add_u64(d, "cycles", w.counters.cycles);
+    add_u64(d, "load_permille", w.counters.load_permille());
     add_u64(d, "packets_analysed", w.pipeline.packets);
     add_u64(d, "flows_created", w.pipeline.flows_created);
     add_u64(d, "flow_table_full", w.pipeline.flow_table_full);

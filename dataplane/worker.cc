@@ -22,30 +22,15 @@ constexpr double kTickSeconds = 0.001;         // timed work: counter snapshot, 
 constexpr double kIdleAdvanceSeconds = 0.050;  // live ports: timers run on while no packet comes
 constexpr uint16_t kPrefetchOffset = 3;
 
-// Worker-local counters, mirrored into the context's atomics on each tick.
-struct LocalCounters {
-  uint64_t rx_packets = 0, rx_bytes = 0, handed_off = 0, handoff_drops = 0, inbox_packets = 0;
-  uint64_t multiseg = 0, truncated = 0, tx_packets = 0, tx_drops = 0, busy_cycles = 0;
-};
-
-void publish_counters(WorkerContext& ctx, const LocalCounters& local, uint64_t cycles) {
-  WorkerCounters& c = ctx.counters;
-  c.rx_packets.store(local.rx_packets, std::memory_order_relaxed);
-  c.rx_bytes.store(local.rx_bytes, std::memory_order_relaxed);
-  c.handed_off.store(local.handed_off, std::memory_order_relaxed);
-  c.handoff_drops.store(local.handoff_drops, std::memory_order_relaxed);
-  c.inbox_packets.store(local.inbox_packets, std::memory_order_relaxed);
-  c.multiseg.store(local.multiseg, std::memory_order_relaxed);
-  c.truncated.store(local.truncated, std::memory_order_relaxed);
-  c.tx_packets.store(local.tx_packets, std::memory_order_relaxed);
-  c.tx_drops.store(local.tx_drops, std::memory_order_relaxed);
-  c.busy_cycles.store(local.busy_cycles, std::memory_order_relaxed);
-  c.cycles.store(cycles, std::memory_order_relaxed);
+// The worker counts in a local WorkerCounters and stores it into the context on each tick.
+void publish_counters(WorkerContext& ctx, WorkerCounters& local, uint64_t cycles) {
+  local.cycles = cycles;
+  ctx.counters.store(local);
   ctx.pipeline_counters.store(ctx.pipeline->counters());
 }
 
 // A chained mbuf copied into the worker's scratch buffer (cut at kScratchSize).
-std::span<const uint8_t> linearise(WorkerContext& ctx, const rte_mbuf* m, LocalCounters& local) {
+std::span<const uint8_t> linearise(WorkerContext& ctx, const rte_mbuf* m, WorkerCounters& local) {
   ++local.multiseg;
   uint32_t len = m->pkt_len;
   if (unlikely(len > kScratchSize)) {
@@ -61,12 +46,12 @@ class Forwarder {
  public:
   explicit Forwarder(WorkerContext& ctx) : ctx_(ctx), batches_(ctx.tx_by_port.size()) {}
 
-  void add(rte_mbuf* m, LocalCounters& local) {
+  void add(rte_mbuf* m, WorkerCounters& local) {
     Batch& b = batches_[m->port];
     b.pkts[b.n++] = m;
     if (b.n == kBurstSize) flush(m->port, local);
   }
-  void flush_all(LocalCounters& local) {
+  void flush_all(WorkerCounters& local) {
     for (uint16_t p = 0; p < batches_.size(); ++p)
       if (batches_[p].n != 0) flush(p, local);
   }
@@ -77,7 +62,7 @@ class Forwarder {
     uint16_t n = 0;
     rte_mbuf* pkts[kBurstSize];
   };
-  void flush(uint16_t port, LocalCounters& local) {
+  void flush(uint16_t port, WorkerCounters& local) {
     Batch& b = batches_[port];
     const TxRoute& r = ctx_.tx_by_port[port];
     uint16_t sent = 0;
@@ -103,7 +88,7 @@ class HandOff {
   explicit HandOff(WorkerContext& ctx)
       : ctx_(ctx), out_(static_cast<size_t>(ctx.workers) * kBurstSize), n_(ctx.workers) {}
 
-  uint16_t split(rte_mbuf** pkts, uint16_t n, LocalCounters& local) {
+  uint16_t split(rte_mbuf** pkts, uint16_t n, WorkerCounters& local) {
     uint16_t kept = 0;
     for (uint16_t i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];
@@ -137,7 +122,7 @@ class HandOff {
 // Observes a burst, then frees it (mirror) or sends it on (in-line).
 template <TimeSource TS, DataplaneMode M>
 Nanos process_burst(WorkerContext& ctx, Forwarder& fwd, rte_mbuf** pkts, uint16_t n, Nanos ts,
-                    LocalCounters& local) {
+                    WorkerCounters& local) {
   Pipeline& pipeline = *ctx.pipeline;
   for (uint16_t i = 0; i < n && i < kPrefetchOffset; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   for (uint16_t i = 0; i < n; ++i) {
@@ -195,7 +180,7 @@ int worker_loop(WorkerContext& ctx) {
   const TscClock& clock = *ctx.clock;
   const uint64_t tick = clock.cycles(kTickSeconds);
   const uint64_t idle_advance = clock.cycles(kIdleAdvanceSeconds);
-  LocalCounters local;
+  WorkerCounters local;
   Forwarder fwd(ctx);
   HandOff hand_off(ctx);
   [[maybe_unused]] Nanos last_ts = 0;        // capture time: the previous packet's
@@ -309,24 +294,8 @@ void RingEventSink::emit(const Event& ev) {
   } while (rte_ring_sp_enqueue_elem(ctx_.events, obj, sizeof(Event)) != 0);
 }
 
-static_assert(std::is_trivially_copyable_v<PipelineCounters>);
-static_assert(sizeof(PipelineCounters) % sizeof(uint64_t) == 0);
 static_assert(sizeof(Event) % 4 == 0, "rte_ring element size must be a multiple of 4");
 static_assert(sizeof(TapFact) % 4 == 0 && std::is_trivially_copyable_v<TapFact>, "a TapFact travels by rte_ring");
-
-void CounterSnapshot::store(const PipelineCounters& c) {
-  uint64_t w[kWords];
-  std::memcpy(w, &c, sizeof w);
-  for (size_t i = 0; i < kWords; ++i) words_[i].store(w[i], std::memory_order_relaxed);
-}
-
-PipelineCounters CounterSnapshot::load() const {
-  uint64_t w[kWords];
-  for (size_t i = 0; i < kWords; ++i) w[i] = words_[i].load(std::memory_order_relaxed);
-  PipelineCounters c;
-  std::memcpy(&c, w, sizeof w);
-  return c;
-}
 
 WorkerContext::~WorkerContext() {
   pipeline.reset();
@@ -354,16 +323,18 @@ void finish_inbox(WorkerContext& ctx) {
     // is the capture's when the packets carry one, else now; in-line, it still goes out.
     Nanos ts = ctx.pipeline->last_packet_time();
     if (ctx.time_source == TimeSource::Tsc) ts = ctx.clock->at(rte_rdtsc());
-    LocalCounters local;
+    WorkerCounters local;
     with_modes(ctx, [&](auto time_source, auto mode) {
       process_burst<decltype(time_source)::value, decltype(mode)::value>(ctx, fwd, pkts, static_cast<uint16_t>(n), ts, local);
     });
-    WorkerCounters& c = ctx.counters;
-    c.inbox_packets.fetch_add(n, std::memory_order_relaxed);
-    c.multiseg.fetch_add(local.multiseg, std::memory_order_relaxed);
-    c.truncated.fetch_add(local.truncated, std::memory_order_relaxed);
-    c.tx_packets.fetch_add(local.tx_packets, std::memory_order_relaxed);
-    c.tx_drops.fetch_add(local.tx_drops, std::memory_order_relaxed);
+    // The worker has stopped: its counters are the main lcore's to carry on.
+    WorkerCounters c = ctx.counters.load();
+    c.inbox_packets += n;
+    c.multiseg += local.multiseg;
+    c.truncated += local.truncated;
+    c.tx_packets += local.tx_packets;
+    c.tx_drops += local.tx_drops;
+    ctx.counters.store(c);
   }
 }
 

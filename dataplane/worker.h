@@ -6,8 +6,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include <rte_common.h>
@@ -72,15 +74,29 @@ class RingFactSink final : public TapFactSink {
   WorkerContext& ctx_;
 };
 
-// PipelineCounters as relaxed atomics: the worker stores a snapshot now and then, the main lcore
-// loads it for TapStats. Each field is consistent on its own; the set is a moment's approximation.
+// A struct of uint64_t counters as relaxed atomics: the worker stores a snapshot now and then, the
+// main lcore loads it for TapStats. Each field is consistent on its own; the set is a moment's
+// approximation.
+template <class Counters>
 class CounterSnapshot {
+  static_assert(std::is_trivially_copyable_v<Counters> && sizeof(Counters) % sizeof(uint64_t) == 0);
+
  public:
-  void store(const PipelineCounters& c);
-  PipelineCounters load() const;
+  void store(const Counters& c) {
+    uint64_t w[kWords];
+    std::memcpy(w, &c, sizeof w);
+    for (size_t i = 0; i < kWords; ++i) words_[i].store(w[i], std::memory_order_relaxed);
+  }
+  Counters load() const {
+    uint64_t w[kWords];
+    for (size_t i = 0; i < kWords; ++i) w[i] = words_[i].load(std::memory_order_relaxed);
+    Counters c;
+    std::memcpy(&c, w, sizeof w);
+    return c;
+  }
 
  private:
-  static constexpr size_t kWords = sizeof(PipelineCounters) / sizeof(uint64_t);
+  static constexpr size_t kWords = sizeof(Counters) / sizeof(uint64_t);
   std::array<std::atomic<uint64_t>, kWords> words_{};
 };
 
@@ -102,19 +118,22 @@ struct TxRoute {
   rte_spinlock_t* shared_lock = nullptr;  // null: the queue is this worker's alone
 };
 
-// Per-worker counters the main lcore reads (relaxed atomics, written by the worker on its tick).
+// A worker's own counters (the pipeline's are PipelineCounters): counted locally by the worker,
+// stored on its tick (CounterSnapshot), published in TapStats. Only uint64_t fields.
 struct WorkerCounters {
-  std::atomic<uint64_t> rx_packets{0};      // read from its own RX queues
-  std::atomic<uint64_t> rx_bytes{0};
-  std::atomic<uint64_t> handed_off{0};      // of those, passed to another worker's inbox
-  std::atomic<uint64_t> handoff_drops{0};   // ... that found the inbox full (freed, counted)
-  std::atomic<uint64_t> inbox_packets{0};   // received from other workers
-  std::atomic<uint64_t> multiseg{0};
-  std::atomic<uint64_t> truncated{0};
-  std::atomic<uint64_t> tx_packets{0};      // in-line: sent on to the peer port
-  std::atomic<uint64_t> tx_drops{0};        // in-line: the peer's TX queue took none of them (freed)
-  std::atomic<uint64_t> busy_cycles{0};     // TSC cycles spent on bursts that held packets
-  std::atomic<uint64_t> cycles{0};          // TSC cycles since the loop started
+  uint64_t rx_packets = 0;      // read from its own RX queues
+  uint64_t rx_bytes = 0;
+  uint64_t handed_off = 0;      // of those, passed to another worker's inbox
+  uint64_t handoff_drops = 0;   // ... that found the inbox full (freed, counted)
+  uint64_t inbox_packets = 0;   // received from other workers
+  uint64_t multiseg = 0;        // chained mbufs linearised
+  uint64_t truncated = 0;       // ... longer than the scratch buffer (cut)
+  uint64_t tx_packets = 0;      // in-line: sent on to the peer port
+  uint64_t tx_drops = 0;        // in-line: the peer's TX queue took none of them (freed)
+  uint64_t busy_cycles = 0;     // TSC cycles spent on bursts that held packets
+  uint64_t cycles = 0;          // TSC cycles since the loop started
+  // Busy cycles per thousand: the share of its cycles spent on bursts that held packets.
+  uint64_t load_permille() const { return cycles > 0 ? busy_cycles * 1000 / cycles : 0; }
 };
 
 struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
@@ -139,7 +158,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
   RingFactSink fact_sink{*this};
 
   // Written by the worker only.
-  alignas(RTE_CACHE_LINE_SIZE) WorkerCounters counters;
+  alignas(RTE_CACHE_LINE_SIZE) CounterSnapshot<WorkerCounters> counters;
   std::atomic<uint64_t> ring_drops{0};  // events: the ring to the main lcore was full
   std::atomic<uint64_t> fact_drops{0};  // tap-wide facts: their ring was full
   // A packet time no packet this worker has yet to observe can be earlier than (as of its last
@@ -147,7 +166,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
   // tick's own time (packets are dated when observed). The main lcore judges tap-wide facts up to
   // the earliest of the workers' (see Collector).
   std::atomic<uint64_t> packet_time{0};
-  CounterSnapshot pipeline_counters;
+  CounterSnapshot<PipelineCounters> pipeline_counters;
 
   // SRTP keys replaced at run time (SIGHUP): set by the main lcore, taken by the worker at its next
   // tick. The flag is all the worker reads otherwise.
