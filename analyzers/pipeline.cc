@@ -9,6 +9,7 @@
 
 #include "anomaly/anomaly_engine.h"
 #include "classify/classify.h"
+#include "decode/bytes.h"
 #include "dtls/dtls.h"
 #include "flow/flow_table.h"
 #include "flow/id_table.h"
@@ -59,6 +60,13 @@ uint32_t srtp_pool_size(const Config& c, const SrtpConfig& keys) {
 uint32_t media_flows(const Config& c) { return std::min(c.flows.capacity, c.flows.media_flows); }
 uint32_t media_quarter(const Config& c) { return std::max<uint32_t>(media_flows(c) / 4, 16); }
 
+// The host evidence index notes about five things a stream (its SSRC from and to a host, RTCP
+// about it, media between its hosts): four slots a stream, so that evidence of live streams is not
+// pushed out by that of others (each stream asks its own on every packet).
+uint32_t evidence_slots(const Config& c) {
+  return static_cast<uint32_t>(std::clamp<uint64_t>(uint64_t{4} * c.flows.rtp_streams, 4096, uint64_t{1} << 26));
+}
+
 }  // namespace
 
 // Every counter is a uint64_t (the dataplane also snapshots them word by word): add word by word,
@@ -95,6 +103,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
         srtp_keys(std::make_unique<SrtpKeyring>(c.srtp, c.srtp.sdes_keys)),
         srtp_streams(srtp_pool_size(c, c.srtp)),
         rtcp_ssrcs(c.flows.rtp_streams),
+        evidence(evidence_slots(c)),
         engine(cfg.anomalies, *this),
         expectations(c.signalling.connections),
         signalling(cfg, engine, *this, ctr, *this, expectations, std::move(signatures),
@@ -153,7 +162,24 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
     keys_changed();
   }
 
-  void process(LinkType link, Nanos ts, Bytes frame, uint32_t wire_len);
+  // A frame decoded ahead of its turn (decoding reads no state), with what its lookups will ask
+  // for: the analysis of the packets before it may change the tables, so these are hints to fetch
+  // memory by, never relied on.
+  struct Staged {
+    DecodedPacket pkt;
+    DecodeStatus status = DecodeStatus::Invalid;
+    DecodeError err = DecodeError::None;
+    bool keyed = false;  // has a flow (not a later fragment)
+    KeyedPacket kp;
+    uint64_t hash = 0;
+    uint32_t flow = kNoIndex;    // its flow record, as found ahead
+    uint32_t stream = kNoIndex;  // an RTP stream of it to look at, as found ahead
+  };
+  std::array<Staged, Pipeline::kBurst> staged;
+  void stage(LinkType link, std::span<const Pipeline::Frame> burst);
+  void stage_frame(LinkType link, Bytes frame, Staged& s);
+  void fetch_ahead(Staged& s);
+  void analyse(Nanos ts, Bytes frame, const Staged& s);
   void udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
   void rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
@@ -311,10 +337,66 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
       if (b != 0 && b >= f.last_ts && b < until) until = b;
     return until;
   }
-  DecodedPacket pkt;  // scratch, reused per packet
+  const DecodedPacket* current = nullptr;  // the packet being analysed
 };
 
-void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wire_len*/) {
+void Pipeline::Impl::stage_frame(LinkType link, Bytes frame, Staged& s) {
+  s.status = decode_packet(link, frame, s.pkt, s.err);
+  s.keyed = s.status == DecodeStatus::Ok && (!s.pkt.fragment || s.pkt.first_fragment);
+  s.flow = s.stream = kNoIndex;
+  if (!s.keyed) return;
+  s.kp = make_flow_key(s.pkt.src, s.pkt.dst, s.pkt.ip_proto);
+  s.hash = flow_hash(s.kp.key);
+}
+
+// Stage by stage over the burst, so that each stage's memory fetches are under way while the rest
+// of the burst is worked on: decode and hash (fetch the buckets), read the buckets (fetch the
+// records), read the records (fetch the first RTP stream and the media state), then analyse each
+// packet in order while the state of the packet a few places on is fetched in full.
+void Pipeline::Impl::stage(LinkType link, std::span<const Pipeline::Frame> burst) {
+  const size_t n = burst.size();
+  for (size_t i = 0; i < n; ++i) {
+    stage_frame(link, burst[i].bytes, staged[i]);
+    if (staged[i].keyed) flows.prefetch(staged[i].hash);
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (staged[i].keyed) flows.prefetch_record(staged[i].hash);
+  for (size_t i = 0; i < n; ++i) {
+    Staged& s = staged[i];
+    if (!s.keyed) continue;
+    const FlowRecord* f = flows.find(s.kp.key, s.hash);
+    if (f == nullptr) continue;
+    s.flow = flows.index_of(*f);
+    s.stream = f->rtp_head;
+    streams.prefetch(s.stream, 64);  // its SSRC, direction and the next stream
+  }
+  constexpr size_t kAhead = 4;  // packets: time enough for a miss to be served
+  for (size_t i = 0; i < n && i < kAhead; ++i) fetch_ahead(staged[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) fetch_ahead(staged[i + kAhead]);
+    analyse(burst[i].ts, burst[i].bytes, staged[i]);
+  }
+}
+
+// The state a packet of a known flow reads: its media bookkeeping and, for what looks like RTP,
+// the whole of its stream (found among the flow's first few by SSRC and direction).
+void Pipeline::Impl::fetch_ahead(Staged& s) {
+  if (s.flow == kNoIndex) return;
+  const FlowRecord& f = flows.record(s.flow);
+  medias.prefetch(f.media, kFlowMediaPacketBytes);
+  const Bytes p = s.pkt.l4_payload;
+  if (s.pkt.l4 != L4::Udp || p.size() < 12 || (p[0] & 0xc0) != 0x80) return;
+  const uint32_t ssrc = be32(p.data() + 8);
+  uint32_t i = s.stream;
+  for (unsigned n = 0; n < 4 && i < streams.capacity(); ++n, i = streams[i].next) {
+    if (streams[i].ssrc == ssrc && streams[i].dir == s.kp.dir) {
+      streams.prefetch(i);
+      return;
+    }
+  }
+}
+
+void Pipeline::Impl::analyse(Nanos ts, Bytes frame, const Staged& s) {
   ++ctr.packets;
   ctr.bytes += frame.size();
   // Packet time stepping back over a second: the capture clock stepped (or files were merged).
@@ -331,11 +413,10 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
   // packet looks at the earliest (one comparison unless one is due).
   signalling.advance(last_ts);
 
-  DecodeError err;
-  switch (decode_packet(link, frame, pkt, err)) {
+  switch (s.status) {
     case DecodeStatus::Invalid:
       ++ctr.malformed;
-      ++ctr.malformed_by_reason[static_cast<unsigned>(err)];
+      ++ctr.malformed_by_reason[static_cast<unsigned>(s.err)];
       return;
     case DecodeStatus::NotIp:
       ++ctr.non_ip;
@@ -343,13 +424,15 @@ void Pipeline::Impl::process(LinkType link, Nanos ts, Bytes frame, uint32_t /*wi
     case DecodeStatus::Ok:
       break;
   }
+  const DecodedPacket& pkt = s.pkt;
   if (pkt.fragment) {
     ++ctr.ip_fragments;
     if (!pkt.first_fragment) return;  // no ports: cannot be put in its flow without reassembly
   }
+  current = &pkt;
 
-  KeyedPacket kp = make_flow_key(pkt.src, pkt.dst, pkt.ip_proto);
-  uint64_t hash = flow_hash(kp.key);
+  const KeyedPacket& kp = s.kp;
+  const uint64_t hash = s.hash;
   bool created;
   FlowRecord* f = flows.find_or_insert(kp.key, hash, created);
   if (f == nullptr) {  // full: a flow the tap follows nothing in may make room
@@ -451,7 +534,7 @@ void Pipeline::Impl::interleaved(uint8_t dir, Nanos ts, Bytes packet) {
       break;
     case FlowClass::Rtcp:
       if (looks_like_rtcp(packet)) {
-        DecodedPacket inner = pkt;
+        DecodedPacket inner = *current;
         inner.l4_payload = packet;
         feedback_second(f, ts);
         rtcp(f, dir, ts, inner);
@@ -848,7 +931,7 @@ void Pipeline::Impl::unwrap_relayed(FlowRecord& f, uint8_t dir, Nanos ts, Bytes 
       break;
     case FlowClass::Rtcp:
       if (looks_like_rtcp(inner)) {
-        DecodedPacket q = pkt;  // the relay's datagram, its payload the relayed one
+        DecodedPacket q = *current;  // the relay's datagram, its payload the relayed one
         q.l4_payload = inner;
         feedback_second(f, ts);
         rtcp(f, dir, ts, q);
@@ -1486,7 +1569,7 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
   Nanos back_media = f.packets[back_dir] != 0 ? f.last_dir_ts[back_dir]
                                               : evidence.last(Evidence::Media, receiver(),
                                                               HostEvidenceIndex::fold(sender()), s.back_media_memo);
-  Nanos rr = evidence.current(Evidence::ReceiverReport, s.receiver_report_memo)
+  Nanos rr = evidence.current(s.receiver_report_memo)
                  ? s.receiver_report_memo.ts
                  : evidence.last(Evidence::ReceiverReport, receiver(), s.ssrc, s.receiver_report_memo);
   Nanos back = std::max(back_media, rr);
@@ -2010,8 +2093,15 @@ Pipeline::Pipeline(const Config& cfg, EventSink& sink, std::shared_ptr<const Sig
     : impl_(std::make_unique<Impl>(cfg, sink, std::move(signatures))) {}
 Pipeline::~Pipeline() = default;
 
-void Pipeline::process(LinkType link, Nanos ts, std::span<const uint8_t> frame, uint32_t wire_len) {
-  impl_->process(link, ts, frame, wire_len);
+void Pipeline::process(LinkType link, Nanos ts, std::span<const uint8_t> frame, uint32_t /*wire_len*/) {
+  Impl::Staged& s = impl_->staged[0];
+  impl_->stage_frame(link, frame, s);
+  impl_->analyse(ts, frame, s);
+}
+
+void Pipeline::process_burst(LinkType link, std::span<const Frame> frames) {
+  for (size_t at = 0; at < frames.size(); at += kBurst)
+    impl_->stage(link, frames.subspan(at, std::min(kBurst, frames.size() - at)));
 }
 
 void Pipeline::advance(Nanos now, uint32_t budget) {

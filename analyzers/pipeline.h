@@ -118,6 +118,16 @@ class Pipeline {
 
   // One captured frame. wire_len >= frame.size() (frame may be cut by the capture's snaplen).
   void process(LinkType link, Nanos ts, std::span<const uint8_t> frame, uint32_t wire_len);
+  // Frames in order, as process() on each, with the burst's memory lookups overlapped: every frame
+  // of a burst is decoded and hashed first, then the flow buckets, flow records and media state
+  // its packets will read are fetched a whole burst, or a few packets, ahead of their analysis.
+  struct Frame {
+    Nanos ts = 0;
+    std::span<const uint8_t> bytes;
+    uint32_t wire_len = 0;
+  };
+  static constexpr size_t kBurst = 32;  // frames staged together (longer spans go in such bursts)
+  void process_burst(LinkType link, std::span<const Frame> frames);
   // Timed work driven by packet time: the idle-expiry sweep. Cheap; call it every burst or so.
   // By default the sweep is paced by packet time, each table looked through once a second
   // (expiry lands within a second of the idle timeout), and never more than 8 records per packet

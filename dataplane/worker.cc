@@ -2,6 +2,7 @@
 
 #include "balance.h"
 
+#include <array>
 #include <cstring>
 #include <span>
 #include <type_traits>
@@ -20,7 +21,6 @@ namespace {
 
 constexpr double kTickSeconds = 0.001;         // timed work: counter snapshot, idle timers
 constexpr double kIdleAdvanceSeconds = 0.050;  // live ports: timers run on while no packet comes
-constexpr uint16_t kPrefetchOffset = 3;
 
 // The worker counts in a local WorkerCounters and stores it into the context on each tick.
 void publish_counters(WorkerContext& ctx, WorkerCounters& local, uint64_t cycles) {
@@ -119,27 +119,32 @@ class HandOff {
   std::vector<uint16_t> n_;
 };
 
-// Observes a burst, then frees it (mirror) or sends it on (in-line).
+// Observes a burst, then frees it (mirror) or sends it on (in-line). The pipeline stages the burst
+// (decodes every frame before it analyses the first): all the headers are fetched first.
 template <TimeSource TS, DataplaneMode M>
 Nanos process_burst(WorkerContext& ctx, Forwarder& fwd, rte_mbuf** pkts, uint16_t n, Nanos ts,
                     WorkerCounters& local) {
   Pipeline& pipeline = *ctx.pipeline;
-  for (uint16_t i = 0; i < n && i < kPrefetchOffset; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  std::array<Pipeline::Frame, kBurstSize> frames;
+  uint16_t staged = 0;
   for (uint16_t i = 0; i < n; ++i) {
-    if (i + kPrefetchOffset < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchOffset], void*));
     const rte_mbuf* m = pkts[i];
     if constexpr (TS == TimeSource::PcapMicros) {
       // A packet without the flag keeps the previous packet's time: time never jumps to the TSC.
       if (likely(m->ol_flags & ctx.rx_ts.flag))
         ts = *RTE_MBUF_DYNFIELD(m, ctx.rx_ts.offset, const uint64_t*) * 1000u;
     }
-    std::span<const uint8_t> frame;
-    if (likely(m->nb_segs == 1))
-      frame = {rte_pktmbuf_mtod(m, const uint8_t*), m->data_len};
-    else
-      frame = linearise(ctx, m, local);
-    pipeline.process(LinkType::Ethernet, ts, frame, m->pkt_len);
+    if (likely(m->nb_segs == 1)) {
+      frames[staged++] = {ts, {rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, m->pkt_len};
+      continue;
+    }
+    // A chained mbuf is read into the one scratch buffer: the frames before it go first, then it.
+    pipeline.process_burst(LinkType::Ethernet, {frames.data(), staged});
+    staged = 0;
+    pipeline.process(LinkType::Ethernet, ts, linearise(ctx, m, local), m->pkt_len);
   }
+  pipeline.process_burst(LinkType::Ethernet, {frames.data(), staged});
   if constexpr (M == DataplaneMode::Inline) {
     for (uint16_t i = 0; i < n; ++i) fwd.add(pkts[i], local);
     fwd.flush_all(local);

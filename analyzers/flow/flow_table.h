@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -78,24 +79,28 @@ enum class TcpFramingMode : uint8_t { Unknown = 0, Rfc4571, TurnTcp, None };
 // The media bookkeeping of a flow that carries RTP, RTCP or STUN, in a pool beside the flow table:
 // the flow record, which every lookup and the sweep touch, stays small.
 struct FlowMedia {
+  // The first cache line: what every packet of the flow reads.
   uint8_t open_one_way = 0;      // streams of this flow with one_way_media open
   uint8_t fb_seconds = 0;        // completed seconds of feedback counted (saturating)
+  uint8_t icmp_dir = 0;          // icmp_unreachable: the direction of the packet an ICMP error quoted
+  bool dtls_watch = false;       // a DTLS handshake under way: judged on every packet
+  TcpFramingMode tcp_mode = TcpFramingMode::Unknown;  // a TCP flow: how its STUN is framed
+  uint32_t dtls = kNoIndex;      // its DtlsFlow, once it carried DTLS
+  uint32_t session = kNoIndex;   // the WebRTC session whose checks it carried
+  uint32_t sig = kNoIndex;       // its signalling state (SignallingAnalyzer), when signalling took it
   Nanos next_stall_check = 0;    // media_stall: the flow's streams are looked at from this time
   uint64_t fb_second = 0;        // the whole second of the flow the feedback counters are in
+  AnomalySlot icmp_unreachable;  // an ICMP error quoted a packet of this flow
   std::array<FeedbackCounters, 2> feedback{};  // [direction that sent it]
   std::array<StunRequests, 2> stun{};          // [direction the requests travel]
   std::array<StunPending, 8> stun_pending{};
   uint8_t stun_pending_next = 0;
-  AnomalySlot icmp_unreachable;  // an ICMP error quoted a packet of this flow
-  uint8_t icmp_dir = 0;          // ... travelling in this direction
-  uint32_t dtls = kNoIndex;      // its DtlsFlow, once it carried DTLS
-  bool dtls_watch = false;       // ... with a handshake under way: judged on every packet
-  uint32_t session = kNoIndex;   // the WebRTC session whose checks it carried
   TurnSummary turn;              // TURN methods the flow carried (a client with its relay)
-  TcpFramingMode tcp_mode = TcpFramingMode::Unknown;  // a TCP flow: how its STUN is framed
-  uint32_t sig = kNoIndex;       // its signalling state (SignallingAnalyzer), when signalling took it
   std::array<TcpFraming, 2> tcp{};
 };
+// The bytes of a FlowMedia an RTP or RTCP packet reads: its first line, the feedback counters and
+// the STUN requests' counts.
+constexpr size_t kFlowMediaPacketBytes = offsetof(FlowMedia, stun_pending);
 
 // Not a class: a bit of FlowRecord::classes saying the flow was looked at for signalling already
 // (by its ports when created, by its first payload after). Masked out of reports.
@@ -174,8 +179,15 @@ class FlowTable {
     return insert_new(key, hash);
   }
 
-  // Where a lookup of `hash` starts: fetched ahead, a burst's lookups overlap their misses.
+  // A burst's lookups overlap their misses in two steps, each over the whole burst before the
+  // next: the bucket a lookup of `hash` starts at, then (that bucket read) the record it names.
   void prefetch(uint64_t hash) const { __builtin_prefetch(&buckets_[home(hash)]); }
+  void prefetch_record(uint64_t hash) const {
+    const Bucket& b = buckets_[home(hash)];
+    if (b.record == kNoIndex) return;
+    __builtin_prefetch(&records_[b.record]);
+    __builtin_prefetch(reinterpret_cast<const char*>(&records_[b.record]) + 64);
+  }
 
   // A packet of the flow at `ts`: its last packet time, kept also where the sweep reads it.
   void touch(FlowRecord& r, Nanos ts) {
@@ -223,6 +235,7 @@ class FlowTable {
 
   uint32_t size() const { return size_; }
   uint32_t capacity() const { return capacity_; }
+  const FlowRecord& record(uint32_t index) const { return records_[index]; }
   // A record's place in the dense array: stable while the flow lives, below capacity().
   uint32_t index_of(const FlowRecord& r) const { return static_cast<uint32_t>(&r - records_.data()); }
   // What a lap of the sweep visits: every record.

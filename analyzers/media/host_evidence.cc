@@ -6,7 +6,9 @@
 namespace wcstap {
 
 HostEvidenceIndex::HostEvidenceIndex(uint32_t capacity)
-    : slots_(std::bit_ceil(capacity)), mask_(std::bit_ceil(capacity) - 1) {}
+    : slots_(std::bit_ceil(capacity)),
+      mask_(std::bit_ceil(capacity) - 1),
+      changes_(((mask_ + 1) >> kRegionShift) + 1) {}
 
 uint32_t HostEvidenceIndex::fold(const Endpoint& e) {
   uint32_t w[4];
@@ -26,34 +28,34 @@ uint32_t HostEvidenceIndex::home(Evidence kind, const Endpoint& e, uint32_t tag)
 }
 
 void HostEvidenceIndex::note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts) {
-  uint32_t i = home(kind, from, tag);
-  Entry* oldest = &slots_[i];
+  const uint32_t i = home(kind, from, tag);
+  uint32_t oldest = i;
   for (uint32_t n = 0; n < kWindow; ++n) {
-    Entry& e = slots_[(i + n) & mask_];
+    const uint32_t j = (i + n) & mask_;
+    Entry& e = slots_[j];
     if (e.ts == 0) {
       e = Entry{from.addr, tag, kind, ts, 0};
-      ++notes_[static_cast<uint8_t>(kind)];
+      changed(j);
       return;
     }
     if (e.kind == kind && e.tag == tag && e.addr == from.addr) {
       if (ts > e.ts) {
         e.prev = e.ts;
         e.ts = ts;
-        ++notes_[static_cast<uint8_t>(kind)];
+        changed(j);
       }
       return;
     }
-    if (e.ts < oldest->ts) oldest = &e;
+    if (e.ts < slots_[oldest].ts) oldest = j;
   }
-  *oldest = Entry{from.addr, tag, kind, ts, 0};
-  ++notes_[static_cast<uint8_t>(kind)];
-  ++replaced_;
+  slots_[oldest] = Entry{from.addr, tag, kind, ts, 0};
+  changed(oldest);
 }
 
-const HostEvidenceIndex::Entry* HostEvidenceIndex::find(Evidence kind, const Endpoint& from, uint32_t tag) const {
-  uint32_t i = home(kind, from, tag);
+const HostEvidenceIndex::Entry* HostEvidenceIndex::find(uint32_t home, Evidence kind, const Endpoint& from,
+                                                        uint32_t tag) const {
   for (uint32_t n = 0; n < kWindow; ++n) {
-    const Entry& e = slots_[(i + n) & mask_];
+    const Entry& e = slots_[(home + n) & mask_];
     if (e.ts == 0) return nullptr;
     if (e.kind == kind && e.tag == tag && e.addr == from.addr) return &e;
   }
@@ -61,12 +63,12 @@ const HostEvidenceIndex::Entry* HostEvidenceIndex::find(Evidence kind, const End
 }
 
 Nanos HostEvidenceIndex::last(Evidence kind, const Endpoint& from, uint32_t tag) const {
-  const Entry* e = find(kind, from, tag);
+  const Entry* e = find(home(kind, from, tag), kind, from, tag);
   return e ? e->ts : 0;
 }
 
 Nanos HostEvidenceIndex::last_gap(Evidence kind, const Endpoint& from, uint32_t tag) const {
-  const Entry* e = find(kind, from, tag);
+  const Entry* e = find(home(kind, from, tag), kind, from, tag);
   return e && e->prev ? e->ts - e->prev : 0;
 }
 

@@ -24,26 +24,32 @@ enum class Evidence : uint8_t {
 
 class HostEvidenceIndex {
  public:
+  // capacity: slots (rounded up to a power of two); a full probe window replaces its oldest entry.
   explicit HostEvidenceIndex(uint32_t capacity = 4096);
+  size_t memory_bytes() const { return slots_.capacity() * sizeof(Entry) + changes_.capacity() * sizeof(uint64_t); }
   // `from` did something about `tag`: an SSRC for reports, the peer's folded address for Media.
   void note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts);
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag) const;  // 0 when never
   // last() for a question a caller asks on every packet (a stream's receiver reports): the answer
-  // kept in `memo`, looked up again only when a note could have changed it (one of `kind`, or an
-  // entry replaced by another). A memo serves one (kind, from, tag) only.
+  // kept in `memo`, looked up again only when a note could have changed it (a note, of any kind,
+  // in the part of the index the question's entry would be in). A memo serves one (kind, from,
+  // tag) only.
   struct Memo {
     uint64_t version = ~uint64_t{0};
     Nanos ts = 0;
+    uint32_t home = 0;  // where the question's probe starts
   };
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const {
-    if (!current(kind, memo)) {
-      memo.ts = last(kind, from, tag);
-      memo.version = version(kind);
+    if (!current(memo)) {
+      memo.home = home(kind, from, tag);
+      const Entry* e = find(memo.home, kind, from, tag);
+      memo.ts = e ? e->ts : 0;
+      memo.version = version(memo.home);
     }
     return memo.ts;
   }
   // The memo still holds the answer (memo.ts) without asking again.
-  bool current(Evidence kind, const Memo& memo) const { return memo.version == version(kind); }
+  bool current(const Memo& memo) const { return memo.version == version(memo.home); }
   // The time between its last two notes (0 when fewer than two): how often `from` does it.
   Nanos last_gap(Evidence kind, const Endpoint& from, uint32_t tag) const;
 
@@ -57,14 +63,20 @@ class HostEvidenceIndex {
     Nanos ts = 0;  // 0 = empty
     Nanos prev = 0;  // the note before
   };
-  const Entry* find(Evidence kind, const Endpoint& from, uint32_t tag) const;
+  const Entry* find(uint32_t home, Evidence kind, const Endpoint& from, uint32_t tag) const;
   static constexpr uint32_t kWindow = 8;
-  uint64_t version(Evidence kind) const { return notes_[static_cast<uint8_t>(kind)] + replaced_; }  // both only grow
+  // Notes are counted by region of 2^kRegionShift slots: a memo is current while neither region its
+  // probe window touches changed, so notes elsewhere (other streams, the entries a full index
+  // replaces) leave it be.
+  static constexpr uint32_t kRegionShift = 6;
+  void changed(uint32_t slot) { ++changes_[slot >> kRegionShift]; }
+  uint64_t version(uint32_t home) const {  // both only grow: the sum changes when either does
+    return changes_[home >> kRegionShift] + changes_[((home + kWindow - 1) & mask_) >> kRegionShift];
+  }
   uint32_t home(Evidence kind, const Endpoint& e, uint32_t tag) const;
   std::vector<Entry> slots_;
   uint32_t mask_;
-  std::array<uint64_t, 8> notes_{};  // by kind: notes that added or moved on an entry
-  uint64_t replaced_ = 0;            // entries replaced by another (their key answers 0 from then on)
+  std::vector<uint64_t> changes_;  // by region: notes that added, moved on or replaced an entry
 };
 
 }  // namespace wcstap

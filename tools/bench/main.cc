@@ -10,7 +10,8 @@
 // than the same sequence numbers again (which the reassembly would pass over as retransmissions).
 // One benchmark iteration is one replay; ns_per_pkt is CPU time per packet.
 //
-//   BM_Pipeline/<mix>    every packet of the mix through Pipeline::process
+//   BM_Pipeline/<mix>    every packet of the mix through Pipeline::process_burst, in bursts of 32
+//   BM_PipelineFrames/<mix>  the same through Pipeline::process, a frame at a time
 //   BM_RtpOnly/<mix>     only the UDP packets classify_udp_payload calls RTP
 //   BM_RtcpOnly/<mix>    only those it calls RTCP
 //   BM_DecodeOnly/<mix>  decode_packet alone over every packet: the floor
@@ -56,7 +57,7 @@ const Config& bench_config() {
 }
 
 // A dataplane worker's burst: timed work runs as often as there (and as in wcstap-analyze).
-constexpr unsigned kBurst = 32;
+constexpr size_t kBurst = Pipeline::kBurst;
 
 struct Packet {
   uint32_t off = 0;       // into Mix::bytes
@@ -276,28 +277,38 @@ class CountingSink : public EventSink {
   uint64_t events = 0;
 };
 
-// How far ahead a replay prefetches a frame's headers: as dataplane/worker.cc does (its
-// kPrefetchOffset), so the first touch of a frame is not timed as a cache miss the worker avoids.
-constexpr size_t kPrefetchAhead = 3;
-
-// The first 64 bytes of a frame (Ethernet, IP, UDP and RTP headers): the worker's mbufs start
-// them on a cache line; here a frame starts anywhere, so both lines they may span.
+// A frame's first 128 bytes (Ethernet, IP, UDP and RTP headers, and the start of the payload
+// classification reads): the worker's mbufs start them on a cache line; here a frame starts
+// anywhere, so the lines they may span. The worker fetches a burst's headers before it stages it.
 void prefetch_headers(const Mix& m, const Packet& p) {
   __builtin_prefetch(m.bytes.data() + p.off);
-  __builtin_prefetch(m.bytes.data() + p.off + 63);
+  __builtin_prefetch(m.bytes.data() + p.off + 64);
+  __builtin_prefetch(m.bytes.data() + p.off + 127);
 }
 
-// One replay of `subset` of the mix, as replay number k.
-void replay(Pipeline& pipe, const Mix& m, const std::vector<uint32_t>& subset, uint64_t k) {
+// How a replay hands frames to the pipeline: in bursts (process_burst, as the dataplane worker
+// does), or one at a time (process, as wcstap-analyze reads a file): BM_PipelineFrames shows what
+// staging a burst saves.
+enum class Feed { Bursts, Frames };
+
+// One replay of `subset` of the mix, as replay number k: in bursts of kBurst frames, as the worker
+// reads them, the next burst's headers fetched while this one is analysed.
+void replay(Pipeline& pipe, const Mix& m, const std::vector<uint32_t>& subset, uint64_t k, Feed feed = Feed::Bursts) {
   const Nanos base = m.t0 + k * m.period;
-  unsigned n = 0;
-  for (size_t j = 0; j < subset.size() && j < kPrefetchAhead; ++j) prefetch_headers(m, m.pkts[subset[j]]);
-  for (size_t j = 0; j < subset.size(); ++j) {
-    if (j + kPrefetchAhead < subset.size()) prefetch_headers(m, m.pkts[subset[j + kPrefetchAhead]]);
-    const Packet& p = m.pkts[subset[j]];
-    const Nanos ts = base + p.rel;
-    pipe.process(m.link, ts, m.frame(p), p.wire_len);
-    if (++n % kBurst == 0) pipe.advance(ts);
+  std::array<Pipeline::Frame, kBurst> burst;
+  for (size_t j = 0; j < subset.size() && j < kBurst; ++j) prefetch_headers(m, m.pkts[subset[j]]);
+  for (size_t at = 0; at < subset.size(); at += kBurst) {
+    const size_t n = std::min<size_t>(kBurst, subset.size() - at);
+    for (size_t j = 0; j < n; ++j) {
+      const Packet& p = m.pkts[subset[at + j]];
+      burst[j] = {base + p.rel, m.frame(p), p.wire_len};
+      if (at + kBurst + j < subset.size()) prefetch_headers(m, m.pkts[subset[at + kBurst + j]]);
+    }
+    if (feed == Feed::Bursts)
+      pipe.process_burst(m.link, {burst.data(), n});
+    else
+      for (size_t j = 0; j < n; ++j) pipe.process(m.link, burst[j].ts, burst[j].bytes, burst[j].wire_len);
+    pipe.advance(burst[n - 1].ts);
   }
 }
 
@@ -325,7 +336,7 @@ void set_counters(benchmark::State& state, size_t per_replay, Nanos cpu_ns) {
 // (the whole mix, or the mix without RTP) opens the flows and streams and marks the DTLS-keyed
 // 5-tuples, so what is timed is the steady state.
 void bm_pipeline(benchmark::State& state, Mix* m, const std::vector<uint32_t>* subset,
-                 const std::vector<uint32_t>* warmup) {
+                 const std::vector<uint32_t>* warmup, Feed feed) {
   if (subset->empty()) {
     state.SkipWithError("no such packets in this mix");
     return;
@@ -336,7 +347,7 @@ void bm_pipeline(benchmark::State& state, Mix* m, const std::vector<uint32_t>* s
   Pipeline pipe(cfg, sink);
   uint64_t k = 0;
   m->set_replay(k);
-  replay(pipe, *m, *warmup, k++);
+  replay(pipe, *m, *warmup, k++, feed);
   const uint64_t events_before = sink.events;
   Nanos cpu = 0;
   for (auto _ : state) {
@@ -346,7 +357,7 @@ void bm_pipeline(benchmark::State& state, Mix* m, const std::vector<uint32_t>* s
       state.ResumeTiming();
     }
     const Nanos c0 = thread_cpu_ns();
-    replay(pipe, *m, *subset, k++);
+    replay(pipe, *m, *subset, k++, feed);
     cpu += thread_cpu_ns() - c0;
   }
   set_counters(state, subset->size(), cpu);
@@ -422,7 +433,7 @@ void usage(const char* argv0) {
       "  --config=FILE the pipelines' config (default: the built-in defaults).\n"
       "  --events=N    no benchmark: list the events each pipeline case emits on its\n"
       "                warm-up replay and per replay over N replays, then exit.\n"
-      "Benchmarks: BM_Pipeline/<mix>, BM_RtpOnly/<mix>, BM_RtcpOnly/<mix>, BM_DecodeOnly/<mix>;\n"
+      "Benchmarks: BM_Pipeline/<mix>, BM_PipelineFrames/<mix>, BM_RtpOnly/<mix>, BM_RtcpOnly/<mix>, BM_DecodeOnly/<mix>;\n"
       "ns_per_pkt is CPU time per packet. Google Benchmark's own options follow (--help).\n\n",
       argv0);
 }
@@ -509,11 +520,13 @@ int main(int argc, char** argv) {
   for (auto& mp : mixes) {
     Mix* m = mp.get();
     const std::string s = "/" + m->name;
-    benchmark::RegisterBenchmark(("BM_Pipeline" + s).c_str(), bm_pipeline, m, &m->all, &m->all)
+    benchmark::RegisterBenchmark(("BM_Pipeline" + s).c_str(), bm_pipeline, m, &m->all, &m->all, Feed::Bursts)
         ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("BM_RtpOnly" + s).c_str(), bm_pipeline, m, &m->rtp, &m->all)
+    benchmark::RegisterBenchmark(("BM_PipelineFrames" + s).c_str(), bm_pipeline, m, &m->all, &m->all, Feed::Frames)
         ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("BM_RtcpOnly" + s).c_str(), bm_pipeline, m, &m->rtcp, &m->not_rtp)
+    benchmark::RegisterBenchmark(("BM_RtpOnly" + s).c_str(), bm_pipeline, m, &m->rtp, &m->all, Feed::Bursts)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("BM_RtcpOnly" + s).c_str(), bm_pipeline, m, &m->rtcp, &m->not_rtp, Feed::Bursts)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("BM_DecodeOnly" + s).c_str(), bm_decode, m)->Unit(benchmark::kMicrosecond);
   }
