@@ -259,19 +259,39 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
     return i;
   }
   // When the table is full, which flow may make room for a new one: only a flow the tap follows
-  // nothing in (no RTP stream, no FlowMedia: no media, STUN, DTLS, ICMP error or signalling
-  // state), seen one way (a flood's: first choice) or as a single packet each way (a SYN and its
-  // SYN-ACK or RST, a request and its answer). Nothing of it is left to close, and it goes
-  // unreported: its flow event would tell little, and a flood must not become a flood of events.
-  // flows_evicted counts it.
-  static Eviction eviction_rank(const FlowRecord& r) {
-    if (r.rtp_head != kNoIndex || r.media != kNoIndex) return Eviction::Keep;
+  // nothing in, seen one way (a flood's: first choice) or as a single packet each way (a SYN and
+  // its SYN-ACK or RST, a request and its answer). Following nothing: no RTP stream past
+  // probation (a random payload looks like RTP one time in four), and no media state beyond that:
+  // no STUN transaction, DTLS handshake, WebRTC session, TURN, open ICMP error or signalling.
+  // Nothing of it is left to close, and it goes unreported: its flow event would tell little, and
+  // a flood must not become a flood of events. flows_evicted counts it.
+  Eviction eviction_rank(const FlowRecord& r) const {
+    if (r.media != kNoIndex) {
+      const FlowMedia& m = medias[r.media];
+      if (m.sig != kNoIndex || m.session != kNoIndex || m.dtls != kNoIndex || m.icmp_unreachable.open ||
+          (m.stun[0].requests | m.stun[1].requests | m.stun[0].answered | m.stun[1].answered) != 0 || m.turn.any())
+        return Eviction::Keep;
+    }
+    for (uint32_t i = r.rtp_head; i != kNoIndex; i = streams[i].next)
+      if (streams[i].confirmed) return Eviction::Keep;
     if (r.packets[0] == 0 || r.packets[1] == 0) return Eviction::Prefer;
     return r.packets[0] + r.packets[1] <= 2 ? Eviction::Allow : Eviction::Keep;
   }
-  // The new flow's record in place of such a flow; nullptr when none was near the clock hand.
+  // The new flow's record in place of such a flow (its streams on probation and media state go
+  // with it); nullptr when none was near the clock hand.
   [[gnu::cold, gnu::noinline]] FlowRecord* make_room(const FlowKey& key, uint64_t hash) {
-    return flows.insert_evicting(key, hash, eviction_rank, [&](FlowRecord&) { ++ctr.flows_evicted; });
+    return flows.insert_evicting(
+        key, hash, [this](const FlowRecord& r) { return eviction_rank(r); },
+        [this](FlowRecord& r) {
+          for (uint32_t i = r.rtp_head; i != kNoIndex;) {
+            const uint32_t next = streams[i].next;
+            if (srtp_state(streams[i])) srtp_streams.release(streams[i].srtp);
+            streams.release(i);
+            i = next;
+          }
+          if (r.media != kNoIndex) medias.release(r.media);
+          ++ctr.flows_evicted;
+        });
   }
 
   const Config cfg;

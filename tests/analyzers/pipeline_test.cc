@@ -686,17 +686,23 @@ TEST(Pipeline, FullFlowTableCounted) {
 
 // A flood of new flows from random sources to a host (TCP SYNs to one port, UDP datagrams with a
 // payload nothing classifies), none answered unless `answered` (then each SYN gets a SYN-ACK).
+// With `random_udp`, UDP datagrams only, of 40 random bytes (a quarter of them look like RTP).
 class Flood {
  public:
-  explicit Flood(bool answered = false) : answered_(answered) {}
+  explicit Flood(bool answered = false, bool random_udp = false) : answered_(answered), random_udp_(random_udp) {}
   void send(Tap& tap, Nanos ts) {
     const test::Ip4 src = {100, static_cast<uint8_t>(64 + rng_() % 64), static_cast<uint8_t>(rng_()),
                            static_cast<uint8_t>(rng_())};
     const auto sport = static_cast<uint16_t>(1024 + rng_() % 60000);
-    if (++sent_ % 2 == 0) {
+    if (++sent_ % 2 == 0 || random_udp_) {
       Endpoint from{.port = sport, .family = 4};
       std::copy(src.begin(), src.end(), from.addr.begin());
-      tap.send(ts, test::eth_udp(from, test::endpoint("10.0.0.9", 9999), Frame(40, 'x')));
+      Frame payload(40, 'x');
+      if (random_udp_) {
+        for (uint8_t& b : payload) b = static_cast<uint8_t>(rng_());
+        rtp_like_ += classify_udp_payload(payload) == FlowClass::Rtp;
+      }
+      tap.send(ts, test::eth_udp(from, test::endpoint("10.0.0.9", 9999), payload));
       return;
     }
     const test::Ipv4Header out{.src = src, .dst = test::ip4("10.0.0.9"), .proto = test::kIpProtoTcp};
@@ -709,18 +715,19 @@ class Flood {
                                                             .flags = test::kTcpSyn | test::kTcpAck}, {}))));
   }
   uint64_t flows() const { return sent_; }
+  uint64_t rtp_like() const { return rtp_like_; }  // random payloads that classify as RTP
 
  private:
   std::mt19937 rng_{7};
-  bool answered_;
-  uint64_t sent_ = 0;
+  bool answered_, random_udp_;
+  uint64_t sent_ = 0, rtp_like_ = 0;
 };
 
 // A call (RTP both ways, 10 s) through a small flow table, with `per_packet` flood flows after
 // each media packet; the events at the end.
 struct FloodedCall {
-  explicit FloodedCall(unsigned per_packet, bool answered = false) : tap(config()) {
-    Flood flood(answered);
+  explicit FloodedCall(unsigned per_packet, bool answered = false, bool random_udp = false) : tap(config()) {
+    Flood flood(answered, random_udp);
     RtpSource a(kA, kB, kSsrcA), b(kB, kA, kSsrcB);
     for (uint64_t i = 0; i < 500; ++i) {
       tap.send(at_ms(i * 20), a.next());
@@ -729,15 +736,20 @@ struct FloodedCall {
       for (unsigned n = 0; n < per_packet; ++n) flood.send(tap, at_ms(i * 20 + 11));
     }
     flood_flows = flood.flows();
+    rtp_like = flood.rtp_like();
     tap.pipeline.finish();
   }
+  // Room for 64 flows, and per-flow state for no more: state an evicted flow left behind would
+  // soon show as refusals (rtp_stream_pool_full, flow_media_full).
   static Config config() {
     Config c = test_config();
     c.flows.capacity = 64;
+    c.flows.media_flows = 64;
+    c.flows.rtp_streams = 128;
     return c;
   }
   Tap tap;
-  uint64_t flood_flows = 0;
+  uint64_t flood_flows = 0, rtp_like = 0;
 };
 
 TEST(PipelineFlows, AFloodOfNewFlowsLeavesAnEstablishedCallWhole) {
@@ -771,6 +783,27 @@ TEST(PipelineFlows, AFloodOfNewFlowsLeavesAnEstablishedCallWhole) {
   EXPECT_EQ(call.src, kA);
   EXPECT_EQ(call.packets, (std::array<uint64_t, 2>{500, 500}));
   EXPECT_EQ(call.first_ts, at_ms(0));
+}
+
+TEST(PipelineFlows, AFloodOfRandomPayloadsMakesRoomThoughSomeLookLikeRtp) {
+  const FloodedCall quiet(0), flooded(5, false, true);
+  ASSERT_EQ(flooded.flood_flows, 5000u);
+  EXPECT_GT(flooded.rtp_like, 1000u);  // each opened a stream on probation
+  const PipelineCounters& c = flooded.tap.counters();
+  EXPECT_EQ(c.flow_table_full, 0u);
+  EXPECT_EQ(c.flows_evicted, flooded.flood_flows - 63);
+  // What the evicted flows held went with them: nothing refused for want of room.
+  EXPECT_EQ(c.rtp_stream_pool_full, 0u);
+  EXPECT_EQ(c.flow_media_full, 0u);
+  EXPECT_EQ(c.rtp_streams, 2u);  // streams on probation are never reported
+  const auto before = quiet.tap.sink.streams(), after = flooded.tap.sink.streams();
+  ASSERT_EQ(after.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(after[i].ssrc, before[i].ssrc);
+    EXPECT_EQ(after[i].packets, 500u);
+    EXPECT_EQ(after[i].lost, 0);
+    EXPECT_EQ(after[i].jitter_mean_ms, before[i].jitter_mean_ms);
+  }
 }
 
 TEST(PipelineFlows, AnsweredSynsMakeRoomButAConversationStays) {
