@@ -70,16 +70,17 @@ inline Endpoint key_endpoint(const FlowKey& k, bool hi) {
   return e;
 }
 
-// Symmetric by construction (the key is canonical); 64-bit mix of the key words.
+// Symmetric by construction (the key is canonical). Each key word times its own odd constant,
+// summed: five independent multiplies that run side by side (a chain of rounds costs each
+// round's latency in turn). The table reads the top bits (FlowTable::home).
 inline uint64_t flow_hash(const FlowKey& k) {
   uint64_t w[5];
   std::memcpy(w, &k, sizeof(w));
-  uint64_t h = 0x9e3779b97f4a7c15ull;
-  for (uint64_t x : w) {
-    h ^= x + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    h *= 0xff51afd7ed558ccdull;
-  }
-  return h ^ (h >> 33);
+  const uint64_t h = w[0] * 0x9e3779b97f4a7c15ull + w[1] * 0xc2b2ae3d27d4eb4full + w[2] * 0xff51afd7ed558ccdull +
+                     w[3] * 0xc4ceb9fe1a85ec53ull + (w[4] ^ 0x27d4eb2f165667c5ull) * 0x94d049bb133111ebull;
+  // Sums of products of regular keys (consecutive addresses or ports) fall on a lattice: folded and
+  // multiplied once more, the top bits depend on all of them.
+  return (h ^ (h >> 32)) * 0xbf58476d1ce4e5b9ull;
 }
 
 }  // namespace wcstap

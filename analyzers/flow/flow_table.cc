@@ -39,15 +39,8 @@ FlowRecord* FlowTable::find(const FlowKey& key, uint64_t hash) {
   }
 }
 
-FlowRecord* FlowTable::find_or_insert(const FlowKey& key, uint64_t hash, bool& created) {
+FlowRecord* FlowTable::insert_at(uint32_t b, const FlowKey& key, uint64_t hash, bool& created) {
   created = false;
-  const uint32_t sig = sig_of(hash);
-  uint32_t b = home(hash);
-  for (;; b = next(b)) {
-    const Bucket& k = buckets_[b];
-    if (k.record == kNoIndex) break;
-    if (k.sig == sig && records_[k.record].key == key) return &records_[k.record];
-  }
   if (size_ >= capacity_) return nullptr;
   // The first empty bucket of the probe is where the key goes.
   const uint32_t i = free_;
@@ -58,7 +51,7 @@ FlowRecord* FlowTable::find_or_insert(const FlowKey& key, uint64_t hash, bool& c
   r.hash = hash;
   r.used = 1;
   seen_[i] = 1;  // used; the sweep reads the record until touch() says when it last saw a packet
-  buckets_[b] = Bucket{sig, i};
+  buckets_[b] = Bucket{sig_of(hash), i};
   ++size_;
   created = true;
   return &r;

@@ -147,7 +147,19 @@ class FlowTable {
 
   // The record for `key`, created if absent (created = true). nullptr when absent and the table
   // is full (then insert_evicting() may make room). Records never move while they live.
-  FlowRecord* find_or_insert(const FlowKey& key, uint64_t hash, bool& created);
+  FlowRecord* find_or_insert(const FlowKey& key, uint64_t hash, bool& created) {
+    const uint32_t sig = sig_of(hash);
+    uint32_t b = home(hash);
+    for (;; b = next(b)) {
+      const Bucket& k = buckets_[b];
+      if (k.record == kNoIndex) break;
+      if (k.sig == sig && records_[k.record].key == key) {
+        created = false;
+        return &records_[k.record];
+      }
+    }
+    return insert_at(b, key, hash, created);
+  }
   FlowRecord* find(const FlowKey& key, uint64_t hash);
   // The record starts over as a new flow of its key (the old one ended: idle, not swept yet).
   void restart(FlowRecord& r);
@@ -261,6 +273,8 @@ class FlowTable {
   static uint32_t sig_of(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
   uint32_t next(uint32_t b) const { return b + 1 == bucket_count_ ? 0 : b + 1; }
   FlowRecord* insert_new(const FlowKey& key, uint64_t hash);
+  // A new record for `key` whose probe ended at the empty bucket `b`; nullptr when full.
+  FlowRecord* insert_at(uint32_t b, const FlowKey& key, uint64_t hash, bool& created);
   void erase(uint32_t record);
 
   std::vector<FlowRecord> records_;
