@@ -152,7 +152,7 @@ void start_port(Port& port, const DataplaneConfig& cfg, const QueuePlan& plan) {
 
   const std::string pool_name = "mbuf_p" + std::to_string(id);
   port.pool = rte_pktmbuf_pool_create(pool_name.c_str(), cfg.mbufs, kMempoolCache, 0,
-                                      RTE_MBUF_DEFAULT_BUF_SIZE, port_socket(id));
+                                      static_cast<uint16_t>(cfg.mbuf_data_room + RTE_PKTMBUF_HEADROOM), port_socket(id));
   if (port.pool == nullptr)
     throw SetupError("port " + port.name + ": cannot create a pool of " + std::to_string(cfg.mbufs) +
                      " mbufs: " + errstr(rte_errno) + " (raise -m / hugepages or lower dataplane.mbufs)");

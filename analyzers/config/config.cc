@@ -437,7 +437,7 @@ class Loader {
   }
 
   void dataplane(const YAML::Node& n, DataplaneConfig& d) const {
-    only_keys(n, "dataplane", {"ports", "mode", "workers", "balance", "handoff_ring_size", "time_source", "mbufs",
+    only_keys(n, "dataplane", {"ports", "mode", "workers", "balance", "handoff_ring_size", "time_source", "mbufs", "mbuf_data_room",
                                "rx_descriptors", "event_ring_size", "exit_on_pcap_end", "stats_interval_s"});
     if (!n) return;
     if (auto v = n["ports"]) d.ports = string_list(v, "dataplane.ports");
@@ -471,6 +471,8 @@ class Loader {
       else fail("dataplane.time_source", v, "expected auto, capture or tsc, got '" + t + "'");
     }
     if (auto v = n["mbufs"]) d.mbufs = static_cast<uint32_t>(whole(v, "dataplane.mbufs", 512, 1u << 24));
+    if (auto v = n["mbuf_data_room"])
+      d.mbuf_data_room = static_cast<uint16_t>(whole(v, "dataplane.mbuf_data_room", 64, 65535 - 128));
     if (auto v = n["rx_descriptors"]) d.rx_descriptors = static_cast<uint16_t>(whole(v, "dataplane.rx_descriptors", 32, 16384));
     if (auto v = n["event_ring_size"]) {
       uint64_t s = whole(v, "dataplane.event_ring_size", 64, 1u << 24);

@@ -244,6 +244,7 @@ struct DataplaneConfig {
   uint32_t handoff_ring_size = 4096;  // per worker: packets other workers hand it (software balance)
   TimeSourceChoice time_source = TimeSourceChoice::Auto;
   uint32_t mbufs = 8191;            // mbuf pool size per port
+  uint16_t mbuf_data_room = 2048;   // frame bytes an mbuf holds (its headroom not counted)
   uint16_t rx_descriptors = 1024;
   uint32_t event_ring_size = 4096;  // per worker, power of two
   bool exit_on_pcap_end = false;    // stop when every net_pcap input is exhausted

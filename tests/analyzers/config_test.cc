@@ -247,13 +247,14 @@ TEST(Config, EventRingMustBePowerOfTwo) {
 TEST(Config, DataplaneModesLoaded) {
   Config c = load_config_string(
       "dataplane:\n  ports: [a, b, c, d]\n  mode: inline\n  workers: 4\n  balance: five_tuple\n"
-      "  handoff_ring_size: 1024\n  time_source: tsc\n",
+      "  handoff_ring_size: 1024\n  time_source: tsc\n  mbuf_data_room: 128\n",
       "test.yaml");
   EXPECT_EQ(c.dataplane.mode, DataplaneMode::Inline);
   EXPECT_EQ(c.dataplane.workers, 4);
   EXPECT_EQ(c.dataplane.balance, BalanceBy::FiveTuple);
   EXPECT_EQ(c.dataplane.handoff_ring_size, 1024u);
   EXPECT_EQ(c.dataplane.time_source, TimeSourceChoice::Tsc);
+  EXPECT_EQ(c.dataplane.mbuf_data_room, 128);
 }
 
 TEST(Config, InlineModeNeedsPortsInPairs) {
@@ -273,6 +274,8 @@ TEST(Config, DataplaneChoicesNamed) {
   EXPECT_TRUE(StartsWith(config_error("dataplane:\n  workers: 0\n"), "test.yaml: dataplane.workers (line 2)"));
   EXPECT_TRUE(StartsWith(config_error("dataplane:\n  handoff_ring_size: 1000\n"),
                          "test.yaml: dataplane.handoff_ring_size (line 2): must be a power of two"));
+  EXPECT_TRUE(StartsWith(config_error("dataplane:\n  mbuf_data_room: 65535\n"),
+                         "test.yaml: dataplane.mbuf_data_room (line 2)"));
 }
 
 TEST(Config, BadPortRange) {
@@ -431,6 +434,7 @@ TEST(Config, ShippedDefaultFileLoadsAndMatchesDefaults) {
   EXPECT_EQ(file.dataplane.handoff_ring_size, def.dataplane.handoff_ring_size);
   EXPECT_EQ(file.dataplane.time_source, def.dataplane.time_source);
   EXPECT_EQ(file.dataplane.mbufs, def.dataplane.mbufs);
+  EXPECT_EQ(file.dataplane.mbuf_data_room, def.dataplane.mbuf_data_room);
   EXPECT_EQ(file.dataplane.rx_descriptors, def.dataplane.rx_descriptors);
   EXPECT_EQ(file.dataplane.event_ring_size, def.dataplane.event_ring_size);
   EXPECT_EQ(file.dataplane.exit_on_pcap_end, def.dataplane.exit_on_pcap_end);

@@ -86,6 +86,7 @@ class UdpFrameWriter {
     sum_.span_us = t_us - first_us_;
     ++sum_.packets;
     sum_.frame_bytes += frame.size();
+    sum_.max_frame = std::max<std::uint64_t>(sum_.max_frame, frame.size());
   }
 
   MixSummary finish() {
@@ -429,7 +430,7 @@ MixSummary write_flows_mix(const FlowMixParams& p, const std::string& path) {
 
 std::string summary_json(const std::string& mix, const MixSummary& s) {
   return "{\"mix\":\"" + mix + "\",\"packets\":" + std::to_string(s.packets) +
-         ",\"frame_bytes\":" + std::to_string(s.frame_bytes) + ",\"flows\":" + std::to_string(s.flows) +
+         ",\"frame_bytes\":" + std::to_string(s.frame_bytes) + ",\"max_frame\":" + std::to_string(s.max_frame) + ",\"flows\":" + std::to_string(s.flows) +
          ",\"rtp_streams\":" + std::to_string(s.rtp_streams) + ",\"span_us\":" + std::to_string(s.span_us) + "}";
 }
 

@@ -20,6 +20,7 @@ namespace wcsgen {
 struct MixSummary {
   std::uint64_t packets = 0;
   std::uint64_t frame_bytes = 0;  // Ethernet frames without FCS, as captured
+  std::uint64_t max_frame = 0;    // the longest of them
   std::uint64_t flows = 0;        // distinct 5-tuples
   std::uint64_t rtp_streams = 0;  // distinct (SSRC, direction)
   std::int64_t span_us = 0;       // last packet's time - first's
