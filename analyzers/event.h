@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <variant>
 
@@ -25,7 +26,13 @@ struct Endpoint {
   std::array<uint8_t, 16> addr{};  // IPv4 in the first 4 bytes
   uint16_t port = 0;
   uint8_t family = 0;  // 4 or 6; 0 = unset
-  bool operator==(const Endpoint&) const = default;
+  // The address as two 8-byte words (the defaulted member-wise compare becomes a call to memcmp).
+  bool operator==(const Endpoint& o) const {
+    uint64_t a[2], b[2];
+    std::memcpy(a, addr.data(), 16);
+    std::memcpy(b, o.addr.data(), 16);
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 && port == o.port && family == o.family;
+  }
 };
 
 // Flow classes: what a flow carries, by first bytes (RFC 7983) or by the WCS port map.

@@ -1614,7 +1614,7 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
     const Nanos wait = gap ? std::clamp(3 * gap, one_way_window, rtcp_wait) : rtcp_wait;
     if (elapsed(now, rr) < wait) return;
   } else if (elapsed(now, s.first_ts) < rtcp_wait &&
-             evidence.last(Evidence::SenderReport, sender(), s.ssrc) != 0) {
+             evidence.last(Evidence::SenderReport, sender(), s.ssrc, s.sender_report_memo) != 0) {
     return;  // the sender runs RTCP on its own port: the first receiver report may still come
   }
   // Plain RTP (no WebRTC session, where RTCP and consent checks must come back) whose SDP agreed
@@ -1627,6 +1627,10 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
     ++ctr.one_way_agreed_by_sdp;
   }
   Nanos start = std::max(s.first_ts, s.back_ts);
+  // Open, refreshed lately and as severe: hold() would not emit. On every packet of a stream
+  // that stays one way: its subject is not made for nothing.
+  const std::optional<Severity> severity = agreed ? std::optional<Severity>(Severity::Info) : std::nullopt;
+  if (engine.quiet(s.one_way, AnomalyKind::one_way_media, now, severity)) return;
   double secs = to_seconds(elapsed(now, start));
   const bool was_open = s.one_way.open;
   engine.hold(
@@ -1641,7 +1645,7 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
                         "5-tuple, no RTCP report for this SSRC",
                         s.since_back, secs, s.pt);
       },
-      agreed ? std::optional<Severity>(Severity::Info) : std::nullopt);
+      severity);
   if (!was_open && s.one_way.open) ++media(f).open_one_way;
 }
 

@@ -32,15 +32,22 @@ class AnomalyEngine {
 
   bool enabled(AnomalyKind k) const { return cfg_[k].enabled; }
 
+  // hold() would emit nothing now: the anomaly is open, was raised or refreshed less than a refresh
+  // interval ago and stays as severe. A caller that holds on every packet can skip making the
+  // subject and detail then.
+  bool quiet(const AnomalySlot& slot, AnomalyKind kind, Nanos now, std::optional<Severity> severity = {}) const {
+    return slot.open && elapsed(now, slot.last_emit) < refresh_ns_ &&
+           severity.value_or(cfg_[kind].severity) == slot.severity;
+  }
+
   // The condition holds at `now` (it started at `since`): raises it once, then refreshes it at
   // most every refresh interval, or at once when its severity changes. `detail(buf, size)` writes
   // the text only when an event goes out. Without `severity`, the kind's configured one.
   template <class Detail>
   void hold(AnomalySlot& slot, AnomalyKind kind, const AnomalySubject& subj, Nanos since, Nanos now,
             double value, double threshold, Detail&& detail, std::optional<Severity> severity = {}) {
-    if (!enabled(kind)) return;
+    if (!enabled(kind) || quiet(slot, kind, now, severity)) return;
     const Severity sev = severity.value_or(cfg_[kind].severity);
-    if (slot.open && elapsed(now, slot.last_emit) < refresh_ns_ && sev == slot.severity) return;
     AnomalyEvent ev = make(kind, slot.open ? AnomalyState::Refreshed : AnomalyState::Raised, subj,
                            slot.open ? slot.first_ts : since, now, value, threshold);
     ev.severity = sev;

@@ -111,7 +111,7 @@ struct RtpStreamState {
   uint32_t since_back = 0;
   // ... what the host evidence index last said of the receiver (asked on every packet): RTP from
   // it to the sender on other ports, its reports about this SSRC
-  HostEvidenceIndex::Memo back_media_memo, receiver_report_memo;
+  HostEvidenceIndex::Memo back_media_memo, receiver_report_memo, sender_report_memo;
   bool agreed_one_way = false;  // one way as the SDP agreed (counted once)
   char stream[48]{};            // the name signalling gave it when it began (RtpStreamEvent::stream)
   Nanos noted_ts = 0;  // last entry in the host evidence index

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 namespace wcstap {
 
@@ -69,15 +70,20 @@ const SessionExpectation* MediaExpectations::session(uint64_t id) const {
   return nullptr;
 }
 
+// The address words and the port each times its own odd constant (independent multiplies, not a
+// chain over the bytes), folded and multiplied once more.
 uint32_t MediaExpectations::home(const Endpoint& e) const {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (uint8_t b : e.addr) h = (h ^ b) * 0x100000001b3ull;
-  h = (h ^ e.port) * 0x100000001b3ull;
-  return static_cast<uint32_t>(h ^ (h >> 32)) & mask_;
+  uint64_t w[2];
+  std::memcpy(w, e.addr.data(), 16);
+  uint64_t h = w[0] * 0x9e3779b97f4a7c15ull + w[1] * 0xc2b2ae3d27d4eb4full + (e.port + 1ull) * 0xff51afd7ed558ccdull;
+  h = (h ^ (h >> 32)) * 0xbf58476d1ce4e5b9ull;
+  return static_cast<uint32_t>(h >> 32) & mask_;
 }
 
+// Asked on every packet of a one-way stream (one_way_media's agreement): nothing to look for
+// before any SDP came.
 const MediaExpectation* MediaExpectations::find(const Endpoint& at) const {
-  if (at.family == 0) return nullptr;
+  if (at.family == 0 || entries_ == 0) return nullptr;
   const uint32_t h = home(at);
   for (uint32_t i = 0; i < kProbe; ++i) {
     const MediaExpectation& e = slots_[(h + i) & mask_];
