@@ -2189,6 +2189,8 @@ void Pipeline::finish() {
 
 void Pipeline::hand_tap_facts_to(TapFactSink* sink) { impl_->facts = sink != nullptr ? sink : &impl_->judge; }
 
+void Pipeline::media_may_be_elsewhere(bool elsewhere) { impl_->signalling.media_may_be_elsewhere(elsewhere); }
+
 void Pipeline::set_srtp_keys(const SrtpConfig& keys) {
   Impl& m = *impl_;
   auto ring = std::make_unique<SrtpKeyring>(keys);  // throws before anything changes

@@ -147,6 +147,12 @@ class Pipeline {
   // session/tap_wide.h) go to `sink` instead of this pipeline's own judge: a dataplane with several
   // workers judges them once over every worker's facts. Null: back to the pipeline's own.
   void hand_tap_facts_to(TapFactSink* sink);
+  // A session's signalling and its media may be analysed by different pipelines (a dataplane whose
+  // workers share the packets by 5-tuple): verdicts that rest on media not being seen here are not
+  // made (sip_rtp_mismatch, rtsp_failure's "no RTP" over UDP), since another worker may be seeing it.
+  // SDP-derived facts (clock rates, stream names, agreed directions, session fingerprints) reach
+  // media only where both meet in this pipeline.
+  void media_may_be_elsewhere(bool elsewhere);
 
   const PipelineCounters& counters() const;
   Nanos last_packet_time() const;

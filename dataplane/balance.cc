@@ -42,6 +42,11 @@ uint32_t hash_endpoints(const uint8_t* a, const uint8_t* b, size_t addr_len, uin
 
 bool is_port_protocol(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
 
+// A port as the 5-tuple hash takes it. UDP drops the lowest bit: RTP on an even port and its RTCP
+// on the next one (RFC 3550 section 11) are one conversation, and the media analyzers read a
+// stream's receiver reports and its packets together (one_way_media waits for those reports).
+uint32_t balance_port(const uint8_t* p, uint8_t proto) { return proto == 17 ? be16(p) >> 1 : be16(p); }
+
 }  // namespace
 
 uint32_t balance_hash(std::span<const uint8_t> f, BalanceBy by) {
@@ -61,7 +66,8 @@ uint32_t balance_hash(std::span<const uint8_t> f, BalanceBy by) {
     const uint8_t proto = ip[9];
     const bool fragment = (be16(ip + 6) & 0x3fff) != 0;  // MF set or an offset: pieces meet by address
     if (ports && !fragment && is_port_protocol(proto) && ihl >= 20 && f.size() >= off + ihl + 4)
-      return hash_endpoints(ip + 12, ip + 16, 4, be16(ip + ihl), be16(ip + ihl + 2), proto);
+      return hash_endpoints(ip + 12, ip + 16, 4, balance_port(ip + ihl, proto), balance_port(ip + ihl + 2, proto),
+                            proto);
     return hash_endpoints(ip + 12, ip + 16, 4, 0, 0, 0);
   }
   if (type == 0x86dd) {
@@ -69,7 +75,7 @@ uint32_t balance_hash(std::span<const uint8_t> f, BalanceBy by) {
     const uint8_t* ip = &f[off];
     const uint8_t next = ip[6];
     if (ports && is_port_protocol(next) && f.size() >= off + 44)
-      return hash_endpoints(ip + 8, ip + 24, 16, be16(ip + 40), be16(ip + 42), next);
+      return hash_endpoints(ip + 8, ip + 24, 16, balance_port(ip + 40, next), balance_port(ip + 42, next), next);
     return hash_endpoints(ip + 8, ip + 24, 16, 0, 0, 0);
   }
   return 0;

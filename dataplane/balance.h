@@ -11,8 +11,9 @@
 namespace wcstap::dp {
 
 // A symmetric hash of an Ethernet frame (up to two VLAN tags, IPv4 or IPv6): of its two addresses
-// (HostPair), or of addresses, protocol and UDP/TCP/SCTP ports (FiveTuple; a fragment, or IPv6 with
-// extension headers before the transport, falls back to its addresses so all its pieces meet).
+// (HostPair), or of addresses, protocol and UDP/TCP/SCTP ports (FiveTuple; UDP ports 2n and 2n+1
+// count as one, so RTP meets its RTCP; a fragment, or IPv6 with extension headers before the
+// transport, falls back to its addresses so all its pieces meet).
 // Frames that are not IP, or too short to say, hash to 0.
 uint32_t balance_hash(std::span<const uint8_t> frame, BalanceBy by);
 

@@ -221,6 +221,8 @@ std::vector<std::unique_ptr<WorkerContext>> make_workers(const Config& cfg, cons
     w->scratch = std::make_unique<uint8_t[]>(kScratchSize);
     w->pipeline = std::make_unique<Pipeline>(cfg, w->sink, signatures);
     if (w->facts != nullptr) w->pipeline->hand_tap_facts_to(&w->fact_sink);
+    // By 5-tuple, a call's SIP and its RTP may go to different workers (RTP meets its RTCP only).
+    w->pipeline->media_may_be_elsewhere(n > 1 && cfg.dataplane.balance == BalanceBy::FiveTuple);
     workers.push_back(std::move(w));
   }
   for (auto& w : workers)
@@ -316,6 +318,9 @@ int run(const Config& cfg, const Options& opt) {
   if (!plan.rss && cfg.dataplane.workers > 1)
     spdlog::info("software balance by {} over {} workers: {}",
                  cfg.dataplane.balance == BalanceBy::HostPair ? "host pair" : "5-tuple", cfg.dataplane.workers, plan.why);
+  if (cfg.dataplane.balance == BalanceBy::FiveTuple && cfg.dataplane.workers > 1)
+    spdlog::info("balance by 5-tuple: a session's signalling and media may meet in different workers; "
+                 "sip_rtp_mismatch and rtsp_failure (no RTP over UDP) are not judged");
 
   struct PortGuard {
     std::vector<Port>& ports;

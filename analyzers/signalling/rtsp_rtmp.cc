@@ -128,11 +128,13 @@ void Engine::rtsp_message(uint32_t index, Conn& c, Nanos ts, const RtspMessage& 
   }
 }
 
-// PLAY answered and no RTP since: no interleaved frame, or none at the UDP ports SETUP chose.
+// PLAY answered and no RTP since: no interleaved frame, or none at the UDP ports SETUP chose (not
+// judged when RTP over UDP may reach another worker: media_elsewhere).
 void Engine::rtsp_check_rtp(Conn& c, Nanos now) {
   if (c.media_session == kNoIndex) return;
   MediaSession& s = media_sessions[c.media_session];
   if (s.play_ts == 0 || s.media_frames > 0 || s.failed || (!s.interleaved && s.udp_tracks == 0)) return;
+  if (!s.interleaved && media_elsewhere) return;
   if (elapsed(now, s.play_ts) < seconds(cfg.anomalies.rtsp_failure.no_rtp_s)) return;
   if (!s.interleaved) {
     for (uint8_t i = 0; i < s.udp_tracks; ++i)

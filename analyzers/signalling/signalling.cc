@@ -83,6 +83,8 @@ SignallingAnalyzer::SignallingAnalyzer(const Config& cfg, AnomalyEngine& engine,
 }
 SignallingAnalyzer::~SignallingAnalyzer() = default;
 
+void SignallingAnalyzer::media_may_be_elsewhere(bool elsewhere) { impl_->media_elsewhere = elsewhere; }
+
 FlowClass SignallingAnalyzer::recognise(L4 l4, FlowClass port_class, Bytes payload) const {
   if (l4 != L4::Tcp && l4 != L4::Udp) return FlowClass::Unknown;
   if (is_signalling_class(port_class)) return port_class;

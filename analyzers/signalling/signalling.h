@@ -78,6 +78,9 @@ class SignallingAnalyzer {
   // End of input at packet time `now`: what is due is judged, and records not tied to a flow
   // (SIP dialogs, WCS streams, DNS summaries) are reported. Call before the flows are closed.
   void finish(Nanos now);
+  // Media of this analyzer's signalling may be analysed elsewhere (see Pipeline::media_may_be_elsewhere):
+  // no verdict rests on media not seen here.
+  void media_may_be_elsewhere(bool elsewhere);
 
  private:
   void advance_slow(Nanos now);

@@ -428,6 +428,7 @@ struct Engine {
   InterleavedMedia* media = nullptr;
   Nanos* next_due = nullptr;        // the analyzer's copy of the earliest deadline (its inline check)
   MediaExpectations* expectations = nullptr;
+  bool media_elsewhere = false;     // a session's media may reach another worker: its absence here proves nothing
   SdesKeySink* sdes = nullptr;
   SdpSession sdp;                   // scratch (large: kept here, not on the stack)
   // An SDP body: parsed, its media recorded for the media analyzers under `name` (what the operator

@@ -155,10 +155,11 @@ void Engine::sip_sdp(SipDialog& d, const Endpoint& src, Nanos ts) {
 // sip_rtp_mismatch (ANOMALIES.md #21): the call was answered and acknowledged, and after no_rtp_s
 // RTP has not reached the media address one side's SDP named, or reached it from an address the
 // other side's SDP did not name. No RTP is awaited where the SDPs agreed it would not flow (the
-// receiver said sendonly or inactive, the sender recvonly or inactive: a call on hold).
+// receiver said sendonly or inactive, the sender recvonly or inactive: a call on hold). Not judged
+// when the call's RTP may be analysed by another worker (media_elsewhere): not seeing it proves nothing.
 void Engine::sip_check_rtp(uint32_t index, Nanos now) {
   SipDialog& d = dialogs[index];
-  if (d.terminated || d.ack_ts == 0 || expectations == nullptr) return;
+  if (d.terminated || d.ack_ts == 0 || expectations == nullptr || media_elsewhere) return;
   for (uint8_t k = 0; k < 2; ++k) {
     const Endpoint& at = d.sdp_media[k];
     if (at.family == 0) continue;

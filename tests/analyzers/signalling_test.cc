@@ -1319,6 +1319,16 @@ TEST(Signalling, SipMediaOneWayAgainstSendrecvIsOneWayNamedAfterTheCall) {
   EXPECT_EQ(streams, 1);
 }
 
+TEST(Signalling, SipCallWithoutRtpIsNotJudgedWhenItsMediaMayBeOnAnotherWorker) {
+  // A dataplane balancing by 5-tuple: the call's RTP may be another worker's, so not seeing it here
+  // is no sip_rtp_mismatch (the same call in one pipeline is: SipMediaOneWayAgainstSendrecv...).
+  Tap tap;
+  tap.pipeline.media_may_be_elsewhere(true);
+  one_way_call(tap, "sendrecv", "sendrecv", 5000);
+  EXPECT_TRUE(tap.sink.raised(AnomalyKind::sip_rtp_mismatch).empty());
+  EXPECT_EQ(tap.sink.raised(AnomalyKind::one_way_media).size(), 1u);  // judged on the stream's own flow
+}
+
 TEST(Signalling, SipCallOneWayAsTheSdpAgreedIsOnlyInfo) {
   for (const auto& [ua, pbx] : {std::pair{"sendonly", "recvonly"}, std::pair{"sendrecv", "recvonly"},
                                 std::pair{"sendonly", "sendrecv"}}) {

@@ -43,6 +43,29 @@ TEST(Balance, HostPairIgnoresPortsFiveTupleDoesNot) {
   EXPECT_NE(balance_hash(a, BalanceBy::FiveTuple), balance_hash(b, BalanceBy::FiveTuple));
 }
 
+TEST(Balance, FiveTupleKeepsRtpWithItsRtcpOnTheNextPorts) {
+  // RTP 31804 -> 16630 and its RTCP 31805 -> 16631 (RFC 3550): one worker, either direction.
+  const uint32_t rtp = balance_hash(udp4("198.51.100.10", 31804, "192.0.2.143", 16630), BalanceBy::FiveTuple);
+  EXPECT_EQ(rtp, balance_hash(udp4("198.51.100.10", 31805, "192.0.2.143", 16631), BalanceBy::FiveTuple));
+  EXPECT_EQ(rtp, balance_hash(udp4("192.0.2.143", 16631, "198.51.100.10", 31805), BalanceBy::FiveTuple));
+  EXPECT_EQ(balance_hash(udp6("2001:db8::1", 5004, "2001:db8::2", 6000), BalanceBy::FiveTuple),
+            balance_hash(udp6("2001:db8::2", 6001, "2001:db8::1", 5005), BalanceBy::FiveTuple));
+  // ... but not the next pair of ports: another stream.
+  EXPECT_NE(rtp, balance_hash(udp4("198.51.100.10", 31806, "192.0.2.143", 16632), BalanceBy::FiveTuple));
+}
+
+TEST(Balance, FiveTupleSpreadsOneHostPairsFlows) {
+  // One client's 4,000 DNS queries, each from its own source port: each of 4 workers near a quarter.
+  std::array<int, 4> per{};
+  for (int i = 0; i < 4000; ++i)
+    ++per[worker_of(balance_hash(udp4("198.51.100.10", static_cast<uint16_t>(20000 + 3 * i), "192.0.2.18", 53),
+                                 BalanceBy::FiveTuple), 4)];
+  for (int n : per) {
+    EXPECT_GT(n, 900);
+    EXPECT_LT(n, 1100);
+  }
+}
+
 TEST(Balance, VlanTagsDoNotChangeTheHash) {
   const Frame plain = udp4("10.0.0.1", 5000, "10.0.0.2", 31000);
   const Frame tagged = udp4("10.0.0.2", 31000, "10.0.0.1", 5000, {{test::kEtherQinQ, 100}, {test::kEtherVlan, 7}});

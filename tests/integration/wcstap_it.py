@@ -12,6 +12,11 @@
                                                   first. Live (the workers together) must equal one
                                                   offline pipeline on the whole: every anomaly, stream,
                                                   session and signalling line
+  wcstap_it.py pcap      --scenario a+b --workers 2 --balance five_tuple ...
+                                                  workers share the packets by 5-tuple: what one flow
+                                                  shows equals offline; what crosses flows (SDP facts,
+                                                  correlated verdicts, DNS summaries) as stated in
+                                                  check_five_tuple_results
   wcstap_it.py inline    --scenario healthy ...   two net_pcap ports in-line: every packet read on one
                                                   must come out of its peer unchanged (tx_pcap), in
                                                   order, while the verdicts equal the offline ones
@@ -29,6 +34,7 @@ Stdlib only. Every process and namespace it makes is removed on the way out, on 
 """
 import argparse
 import base64
+import glob
 import json
 import os
 import re
@@ -294,6 +300,14 @@ class Env:
         self.procs.cleanup()
         for prefix in self.prefixes:
             shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+            # A primary on hugepages leaves its page files behind, and the pages stay taken until
+            # they are removed (dpdk-hugepages.py --clear only lowers the count)
+            for mount in hugetlbfs_mounts():
+                for page in glob.glob(os.path.join(mount, f"{prefix}map_*")):
+                    try:
+                        os.remove(page)
+                    except OSError:
+                        pass
         if self.args.keep:
             log(f"kept {self.tmp}")
         else:
@@ -318,7 +332,7 @@ def test_pcap(env):
         if min(counts) == 0:
             raise Fail(f"a queue got no frames: {counts} (the capture needs more host pairs)")
         vdev = "net_pcap0," + ",".join(f"rx_pcap={q}" for q in files)
-    config = workers_config(env, workers)
+    config = workers_config(env, workers, env.args.balance)
     lcores = worker_lcores(workers)
     env.start_control()
     dp_err = env.path("dataplane.err")
@@ -344,7 +358,11 @@ def test_pcap(env):
             if len(per_worker) < min(workers, 2):
                 raise Fail(f"expected lines from several of the {workers} workers, saw {per_worker}")
             check_handoff(dp_err, workers)
-        check_pcap_results(scenario, truth, offline, live)
+            check_analysed_once(truth, live)
+        if env.args.balance == "five_tuple":
+            check_five_tuple_results(truth, offline, live)
+        else:
+            check_pcap_results(scenario, truth, offline, live)
         with open(env.ctl_err) as f:
             if "sequence gap" in f.read():
                 raise Fail("wcstap-control reported sequence gaps")
@@ -355,20 +373,21 @@ def test_pcap(env):
         raise
 
 
-def workers_config(env, workers):
-    """The test config with dataplane.workers set. net_pcap reads a file as fast as it can, and here
-    the workers share two CPUs: a worker's inbox must hold what the reading worker hands it while it
-    waits for the CPU, so the hand-off rings and the mbuf pool hold a whole test capture (a full
-    inbox drops and counts, as it must; that is not what this test is about)."""
-    if workers == 1:
+def workers_config(env, workers, balance="host_pair"):
+    """The test config with dataplane.workers (and dataplane.balance) set. net_pcap reads a file as
+    fast as it can, and here the workers share two CPUs: a worker's inbox must hold what the reading
+    worker hands it while it waits for the CPU, so the hand-off rings and the mbuf pool hold a whole
+    test capture (a full inbox drops and counts, as it must; that is not what this test is about)."""
+    if workers == 1 and balance == "host_pair":
         return env.config
     config = env.path("workers.yaml")
     with open(env.config) as f:
         text = f.read()
-    for key in ("workers: 1", "handoff_ring_size: 4096", "mbufs: 8191"):
+    for key in ("workers: 1", "handoff_ring_size: 4096", "mbufs: 8191", "balance: host_pair"):
         if key not in text:
             raise Fail(f"{env.config}: no '{key}' to change")
     text = text.replace("workers: 1", f"workers: {workers}", 1)
+    text = text.replace("balance: host_pair", f"balance: {balance}", 1)
     text = text.replace("handoff_ring_size: 4096", "handoff_ring_size: 32768", 1)
     text = text.replace("mbufs: 8191", "mbufs: 65535", 1)
     with open(config, "w") as f:
@@ -398,6 +417,143 @@ def check_handoff(dp_err, workers):
     log(f"hand-off: {handed} packets handed on, {received} received, {dropped} dropped")
     if handed == 0 or dropped != 0 or handed != received:
         raise Fail(f"hand-off between workers: handed {handed}, received {received}, dropped {dropped}")
+
+
+def check_analysed_once(truth, live):
+    """The Goodbye's TapStats: the workers together analysed each packet of the capture once."""
+    final = [l for l in live if l.get("type") == "tap_stats" and l.get("final")]
+    if len(final) != 1:
+        raise Fail(f"expected one final tap_stats line, got {len(final)}")
+    per_worker = [w["packets"] for w in final[0]["workers"]]
+    read = sum(w["rx_packets"] for w in final[0]["workers"])
+    log(f"packets analysed per worker: {per_worker} (read {read}), capture {truth['packets']}")
+    if sum(per_worker) != truth["packets"] or read != truth["packets"]:
+        raise Fail(f"workers analysed {per_worker} (sum {sum(per_worker)}) of {read} read; the capture has "
+                   f"{truth['packets']}")
+    if sum(w["handoff_drops"] for w in final[0]["workers"]) != 0:
+        raise Fail(f"tap_stats: hand-off drops {final[0]['workers']}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# balance by 5-tuple: each flow whole in one worker, a session's signalling and media maybe not
+
+# What signalling tells the media analyzers (SDP: the clock rate's source, the stream's name, SDES
+# keys), which an RTP stream only has when its SDP met it in one worker.
+SDP_STREAM_FIELDS = ("clock_source", "stream", "srtp")
+# Verdicts that need a session's signalling and its media together; by 5-tuple the tap does not
+# judge those resting on media not seen (sip_rtp_mismatch; rtsp_failure, no RTP over UDP), and one
+# resting on SDP facts (dtls_fingerprint_mismatch, SDP form) can only be missed. Never raised live
+# without offline.
+CORRELATED_KINDS = ("sip_rtp_mismatch", "rtsp_failure", "dtls_fingerprint_mismatch")
+# Summary counters that count correlation, not packets or messages: SDP clock rates and SDES keys
+# that reached their media, what was judged and reported (DNS summaries are per worker).
+CORRELATED_COUNTERS = ("anomalies", "events", "rtp_clock_from_sdp", "one_way_agreed_by_sdp", "signalling_reports",
+                       "sdes_keys_learnt", "srtp_authenticated", "srtp_auth_failed", "srtcp_authenticated",
+                       "srtcp_auth_failed")
+
+
+def check_five_tuple_results(truth, offline, live):
+    """Live (workers sharing flows by 5-tuple) against one offline pipeline. What is judged on one
+    flow must be equal: flows, every RTP stream's statistics (RTP meets its RTCP: the balance keeps
+    UDP ports 2n and 2n+1 together), RTCP, WebRTC sessions (ICE, DTLS and media on one 5-tuple),
+    per-flow anomalies, signalling records, packet and message counts. What crosses flows may differ,
+    and only as stated: SDP facts on a stream whose signalling another worker read, the correlated
+    verdicts (never raised without offline), DNS summaries (per client host: one per worker, adding up)."""
+    def norm(l, drop=()):
+        return json.dumps({k: v for k, v in l.items() if k not in ("tap", "port", "queue", "worker") + drop},
+                          sort_keys=True)
+
+    def of(lines, kind):
+        return [l for l in lines if l.get("type") == kind]
+
+    def equal(kind, drop=(), pick=lambda l: True):
+        a = sorted(norm(l, drop) for l in of(live, kind) if pick(l))
+        b = sorted(norm(l, drop) for l in of(offline, kind) if pick(l))
+        if a != b:
+            raise Fail(f"{kind} lines differ live/offline ({len(a)} vs {len(b)}): {sorted(set(a) ^ set(b))[:4]}")
+        return len(a)
+
+    flows = equal("flow")
+    rtcp = equal("rtcp_stream")
+    sessions = equal("webrtc_session")
+
+    # RTP streams: the same streams, each with the same statistics. A stream whose SDP was read by
+    # another worker lacks what SDP says of it, nothing else.
+    key = lambda l: (l["src"], l["dst"], l["ssrc"])
+    live_rtp, off_rtp = {}, {}
+    for lines, into in ((live, live_rtp), (offline, off_rtp)):
+        for l in of(lines, "rtp_stream"):
+            into.setdefault(key(l), []).append(l)
+    if live_rtp.keys() != off_rtp.keys():
+        raise Fail(f"RTP streams differ: live only {sorted(live_rtp.keys() - off_rtp.keys())}, "
+                   f"offline only {sorted(off_rtp.keys() - live_rtp.keys())}")
+    sdp_elsewhere = []
+    for k, offs in off_rtp.items():
+        lives = live_rtp[k]
+        split = any(o.get("clock_source") == "sdp" for o in offs) and not any(l.get("clock_source") == "sdp"
+                                                                            for l in lives)
+        drop = SDP_STREAM_FIELDS if split else ()
+        if sorted(norm(l, drop) for l in lives) != sorted(norm(o, drop) for o in offs):
+            raise Fail(f"rtp_stream {k} differs live/offline{' (beyond SDP facts)' if split else ''}: "
+                       f"live {[norm(l) for l in lives]}, offline {[norm(o) for o in offs]}")
+        if split:
+            sdp_elsewhere.append(k)
+    # The capture must hold the case this test is about: a stream whose SDP another worker read.
+    if not sdp_elsewhere:
+        raise Fail("no RTP stream's SDP was read by another worker: the capture no longer tests the split "
+                   "(change the scenario mix)")
+    for s in truth["rtp_streams"]:
+        k = (s["src"], s["dst"], s["ssrc"])
+        if sum(l["packets"] for l in live_rtp.get(k, [])) != s["packets"]:
+            raise Fail(f"rtp_stream {k}: live {live_rtp.get(k)}, truth {s['packets']} packets")
+
+    # Anomalies: per-flow kinds line for line (the stream's SDP name aside); correlated kinds never
+    # raised live without offline.
+    per_flow = lambda l: l["kind"] not in CORRELATED_KINDS
+    equal("anomaly", drop=("stream",), pick=per_flow)
+    live_corr = {norm(l, ("stream",)) for l in of(live, "anomaly") if not per_flow(l)}
+    off_corr = {norm(l, ("stream",)) for l in of(offline, "anomaly") if not per_flow(l)}
+    if not live_corr <= off_corr:
+        raise Fail(f"correlated anomalies raised live only: {sorted(live_corr - off_corr)}")
+    live_raised = raised(live)
+    truth_raised = {(a["kind"], a["src"], a["dst"], a.get("ssrc")) for a in truth["anomalies"]
+                    if a["kind"] not in CORRELATED_KINDS}
+    if truth_raised - live_raised:
+        raise Fail(f"truth anomalies not raised live: {sorted(truth_raised - live_raised, key=str)}")
+
+    # Signalling: every record but DNS summaries line for line; those add up per client host and server.
+    dns = lambda l: l.get("kind") == "dns"
+    signalling = equal("signalling", pick=lambda l: not dns(l))
+
+    def dns_totals(lines):
+        out = {}
+        for l in of(lines, "signalling"):
+            if dns(l):
+                t = out.setdefault((l["client"].rsplit(":", 1)[0], l["server"]), {"queries": 0, "answers": 0,
+                                   "failures": 0, "first_ts": l["first_ts"], "last_ts": l["last_ts"], "max_ms": 0})
+                for f in ("queries", "answers", "failures"):
+                    t[f] += l[f]
+                t["first_ts"], t["last_ts"] = min(t["first_ts"], l["first_ts"]), max(t["last_ts"], l["last_ts"])
+                t["max_ms"] = max(t["max_ms"], l["max_ms"])
+        return out
+    if dns_totals(live) != dns_totals(offline):
+        raise Fail(f"DNS summaries do not add up: live {dns_totals(live)}, offline {dns_totals(offline)}")
+
+    ls, os_ = dict(summaries(live)[0]), dict(summaries(offline)[0])
+    if ls["packets"] != truth["packets"]:
+        raise Fail(f"summary packets {ls['packets']} != truth {truth['packets']}")
+    ls.pop("tap", None)
+    os_.pop("file", None)
+    differ = {k: (ls.get(k), os_.get(k)) for k in set(ls) | set(os_) if ls.get(k) != os_.get(k)}
+    if set(differ) - set(CORRELATED_COUNTERS):
+        unexpected = {k: differ[k] for k in set(differ) - set(CORRELATED_COUNTERS)}
+        raise Fail(f"summary counters differ live/offline: {unexpected}")
+    if ls["rtp_clock_from_sdp"] > os_["rtp_clock_from_sdp"] or ls["signalling_reports"] < os_["signalling_reports"]:
+        raise Fail(f"SDP clock rates {ls['rtp_clock_from_sdp']} (offline {os_['rtp_clock_from_sdp']}), signalling "
+                   f"reports {ls['signalling_reports']} (offline {os_['signalling_reports']})")
+    log(f"five_tuple: {flows} flows, {len(live_rtp)} RTP streams ({len(sdp_elsewhere)} with their SDP on another "
+        f"worker: {sorted(sdp_elsewhere)}), {rtcp} RTCP-only, {sessions} sessions, {signalling} signalling records "
+        f"and DNS totals, {len(live_raised)} anomalies: as offline; differing, as allowed: {differ}")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -764,6 +920,14 @@ def telemetry_query(sock_path, commands):
         s.close()
 
 
+def hugetlbfs_mounts():
+    try:
+        with open("/proc/mounts") as f:
+            return [line.split()[1] for line in f if len(line.split()) > 2 and line.split()[2] == "hugetlbfs"]
+    except OSError:
+        return []
+
+
 def hugepages_free():
     with open("/proc/meminfo") as f:
         for line in f:
@@ -838,7 +1002,8 @@ def test_telemetry(env):
                 raise Fail(f"/wcstap/stats has no {key}")
 
         if reserved is None:
-            log("dpdk-dumpcap: skipped (no hugepages, and they cannot be set up here: not root)")
+            log("dpdk-dumpcap: skipped (no hugepages, and none could be set up here: not root, or the kernel "
+                "had no 2 MB pages free)")
         else:
             dump = env.path("dump.pcapng")
             r = subprocess.run(["dpdk-dumpcap", f"--file-prefix={prefix}", "-i", "net_pcap0", "-w", dump, "-c", "500",
@@ -967,6 +1132,9 @@ def main():
         p.add_argument("--control", required=True)
         p.add_argument("--config", default="")
         p.add_argument("--keep", action="store_true", help="keep the temporary directory")
+        if mode == "pcap":
+            p.add_argument("--balance", choices=("host_pair", "five_tuple"), default="host_pair",
+                           help="dataplane.balance: how the workers share the packets")
         if mode in ("pcap", "inline"):
             p.add_argument("--workers", type=int, default=1, help="dataplane workers, 1 or more")
             p.add_argument("--queues", type=int, default=1, help="net_pcap RX queues (the capture split by host pair)")
