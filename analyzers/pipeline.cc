@@ -365,7 +365,7 @@ void Pipeline::Impl::stage_frame(LinkType link, Bytes frame, Staged& s) {
   s.keyed = s.status == DecodeStatus::Ok && (!s.pkt.fragment || s.pkt.first_fragment);
   s.flow = s.stream = kNoIndex;
   if (!s.keyed) return;
-  s.kp = make_flow_key(s.pkt.src, s.pkt.dst, s.pkt.ip_proto);
+  make_flow_key(s.pkt.src, s.pkt.dst, s.pkt.ip_proto, s.kp);
   s.hash = flow_hash(s.kp.key);
 }
 
