@@ -184,6 +184,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   void rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
   void rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
   void check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, bool media_packet);
+  void judge_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, Nanos back_media, Nanos rr);
   void check_packet_loss(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_high_jitter(const FlowRecord& f, RtpStreamState& s, Nanos now);
   void check_stalls(FlowRecord& f, Nanos now);
@@ -372,7 +373,7 @@ void Pipeline::Impl::stage_frame(LinkType link, Bytes frame, Staged& s) {
 // Stage by stage over the burst, so that each stage's memory fetches are under way while the rest
 // of the burst is worked on: decode and hash (fetch the buckets), read the buckets (fetch the
 // records), read the records (fetch the first RTP stream and the media state), then analyse each
-// packet in order while the state of the packet a few places on is fetched in full.
+// packet in order while the state of the packet a few places on is fetched.
 void Pipeline::Impl::stage(LinkType link, std::span<const Pipeline::Frame> burst) {
   const size_t n = burst.size();
   for (size_t i = 0; i < n; ++i) {
@@ -399,7 +400,7 @@ void Pipeline::Impl::stage(LinkType link, std::span<const Pipeline::Frame> burst
 }
 
 // The state a packet of a known flow reads: its media bookkeeping and, for what looks like RTP,
-// the whole of its stream (found among the flow's first few by SSRC and direction).
+// the per-packet part of its stream (found among the flow's first few by SSRC and direction).
 void Pipeline::Impl::fetch_ahead(Staged& s) {
   if (s.flow == kNoIndex) return;
   const FlowRecord& f = flows.record(s.flow);
@@ -410,7 +411,7 @@ void Pipeline::Impl::fetch_ahead(Staged& s) {
   uint32_t i = s.stream;
   for (unsigned n = 0; n < 4 && i < streams.capacity(); ++n, i = streams[i].next) {
     if (streams[i].ssrc == ssrc && streams[i].dir == s.kp.dir) {
-      streams.prefetch(i);
+      streams.prefetch(i, kRtpStreamPacketBytes);
       return;
     }
   }
@@ -1581,14 +1582,18 @@ AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStre
 // back: no packet on the 5-tuple (or, where the 5-tuple never carried anything back, no RTP from
 // the receiving host to the sender on other ports: asymmetric RTP), and no RTCP receiver report
 // about this SSRC from the receiving host on a separate RTCP port within an RTCP interval.
-void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, bool media_packet) {
+//
+// Always inline (rtp() on every media packet): left to itself GCC calls it, and the call and its
+// saved registers cost about a third of it.
+[[gnu::always_inline]] inline void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now,
+                                                                 bool media_packet) {
   const uint8_t back_dir = s.dir ^ 1;
   // Made only when asked for: on most packets the evidence memos are current and nothing is due.
   auto sender = [&] { return key_endpoint(f.key, s.dir == 1); };
   auto receiver = [&] { return key_endpoint(f.key, back_dir == 1); };
-  Nanos back_media = f.packets[back_dir] != 0 ? f.last_dir_ts[back_dir]
-                                              : evidence.last(Evidence::Media, receiver(),
-                                                              HostEvidenceIndex::fold(sender()), s.back_media_memo);
+  Nanos back_media = f.packets[back_dir] != 0 ? f.last_dir_ts[back_dir] : s.back_media_memo.ts;
+  if (f.packets[back_dir] == 0 && !evidence.current(s.back_media_memo))
+    back_media = evidence.last(Evidence::Media, receiver(), HostEvidenceIndex::fold(sender()), s.back_media_memo);
   Nanos rr = evidence.current(s.receiver_report_memo)
                  ? s.receiver_report_memo.ts
                  : evidence.last(Evidence::ReceiverReport, receiver(), s.ssrc, s.receiver_report_memo);
@@ -1604,9 +1609,18 @@ void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, 
   }
   if (!media_packet) return;
   ++s.since_back;
-  const auto& th = cfg.anomalies.one_way_media;
-  if (s.since_back < th.min_packets) return;
+  if (s.since_back < cfg.anomalies.one_way_media.min_packets) return;
   if (elapsed(now, std::max(s.first_ts, back_media)) < one_way_window) return;
+  judge_one_way(f, s, now, back_media, rr);
+}
+
+// check_one_way's verdict once the stream has gone one way long enough to be judged: out of line,
+// so that the test before it stays small.
+[[gnu::noinline]] void Pipeline::Impl::judge_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, Nanos back_media,
+                                                     Nanos rr) {
+  auto sender = [&] { return key_endpoint(f.key, s.dir == 1); };
+  auto receiver = [&] { return key_endpoint(f.key, s.dir == 0); };
+  const auto& th = cfg.anomalies.one_way_media;
   if (rr != 0) {
     // A receiver's next report is due within its own pace (RFC 3550 randomises each interval to
     // 0.5-1.5 x its mean): three of its last intervals, between min_duration_s and rtcp_interval_s.

@@ -4,15 +4,9 @@
 
 namespace wcstap {
 
-FlowClass classify_udp_payload(Bytes p) {
+FlowClass classify_udp_non_rtp(Bytes p) {
   if (p.empty()) return FlowClass::Unknown;
   uint8_t b0 = p[0];
-  // RTP and RTCP first (version 2: 128..191): nearly every datagram of a media mix is one. The
-  // ranges below do not overlap it, so the order changes no answer.
-  if ((b0 & 0xc0) == 0x80) {
-    if (p.size() >= 8 && p[1] >= 192 && p[1] <= 223) return FlowClass::Rtcp;
-    return p.size() >= 12 ? FlowClass::Rtp : FlowClass::Unknown;
-  }
   if (b0 <= 3) {
     // STUN: 20-byte header, length a multiple of 4 covering the rest; RFC 5389 magic cookie,
     // or an RFC 3489 message whose length matches exactly.
@@ -41,16 +35,6 @@ FlowClass classify_udp_payload(Bytes p) {
     return size_t{be16(&p[2])} + 4 <= p.size() ? FlowClass::Turn : FlowClass::Unknown;
   }
   return FlowClass::Unknown;
-}
-
-bool is_media_class(FlowClass c) {
-  switch (c) {
-    case FlowClass::Rtp: case FlowClass::Rtcp: case FlowClass::Stun: case FlowClass::Dtls:
-    case FlowClass::Turn: case FlowClass::Zrtp:
-      return true;
-    default:
-      return false;
-  }
 }
 
 FlowClass port_class(const WcsConfig& wcs, uint16_t port_a, uint16_t port_b) {
