@@ -320,7 +320,6 @@ static void clear_decoded(DecodedPacket& out) {
 // fragmentation, UDP. Decoded in one pass with the checks the general path makes on it (same
 // result); false, with `out` untouched, when the frame is anything else or fails a check.
 static bool decode_ethernet_ipv4_udp(Bytes b, DecodedPacket& out) {
-  static_assert(sizeof(DecodedPacket) == 88, "a member added to DecodedPacket must be set here too");
   constexpr size_t kEth = 14, kIp = 20, kUdp = 8;
   if (b.size() < kEth + kIp + kUdp || be16(&b[12]) != kEtherIpv4 || b[kEth] != 0x45 || b[kEth + 9] != 17)
     return false;
@@ -328,23 +327,15 @@ static bool decode_ethernet_ipv4_udp(Bytes b, DecodedPacket& out) {
   const size_t ulen = be16(&b[kEth + kIp + 4]);
   if ((be16(&b[kEth + 6]) & 0x3fff) != 0 || total < kIp + kUdp || ulen < kUdp) return false;
   const size_t avail = std::min(b.size() - kEth, total) - kIp - kUdp;
+  clear_decoded(out);  // then what this frame sets
   out.ip_version = 4;
-  out.vlan_tags = 0;
   out.l4 = L4::Udp;
   out.ip_proto = 17;
-  out.src = Endpoint{};
-  out.dst = Endpoint{};
   std::memcpy(out.src.addr.data(), &b[kEth + 12], 4);
   std::memcpy(out.dst.addr.data(), &b[kEth + 16], 4);
   out.src.family = out.dst.family = 4;
   out.src.port = be16(&b[kEth + kIp]);
   out.dst.port = be16(&b[kEth + kIp + 2]);
-  out.fragment = out.first_fragment = out.ip_options = false;
-  out.tcp_flags = 0;
-  out.tcp_seq = out.tcp_ack = 0;
-  out.tcp_window = 0;
-  out.tcp_payload_len = 0;
-  out.icmp_type = out.icmp_code = 0;
   out.ip_len = static_cast<uint32_t>(total);
   out.l4_payload = b.subspan(kEth + kIp + kUdp, std::min(avail, ulen - kUdp));
   return true;
