@@ -22,17 +22,20 @@ constexpr Nanos seconds(double s) { return static_cast<Nanos>(s * 1e9); }
 enum class L4 : uint8_t { Other = 0, Icmp = 1, Tcp = 6, Udp = 17, Icmpv6 = 58 };
 const char* l4_name(L4 l4);  // "udp", "tcp", "icmp", "icmpv6", "other"
 
+// Two 16-byte addresses are equal: compared as two 8-byte words (std::array's == becomes a call
+// to memcmp, which per-packet lookups paid for).
+inline bool same_address(const std::array<uint8_t, 16>& x, const std::array<uint8_t, 16>& y) {
+  uint64_t a[2], b[2];
+  std::memcpy(a, x.data(), 16);
+  std::memcpy(b, y.data(), 16);
+  return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+}
+
 struct Endpoint {
   std::array<uint8_t, 16> addr{};  // IPv4 in the first 4 bytes
   uint16_t port = 0;
   uint8_t family = 0;  // 4 or 6; 0 = unset
-  // The address as two 8-byte words (the defaulted member-wise compare becomes a call to memcmp).
-  bool operator==(const Endpoint& o) const {
-    uint64_t a[2], b[2];
-    std::memcpy(a, addr.data(), 16);
-    std::memcpy(b, o.addr.data(), 16);
-    return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 && port == o.port && family == o.family;
-  }
+  bool operator==(const Endpoint& o) const { return same_address(addr, o.addr) && port == o.port && family == o.family; }
 };
 
 // Flow classes: what a flow carries, by first bytes (RFC 7983) or by the WCS port map.

@@ -38,7 +38,7 @@ void HostEvidenceIndex::note(Evidence kind, const Endpoint& from, uint32_t tag, 
       changed(j);
       return;
     }
-    if (e.kind == kind && e.tag == tag && e.addr == from.addr) {
+    if (e.kind == kind && e.tag == tag && same_address(e.addr, from.addr)) {
       if (ts > e.ts) {
         e.prev = e.ts;
         e.ts = ts;
@@ -57,7 +57,7 @@ const HostEvidenceIndex::Entry* HostEvidenceIndex::find(uint32_t home, Evidence 
   for (uint32_t n = 0; n < kWindow; ++n) {
     const Entry& e = slots_[(home + n) & mask_];
     if (e.ts == 0) return nullptr;
-    if (e.kind == kind && e.tag == tag && e.addr == from.addr) return &e;
+    if (e.kind == kind && e.tag == tag && same_address(e.addr, from.addr)) return &e;
   }
   return nullptr;
 }

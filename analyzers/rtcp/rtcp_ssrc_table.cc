@@ -66,7 +66,7 @@ RtcpSsrcEntry* RtcpSsrcTable::find(const Endpoint& sender, uint32_t ssrc) {
   const uint32_t base = set_of(sender, ssrc);
   for (uint32_t w = 0; w < kWays; ++w) {
     RtcpSsrcEntry& e = slots_[base + w];
-    if (e.used && e.ssrc == ssrc && e.addr == sender.addr) return &e;
+    if (e.used && e.ssrc == ssrc && same_address(e.addr, sender.addr)) return &e;
   }
   return nullptr;
 }

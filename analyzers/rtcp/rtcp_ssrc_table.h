@@ -48,7 +48,7 @@ class RtcpSsrcTable {
     RtcpSsrcEntry* free = nullptr;
     for (uint32_t w = 0; w < kWays; ++w) {
       RtcpSsrcEntry& e = slots_[base + w];
-      if (e.used && e.ssrc == ssrc && e.addr == sender.addr) return &e;
+      if (e.used && e.ssrc == ssrc && same_address(e.addr, sender.addr)) return &e;
       if (!e.used) {
         if (!free) free = &e;
       } else if (elapsed(now, e.last_ts) > idle && (!free || free->used)) {
