@@ -45,8 +45,14 @@ constexpr unsigned kMaxStreamsPerFlow = 16;
 // How often a flow's streams are looked at for media_stall (packet time).
 constexpr Nanos kStallCheckEvery = 200'000'000;
 
-// How often a stream refreshes its entry in the host evidence index.
-constexpr Nanos kEvidenceEvery = 100'000'000;
+// How often a stream refreshes its entries in the host evidence index (and in the SDP
+// expectations and the RTCP SSRC table): a sixth of one_way_media's window, so that media going
+// back on other ports is never older there than that when a stream is judged; at most every 10 ms
+// and at least every 500 ms. Each refresh is a few probes of tables of megabytes (cache misses):
+// at 100 packets a second a stream, every 50th packet at the default 3 s window.
+Nanos evidence_every(const Config& c) {
+  return std::clamp<Nanos>(seconds(c.anomalies.one_way_media.min_duration_s) / 6, 10'000'000, 500'000'000);
+}
 
 // Streams followed under an SRTP key: any stream when the config gives keys (any may be under
 // one); with SDES keys only, a few per key (audio or video, RTX, RTCP's own SSRC), at most all.
@@ -111,6 +117,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
         udp_idle(seconds(c.flows.udp_idle_timeout_s)),
         tcp_idle(seconds(c.flows.tcp_idle_timeout_s)),
         one_way_window(seconds(c.anomalies.one_way_media.min_duration_s)),
+        evidence_period(evidence_every(c)),
         rtcp_wait(seconds(c.anomalies.one_way_media.rtcp_interval_s)) {
     flows.set_shortest_timeout(std::min(udp_idle, tcp_idle));
     video_codecs = c.srtp.video_codecs;
@@ -339,7 +346,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   // RTP/RTCP that signalling found inside its stream (RTSP interleaved): analysed on its flow.
   FlowRecord* signalling_flow = nullptr;
   void interleaved(uint8_t dir, Nanos ts, Bytes packet) override;
-  Nanos udp_idle, tcp_idle, one_way_window, rtcp_wait;
+  Nanos udp_idle, tcp_idle, one_way_window, evidence_period, rtcp_wait;
   Nanos audio_stall = seconds(cfg.anomalies.media_stall.audio_s);  // silence before a talkspurt
   // RTCP about an SSRC outlives the media's flow idle timeout, so the stream's report finds it.
   Nanos rtcp_idle = 2 * udp_idle;
@@ -1274,7 +1281,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   }
   if (s.window_closed && s.rtx_for == 0) check_bitrate_drop(f, s, ts);
   if (!was_confirmed) s.since_back = static_cast<uint32_t>(s.packets - 1);  // ... and went one way
-  if (elapsed(ts, s.noted_ts) >= kEvidenceEvery) {
+  if (elapsed(ts, s.noted_ts) >= evidence_period) {
     s.noted_ts = ts;
     const Endpoint from = key_endpoint(f.key, s.dir == 1), to = key_endpoint(f.key, s.dir == 0);
     evidence.note(Evidence::Media, from, HostEvidenceIndex::fold(to), ts);

@@ -1,5 +1,6 @@
 #include "media/host_evidence.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -8,7 +9,7 @@ namespace wcstap {
 HostEvidenceIndex::HostEvidenceIndex(uint32_t capacity)
     : slots_(std::bit_ceil(capacity)),
       mask_(std::bit_ceil(capacity) - 1),
-      changes_(((mask_ + 1) >> kRegionShift) + 1) {}
+      regions_(((mask_ + 1) >> kRegionShift) + 1) {}
 
 uint32_t HostEvidenceIndex::fold(const Endpoint& e) {
   uint32_t w[4];
@@ -27,6 +28,11 @@ uint32_t HostEvidenceIndex::home(Evidence kind, const Endpoint& e, uint32_t tag)
   return static_cast<uint32_t>(h >> 32) & mask_;
 }
 
+namespace {
+constexpr Nanos kMs = 1'000'000;
+constexpr uint32_t kMaxGapMs = (1u << 24) - 1;
+}  // namespace
+
 void HostEvidenceIndex::note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts) {
   const uint32_t i = home(kind, from, tag);
   uint32_t oldest = i;
@@ -34,22 +40,25 @@ void HostEvidenceIndex::note(Evidence kind, const Endpoint& from, uint32_t tag, 
     const uint32_t j = (i + n) & mask_;
     Entry& e = slots_[j];
     if (e.ts == 0) {
-      e = Entry{from.addr, tag, kind, ts, 0};
-      changed(j);
+      e = Entry{from.addr, tag, kind, {}, ts};
+      added(j);
       return;
     }
     if (e.kind == kind && e.tag == tag && same_address(e.addr, from.addr)) {
       if (ts > e.ts) {
-        e.prev = e.ts;
+        const uint32_t gap = static_cast<uint32_t>(std::clamp<Nanos>((ts - e.ts) / kMs, 1, kMaxGapMs));
+        e.gap_ms[0] = static_cast<uint8_t>(gap);
+        e.gap_ms[1] = static_cast<uint8_t>(gap >> 8);
+        e.gap_ms[2] = static_cast<uint8_t>(gap >> 16);
         e.ts = ts;
-        changed(j);
+        moved(j, kind);
       }
       return;
     }
     if (e.ts < slots_[oldest].ts) oldest = j;
   }
-  slots_[oldest] = Entry{from.addr, tag, kind, ts, 0};
-  changed(oldest);
+  slots_[oldest] = Entry{from.addr, tag, kind, {}, ts};
+  added(oldest);
 }
 
 const HostEvidenceIndex::Entry* HostEvidenceIndex::find(uint32_t home, Evidence kind, const Endpoint& from,
@@ -69,7 +78,8 @@ Nanos HostEvidenceIndex::last(Evidence kind, const Endpoint& from, uint32_t tag)
 
 Nanos HostEvidenceIndex::last_gap(Evidence kind, const Endpoint& from, uint32_t tag) const {
   const Entry* e = find(home(kind, from, tag), kind, from, tag);
-  return e && e->prev ? e->ts - e->prev : 0;
+  if (e == nullptr) return 0;
+  return Nanos{e->gap_ms[0] | uint32_t{e->gap_ms[1]} << 8 | uint32_t{e->gap_ms[2]} << 16} * kMs;
 }
 
 }  // namespace wcstap

@@ -26,57 +26,72 @@ class HostEvidenceIndex {
  public:
   // capacity: slots (rounded up to a power of two); a full probe window replaces its oldest entry.
   explicit HostEvidenceIndex(uint32_t capacity = 4096);
-  size_t memory_bytes() const { return slots_.capacity() * sizeof(Entry) + changes_.capacity() * sizeof(uint64_t); }
+  size_t memory_bytes() const { return slots_.capacity() * sizeof(Entry) + regions_.capacity() * sizeof(Region); }
   // `from` did something about `tag`: an SSRC for reports, the peer's folded address for Media.
   void note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts);
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag) const;  // 0 when never
   // last() for a question a caller asks on every packet (a stream's receiver reports): the answer
-  // kept in `memo`, looked up again only when a note could have changed it (a note, of any kind,
-  // in the part of the index the question's entry would be in). A memo serves one (kind, from,
-  // tag) only.
+  // kept in `memo`, looked up again only when a note could have changed it: an entry added or
+  // replaced, or a note of the question's kind moving an entry on, in the part of the index the
+  // question's entry would be in. Notes of other kinds moving their own entries on (every stream's
+  // media notes) leave it be. A memo serves one (kind, from, tag) only.
   struct Memo {
     uint64_t version = ~uint64_t{0};
     Nanos ts = 0;
     uint32_t home = 0;  // where the question's probe starts
+    Evidence kind{};
   };
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const {
     if (!current(memo)) {
       memo.home = home(kind, from, tag);
+      memo.kind = kind;
       const Entry* e = find(memo.home, kind, from, tag);
       memo.ts = e ? e->ts : 0;
-      memo.version = version(memo.home);
+      memo.version = version(memo.home, kind);
     }
     return memo.ts;
   }
   // The memo still holds the answer (memo.ts) without asking again.
-  bool current(const Memo& memo) const { return memo.version == version(memo.home); }
-  // The time between its last two notes (0 when fewer than two): how often `from` does it.
+  bool current(const Memo& memo) const { return memo.version == version(memo.home, memo.kind); }
+  // The time between its last two notes (0 when fewer than two), to the millisecond: how often
+  // `from` does it.
   Nanos last_gap(Evidence kind, const Endpoint& from, uint32_t tag) const;
 
   static uint32_t fold(const Endpoint& e);  // an address in 32 bits (IPv4: the address itself)
 
  private:
-  struct Entry {
+  // 32 bytes, two to a cache line: a probe that ends at its first or second slot reads one line.
+  struct alignas(32) Entry {
     std::array<uint8_t, 16> addr{};
     uint32_t tag = 0;
     Evidence kind{};
+    uint8_t gap_ms[3]{};  // between the last two notes, saturated at 2^24-1 ms (4.6 hours); 0 = none
     Nanos ts = 0;  // 0 = empty
-    Nanos prev = 0;  // the note before
   };
+  static_assert(sizeof(Entry) == 32);
   const Entry* find(uint32_t home, Evidence kind, const Endpoint& from, uint32_t tag) const;
   static constexpr uint32_t kWindow = 8;
+  static constexpr uint32_t kKinds = 7;  // Evidence values 0..6
   // Notes are counted by region of 2^kRegionShift slots: a memo is current while neither region its
-  // probe window touches changed, so notes elsewhere (other streams, the entries a full index
-  // replaces) leave it be.
+  // probe window touches had an entry added or replaced, or an entry of its kind moved on. Notes
+  // elsewhere (other streams, the entries a full index replaces) leave it be.
   static constexpr uint32_t kRegionShift = 6;
-  void changed(uint32_t slot) { ++changes_[slot >> kRegionShift]; }
-  uint64_t version(uint32_t home) const {  // both only grow: the sum changes when either does
-    return changes_[home >> kRegionShift] + changes_[((home + kWindow - 1) & mask_) >> kRegionShift];
+  struct alignas(32) Region {
+    uint32_t added = 0;           // entries added or replaced
+    uint32_t moved[kKinds] = {};  // entries of a kind whose time moved on
+  };
+  void added(uint32_t slot) { ++regions_[slot >> kRegionShift].added; }
+  void moved(uint32_t slot, Evidence kind) { ++regions_[slot >> kRegionShift].moved[static_cast<uint8_t>(kind)]; }
+  uint64_t version(uint32_t home, Evidence kind) const {  // all only grow: the sum changes when any does
+    const Region& a = regions_[home >> kRegionShift];
+    const Region& b = regions_[((home + kWindow - 1) & mask_) >> kRegionShift];
+    const uint8_t k = static_cast<uint8_t>(kind);
+    return uint64_t{a.added} + a.moved[k] + b.added + b.moved[k];
   }
   uint32_t home(Evidence kind, const Endpoint& e, uint32_t tag) const;
   std::vector<Entry> slots_;
   uint32_t mask_;
-  std::vector<uint64_t> changes_;  // by region: notes that added, moved on or replaced an entry
+  std::vector<Region> regions_;
 };
 
 }  // namespace wcstap

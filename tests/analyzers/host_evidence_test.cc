@@ -97,6 +97,42 @@ TEST(HostEvidence, MemoStandsWhileOtherStreamsNote) {
   EXPECT_LT(stood, notes);  // ... and some did: the memo does see notes near it
 }
 
+TEST(HostEvidence, MemoStandsWhileOtherKindsMoveOn) {
+  // Every stream notes its media every 100 ms, moving its entries on: a receiver-report memo in
+  // the same region only asks again for entries added or replaced, or reports moving on.
+  HostEvidenceIndex idx(8);  // one probe window covers the whole index
+  Endpoint b = test::endpoint("10.0.0.2", 1);
+  idx.note(Evidence::ReceiverReport, b, 1, kSec);
+  for (uint32_t tag = 2; tag <= 4; ++tag) idx.note(Evidence::Media, b, tag, kSec);
+  idx.note(Evidence::ReceiverReport, b, 5, kSec);
+  HostEvidenceIndex::Memo memo;
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 1, memo), kSec);
+  for (Nanos t = 2 * kSec; t < 4 * kSec; t += kSec / 10)
+    for (uint32_t tag = 2; tag <= 4; ++tag) idx.note(Evidence::Media, b, tag, t);
+  EXPECT_TRUE(idx.current(memo));
+  idx.note(Evidence::ReceiverReport, b, 5, 5 * kSec);  // another report moved on: asked again
+  EXPECT_FALSE(idx.current(memo));
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 1, memo), kSec);
+  idx.note(Evidence::Media, b, 6, 6 * kSec);  // a new entry: asked again
+  EXPECT_FALSE(idx.current(memo));
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 1, memo), kSec);
+  idx.note(Evidence::ReceiverReport, b, 1, 7 * kSec);  // its own
+  EXPECT_FALSE(idx.current(memo));
+  EXPECT_EQ(idx.last(Evidence::ReceiverReport, b, 1, memo), 7 * kSec);
+}
+
+TEST(HostEvidence, GapIsToTheMillisecond) {
+  HostEvidenceIndex idx;
+  Endpoint b = test::endpoint("10.0.0.2", 31003);
+  idx.note(Evidence::ReceiverReport, b, 7, 5 * kSec);
+  idx.note(Evidence::ReceiverReport, b, 7, 5 * kSec + 1'234'567'890);
+  EXPECT_EQ(idx.last_gap(Evidence::ReceiverReport, b, 7), 1'234'000'000u);
+  idx.note(Evidence::ReceiverReport, b, 7, 5 * kSec + 1'234'600'000);  // under a millisecond: one
+  EXPECT_EQ(idx.last_gap(Evidence::ReceiverReport, b, 7), 1'000'000u);
+  idx.note(Evidence::ReceiverReport, b, 7, 6 * 3600 * kSec);  // hours: saturated, not wrapped
+  EXPECT_EQ(idx.last_gap(Evidence::ReceiverReport, b, 7), Nanos{(1u << 24) - 1} * 1'000'000);
+}
+
 TEST(HostEvidence, MemoSeesItsEntryReplacedByAnotherKind) {
   HostEvidenceIndex idx(8);  // one probe window covers the whole index
   Endpoint b = test::endpoint("10.0.0.2", 1);
