@@ -186,6 +186,15 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   void stage(LinkType link, std::span<const Pipeline::Frame> burst);
   void stage_frame(LinkType link, Bytes frame, Staged& s);
   void fetch_ahead(Staged& s);
+  // A packet staged ahead that may be RTP, and whether a stream is the one it belongs to (its
+  // SSRC, its direction).
+  static bool looks_rtp(const Staged& s) {
+    const Bytes p = s.pkt.l4_payload;
+    return s.pkt.l4 == L4::Udp && p.size() >= 12 && (p[0] & 0xc0) == 0x80;
+  }
+  static bool matches(const Staged& s, const RtpStreamState& st) {
+    return st.ssrc == be32(s.pkt.l4_payload.data() + 8) && st.dir == s.kp.dir;
+  }
   void analyse(Nanos ts, Bytes frame, const Staged& s);
   void udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
   void rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
@@ -398,6 +407,13 @@ void Pipeline::Impl::stage(LinkType link, std::span<const Pipeline::Frame> burst
     s.stream = f->rtp_head;
     streams.prefetch(s.stream, 64);  // its SSRC, direction and the next stream
   }
+  // A flow's second stream (BUNDLE: audio and video on one 5-tuple) is found through the first:
+  // fetch its first line too, once the first's has come, so that fetch_ahead does not wait on it.
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t head = staged[i].stream;
+    if (head < streams.capacity() && looks_rtp(staged[i]) && !matches(staged[i], streams[head]))
+      streams.prefetch(streams[head].next, 64);
+  }
   constexpr size_t kAhead = 4;  // packets: time enough for a miss to be served
   for (size_t i = 0; i < n && i < kAhead; ++i) fetch_ahead(staged[i]);
   for (size_t i = 0; i < n; ++i) {
@@ -412,12 +428,10 @@ void Pipeline::Impl::fetch_ahead(Staged& s) {
   if (s.flow == kNoIndex) return;
   const FlowRecord& f = flows.record(s.flow);
   medias.prefetch(f.media, kFlowMediaPacketBytes);
-  const Bytes p = s.pkt.l4_payload;
-  if (s.pkt.l4 != L4::Udp || p.size() < 12 || (p[0] & 0xc0) != 0x80) return;
-  const uint32_t ssrc = be32(p.data() + 8);
+  if (!looks_rtp(s)) return;
   uint32_t i = s.stream;
   for (unsigned n = 0; n < 4 && i < streams.capacity(); ++n, i = streams[i].next) {
-    if (streams[i].ssrc == ssrc && streams[i].dir == s.kp.dir) {
+    if (matches(s, streams[i])) {
       streams.prefetch(i, kRtpStreamPacketBytes);
       return;
     }
@@ -521,7 +535,7 @@ void Pipeline::Impl::analyse(Nanos ts, Bytes frame, const Staged& s) {
 
   // Requests waiting for an answer are judged on every packet of the flow: the checks themselves
   // may have stopped while DTLS or media goes on.
-  if ((m.stun[0].unanswered | m.stun[1].unanswered) != 0) {
+  if (m.stun_waiting != 0) {
     for (uint8_t d = 0; d < 2; ++d) {
       const StunRequests& rq = m.stun[d];
       if (rq.unanswered == 0) continue;
@@ -697,7 +711,10 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
       fm.stun_pending_next = static_cast<uint8_t>((fm.stun_pending_next + 1) % fm.stun_pending.size());
       p = StunPending{tid, dir, 1, static_cast<uint8_t>(m.use_candidate), ts};
       ++rq.requests;
-      if (rq.unanswered++ == 0) rq.first_unanswered = ts;
+      if (rq.unanswered++ == 0) {
+        rq.first_unanswered = ts;
+        fm.stun_waiting |= static_cast<uint8_t>(1u << dir);
+      }
       if (fm.session != kNoIndex) ++sessions[fm.session].ev.checks;
     }
     check_ice_no_response(f, dir, ts);
@@ -734,6 +751,7 @@ void Pipeline::Impl::stun(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload, b
   rq.rtt_max_ms = std::max(rq.rtt_max_ms, rtt_ms);
   rq.unanswered = 0;
   rq.first_unanswered = 0;
+  fm.stun_waiting &= static_cast<uint8_t>(~(1u << requester));
   rq.last_success = ts;
   if (rq.no_response.open)
     engine.clear(rq.no_response, AnomalyKind::ice_no_response, direction_subject(f, requester), ts, 0,
@@ -1270,7 +1288,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     select_pair(sessions[media(f).session], f, true);
   f.classes |= class_bit(FlowClass::Rtp);
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
-  if (media(f).feedback[dir].media < UINT16_MAX) ++media(f).feedback[dir].media;
+  if (media(f).fb_media[dir] < UINT16_MAX) ++media(f).fb_media[dir];
   if (s.reset || !was_confirmed) check_resets(f, s, !was_confirmed, ts);
   if (s.stall.open)
     engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), ts, 0, stall_limit_s(s), "media resumed");
@@ -1866,7 +1884,8 @@ void Pipeline::Impl::feedback_next_second(FlowRecord& f, Nanos ts) {
   check_feedback_storms(f, ts);
   for (uint64_t s = m.fb_second + 1; s <= second && s <= m.fb_second + 16; ++s)
     for (auto& fb : m.feedback) fb.pli[s % fb.pli.size()] = 0;
-  for (auto& fb : m.feedback) fb.nack = fb.media = 0;
+  for (auto& fb : m.feedback) fb.nack = 0;
+  m.fb_media = {};
   if (m.fb_seconds < 255) m.fb_seconds = static_cast<uint8_t>(std::min<uint64_t>(255, m.fb_seconds + (second - m.fb_second)));
   m.fb_second = second;
 }
@@ -1880,7 +1899,7 @@ void Pipeline::Impl::check_feedback_storms(FlowRecord& f, Nanos now) {
     FeedbackCounters& fb = m.feedback[d];
     const uint8_t media_dir = d ^ 1;
     const AnomalySubject subj = direction_subject(f, media_dir);
-    const uint32_t media = m.feedback[media_dir].media;
+    const uint32_t media = m.fb_media[media_dir];
     const double pct = media ? 100.0 * fb.nack / media : 0;
     if (fb.nack > th.nack_per_s || (fb.nack >= th.nack_min && media && pct > th.nack_pct)) {
       const bool by_rate = fb.nack > th.nack_per_s;

@@ -20,7 +20,6 @@ namespace wcstap {
 // first header of each datagram, so these count datagrams' first feedback message there).
 struct FeedbackCounters {
   uint16_t nack = 0;       // RTPFB FMT 1 this second
-  uint16_t media = 0;      // RTP packets this direction sent this second
   std::array<uint8_t, 16> pli{};  // PLI/FIR per second, a ring by second number
   AnomalySlot nack_storm, pli_storm;
 };
@@ -78,16 +77,20 @@ enum class TcpFramingMode : uint8_t { Unknown = 0, Rfc4571, TurnTcp, None };
 
 // The media bookkeeping of a flow that carries RTP, RTCP or STUN, in a pool beside the flow table:
 // the flow record, which every lookup and the sweep touch, stays small.
-struct FlowMedia {
+// Aligned on a cache line: an RTP packet reads the first line only (but when a second of feedback
+// closes, or STUN, DTLS or an ICMP error is under way).
+struct alignas(64) FlowMedia {
   // The first cache line: what every packet of the flow reads.
   uint8_t open_one_way = 0;      // streams of this flow with one_way_media open
   uint8_t fb_seconds = 0;        // completed seconds of feedback counted (saturating)
   uint8_t icmp_dir = 0;          // icmp_unreachable: the direction of the packet an ICMP error quoted
   bool dtls_watch = false;       // a DTLS handshake under way: judged on every packet
   TcpFramingMode tcp_mode = TcpFramingMode::Unknown;  // a TCP flow: how its STUN is framed
+  uint8_t stun_waiting = 0;      // bit d: stun[d].unanswered != 0 (requests direction d started wait)
   uint32_t dtls = kNoIndex;      // its DtlsFlow, once it carried DTLS
   uint32_t session = kNoIndex;   // the WebRTC session whose checks it carried
   uint32_t sig = kNoIndex;       // its signalling state (SignallingAnalyzer), when signalling took it
+  std::array<uint16_t, 2> fb_media{};  // feedback: RTP packets each direction sent this second
   Nanos next_stall_check = 0;    // media_stall: the flow's streams are looked at from this time
   uint64_t fb_second = 0;        // the whole second of the flow the feedback counters are in
   AnomalySlot icmp_unreachable;  // an ICMP error quoted a packet of this flow
@@ -98,9 +101,9 @@ struct FlowMedia {
   TurnSummary turn;              // TURN methods the flow carried (a client with its relay)
   std::array<TcpFraming, 2> tcp{};
 };
-// The bytes of a FlowMedia an RTP or RTCP packet reads: its first line, the feedback counters and
-// the STUN requests' counts.
-constexpr size_t kFlowMediaPacketBytes = offsetof(FlowMedia, stun_pending);
+// The bytes of a FlowMedia every packet of its flow reads: its first line.
+constexpr size_t kFlowMediaPacketBytes = offsetof(FlowMedia, feedback);
+static_assert(kFlowMediaPacketBytes == 64, "what every packet reads of a flow's media state is one line");
 
 // Not a class: a bit of FlowRecord::classes saying the flow was looked at for signalling already
 // (by its ports when created, by its first payload after). Masked out of reports.
@@ -277,9 +280,9 @@ class FlowTable {
   FlowRecord* insert_at(uint32_t b, const FlowKey& key, uint64_t hash, bool& created);
   void erase(uint32_t record);
 
-  std::vector<FlowRecord> records_;
-  std::vector<Nanos> seen_;  // per record: its last touch(); 0 free, 1 not touched yet
-  std::vector<Bucket> buckets_;
+  TableVector<FlowRecord> records_;
+  TableVector<Nanos> seen_;  // per record: its last touch(); 0 free, 1 not touched yet
+  TableVector<Bucket> buckets_;
   Nanos shortest_timeout_ = 0;
   uint32_t bucket_count_ = 0;
   uint32_t capacity_ = 0;

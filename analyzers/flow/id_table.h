@@ -65,7 +65,7 @@ class IdTable {
     uint32_t index = kNoIndex;
   };
   uint32_t home(uint64_t id) const { return static_cast<uint32_t>((id * 0x9e3779b97f4a7c15ull) >> 32) & mask_; }
-  std::vector<Slot> slots_;
+  TableVector<Slot> slots_;
   uint32_t mask_;
   uint32_t capacity_;
   uint32_t size_ = 0;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "flow/table_memory.h"
+
 namespace wcstap {
 
 constexpr uint32_t kNoIndex = 0xffffffffu;
@@ -46,7 +48,7 @@ class IndexPool {
   size_t memory_bytes() const { return pool_.capacity() * sizeof(T) + free_.capacity() * sizeof(uint32_t); }
 
  private:
-  std::vector<T> pool_;
+  TableVector<T> pool_;
   std::vector<uint32_t> free_;
   uint32_t in_use_ = 0;
 };

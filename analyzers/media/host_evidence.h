@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "event.h"
+#include "flow/table_memory.h"
 
 namespace wcstap {
 
@@ -89,7 +90,7 @@ class HostEvidenceIndex {
     return uint64_t{a.added} + a.moved[k] + b.added + b.moved[k];
   }
   uint32_t home(Evidence kind, const Endpoint& e, uint32_t tag) const;
-  std::vector<Entry> slots_;
+  TableVector<Entry> slots_;
   uint32_t mask_;
   std::vector<Region> regions_;
 };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "event.h"
+#include "flow/table_memory.h"
 
 namespace wcstap {
 
@@ -143,8 +144,8 @@ class RtcpSsrcTable {
     }
     return end;
   }
-  std::vector<RtcpSsrcEntry> slots_;
-  std::vector<Nanos> seen_;  // per slot: its entry's last activity (0: free)
+  TableVector<RtcpSsrcEntry> slots_;
+  TableVector<Nanos> seen_;  // per slot: its entry's last activity (0: free)
   std::vector<uint64_t> live_;  // per slot a bit: in use
   uint32_t sets_mask_ = 0;
   uint32_t slots_mask_ = 0;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "event.h"
+#include "flow/table_memory.h"
 #include "sdp/sdp.h"
 
 namespace wcstap {
@@ -95,7 +96,7 @@ class MediaExpectations {
   static constexpr uint32_t kProbe = 8;
   uint32_t home(const Endpoint& e) const;
   MediaExpectation* slot_for(const Endpoint& at);  // its slot, a free one, or the neighbourhood's oldest
-  std::vector<MediaExpectation> slots_;
+  TableVector<MediaExpectation> slots_;
   uint32_t mask_ = 0;
   uint64_t entries_ = 0;  // expectations recorded (new or replaced)
 };
