@@ -2,13 +2,17 @@
 
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstdint>
 
 namespace wcstap::table_memory {
 
 namespace {
 size_t rounded(size_t bytes) { return (bytes + kHugePage - 1) & ~(kHugePage - 1); }
+std::atomic<size_t> g_mapped{0};  // tables are made at start (workers' pipelines), not per packet
 }  // namespace
+
+size_t mapped_bytes() { return g_mapped.load(std::memory_order_relaxed); }
 
 void* map(size_t bytes) {
   const size_t size = rounded(bytes);
@@ -23,9 +27,13 @@ void* map(size_t bytes) {
   if (end > aligned + size) munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
   void* p = reinterpret_cast<void*>(aligned);
   madvise(p, size, MADV_HUGEPAGE);  // advice: refused (no THP in this kernel), 4 KB pages do
+  g_mapped.fetch_add(size, std::memory_order_relaxed);
   return p;
 }
 
-void unmap(void* p, size_t bytes) { munmap(p, rounded(bytes)); }
+void unmap(void* p, size_t bytes) {
+  munmap(p, rounded(bytes));
+  g_mapped.fetch_sub(rounded(bytes), std::memory_order_relaxed);
+}
 
 }  // namespace wcstap::table_memory

@@ -17,6 +17,9 @@ namespace table_memory {
 constexpr size_t kHugePage = size_t{2} << 20;
 void* map(size_t bytes);              // bytes >= kHugePage; throws std::bad_alloc
 void unmap(void* p, size_t bytes);    // what map(bytes) returned
+// Bytes the process has mapped for tables and not unmapped (each table rounded up to 2 MB): not
+// in the heap's figures (mallinfo2).
+size_t mapped_bytes();
 }  // namespace table_memory
 
 template <class T>

@@ -1,5 +1,6 @@
 // wcstap-flow-memory: how many bytes one worker's Pipeline allocates at start for a config's flow
-// capacity, measured (glibc mallinfo2: heap bytes in use before and after constructing it).
+// capacity, measured (glibc mallinfo2: heap bytes in use before and after constructing it, plus
+// the tables of 2 MB or more mapped on their own for huge pages, each rounded up to 2 MB).
 // Everything sized by flows.capacity and flows.rtp_streams (flow table buckets, media pool, RTP
 // stream and RTCP tables, DTLS and session pools) is preallocated there, so this is the memory a
 // worker commits per flow, whatever the traffic. Allocated pages the kernel has not touched yet
@@ -24,6 +25,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/config.h"
+#include "flow/table_memory.h"
 #include "event.h"
 #include "pipeline.h"
 
@@ -36,7 +38,8 @@ class NullSink : public wcstap::EventSink {
 
 size_t heap_in_use() {
   const struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;  // small chunks in use + mmap'ed chunks (the big tables)
+  // small chunks in use + chunks malloc mapped + the big tables (TableVector maps them itself)
+  return mi.uordblks + mi.hblkhd + wcstap::table_memory::mapped_bytes();
 }
 
 // Heap bytes a Pipeline built from `cfg` holds once constructed.
