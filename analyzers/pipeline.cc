@@ -1659,7 +1659,7 @@ AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStre
   // Plain RTP (no WebRTC session, where RTCP and consent checks must come back) whose SDP agreed
   // on this direction only (the receiver said recvonly, the sender sendonly: a call on hold, an
   // announcement), and the receiver never spoke: still one way, but as agreed, so only `info`.
-  const bool agreed = rr == 0 && back_media == 0 && media(f).session == kNoIndex &&
+  const bool agreed = rr == 0 && back_media == 0 && media(f).session == kNoIndex && expectations.entries() != 0 &&
                       expectations.agreed_one_way(sender(), receiver());
   if (agreed && !s.agreed_one_way) {
     s.agreed_one_way = true;

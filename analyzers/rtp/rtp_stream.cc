@@ -227,7 +227,10 @@ inline bool RtpStreamState::count_timing(const RtpHeader& h, Nanos ts, uint64_t 
     if (clock != 0) ref_ext_ts = ext_ts;
   }
   last_pt = h.pt;
-  return clock_rate == 0 && second >= kInferSeconds && h.pt == pt && pt >= 96 && packets >= kInferMinPackets;
+  // Tried at the first packet that may, then once a second while no standard clock fits (on
+  // every packet, a stream of an odd clock paid a division and eight comparisons for ever).
+  return clock_rate == 0 && second >= kInferSeconds && h.pt == pt && pt >= 96 && packets >= kInferMinPackets &&
+         (second_closed || packets == kInferMinPackets);
 }
 
 void RtpStreamState::fill(RtpStreamEvent& ev) const {
