@@ -120,12 +120,11 @@ class HandOff {
 };
 
 // Observes a burst, then frees it (mirror) or sends it on (in-line). The pipeline stages the burst
-// (decodes every frame before it analyses the first): all the headers are fetched first.
+// (fetches every frame's headers, decodes every frame before it analyses the first).
 template <TimeSource TS, DataplaneMode M>
 Nanos process_burst(WorkerContext& ctx, Forwarder& fwd, rte_mbuf** pkts, uint16_t n, Nanos ts,
                     WorkerCounters& local) {
   Pipeline& pipeline = *ctx.pipeline;
-  for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   std::array<Pipeline::Frame, kBurstSize> frames;
   uint16_t staged = 0;
   for (uint16_t i = 0; i < n; ++i) {

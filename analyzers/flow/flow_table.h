@@ -251,6 +251,7 @@ class FlowTable {
   uint32_t size() const { return size_; }
   uint32_t capacity() const { return capacity_; }
   const FlowRecord& record(uint32_t index) const { return records_[index]; }
+  FlowRecord& record(uint32_t index) { return records_[index]; }
   // A record's place in the dense array: stable while the flow lives, below capacity().
   uint32_t index_of(const FlowRecord& r) const { return static_cast<uint32_t>(&r - records_.data()); }
   // What a lap of the sweep visits: every record.
