@@ -83,7 +83,9 @@ class HostEvidenceIndex {
   };
   void added(uint32_t slot) { ++regions_[slot >> kRegionShift].added; }
   void moved(uint32_t slot, Evidence kind) { ++regions_[slot >> kRegionShift].moved[static_cast<uint8_t>(kind)]; }
-  uint64_t version(uint32_t home, Evidence kind) const {  // all only grow: the sum changes when any does
+  // The counters only grow (modulo 2^32): the sum changes when any does. A memo would be fooled
+  // only by exactly 2^32 such notes in its regions between two of its questions.
+  uint64_t version(uint32_t home, Evidence kind) const {
     const Region& a = regions_[home >> kRegionShift];
     const Region& b = regions_[((home + kWindow - 1) & mask_) >> kRegionShift];
     const uint8_t k = static_cast<uint8_t>(kind);
