@@ -38,9 +38,7 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
   } else {
     if (h.pt != last_pt) ++pt_changes;
     close_seconds(second);
-    const uint64_t dups = duplicates;
-    count_sequence(h);
-    if (duplicates == dups) ++loss_second_received;
+    if (count_sequence(h)) ++loss_second_received;
     infer = count_timing(h, ts, second);
   }
   count_bitrate(len, second);
@@ -111,7 +109,7 @@ inline void RtpStreamState::count_bitrate(uint32_t len, uint64_t index) {
   window_bytes += len;
 }
 
-inline void RtpStreamState::count_sequence(const RtpHeader& h) {
+inline bool RtpStreamState::count_sequence(const RtpHeader& h) {
   // RFC 3550 A.1: a distance of MAX_DROPOUT (3000) or more either way (beyond MAX_MISORDER back) is
   // no gap but a restart, believed once the next packet follows on. Counting stays Wireshark's.
   constexpr uint16_t kMaxDropout = 3000, kMaxMisorder = 100;
@@ -134,7 +132,7 @@ inline void RtpStreamState::count_sequence(const RtpHeader& h) {
     jump_target = ext_max + static_cast<int16_t>(udelta);
     reset_value = static_cast<int16_t>(udelta) - 1;  // beyond the next expected number
     if (!confirmed) probation = kProbation - 1;
-    return;
+    return true;
   } else {
     jump_pending = 0;
   }
@@ -154,16 +152,17 @@ inline void RtpStreamState::count_sequence(const RtpHeader& h) {
     int64_t shift = ext - ext_max;
     seen = (shift >= 64 ? 0 : seen << shift) | 1;
     ext_max = ext;
-    return;
+    return true;
   }
   int64_t back = ext_max - ext;
   uint64_t bit = back < 64 ? uint64_t{1} << back : 0;
   if (bit != 0 && (seen & bit)) {
     ++duplicates;
-  } else {
-    seen |= bit;
-    ++reordered;
+    return false;
   }
+  seen |= bit;
+  ++reordered;
+  return true;
 }
 
 inline uint32_t RtpStreamState::clock_of(uint8_t packet_pt) const {

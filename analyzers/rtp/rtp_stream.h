@@ -138,7 +138,9 @@ struct alignas(64) RtpStreamState {
   // The clock rate of one packet's payload type: the stream's for its own type, the static
   // table's for a static type, none for another dynamic type (telephone-event, RED...).
   uint32_t clock_of(uint8_t packet_pt) const;
-  void count_sequence(const RtpHeader& h);
+  // False for a duplicate (counted in `duplicates`, which a packet otherwise does not read: it
+  // lies beyond the per-packet part).
+  bool count_sequence(const RtpHeader& h);
   // True when the clock is to be inferred from this packet (a dynamic type after its window).
   bool count_timing(const RtpHeader& h, Nanos ts, uint64_t second);
   void infer_clock(int64_t ext_ts, Nanos ts);
