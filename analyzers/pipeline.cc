@@ -1626,12 +1626,13 @@ AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStre
   // Made only when asked for: on most packets the evidence memos are current and nothing is due.
   auto sender = [&] { return key_endpoint(f.key, s.dir == 1); };
   auto receiver = [&] { return key_endpoint(f.key, back_dir == 1); };
-  Nanos back_media = f.packets[back_dir] != 0 ? f.last_dir_ts[back_dir] : s.back_media_memo.ts;
-  if (f.packets[back_dir] == 0 && !evidence.current(s.back_media_memo))
-    back_media = evidence.last(Evidence::Media, receiver(), HostEvidenceIndex::fold(sender()), s.back_media_memo);
-  Nanos rr = evidence.current(s.receiver_report_memo)
-                 ? s.receiver_report_memo.ts
-                 : evidence.last(Evidence::ReceiverReport, receiver(), s.ssrc, s.receiver_report_memo);
+  const Nanos back_media =
+      f.packets[back_dir] != 0
+          ? f.last_dir_ts[back_dir]
+          : evidence.last(Evidence::Media, s.back_media_memo,
+                          [&] { return std::pair{receiver(), HostEvidenceIndex::fold(sender())}; });
+  const Nanos rr =
+      evidence.last(Evidence::ReceiverReport, s.receiver_report_memo, [&] { return std::pair{receiver(), s.ssrc}; });
   Nanos back = std::max(back_media, rr);
   if (back > s.back_ts) {
     s.back_ts = back;
@@ -1663,13 +1664,13 @@ AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStre
     const Nanos wait = gap ? std::clamp(3 * gap, one_way_window, rtcp_wait) : rtcp_wait;
     if (elapsed(now, rr) < wait) return;
   } else if (elapsed(now, s.first_ts) < rtcp_wait &&
-             evidence.last(Evidence::SenderReport, sender(), s.ssrc, s.sender_report_memo) != 0) {
+             evidence.last(Evidence::SenderReport, s.sender_report_memo, [&] { return std::pair{sender(), s.ssrc}; }) != 0) {
     return;  // the sender runs RTCP on its own port: the first receiver report may still come
   }
   // Plain RTP (no WebRTC session, where RTCP and consent checks must come back) whose SDP agreed
   // on this direction only (the receiver said recvonly, the sender sendonly: a call on hold, an
   // announcement), and the receiver never spoke: still one way, but as agreed, so only `info`.
-  const bool agreed = rr == 0 && back_media == 0 && media(f).session == kNoIndex && expectations.entries() != 0 &&
+  const bool agreed = rr == 0 && back_media == 0 && media(f).session == kNoIndex &&
                       expectations.agreed_one_way(sender(), receiver());
   if (agreed && !s.agreed_one_way) {
     s.agreed_one_way = true;

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "event.h"
@@ -42,8 +43,12 @@ class HostEvidenceIndex {
     uint32_t home = 0;  // where the question's probe starts
     Evidence kind{};
   };
-  Nanos last(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const {
+  // `ask()` gives the question's `from` and `tag` (a std::pair): called only when the memo is
+  // stale, so a caller asking on every packet makes its endpoint only then.
+  template <class Ask>
+  Nanos last(Evidence kind, Memo& memo, Ask&& ask) const {
     if (!current(memo)) {
+      const auto [from, tag] = ask();
       memo.home = home(kind, from, tag);
       memo.kind = kind;
       const Entry* e = find(memo.home, kind, from, tag);
@@ -51,6 +56,9 @@ class HostEvidenceIndex {
       memo.version = version(memo.home, kind);
     }
     return memo.ts;
+  }
+  Nanos last(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const {
+    return last(kind, memo, [&] { return std::pair<const Endpoint&, uint32_t>{from, tag}; });
   }
   // The memo still holds the answer (memo.ts) without asking again.
   bool current(const Memo& memo) const { return memo.version == version(memo.home, memo.kind); }

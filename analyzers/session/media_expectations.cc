@@ -168,13 +168,6 @@ void MediaExpectations::expect_like(const Endpoint& at, const Endpoint& from, Na
   ++entries_;
 }
 
-bool MediaExpectations::agreed_one_way(const Endpoint& sender, const Endpoint& receiver) const {
-  const MediaExpectation* r = find(receiver);
-  const MediaExpectation* s = find(sender);
-  return (r != nullptr && r->direction == SdpDirection::RecvOnly) ||
-         (s != nullptr && s->direction == SdpDirection::SendOnly);
-}
-
 const char* MediaExpectations::name(const Endpoint& a, const Endpoint& b) const {
   for (const Endpoint* ep : {&b, &a})
     if (const MediaExpectation* e = find(*ep); e != nullptr && e->name[0] != '\0') return e->name;

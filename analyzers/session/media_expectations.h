@@ -72,7 +72,14 @@ class MediaExpectations {
   const MediaExpectation* find(const Endpoint& at) const;
   // The SDP agreed that media goes from `sender` to `receiver` only: the receiver's SDP said
   // recvonly, or the sender's said sendonly (RFC 3264 section 5.1: a call on hold, an announcement).
-  bool agreed_one_way(const Endpoint& sender, const Endpoint& receiver) const;
+  // Inline: asked on every packet of a stream judged one way, nearly always before any SDP came.
+  bool agreed_one_way(const Endpoint& sender, const Endpoint& receiver) const {
+    if (entries_ == 0) return false;
+    const MediaExpectation* r = find(receiver);
+    const MediaExpectation* s = find(sender);
+    return (r != nullptr && r->direction == SdpDirection::RecvOnly) ||
+           (s != nullptr && s->direction == SdpDirection::SendOnly);
+  }
   // The name signalling gave media between `a` and `b` (the receiver's SDP first), "" when none.
   const char* name(const Endpoint& a, const Endpoint& b) const;
   // RTP from `from` reached `to` at `ts`: noted when an SDP named `to`.
