@@ -62,9 +62,9 @@ uint32_t srtp_pool_size(const Config& c, const SrtpConfig& keys) {
 }
 
 // Flows with media bookkeeping (FlowMedia): media, STUN, DTLS, signalling. DTLS handshakes and
-// WebRTC sessions live on such flows only: a quarter of them at most.
+// WebRTC sessions live on such flows only, and as many of them: WCS BUNDLEs a session's ICE, DTLS
+// and media on one 5-tuple, so every media flow may carry a handshake and a session of its own.
 uint32_t media_flows(const Config& c) { return std::min(c.flows.capacity, c.flows.media_flows); }
-uint32_t media_quarter(const Config& c) { return std::max<uint32_t>(media_flows(c) / 4, 16); }
 
 // The host evidence index notes about five things a stream (its SSRC from and to a host, RTCP
 // about it, media between its hosts): four slots a stream, so that evidence of live streams is not
@@ -103,9 +103,9 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
         flows(c.flows.capacity),
         streams(c.flows.rtp_streams),
         medias(media_flows(c)),
-        dtls_flows(media_quarter(c)),
-        sessions(media_quarter(c)),
-        session_ids(media_quarter(c)),
+        dtls_flows(media_flows(c)),
+        sessions(media_flows(c)),
+        session_ids(media_flows(c)),
         srtp_keys(std::make_unique<SrtpKeyring>(c.srtp, c.srtp.sdes_keys)),
         srtp_streams(srtp_pool_size(c, c.srtp)),
         rtcp_ssrcs(c.flows.rtp_streams),
@@ -317,8 +317,8 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   FlowTable flows;
   RtpStreamTable streams;
   IndexPool<FlowMedia> medias;     // one per flow at most: flows.media_flows
-  IndexPool<DtlsFlow> dtls_flows;  // flows carrying DTLS: a quarter of the media flows at most
-  IndexPool<Session> sessions;     // WebRTC sessions: a quarter of the media flows at most
+  IndexPool<DtlsFlow> dtls_flows;  // flows carrying DTLS: one per media flow
+  IndexPool<Session> sessions;     // WebRTC sessions: one per media flow (BUNDLE)
   IdTable session_ids;             // session id -> sessions index
   // relay_fallback_surge and stun_response_slow: judged over the whole tap, by this pipeline's judge
   // or (several dataplane workers) by one on the main lcore that every worker's facts go to.
