@@ -53,22 +53,21 @@ RtcpSsrcTable::RtcpSsrcTable(uint32_t capacity) {
   sets_mask_ = sets - 1;
 }
 
-uint32_t RtcpSsrcTable::set_of(const Endpoint& sender, uint32_t ssrc) const {
+RtcpSsrcTable::Sets RtcpSsrcTable::sets_of(const Endpoint& sender, uint32_t ssrc) const {
   uint64_t a, b;
   std::memcpy(&a, sender.addr.data(), 8);
   std::memcpy(&b, sender.addr.data() + 8, 8);
   uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ ssrc) * 0xff51afd7ed558ccdull;
   h ^= h >> 32;
-  return (static_cast<uint32_t>(h) & sets_mask_) * kWays;
+  // The second set from the hash's other bits, mixed again: independent of the first.
+  const uint64_t h2 = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+  return {(static_cast<uint32_t>(h) & sets_mask_) * kWays, (static_cast<uint32_t>(h2 >> 32) & sets_mask_) * kWays};
 }
 
 RtcpSsrcEntry* RtcpSsrcTable::find(const Endpoint& sender, uint32_t ssrc) {
-  const uint32_t base = set_of(sender, ssrc);
-  for (uint32_t w = 0; w < kWays; ++w) {
-    RtcpSsrcEntry& e = slots_[base + w];
-    if (e.used && e.ssrc == ssrc && same_address(e.addr, sender.addr)) return &e;
-  }
-  return nullptr;
+  const Sets at = sets_of(sender, ssrc);
+  if (RtcpSsrcEntry* e = match(at.first, sender, ssrc)) return e;
+  return at.second != at.first ? match(at.second, sender, ssrc) : nullptr;
 }
 
 }  // namespace wcstap
