@@ -13,8 +13,10 @@
 // share of transmit calls that found the port's ring full. Near 0 the receiver kept up with the
 // feeder, so a receiver's rate is then the feeder's, not its own.
 //
-// Stop the feeder before its receiver: when a net_memif peer leaves, the PMD unmaps the shared rings
-// under a sender that may be inside rte_eth_tx_burst.
+// Stopping: when a net_memif peer leaves, the PMD unmaps the shared rings, under the other side if
+// it is still polling (testpmd and the feeder were each seen to crash so). So the first SIGINT or
+// SIGTERM stops sending and prints the totals; the feeder then stays connected, idle, until the
+// receiver has left (stop it next), and closes; a second signal ends that wait.
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -40,8 +42,13 @@ namespace {
 using namespace wcstap;
 using namespace wcstap::bench;
 
+// Signals seen: the first stops sending, a second stops waiting for the receiver to leave.
+std::atomic<int> g_signals{0};
 std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+void on_signal(int) {
+  g_signals.fetch_add(1, std::memory_order_relaxed);
+  g_stop.store(true, std::memory_order_relaxed);
+}
 
 constexpr uint16_t kBurst = 32;
 
@@ -166,6 +173,15 @@ int run(int argc, char** argv) {
   }
   std::printf("feeder: sent %lu packets in %lu replays; %lu frames were still held by the PMD when rewritten\n",
               static_cast<unsigned long>(sent), static_cast<unsigned long>(k), static_cast<unsigned long>(busy));
+  std::fflush(stdout);
+  // Connected still: wait, not sending, for the receiver to leave (the link goes down) before
+  // closing, so that neither side's PMD unmaps the rings under the other's polling. A second
+  // signal, or --seconds without a receiver ever, ends the wait.
+  rte_eth_link link{};
+  while (g_signals.load(std::memory_order_relaxed) < 2 && sent != 0 &&
+         rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP)
+    rte_delay_us_sleep(10'000);
+  std::printf("feeder: %s\n", g_signals.load() >= 2 ? "stopped (second signal)" : "the receiver left");
   std::fflush(stdout);
   rte_eth_dev_stop(port);
   rte_pktmbuf_free_bulk(frames.data(), n);
