@@ -181,6 +181,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
     uint64_t hash = 0;
     uint32_t flow = kNoIndex;    // its flow record, as found ahead
     uint32_t stream = kNoIndex;  // an RTP stream of it to look at, as found ahead
+    uint32_t stream_hit = kNoIndex;  // its own stream (SSRC and direction), as fetch_ahead found it
   };
   std::array<Staged, Pipeline::kBurst> staged;
   void stage(LinkType link, std::span<const Pipeline::Frame> burst);
@@ -421,6 +422,13 @@ void Pipeline::Impl::stage(LinkType link, std::span<const Pipeline::Frame> burst
   for (size_t i = 0; i < n && i < kAhead; ++i) fetch_ahead(staged[i]);
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) fetch_ahead(staged[i + kAhead]);
+    // Two packets on, the stream's lines have come: what check_one_way reads through them (the
+    // host evidence counters its memos are current by) is fetched in turn.
+    if (i + 2 < n && staged[i + 2].stream_hit != kNoIndex) {
+      const RtpStreamState& st = streams[staged[i + 2].stream_hit];
+      evidence.prefetch(st.receiver_report_memo);
+      evidence.prefetch(st.back_media_memo);
+    }
     analyse(burst[i].ts, burst[i].bytes, staged[i]);
   }
 }
@@ -428,6 +436,7 @@ void Pipeline::Impl::stage(LinkType link, std::span<const Pipeline::Frame> burst
 // The state a packet of a known flow reads: its media bookkeeping and, for what looks like RTP,
 // the per-packet part of its stream (found among the flow's first few by SSRC and direction).
 void Pipeline::Impl::fetch_ahead(Staged& s) {
+  s.stream_hit = kNoIndex;
   if (s.flow == kNoIndex) return;
   const FlowRecord& f = flows.record(s.flow);
   medias.prefetch(f.media, kFlowMediaPacketBytes);
@@ -436,6 +445,7 @@ void Pipeline::Impl::fetch_ahead(Staged& s) {
   for (unsigned n = 0; n < 4 && i < streams.capacity(); ++n, i = streams[i].next) {
     if (matches(s, streams[i])) {
       streams.prefetch(i, kRtpStreamPacketBytes);
+      s.stream_hit = i;
       return;
     }
   }
@@ -1312,9 +1322,19 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   if (elapsed(ts, s.noted_ts) >= evidence_period) {
     s.noted_ts = ts;
     const Endpoint from = key_endpoint(f.key, s.dir == 1), to = key_endpoint(f.key, s.dir == 0);
-    evidence.note(Evidence::Media, from, HostEvidenceIndex::fold(to), ts);
-    evidence.note(Evidence::SsrcFrom, from, s.ssrc, ts);
-    evidence.note(Evidence::SsrcTo, to, s.ssrc, ts);
+    // Three notes and an RTCP lookup in tables far bigger than the cache when streams are many:
+    // their lines fetched together, so the misses overlap instead of following one another.
+    const uint32_t peer = HostEvidenceIndex::fold(to);
+    const uint32_t at_media = evidence.home(Evidence::Media, from, peer);
+    const uint32_t at_from = evidence.home(Evidence::SsrcFrom, from, s.ssrc);
+    const uint32_t at_to = evidence.home(Evidence::SsrcTo, to, s.ssrc);
+    evidence.prefetch(at_media);
+    evidence.prefetch(at_from);
+    evidence.prefetch(at_to);
+    rtcp_ssrcs.prefetch(from, s.ssrc);
+    evidence.note_at(at_media, Evidence::Media, from, peer, ts);
+    evidence.note_at(at_from, Evidence::SsrcFrom, from, s.ssrc, ts);
+    evidence.note_at(at_to, Evidence::SsrcTo, to, s.ssrc, ts);
     expectations.saw_rtp(to, from, ts);  // signalling asks whether media reached where SDP said
     // RTCP about a stream lives as long as the stream: its report goes out with the stream's.
     if (RtcpSsrcEntry* e = rtcp_ssrcs.find(from, s.ssrc)) rtcp_ssrcs.touch(*e, ts);
@@ -1471,10 +1491,14 @@ void Pipeline::Impl::rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPac
       payload,
       [&](const RtcpHeader& h) {
         FeedbackCounters& fb = fm.feedback[dir];
-        if (h.pt == 205 && h.count == 1 && fb.nack < UINT16_MAX) ++fb.nack;  // RTPFB generic NACK
-        if (h.pt == 206 && (h.count == 1 || h.count == 4)) {                 // PSFB PLI, FIR
+        if (h.pt == 205 && h.count == 1 && fb.nack < UINT16_MAX) {  // RTPFB generic NACK
+          ++fb.nack;
+          fm.fb_active |= static_cast<uint8_t>(1u << dir);
+        }
+        if (h.pt == 206 && (h.count == 1 || h.count == 4)) {  // PSFB PLI, FIR
           uint8_t& pli = fb.pli[fm.fb_second % fb.pli.size()];
           if (pli < UINT8_MAX) ++pli;
+          fm.fb_active |= static_cast<uint8_t>(1u << dir);
         }
         if (h.pt == 200 || h.pt == 201) evidence.note(Evidence::SenderRtcp, p.src, h.sender_ssrc, ts);
         if (srtcp) {
@@ -1892,10 +1916,14 @@ void Pipeline::Impl::check_resets(const FlowRecord& f, RtpStreamState& s, bool j
 void Pipeline::Impl::feedback_next_second(FlowRecord& f, Nanos ts) {
   FlowMedia& m = media(f);
   const uint64_t second = elapsed(ts, f.first_ts) / 1'000'000'000;
-  check_feedback_storms(f, ts);
-  for (uint64_t s = m.fb_second + 1; s <= second && s <= m.fb_second + 16; ++s)
-    for (auto& fb : m.feedback) fb.pli[s % fb.pli.size()] = 0;
-  for (auto& fb : m.feedback) fb.nack = 0;
+  // Most flows see no NACK or PLI in a second: their counters (lines of their own) stay unread.
+  if (m.fb_active != 0) {
+    check_feedback_storms(f, ts);
+    for (uint64_t s = m.fb_second + 1; s <= second && s <= m.fb_second + 16; ++s)
+      for (auto& fb : m.feedback) fb.pli[s % fb.pli.size()] = 0;
+    for (auto& fb : m.feedback) fb.nack = 0;
+    m.fb_active = static_cast<uint8_t>((feedback_pending(m.feedback[0]) ? 1 : 0) | (feedback_pending(m.feedback[1]) ? 2 : 0));
+  }
   m.fb_media = {};
   if (m.fb_seconds < 255) m.fb_seconds = static_cast<uint8_t>(std::min<uint64_t>(255, m.fb_seconds + (second - m.fb_second)));
   m.fb_second = second;

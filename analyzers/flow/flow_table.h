@@ -23,6 +23,15 @@ struct FeedbackCounters {
   std::array<uint8_t, 16> pli{};  // PLI/FIR per second, a ring by second number
   AnomalySlot nack_storm, pli_storm;
 };
+// Whether a direction's feedback has anything for the second that completes next: with none
+// counted and no storm open, judging it raises and clears nothing, and resetting it writes zeros
+// over zeros.
+inline bool feedback_pending(const FeedbackCounters& fb) {
+  if (fb.nack != 0 || fb.nack_storm.open || fb.pli_storm.open) return true;
+  for (uint8_t n : fb.pli)
+    if (n != 0) return true;
+  return false;
+}
 
 // STUN Binding transactions one direction of a flow starts (ICE checks and consent, or a client
 // asking a STUN server), answered from the other.
@@ -87,6 +96,8 @@ struct alignas(64) FlowMedia {
   bool dtls_watch = false;       // a DTLS handshake under way: judged on every packet
   TcpFramingMode tcp_mode = TcpFramingMode::Unknown;  // a TCP flow: how its STUN is framed
   uint8_t stun_waiting = 0;      // bit d: stun[d].unanswered != 0 (requests direction d started wait)
+  uint8_t fb_active = 0;         // bit d: feedback[d] holds counts or an open storm: only then has a
+                                 // completed second anything to judge or reset (feedback_pending)
   uint32_t dtls = kNoIndex;      // its DtlsFlow, once it carried DTLS
   uint32_t session = kNoIndex;   // the WebRTC session whose checks it carried
   uint32_t sig = kNoIndex;       // its signalling state (SignallingAnalyzer), when signalling took it

@@ -33,8 +33,7 @@ constexpr Nanos kMs = 1'000'000;
 constexpr uint32_t kMaxGapMs = (1u << 24) - 1;
 }  // namespace
 
-void HostEvidenceIndex::note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts) {
-  const uint32_t i = home(kind, from, tag);
+void HostEvidenceIndex::note_at(uint32_t i, Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts) {
   uint32_t oldest = i;
   for (uint32_t n = 0; n < kWindow; ++n) {
     const uint32_t j = (i + n) & mask_;

@@ -30,7 +30,15 @@ class HostEvidenceIndex {
   explicit HostEvidenceIndex(uint32_t capacity = 4096);
   size_t memory_bytes() const { return slots_.capacity() * sizeof(Entry) + regions_.capacity() * sizeof(Region); }
   // `from` did something about `tag`: an SSRC for reports, the peer's folded address for Media.
-  void note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts);
+  void note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts) { note_at(home(kind, from, tag), kind, from, tag, ts); }
+  // The same in steps, for a caller with several notes to make: where each starts (home), its
+  // lines fetched (prefetch), so that their misses overlap, then each note made there (note_at).
+  uint32_t home(Evidence kind, const Endpoint& e, uint32_t tag) const;
+  void prefetch(uint32_t home) const {
+    __builtin_prefetch(&slots_[home]);
+    __builtin_prefetch(&regions_[home >> kRegionShift]);
+  }
+  void note_at(uint32_t home, Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts);
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag) const;  // 0 when never
   // last() for a question a caller asks on every packet (a stream's receiver reports): the answer
   // kept in `memo`, looked up again only when a note could have changed it: an entry added or
@@ -60,6 +68,8 @@ class HostEvidenceIndex {
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const {
     return last(kind, memo, [&] { return std::pair<const Endpoint&, uint32_t>{from, tag}; });
   }
+  // Fetches the counters a memo's currency is read from (current(), last()), ahead of time.
+  void prefetch(const Memo& memo) const { __builtin_prefetch(&regions_[memo.home >> kRegionShift]); }
   // The memo still holds the answer (memo.ts) without asking again.
   bool current(const Memo& memo) const { return memo.version == version(memo.home, memo.kind); }
   // The time between its last two notes (0 when fewer than two), to the millisecond: how often
@@ -99,7 +109,6 @@ class HostEvidenceIndex {
     const uint8_t k = static_cast<uint8_t>(kind);
     return uint64_t{a.added} + a.moved[k] + b.added + b.moved[k];
   }
-  uint32_t home(Evidence kind, const Endpoint& e, uint32_t tag) const;
   TableVector<Entry> slots_;
   uint32_t mask_;
   std::vector<Region> regions_;

@@ -48,6 +48,7 @@ RtcpSsrcTable::RtcpSsrcTable(uint32_t capacity) {
   const uint32_t sets = std::bit_ceil(std::max<uint32_t>(1, (capacity + kWays - 1) / kWays));
   slots_.resize(size_t{sets} * kWays);
   seen_.resize(slots_.size());
+  tags_.resize(slots_.size());
   live_.resize((slots_.size() + 63) / 64);
   slots_mask_ = static_cast<uint32_t>(slots_.size() - 1);
   sets_mask_ = sets - 1;
@@ -61,13 +62,14 @@ RtcpSsrcTable::Sets RtcpSsrcTable::sets_of(const Endpoint& sender, uint32_t ssrc
   h ^= h >> 32;
   // The second set from the hash's other bits, mixed again: independent of the first.
   const uint64_t h2 = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
-  return {(static_cast<uint32_t>(h) & sets_mask_) * kWays, (static_cast<uint32_t>(h2 >> 32) & sets_mask_) * kWays};
+  return {(static_cast<uint32_t>(h) & sets_mask_) * kWays, (static_cast<uint32_t>(h2 >> 32) & sets_mask_) * kWays,
+          static_cast<uint32_t>(h2) | 1};
 }
 
 RtcpSsrcEntry* RtcpSsrcTable::find(const Endpoint& sender, uint32_t ssrc) {
   const Sets at = sets_of(sender, ssrc);
-  if (RtcpSsrcEntry* e = match(at.first, sender, ssrc)) return e;
-  return at.second != at.first ? match(at.second, sender, ssrc) : nullptr;
+  if (RtcpSsrcEntry* e = match(at.first, at.tag, sender, ssrc)) return e;
+  return at.second != at.first ? match(at.second, at.tag, sender, ssrc) : nullptr;
 }
 
 }  // namespace wcstap

@@ -45,6 +45,12 @@ class RtcpSsrcTable {
   explicit RtcpSsrcTable(uint32_t capacity);
 
   RtcpSsrcEntry* find(const Endpoint& sender, uint32_t ssrc);
+  // Fetches the tags of the key's two sets ahead of a find() or get().
+  void prefetch(const Endpoint& sender, uint32_t ssrc) const {
+    const Sets at = sets_of(sender, ssrc);
+    __builtin_prefetch(&tags_[at.first]);
+    __builtin_prefetch(&tags_[at.second]);
+  }
   // The entry, created if absent; a way idle for longer than `idle` is reused after
   // on_evict(entry). nullptr when the set is full of live entries.
   template <class OnEvict>
@@ -52,9 +58,9 @@ class RtcpSsrcTable {
     const Sets at = sets_of(sender, ssrc);
     RtcpSsrcEntry *free_a = nullptr, *free_b = nullptr;
     uint32_t used_a = 0, used_b = 0;
-    if (RtcpSsrcEntry* e = probe(at.first, sender, ssrc, now, idle, free_a, used_a)) return e;
+    if (RtcpSsrcEntry* e = probe(at.first, at.tag, sender, ssrc, now, idle, free_a, used_a)) return e;
     if (at.second != at.first)
-      if (RtcpSsrcEntry* e = probe(at.second, sender, ssrc, now, idle, free_b, used_b)) return e;
+      if (RtcpSsrcEntry* e = probe(at.second, at.tag, sender, ssrc, now, idle, free_b, used_b)) return e;
     // A free way of the less loaded set (the first on a tie), else an idle one (the first set's).
     const bool unused_a = free_a && !free_a->used, unused_b = free_b && !free_b->used;
     RtcpSsrcEntry* free = unused_a && (!unused_b || used_a <= used_b) ? free_a
@@ -71,6 +77,7 @@ class RtcpSsrcTable {
     }
     *free = RtcpSsrcEntry{};
     seen_[i] = now;
+    tags_[i] = at.tag;
     free->used = 1;
     free->addr = sender.addr;
     free->ssrc = ssrc;
@@ -104,6 +111,7 @@ class RtcpSsrcTable {
           on_expire(e);
           e = RtcpSsrcEntry{};
           seen_[i] = 0;
+          tags_[i] = 0;
           live_[i / 64] &= ~(uint64_t{1} << (i % 64));
           if (--in_use_ == 0) {  // nothing left: the cursor stops past the last one
             cursor_ = (i + 1) & slots_mask_;
@@ -130,6 +138,7 @@ class RtcpSsrcTable {
       *e = RtcpSsrcEntry{};
     }
     std::fill(seen_.begin(), seen_.end(), 0);
+    std::fill(tags_.begin(), tags_.end(), 0);
     std::fill(live_.begin(), live_.end(), 0);
     in_use_ = 0;
   }
@@ -141,28 +150,34 @@ class RtcpSsrcTable {
   static constexpr uint32_t kWays = 4;
   struct Sets {
     uint32_t first, second;  // first slots of the key's two sets
+    uint32_t tag;            // the key's tag (never 0)
   };
   Sets sets_of(const Endpoint& sender, uint32_t ssrc) const;
-  RtcpSsrcEntry* match(uint32_t base, const Endpoint& sender, uint32_t ssrc) {
+  // A set is read through its tags (4 bytes a way, one line for the set) and an entry (280 bytes,
+  // its own lines) only where the tag matches, or to take its place.
+  RtcpSsrcEntry* match(uint32_t base, uint32_t tag, const Endpoint& sender, uint32_t ssrc) {
     for (uint32_t w = 0; w < kWays; ++w) {
+      if (tags_[base + w] != tag) continue;
       RtcpSsrcEntry& e = slots_[base + w];
-      if (e.used && e.ssrc == ssrc && same_address(e.addr, sender.addr)) return &e;
+      if (e.ssrc == ssrc && same_address(e.addr, sender.addr)) return &e;
     }
     return nullptr;
   }
   // The key's entry in the set at `base`, else nullptr with `free` at the set's first free way,
   // else at an idle one (nullptr when there is neither), and `used` its ways in use.
-  RtcpSsrcEntry* probe(uint32_t base, const Endpoint& sender, uint32_t ssrc, Nanos now, Nanos idle,
+  RtcpSsrcEntry* probe(uint32_t base, uint32_t tag, const Endpoint& sender, uint32_t ssrc, Nanos now, Nanos idle,
                        RtcpSsrcEntry*& free, uint32_t& used) {
     for (uint32_t w = 0; w < kWays; ++w) {
-      RtcpSsrcEntry& e = slots_[base + w];
-      if (e.used && e.ssrc == ssrc && same_address(e.addr, sender.addr)) return &e;
-      used += e.used;
-      if (!e.used) {
+      const uint32_t i = base + w;
+      RtcpSsrcEntry& e = slots_[i];
+      if (tags_[i] == 0) {
         if (!free) free = &e;
-      } else if (elapsed(now, e.last_ts) > idle && (!free || free->used)) {
-        free = &e;
+        continue;
       }
+      ++used;
+      if (tags_[i] == tag && e.ssrc == ssrc && same_address(e.addr, sender.addr)) return &e;
+      // seen_ is never older than the entry's last_ts: idle by it first, then by the entry.
+      if (elapsed(now, seen_[i]) > idle && elapsed(now, e.last_ts) > idle && (!free || free->used)) free = &e;
     }
     return nullptr;
   }
@@ -177,6 +192,7 @@ class RtcpSsrcTable {
   }
   TableVector<RtcpSsrcEntry> slots_;
   TableVector<Nanos> seen_;  // per slot: its entry's last activity (0: free)
+  TableVector<uint32_t> tags_;  // per slot: its key's tag (0: free)
   std::vector<uint64_t> live_;  // per slot a bit: in use
   uint32_t sets_mask_ = 0;
   uint32_t slots_mask_ = 0;
