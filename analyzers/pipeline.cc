@@ -1331,13 +1331,14 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     evidence.prefetch(at_media);
     evidence.prefetch(at_from);
     evidence.prefetch(at_to);
-    rtcp_ssrcs.prefetch(from, s.ssrc);
+    const RtcpSsrcTable::Sets at_rtcp = rtcp_ssrcs.sets_of(from, s.ssrc);
+    rtcp_ssrcs.prefetch(at_rtcp);
     evidence.note_at(at_media, Evidence::Media, from, peer, ts);
     evidence.note_at(at_from, Evidence::SsrcFrom, from, s.ssrc, ts);
     evidence.note_at(at_to, Evidence::SsrcTo, to, s.ssrc, ts);
     expectations.saw_rtp(to, from, ts);  // signalling asks whether media reached where SDP said
     // RTCP about a stream lives as long as the stream: its report goes out with the stream's.
-    if (RtcpSsrcEntry* e = rtcp_ssrcs.find(from, s.ssrc)) rtcp_ssrcs.touch(*e, ts);
+    if (RtcpSsrcEntry* e = rtcp_ssrcs.find(at_rtcp, from, s.ssrc)) rtcp_ssrcs.touch(*e, ts);
   }
   check_one_way(f, s, ts, true);
 }

@@ -66,8 +66,7 @@ RtcpSsrcTable::Sets RtcpSsrcTable::sets_of(const Endpoint& sender, uint32_t ssrc
           static_cast<uint32_t>(h2) | 1};
 }
 
-RtcpSsrcEntry* RtcpSsrcTable::find(const Endpoint& sender, uint32_t ssrc) {
-  const Sets at = sets_of(sender, ssrc);
+RtcpSsrcEntry* RtcpSsrcTable::find(const Sets& at, const Endpoint& sender, uint32_t ssrc) {
   if (RtcpSsrcEntry* e = match(at.first, at.tag, sender, ssrc)) return e;
   return at.second != at.first ? match(at.second, at.tag, sender, ssrc) : nullptr;
 }

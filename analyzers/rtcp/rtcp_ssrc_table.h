@@ -44,13 +44,20 @@ class RtcpSsrcTable {
  public:
   explicit RtcpSsrcTable(uint32_t capacity);
 
-  RtcpSsrcEntry* find(const Endpoint& sender, uint32_t ssrc);
-  // Fetches the tags of the key's two sets ahead of a find() or get().
-  void prefetch(const Endpoint& sender, uint32_t ssrc) const {
-    const Sets at = sets_of(sender, ssrc);
+  // Where a key may be: its two sets and its tag.
+  struct Sets {
+    uint32_t first, second;  // first slots of the key's two sets
+    uint32_t tag;            // the key's tag (never 0)
+  };
+  Sets sets_of(const Endpoint& sender, uint32_t ssrc) const;
+  RtcpSsrcEntry* find(const Endpoint& sender, uint32_t ssrc) { return find(sets_of(sender, ssrc), sender, ssrc); }
+  // The same in steps, for a caller with other lookups to overlap: the key's sets (sets_of), their
+  // tags fetched (prefetch), then the lookup there.
+  void prefetch(const Sets& at) const {
     __builtin_prefetch(&tags_[at.first]);
     __builtin_prefetch(&tags_[at.second]);
   }
+  RtcpSsrcEntry* find(const Sets& at, const Endpoint& sender, uint32_t ssrc);
   // The entry, created if absent; a way idle for longer than `idle` is reused after
   // on_evict(entry). nullptr when the set is full of live entries.
   template <class OnEvict>
@@ -148,11 +155,6 @@ class RtcpSsrcTable {
 
  private:
   static constexpr uint32_t kWays = 4;
-  struct Sets {
-    uint32_t first, second;  // first slots of the key's two sets
-    uint32_t tag;            // the key's tag (never 0)
-  };
-  Sets sets_of(const Endpoint& sender, uint32_t ssrc) const;
   // A set is read through its tags (4 bytes a way, one line for the set) and an entry (280 bytes,
   // its own lines) only where the tag matches, or to take its place.
   RtcpSsrcEntry* match(uint32_t base, uint32_t tag, const Endpoint& sender, uint32_t ssrc) {
