@@ -23,7 +23,6 @@ namespace wcstap {
 struct RtcpSsrcEntry {
   std::array<uint8_t, 16> addr{};  // the media sender's address
   uint32_t ssrc = 0;
-  uint8_t used = 0;
   uint8_t reported = 0;  // handed out with an rtp_stream report: no rtcp_stream line of its own
   Nanos first_ts = 0, last_ts = 0;
   RtcpStreamEvent ev;    // endpoints and report as they stand
@@ -69,14 +68,14 @@ class RtcpSsrcTable {
     if (at.second != at.first)
       if (RtcpSsrcEntry* e = probe(at.second, at.tag, sender, ssrc, now, idle, free_b, used_b)) return e;
     // A free way of the less loaded set (the first on a tie), else an idle one (the first set's).
-    const bool unused_a = free_a && !free_a->used, unused_b = free_b && !free_b->used;
+    const bool unused_a = free_a && !taken(*free_a), unused_b = free_b && !taken(*free_b);
     RtcpSsrcEntry* free = unused_a && (!unused_b || used_a <= used_b) ? free_a
                           : unused_b                                  ? free_b
                           : free_a                                    ? free_a
                                                                       : free_b;
     if (!free) return nullptr;
     const auto i = static_cast<uint32_t>(free - slots_.data());
-    if (free->used) {
+    if (taken(*free)) {
       on_evict(*free);
     } else {
       ++in_use_;
@@ -85,7 +84,6 @@ class RtcpSsrcTable {
     *free = RtcpSsrcEntry{};
     seen_[i] = now;
     tags_[i] = at.tag;
-    free->used = 1;
     free->addr = sender.addr;
     free->ssrc = ssrc;
     free->first_ts = now;
@@ -114,7 +112,7 @@ class RtcpSsrcTable {
       budget -= end - c;
       for (uint32_t i = next_live(c, end); i < end; i = next_live(i + 1, end)) {
         RtcpSsrcEntry& e = slots_[i];
-        if (seen_[i] != 0 && elapsed(now, seen_[i]) > idle && e.used && elapsed(now, e.last_ts) > idle) {
+        if (seen_[i] != 0 && elapsed(now, seen_[i]) > idle && tags_[i] != 0 && elapsed(now, e.last_ts) > idle) {
           on_expire(e);
           e = RtcpSsrcEntry{};
           seen_[i] = 0;
@@ -135,8 +133,8 @@ class RtcpSsrcTable {
   template <class OnFree>
   void drain(OnFree&& on_free) {
     std::vector<RtcpSsrcEntry*> live;
-    for (auto& e : slots_)
-      if (e.used) live.push_back(&e);
+    for (size_t i = 0; i < slots_.size(); ++i)
+      if (tags_[i] != 0) live.push_back(&slots_[i]);
     std::sort(live.begin(), live.end(), [](const RtcpSsrcEntry* a, const RtcpSsrcEntry* b) {
       return a->first_ts != b->first_ts ? a->first_ts < b->first_ts : a->ssrc < b->ssrc;
     });
@@ -155,6 +153,8 @@ class RtcpSsrcTable {
 
  private:
   static constexpr uint32_t kWays = 4;
+  // A slot is in use while it holds a tag.
+  bool taken(const RtcpSsrcEntry& e) const { return tags_[static_cast<size_t>(&e - slots_.data())] != 0; }
   // A set is read through its tags (4 bytes a way, one line for the set) and an entry (280 bytes,
   // its own lines) only where the tag matches, or to take its place.
   RtcpSsrcEntry* match(uint32_t base, uint32_t tag, const Endpoint& sender, uint32_t ssrc) {
@@ -179,7 +179,7 @@ class RtcpSsrcTable {
       ++used;
       if (tags_[i] == tag && e.ssrc == ssrc && same_address(e.addr, sender.addr)) return &e;
       // seen_ is never older than the entry's last_ts: idle by it first, then by the entry.
-      if (elapsed(now, seen_[i]) > idle && elapsed(now, e.last_ts) > idle && (!free || free->used)) free = &e;
+      if (elapsed(now, seen_[i]) > idle && elapsed(now, e.last_ts) > idle && (!free || taken(*free))) free = &e;
     }
     return nullptr;
   }
