@@ -9,12 +9,9 @@
 #include <map>
 #include <stdexcept>
 
-namespace wcstap::bench {
+#include "decode/bytes.h"
 
-uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t rd32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
+namespace wcstap::bench {
 
 std::string mix_name(const std::string& path) {
   std::string base = path.substr(path.find_last_of('/') + 1);
@@ -81,15 +78,15 @@ std::unique_ptr<Mix> load_mix(const std::string& path) {
 
     DecodedPacket d;
     DecodeError err;
-    if (decode_packet(*link, {data, hdr->caplen}, d, err) == DecodeStatus::Ok && d.l4 == L4::Udp &&
-        (!d.fragment || d.first_fragment)) {
+    const bool decoded = decode_packet(*link, {data, hdr->caplen}, d, err) == DecodeStatus::Ok;
+    if (decoded && d.l4 == L4::Udp && (!d.fragment || d.first_fragment)) {
       const FlowClass c = classify_udp_payload(d.l4_payload);
       if (c == FlowClass::Rtp || c == FlowClass::Rtcp) p.cls = c;
       if (c == FlowClass::Rtp) {
         const uint8_t* h = d.l4_payload.data();
         p.rtp_off = static_cast<uint32_t>(h - data);
-        p.seq0 = rd16(h + 2);
-        p.rtpts0 = rd32(h + 4);
+        p.seq0 = be16(h + 2);
+        p.rtpts0 = be32(h + 4);
         // A stream: its SSRC in one direction between two endpoints.
         std::string key;
         for (const Endpoint* e : {&d.src, &d.dst}) {
@@ -118,12 +115,11 @@ std::unique_ptr<Mix> load_mix(const std::string& path) {
         }
       }
     }
-    if (decode_packet(*link, {data, hdr->caplen}, d, err) == DecodeStatus::Ok && d.l4 == L4::Tcp && !d.fragment &&
-        std::max(d.src.port, d.dst.port) >= 1024) {
+    if (decoded && d.l4 == L4::Tcp && !d.fragment && std::max(d.src.port, d.dst.port) >= 1024) {
       // The TCP header: where its ports and sequence number are (past the link and IP headers).
       const bool src_moves = d.src.port >= d.dst.port;
       for (uint32_t h = 14; h + 8 <= hdr->caplen && h <= 128; ++h) {
-        if (rd16(data + h) == d.src.port && rd16(data + h + 2) == d.dst.port && rd32(data + h + 4) == d.tcp_seq) {
+        if (be16(data + h) == d.src.port && be16(data + h + 2) == d.dst.port && be32(data + h + 4) == d.tcp_seq) {
           p.port_off = src_moves ? h : h + 2;
           p.port0 = src_moves ? d.src.port : d.dst.port;
           break;

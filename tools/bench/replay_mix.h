@@ -88,9 +88,6 @@ struct Mix {
   }
 };
 
-uint16_t rd16(const uint8_t* p);
-uint32_t rd32(const uint8_t* p);
-
 // The mix's name: the file's base name without .pcap/.pcapng/.cap.
 std::string mix_name(const std::string& path);
 
