@@ -151,6 +151,10 @@ def analyze(path):
     p = subprocess.run([ANALYZE, "--json", "--flows", path], capture_output=True, text=True, timeout=120)
     if p.returncode != 0:
         fail(f"{path}: exit {p.returncode}: {p.stderr.strip()}")
+    # The dataplane's code path (bursts of 32: staging, look-ahead) finds exactly the same.
+    b = subprocess.run([ANALYZE, "--json", "--flows", "--burst", path], capture_output=True, text=True, timeout=120)
+    if b.stdout != p.stdout:
+        fail(f"{path}: wcstap-analyze --burst differs from frame-at-a-time analysis")
     lines = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
     return lines
 

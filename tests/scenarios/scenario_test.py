@@ -57,6 +57,11 @@ for name in (n for n in scenarios if not only or n in only):
         if run.returncode != 0:
             fail(f"{name}/{seed}: wcstap-analyze exit {run.returncode}: {run.stderr}")
             continue
+        # The dataplane's code path (bursts of 32: staging, look-ahead) finds exactly the same.
+        burst = subprocess.run([ANALYZE, "--json", "--flows", "--burst", "--config", config_path, "--srtp-keys",
+                                keys_path, pcap], capture_output=True, text=True)
+        if burst.stdout != run.stdout:
+            fail(f"{name}/{seed}: wcstap-analyze --burst differs from frame-at-a-time analysis")
         out = [json.loads(l) for l in run.stdout.splitlines()]
         tag = f"{name}/seed {seed}"
         checked += 1

@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <cstdio>
 #include <iostream>
 #include <vector>
@@ -34,8 +35,10 @@ class PrintingSink : public EventSink {
   bool json_, flows_;
 };
 
-// Returns false when the file could not be read at all.
-bool run_file(const std::string& path, Pipeline& pipe, std::string& error) {
+// Returns false when the file could not be read at all. `burst`: frames go through
+// Pipeline::process_burst kBurst at a time, as a dataplane worker's do (its look-ahead and
+// prefetching), rather than through process() one at a time; the findings are the same.
+bool run_file(const std::string& path, Pipeline& pipe, bool burst, std::string& error) {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   pcap_t* pc = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
   if (!pc) {
@@ -54,11 +57,29 @@ bool run_file(const std::string& path, Pipeline& pipe, std::string& error) {
   const u_char* data;
   unsigned n = 0;
   int rc;
+  // A burst's frames, copied: libpcap reuses its buffer for the next frame.
+  std::array<std::vector<uint8_t>, kBurst> held;
+  std::array<Pipeline::Frame, kBurst> frames;
+  unsigned staged = 0;
+  auto flush = [&] {
+    if (staged == 0) return;
+    pipe.process_burst(*link, {frames.data(), staged});
+    pipe.advance(frames[staged - 1].ts);
+    staged = 0;
+  };
   while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
     Nanos ts = static_cast<Nanos>(hdr->ts.tv_sec) * 1000000000ull + static_cast<Nanos>(hdr->ts.tv_usec);
+    ++n;
+    if (burst) {
+      held[staged].assign(data, data + hdr->caplen);
+      frames[staged] = {ts, held[staged], hdr->len};
+      if (++staged == kBurst) flush();
+      continue;
+    }
     pipe.process(*link, ts, {data, hdr->caplen}, hdr->len);
-    if (++n % kBurst == 0) pipe.advance(ts);
+    if (n % kBurst == 0) pipe.advance(ts);
   }
+  flush();
   if (rc == -1) error = std::string("read error after ") + std::to_string(n) + " packets: " + pcap_geterr(pc);
   pcap_close(pc);
   return true;
@@ -70,7 +91,7 @@ int main(int argc, char** argv) {
   CLI::App app{"wcstap-analyze: find WCS media and signalling faults in capture files (pcap, pcapng)"};
   std::vector<std::string> files;
   std::string config_path, keys_path;
-  bool json = false, flows = false, concat = false;
+  bool json = false, flows = false, concat = false, burst = false;
   app.add_option("captures", files, "capture files (pcap or pcapng)")->required()->check(CLI::ExistingFile);
   app.add_option("-c,--config", config_path, "YAML config (default: built-in defaults)");
   app.add_option("--srtp-keys", keys_path, "YAML file of SRTP keys (an srtp: section, as in the config)")
@@ -78,6 +99,9 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "JSON lines: anomaly, rtp_stream, flow, summary");
   app.add_flag("--flows", flows, "also list every flow in the human output");
   app.add_flag("--concat", concat, "treat the files as one capture cut in pieces (tcpdump -C/-G)");
+  app.add_flag("--burst", burst,
+               "read frames in bursts of 32, as a dataplane worker does (Pipeline::process_burst): the same "
+               "findings, through the worker's code path");
   CLI11_PARSE(app, argc, argv);
 
   Config cfg;
@@ -112,7 +136,7 @@ int main(int argc, char** argv) {
     }
     if (!json) std::cout << "== " << files[i] << '\n';
     std::string error;
-    bool ok = run_file(files[i], *pipe, error);
+    bool ok = run_file(files[i], *pipe, burst, error);
     if (!error.empty()) {
       std::cerr << "wcstap-analyze: " << files[i] << ": " << error << '\n';
       status = 1;
