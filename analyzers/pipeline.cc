@@ -169,6 +169,30 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
     keys_changed();
   }
 
+  // A stream's evidence refresh (rtp()): where its three notes in the host evidence index go and
+  // where its RTCP key's sets are. A function of the packet alone (its endpoints and SSRC), so
+  // look_ahead can work it out while the packets before it are analysed.
+  struct EvidenceNotes {
+    uint32_t peer = 0;  // the receiver's folded address, the Media note's tag
+    uint32_t media = 0, from = 0, to = 0;
+    RtcpSsrcTable::Sets rtcp{};
+  };
+  EvidenceNotes evidence_notes(const Endpoint& from, const Endpoint& to, uint32_t ssrc) const {
+    EvidenceNotes n;
+    n.peer = HostEvidenceIndex::fold(to);
+    n.media = evidence.home(Evidence::Media, from, n.peer);
+    n.from = evidence.home(Evidence::SsrcFrom, from, ssrc);
+    n.to = evidence.home(Evidence::SsrcTo, to, ssrc);
+    n.rtcp = rtcp_ssrcs.sets_of(from, ssrc);
+    return n;
+  }
+  void prefetch(const EvidenceNotes& n) const {
+    evidence.prefetch(n.media);
+    evidence.prefetch(n.from);
+    evidence.prefetch(n.to);
+    rtcp_ssrcs.prefetch(n.rtcp);
+  }
+
   // A frame decoded ahead of its turn (decoding reads no state), with what its lookups will ask
   // for: the analysis of the packets before it may change the tables, so these are hints to fetch
   // memory by, never relied on.
@@ -182,11 +206,18 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
     uint32_t flow = kNoIndex;    // its flow record, as found ahead
     uint32_t stream = kNoIndex;  // an RTP stream of it to look at, as found ahead
     uint32_t stream_hit = kNoIndex;  // its own stream (SSRC and direction), as fetch_ahead found it
+    // Where its stream's evidence refresh will note and look (look_ahead found one due): valid for
+    // the RTP in this packet's own payload only.
+    bool notes_ahead = false;
+    EvidenceNotes notes;
   };
   std::array<Staged, Pipeline::kBurst> staged;
+  const Staged* staged_now = nullptr;  // the staged packet being analysed
   void stage(LinkType link, std::span<const Pipeline::Frame> burst);
   void stage_frame(LinkType link, Bytes frame, Staged& s);
   void fetch_ahead(Staged& s);
+  void look_ahead(Staged& s, Nanos ts);
+  void fetch_notes(Staged& s, uint32_t ssrc);
   // A packet staged ahead that may be RTP, and whether a stream is the one it belongs to (its
   // SSRC, its direction).
   static bool looks_rtp(const Staged& s) {
@@ -382,9 +413,35 @@ void Pipeline::Impl::stage_frame(LinkType link, Bytes frame, Staged& s) {
   s.status = decode_packet(link, frame, s.pkt, s.err);
   s.keyed = s.status == DecodeStatus::Ok && (!s.pkt.fragment || s.pkt.first_fragment);
   s.flow = s.stream = kNoIndex;
+  s.notes_ahead = false;
   if (!s.keyed) return;
   make_flow_key(s.pkt.src, s.pkt.dst, s.pkt.ip_proto, s.kp);
   s.hash = flow_hash(s.kp.key);
+}
+
+// Two packets before its analysis, the stream's lines have come (fetch_ahead): what its periodic
+// work reads through them is fetched in turn. On every packet, what check_one_way asks the host
+// evidence index (the counters its memos are current by, and the entry a stale memo looks up
+// again); where they fall due, the evidence refresh's notes and RTCP key, and the part of the
+// stream that closing a second reads. With a packet a second a stream (a million flows), each of
+// these would otherwise be a miss of its own, one after another.
+// Inline (stage() is its one caller): the common case is a few tests, and a call would save
+// registers for the rare one, which has a function of its own.
+[[gnu::always_inline]] inline void Pipeline::Impl::look_ahead(Staged& s, Nanos ts) {
+  if (s.stream_hit == kNoIndex) return;
+  const RtpStreamState& st = streams[s.stream_hit];
+  evidence.prefetch(st.receiver_report_memo);
+  if (flows.record(s.flow).packets[st.dir ^ 1] == 0) evidence.prefetch(st.back_media_memo);
+  if (!st.confirmed) return;
+  if (elapsed(ts, st.noted_ts) >= evidence_period) fetch_notes(s, st.ssrc);
+  if (elapsed(ts, st.first_ts) >= (st.loss_second + 1) * 1'000'000'000)
+    streams.prefetch(s.stream_hit, sizeof(RtpStreamState), kRtpStreamPacketBytes);
+}
+
+[[gnu::noinline]] void Pipeline::Impl::fetch_notes(Staged& s, uint32_t ssrc) {
+  s.notes = evidence_notes(s.pkt.src, s.pkt.dst, ssrc);
+  s.notes_ahead = true;
+  prefetch(s.notes);
 }
 
 // Stage by stage over the burst, so that each stage's memory fetches are under way while the rest
@@ -408,6 +465,7 @@ void Pipeline::Impl::stage(LinkType link, std::span<const Pipeline::Frame> burst
     const FlowRecord* f = flows.find(s.kp.key, s.hash);
     if (f == nullptr) continue;
     s.flow = flows.index_of(*f);
+    flows.prefetch_touch(s.flow);
     s.stream = f->rtp_head;
     streams.prefetch(s.stream, 64);  // its SSRC, direction and the next stream
   }
@@ -422,15 +480,11 @@ void Pipeline::Impl::stage(LinkType link, std::span<const Pipeline::Frame> burst
   for (size_t i = 0; i < n && i < kAhead; ++i) fetch_ahead(staged[i]);
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) fetch_ahead(staged[i + kAhead]);
-    // Two packets on, the stream's lines have come: what check_one_way reads through them (the
-    // host evidence counters its memos are current by) is fetched in turn.
-    if (i + 2 < n && staged[i + 2].stream_hit != kNoIndex) {
-      const RtpStreamState& st = streams[staged[i + 2].stream_hit];
-      evidence.prefetch(st.receiver_report_memo);
-      evidence.prefetch(st.back_media_memo);
-    }
+    if (i + 2 < n) look_ahead(staged[i + 2], burst[i + 2].ts);
+    staged_now = &staged[i];
     analyse(burst[i].ts, burst[i].bytes, staged[i]);
   }
+  staged_now = nullptr;
 }
 
 // The state a packet of a known flow reads: its media bookkeeping and, for what looks like RTP,
@@ -1323,22 +1377,21 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     s.noted_ts = ts;
     const Endpoint from = key_endpoint(f.key, s.dir == 1), to = key_endpoint(f.key, s.dir == 0);
     // Three notes and an RTCP lookup in tables far bigger than the cache when streams are many:
-    // their lines fetched together, so the misses overlap instead of following one another.
-    const uint32_t peer = HostEvidenceIndex::fold(to);
-    const uint32_t at_media = evidence.home(Evidence::Media, from, peer);
-    const uint32_t at_from = evidence.home(Evidence::SsrcFrom, from, s.ssrc);
-    const uint32_t at_to = evidence.home(Evidence::SsrcTo, to, s.ssrc);
-    evidence.prefetch(at_media);
-    evidence.prefetch(at_from);
-    evidence.prefetch(at_to);
-    const RtcpSsrcTable::Sets at_rtcp = rtcp_ssrcs.sets_of(from, s.ssrc);
-    rtcp_ssrcs.prefetch(at_rtcp);
-    evidence.note_at(at_media, Evidence::Media, from, peer, ts);
-    evidence.note_at(at_from, Evidence::SsrcFrom, from, s.ssrc, ts);
-    evidence.note_at(at_to, Evidence::SsrcTo, to, s.ssrc, ts);
+    // their lines fetched a couple of packets ahead (look_ahead, for this packet's own RTP), else
+    // here, together, so that the misses overlap instead of following one another.
+    EvidenceNotes at;
+    if (staged_now != nullptr && staged_now->notes_ahead && staged_now->pkt.l4_payload.data() == payload.data()) {
+      at = staged_now->notes;
+    } else {
+      at = evidence_notes(from, to, s.ssrc);
+      prefetch(at);
+    }
+    evidence.note_at(at.media, Evidence::Media, from, at.peer, ts);
+    evidence.note_at(at.from, Evidence::SsrcFrom, from, s.ssrc, ts);
+    evidence.note_at(at.to, Evidence::SsrcTo, to, s.ssrc, ts);
     expectations.saw_rtp(to, from, ts);  // signalling asks whether media reached where SDP said
     // RTCP about a stream lives as long as the stream: its report goes out with the stream's.
-    if (RtcpSsrcEntry* e = rtcp_ssrcs.find(at_rtcp, from, s.ssrc)) rtcp_ssrcs.touch(*e, ts);
+    if (RtcpSsrcEntry* e = rtcp_ssrcs.find(at.rtcp, from, s.ssrc)) rtcp_ssrcs.touch(*e, ts);
   }
   check_one_way(f, s, ts, true);
 }

@@ -36,12 +36,12 @@ class IndexPool {
   const T& operator[](uint32_t i) const { return pool_[i]; }
   uint32_t in_use() const { return in_use_; }
   uint32_t capacity() const { return static_cast<uint32_t>(pool_.size()); }
-  // Fetches the first `bytes` of record i ahead of its use. An index read ahead of its turn may be
+  // Fetches bytes [from, bytes) of record i ahead of its use. An index read ahead of its turn may be
   // stale or kNoIndex: out of range, nothing is fetched.
-  void prefetch(uint32_t i, size_t bytes = sizeof(T)) const {
+  void prefetch(uint32_t i, size_t bytes = sizeof(T), size_t from = 0) const {
     if (i >= pool_.size()) return;
     const char* p = reinterpret_cast<const char*>(&pool_[i]);
-    for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o);
+    for (size_t o = from; o < bytes; o += 64) __builtin_prefetch(p + o);
     __builtin_prefetch(p + bytes - 1);  // records are not line-aligned: the line the last byte is on
   }
   // Bytes held: the records and the free list.

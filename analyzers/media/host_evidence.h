@@ -68,8 +68,9 @@ class HostEvidenceIndex {
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const {
     return last(kind, memo, [&] { return std::pair<const Endpoint&, uint32_t>{from, tag}; });
   }
-  // Fetches the counters a memo's currency is read from (current(), last()), ahead of time.
-  void prefetch(const Memo& memo) const { __builtin_prefetch(&regions_[memo.home >> kRegionShift]); }
+  // Fetches the counters a memo's currency is read from (current(), last()), ahead of time, and the
+  // line its question's probe starts at (read again when the memo is stale).
+  void prefetch(const Memo& memo) const { prefetch(memo.home); }
   // The memo still holds the answer (memo.ts) without asking again.
   bool current(const Memo& memo) const { return memo.version == version(memo.home, memo.kind); }
   // The time between its last two notes (0 when fewer than two), to the millisecond: how often
