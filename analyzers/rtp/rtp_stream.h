@@ -133,6 +133,12 @@ struct alignas(64) RtpStreamState {
 
   // Counts a packet: extended sequence number across wrap (and reordering), probation.
   void count(const RtpHeader& h, uint32_t len, Nanos ts);
+  // Whether count() of a packet at `ts` completes the second being filled (second_closed: the
+  // per-second checks and the cold part of the stream follow): count()'s own test, without its
+  // division, for a caller fetching that part ahead.
+  bool closes_second(Nanos ts) const {
+    return packets != 0 && elapsed(ts, first_ts) >= (loss_second + 1) * 1'000'000'000;
+  }
 
  private:
   // The clock rate of one packet's payload type: the stream's for its own type, the static

@@ -138,6 +138,28 @@ TEST(RtpStream, FirstPacketStartsTheStream) {
   EXPECT_EQ(s.lost(), 0);
 }
 
+// closes_second() (what the pipeline's look-ahead asks two packets early) says what count() then
+// does: packets 0.2 to 3.3 s apart, on second boundaries and around them, and a silence of seconds.
+TEST(RtpStream, ClosesSecondForetellsCount) {
+  RtpStreamState s;
+  const Nanos gaps_ms[] = {0, 200, 799, 1, 999, 1, 1000, 3300, 250, 250, 250, 250, 2000, 1};
+  Nanos ts = 1000 * kMs;
+  unsigned closed = 0;
+  uint16_t seq = 100;
+  for (Nanos gap : gaps_ms) {
+    ts += gap * kMs;
+    RtpHeader h;
+    h.seq = seq++;
+    h.pt = 111;
+    h.ssrc = 7;
+    const bool foretold = s.closes_second(ts);
+    s.count(h, 172, ts);
+    EXPECT_EQ(foretold, s.second_closed) << "at " << (ts - 1000 * kMs) / kMs << " ms";
+    closed += s.second_closed;
+  }
+  EXPECT_GE(closed, 5u);
+}
+
 TEST(RtpStream, TwoInSequencePacketsAreStillOnProbation) { EXPECT_FALSE(stream_of({10, 11}).confirmed); }
 
 TEST(RtpStream, ThreeInSequencePacketsConfirm) {
