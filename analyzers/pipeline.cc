@@ -422,10 +422,10 @@ void Pipeline::Impl::stage_frame(LinkType link, Bytes frame, Staged& s) {
 
 // Two packets before its analysis, the stream's lines have come (fetch_ahead): what its periodic
 // work reads through them is fetched in turn. On every packet, what check_one_way asks the host
-// evidence index (the counters its memos are current by, and the entry a stale memo looks up
-// again); where they fall due, the evidence refresh's notes and RTCP key, and the part of the
-// stream that closing a second reads. With a packet a second a stream (a million flows), each of
-// these would otherwise be a miss waited for where it is used. Overlapped, they still cost the
+// evidence index (the slot each of its memos reads); where they fall due, the evidence refresh's
+// notes and RTCP key, and the part of the stream that closing a second reads (as much as its
+// clock rate says it will). With a packet a second a stream (a million flows), each of these
+// would otherwise be a miss waited for where it is used. Overlapped, they still cost the
 // memory's throughput of random lines (about 13 ns a line on the 2-core VM: wcstap-memprobe).
 // Inline (stage() is its one caller): the common case is a few tests, and a call would save
 // registers for the rare one, which has a function of its own.
@@ -1702,7 +1702,7 @@ AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStre
 [[gnu::always_inline]] inline void Pipeline::Impl::check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now,
                                                                  bool media_packet) {
   const uint8_t back_dir = s.dir ^ 1;
-  // Made only when asked for: on most packets the evidence memos are current and nothing is due.
+  // The endpoints the questions to the host evidence name (a memo checks its slot against them).
   auto sender = [&] { return key_endpoint(f.key, s.dir == 1); };
   auto receiver = [&] { return key_endpoint(f.key, back_dir == 1); };
   const Nanos back_media =

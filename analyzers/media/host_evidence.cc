@@ -8,14 +8,7 @@ namespace wcstap {
 
 HostEvidenceIndex::HostEvidenceIndex(uint32_t capacity)
     : slots_(std::bit_ceil(capacity)),
-      mask_(std::bit_ceil(capacity) - 1),
-      regions_(((mask_ + 1) >> kRegionShift) + 1) {}
-
-uint32_t HostEvidenceIndex::fold(const Endpoint& e) {
-  uint32_t w[4];
-  std::memcpy(w, e.addr.data(), 16);
-  return e.family == 6 ? w[0] ^ w[1] ^ w[2] ^ w[3] : w[0];
-}
+      mask_(std::bit_ceil(capacity) - 1) {}
 
 uint32_t HostEvidenceIndex::home(Evidence kind, const Endpoint& e, uint32_t tag) const {
   uint64_t a, b;
@@ -34,13 +27,13 @@ constexpr uint32_t kMaxGapMs = (1u << 24) - 1;
 }  // namespace
 
 void HostEvidenceIndex::note_at(uint32_t i, Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts) {
+  ts = std::max<Nanos>(ts, 1);  // 0 marks an empty slot: a note at time 0 would vanish
   uint32_t oldest = i;
   for (uint32_t n = 0; n < kWindow; ++n) {
     const uint32_t j = (i + n) & mask_;
     Entry& e = slots_[j];
     if (e.ts == 0) {
       e = Entry{from.addr, tag, kind, {}, ts};
-      added(j);
       return;
     }
     if (e.kind == kind && e.tag == tag && same_address(e.addr, from.addr)) {
@@ -50,14 +43,12 @@ void HostEvidenceIndex::note_at(uint32_t i, Evidence kind, const Endpoint& from,
         e.gap_ms[1] = static_cast<uint8_t>(gap >> 8);
         e.gap_ms[2] = static_cast<uint8_t>(gap >> 16);
         e.ts = ts;
-        moved(j, kind);
       }
       return;
     }
     if (e.ts < slots_[oldest].ts) oldest = j;
   }
   slots_[oldest] = Entry{from.addr, tag, kind, {}, ts};
-  added(oldest);
 }
 
 const HostEvidenceIndex::Entry* HostEvidenceIndex::find(uint32_t home, Evidence kind, const Endpoint& from,
@@ -68,6 +59,20 @@ const HostEvidenceIndex::Entry* HostEvidenceIndex::find(uint32_t home, Evidence 
     if (e.kind == kind && e.tag == tag && same_address(e.addr, from.addr)) return &e;
   }
   return nullptr;
+}
+
+Nanos HostEvidenceIndex::probe(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const {
+  for (uint32_t n = 0; n < kWindow; ++n) {
+    const uint32_t j = (memo.home + n) & mask_;
+    const Entry& e = slots_[j];
+    if (e.ts == 0 || (e.kind == kind && e.tag == tag && same_address(e.addr, from.addr))) {
+      memo.at = j;
+      memo.state = e.ts == 0 ? kEmpty : kEntry;
+      return e.ts;
+    }
+  }
+  memo.state = kUnasked;  // a full window: any of its slots may be replaced by the question's entry
+  return 0;
 }
 
 Nanos HostEvidenceIndex::last(Evidence kind, const Endpoint& from, uint32_t tag) const {

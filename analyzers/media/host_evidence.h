@@ -8,8 +8,8 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <utility>
-#include <vector>
 
 #include "event.h"
 #include "flow/table_memory.h"
@@ -28,56 +28,60 @@ class HostEvidenceIndex {
  public:
   // capacity: slots (rounded up to a power of two); a full probe window replaces its oldest entry.
   explicit HostEvidenceIndex(uint32_t capacity = 4096);
-  size_t memory_bytes() const { return slots_.capacity() * sizeof(Entry) + regions_.capacity() * sizeof(Region); }
+  size_t memory_bytes() const { return slots_.capacity() * sizeof(Entry); }
   // `from` did something about `tag`: an SSRC for reports, the peer's folded address for Media.
   void note(Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts) { note_at(home(kind, from, tag), kind, from, tag, ts); }
   // The same in steps, for a caller with several notes to make: where each starts (home), its
   // lines fetched (prefetch), so that their misses overlap, then each note made there (note_at).
   uint32_t home(Evidence kind, const Endpoint& e, uint32_t tag) const;
-  void prefetch(uint32_t home) const {
-    __builtin_prefetch(&slots_[home]);
-    __builtin_prefetch(&regions_[home >> kRegionShift]);
-  }
+  void prefetch(uint32_t home) const { __builtin_prefetch(&slots_[home]); }
   void note_at(uint32_t home, Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts);
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag) const;  // 0 when never
-  // last() for a question a caller asks on every packet (a stream's receiver reports): the answer
-  // kept in `memo`, looked up again only when a note could have changed it: an entry added or
-  // replaced, or a note of the question's kind moving an entry on, in the part of the index the
-  // question's entry would be in. Notes of other kinds moving their own entries on (every stream's
-  // media notes) leave it be. A memo serves one (kind, from, tag) only.
+  // last() for a question a caller asks on every packet (a stream's receiver reports): the memo
+  // keeps the one slot that answered it, and the next question reads that slot alone while it
+  // still answers: the question's own entry (its time read there: notes move it on in place), or
+  // the empty slot its probe ended at, still empty. Entries never move and slots never empty
+  // again, so the answer is exactly last()'s: an entry stays in its slot until a full probe window
+  // replaces it, a question's entry is added at the first empty slot of its window, and no other
+  // copy of it can be made while it is there. Else (replaced, filled, or a full window) the window
+  // is probed again. One line a question where flows are many, whatever other streams note. A
+  // memo serves one (kind, from, tag) only.
   struct Memo {
-    uint64_t version = ~uint64_t{0};
-    Nanos ts = 0;
     uint32_t home = 0;  // where the question's probe starts
-    Evidence kind{};
+    uint32_t at = 0;    // the slot that answered
+    uint8_t state = 0;  // what `at` holds: kUnasked (probe), kEntry or kEmpty
   };
-  // `ask()` gives the question's `from` and `tag` (a std::pair): called only when the memo is
-  // stale, so a caller asking on every packet makes its endpoint only then.
+  // `ask()` gives the question's `from` and `tag` (a std::pair).
   template <class Ask>
   Nanos last(Evidence kind, Memo& memo, Ask&& ask) const {
-    if (!current(memo)) {
-      const auto [from, tag] = ask();
+    const auto [from, tag] = ask();
+    const Entry& e = slots_[memo.at];
+    if (memo.state == kEntry) {
+      if (e.tag == tag && e.kind == kind && same_address(e.addr, from.addr)) return e.ts;
+    } else if (memo.state == kEmpty) {
+      if (e.ts == 0) return 0;
+    } else {
       memo.home = home(kind, from, tag);
-      memo.kind = kind;
-      const Entry* e = find(memo.home, kind, from, tag);
-      memo.ts = e ? e->ts : 0;
-      memo.version = version(memo.home, kind);
     }
-    return memo.ts;
+    return probe(kind, from, tag, memo);
   }
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const {
     return last(kind, memo, [&] { return std::pair<const Endpoint&, uint32_t>{from, tag}; });
   }
-  // Fetches the counters a memo's currency is read from (current(), last()), ahead of time, and the
-  // line its question's probe starts at (read again when the memo is stale).
-  void prefetch(const Memo& memo) const { prefetch(memo.home); }
-  // The memo still holds the answer (memo.ts) without asking again.
-  bool current(const Memo& memo) const { return memo.version == version(memo.home, memo.kind); }
+  // Fetches the line the memo's next question reads.
+  void prefetch(const Memo& memo) const { prefetch(memo.state == kUnasked ? memo.home : memo.at); }
   // The time between its last two notes (0 when fewer than two), to the millisecond: how often
   // `from` does it.
   Nanos last_gap(Evidence kind, const Endpoint& from, uint32_t tag) const;
 
-  static uint32_t fold(const Endpoint& e);  // an address in 32 bits (IPv4: the address itself)
+  static constexpr uint8_t kUnasked = 0, kEntry = 1, kEmpty = 2;
+  // An address in 32 bits (IPv4: the address itself). Inline: a one-way memo's question asks it on
+  // every packet.
+  static uint32_t fold(const Endpoint& e) {
+    uint32_t w[4];
+    std::memcpy(w, e.addr.data(), 16);
+    return e.family == 6 ? w[0] ^ w[1] ^ w[2] ^ w[3] : w[0];
+  }
 
  private:
   // 32 bytes, two to a cache line: a probe that ends at its first or second slot reads one line.
@@ -90,29 +94,11 @@ class HostEvidenceIndex {
   };
   static_assert(sizeof(Entry) == 32);
   const Entry* find(uint32_t home, Evidence kind, const Endpoint& from, uint32_t tag) const;
+  // The probe behind a memo: its answer, and the slot that gave it kept in `memo`.
+  Nanos probe(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const;
   static constexpr uint32_t kWindow = 8;
-  static constexpr uint32_t kKinds = 7;  // Evidence values 0..6
-  // Notes are counted by region of 2^kRegionShift slots: a memo is current while neither region its
-  // probe window touches had an entry added or replaced, or an entry of its kind moved on. Notes
-  // elsewhere (other streams, the entries a full index replaces) leave it be.
-  static constexpr uint32_t kRegionShift = 6;
-  struct alignas(32) Region {
-    uint32_t added = 0;           // entries added or replaced
-    uint32_t moved[kKinds] = {};  // entries of a kind whose time moved on
-  };
-  void added(uint32_t slot) { ++regions_[slot >> kRegionShift].added; }
-  void moved(uint32_t slot, Evidence kind) { ++regions_[slot >> kRegionShift].moved[static_cast<uint8_t>(kind)]; }
-  // The counters only grow (modulo 2^32): the sum changes when any does. A memo would be fooled
-  // only by exactly 2^32 such notes in its regions between two of its questions.
-  uint64_t version(uint32_t home, Evidence kind) const {
-    const Region& a = regions_[home >> kRegionShift];
-    const Region& b = regions_[((home + kWindow - 1) & mask_) >> kRegionShift];
-    const uint8_t k = static_cast<uint8_t>(kind);
-    return uint64_t{a.added} + a.moved[k] + b.added + b.moved[k];
-  }
   TableVector<Entry> slots_;
   uint32_t mask_;
-  std::vector<Region> regions_;
 };
 
 }  // namespace wcstap
