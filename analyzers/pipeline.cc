@@ -436,7 +436,8 @@ void Pipeline::Impl::stage_frame(LinkType link, Bytes frame, Staged& s) {
   if (flows.record(s.flow).packets[st.dir ^ 1] == 0) evidence.prefetch(st.back_media_memo);
   if (!st.confirmed) return;
   if (elapsed(ts, st.noted_ts) >= evidence_period) fetch_notes(s, st.ssrc);
-  if (st.closes_second(ts)) streams.prefetch(s.stream_hit, sizeof(RtpStreamState), kRtpStreamPacketBytes);
+  if (st.closes_second(ts))
+    streams.prefetch(s.stream_hit, rtp_stream_second_bytes(st.clock_rate), kRtpStreamPacketBytes);
 }
 
 [[gnu::noinline]] void Pipeline::Impl::fetch_notes(Staged& s, uint32_t ssrc) {

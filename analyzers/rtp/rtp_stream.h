@@ -15,12 +15,13 @@
 
 namespace wcstap {
 
-// Aligned on a cache line, so that a packet reads five lines of it, not six (768 bytes, 12 lines).
+// Aligned on a cache line, so that a packet reads five lines of it, not six (704 bytes, 11 lines).
 struct alignas(64) RtpStreamState {
   // Ordered by use: what every packet reads or writes (the stream lookup, count(), the analyzer's
-  // per-packet tests, check_one_way()) comes first, bytes 0-319 (five 64-byte lines); the rest is
-  // touched only when a second or a bitrate window closes, an anomaly is judged or the stream
-  // restarts. A field of a group described further down names its group.
+  // per-packet tests, check_one_way()) comes first, within five 64-byte lines
+  // (kRtpStreamPacketBytes); then what closing a second reads or writes (kRtpStreamSecondBytes);
+  // the rest is touched only when an anomaly is judged, a packet is out of order, the stream
+  // restarts or is reported. A field of a group described further down names its group.
   uint32_t ssrc = 0;
   uint32_t next = kNoIndex;  // next stream of the same flow
   uint8_t dir = 0;           // flow direction the stream travels
@@ -83,52 +84,57 @@ struct alignas(64) RtpStreamState {
   uint32_t pt_changes = 0;
   AnomalySlot stall;         // each packet asks whether these two are open
   AnomalySlot one_way;
-  // The rest, by group.
-  int64_t ext_first = 0;     // extended sequence number of the first packet
-  uint64_t duplicates = 0;
-  uint64_t reordered = 0;
-  ClockSource clock_source = ClockSource::None;
-  uint64_t window_min_bytes = UINT64_MAX;
-  uint64_t window_max_bytes = 0;
-  uint64_t closed_window_bytes = 0;  // the window the last count() completed (window_closed)
-  uint64_t closed_window_index = 0;
-  // bitrate_drop: a fast EWMA of the completed windows' bitrate against the stream's own slow
-  // baseline (the mean of its first windows, then an EWMA over baseline_s windows)
-  double br_fast_kbps = 0;
-  double br_base_kbps = 0;
-  uint32_t br_windows = 0;      // windows in the baseline
-  uint32_t br_open_windows = 0; // windows judged since bitrate_drop was raised
-  Nanos br_low_since = 0;       // start of the first window of the current low run
-  AnomalySlot bitrate;
-  uint64_t rtx_packets = 0;     // RTX: packets that repaired a gap of the stream it repairs
-  uint64_t repaired = 0;        // a media stream: gaps an RTX stream filled
-  // audio quality: whole seconds accounted into the 5 s window being filled
-  uint64_t q_second = 0;
-  uint32_t q_expected = 0, q_received = 0;
-  uint8_t q_seconds = 0;
-  double q_jitter_sum = 0;      // ms, per second accounted
-  double mos_min = 0;
-  uint32_t mos_windows = 0;
+  // What closing a second reads and writes (second_closed, window_closed: every packet of a stream
+  // that sends one a second), from kRtpStreamPacketBytes to kRtpStreamSecondBytes: what every
+  // stream's close touches, then what an audio stream's adds, then a video stream's.
   // packet_loss's ring
   static constexpr unsigned kLossSeconds = 8;
   std::array<uint32_t, kLossSeconds> second_expected{};
   std::array<uint32_t, kLossSeconds> second_received{};
   int64_t loss_second_ext = 0;    // highest extended sequence number before loss_second
-  uint8_t closed_seconds = 0;     // complete seconds in the ring
+  // high_jitter: the mean jitter over the last completed second that had samples (seconds)
+  double last_second_jitter = 0;
+  // bitrate: the smallest and largest complete window, and the one the last count() completed
+  uint64_t window_min_bytes = UINT64_MAX;
+  uint64_t window_max_bytes = 0;
+  uint64_t closed_window_bytes = 0;
+  uint64_t closed_window_index = 0;
+  uint8_t closed_seconds = 0;     // packet_loss: complete seconds in the ring
+  uint8_t jitter_judged_seconds = 0;  // high_jitter: seconds judged (up to 16), and their verdicts
+  uint16_t jitter_high_bits = 0;      // as bits (bit 0 = the last second, set = above the threshold)
+  uint8_t q_seconds = 0;          // audio quality (below)
   AnomalySlot loss;
-  // high_jitter's
-  double last_second_jitter = 0;  // seconds; mean over the last completed second that had samples
-  uint16_t jitter_high_bits = 0;
-  uint8_t jitter_judged_seconds = 0;
   AnomalySlot high_jitter;
+  // audio quality: whole seconds accounted into the 5 s window being filled
+  uint64_t q_second = 0;
+  uint32_t q_expected = 0, q_received = 0;
+  double q_jitter_sum = 0;      // ms, per second accounted
+  double mos_min = 0;
+  uint32_t mos_windows = 0;
+  // bitrate_drop (video): a fast EWMA of the completed windows' bitrate against the stream's own
+  // slow baseline (the mean of its first windows, then an EWMA over baseline_s windows)
+  uint32_t br_windows = 0;      // windows in the baseline
+  uint32_t br_open_windows = 0; // windows judged since bitrate_drop was raised
+  double br_fast_kbps = 0;
+  double br_base_kbps = 0;
+  Nanos br_low_since = 0;       // start of the first window of the current low run
+  AnomalySlot bitrate;
+  // The rest: read at the stream's report, on rare packets (reordered, duplicated, a jump, RTX),
+  // or while one_way_media or a stall is judged.
+  int64_t ext_first = 0;     // extended sequence number of the first packet
+  uint64_t duplicates = 0;
+  uint64_t reordered = 0;
+  ClockSource clock_source = ClockSource::None;
   uint8_t talkspurts = 0;  // has resumed after silence with the marker bit: suppresses silence
+  bool agreed_one_way = false;  // one_way_media: one way as the SDP agreed (counted once)
+  uint64_t rtx_packets = 0;     // RTX: packets that repaired a gap of the stream it repairs
+  uint64_t repaired = 0;        // a media stream: gaps an RTX stream filled
   // ssrc_collision_or_reset: jumps beyond RFC 3550's sane bounds, a large one believed when the
   // next packet follows it
   int64_t jump_target = 0;      // the extended number the jump went to
   int64_t reset_value = 0;      // the jump, in sequence numbers or seconds
-  // one_way_media's
-  HostEvidenceIndex::Memo sender_report_memo;  // the sender's own reports, asked while it is judged
-  bool agreed_one_way = false;  // one way as the SDP agreed (counted once)
+  // one_way_media's: the sender's own reports, asked while it is judged
+  HostEvidenceIndex::Memo sender_report_memo;
   char stream[48]{};            // the name signalling gave it when it began (RtpStreamEvent::stream)
 
   // Counts a packet: extended sequence number across wrap (and reordering), probation.
@@ -165,9 +171,19 @@ struct alignas(64) RtpStreamState {
   // The stream's figures as reported (rtp_stream event), without the endpoints.
   void fill(RtpStreamEvent& ev) const;
 };
-// The bytes of a stream a packet reads or writes (fetched ahead of a burst's analysis).
-constexpr size_t kRtpStreamPacketBytes = offsetof(RtpStreamState, ext_first);
+// The bytes of a stream a packet reads or writes (fetched ahead of a burst's analysis), and those a
+// packet that closes a second reads or writes (fetched ahead when it will: closes_second()).
+constexpr size_t kRtpStreamPacketBytes = offsetof(RtpStreamState, second_expected);
+constexpr size_t kRtpStreamSecondBytes = offsetof(RtpStreamState, ext_first);
 static_assert(kRtpStreamPacketBytes <= 320, "the per-packet part of a stream stays within five lines");
+static_assert(kRtpStreamSecondBytes <= 576, "closing a second reads at most four lines more");
+// What closing a second reads of a stream of this clock rate: every stream's part, up to its
+// audio quality accounting (a voice clock: also that) and its bitrate judging (video's 90 kHz: all).
+constexpr size_t rtp_stream_second_bytes(uint32_t clock_rate) {
+  return clock_rate == 90000 ? kRtpStreamSecondBytes
+         : clock_rate != 0   ? offsetof(RtpStreamState, br_windows)
+                             : offsetof(RtpStreamState, q_second);
+}
 
 // A stream the tap can authenticate and decrypt (SRTP key known): per-packet verdicts, the last
 // seconds of them for srtp_auth_failure, and the keyframes the clear payload shows.
