@@ -467,7 +467,6 @@ void Pipeline::Impl::stage(LinkType link, std::span<const Pipeline::Frame> burst
     const FlowRecord* f = flows.find(s.kp.key, s.hash);
     if (f == nullptr) continue;
     s.flow = flows.index_of(*f);
-    flows.prefetch_touch(s.flow);
     s.stream = f->rtp_head;
     streams.prefetch(s.stream, 64);  // its SSRC, direction and the next stream
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -215,16 +216,23 @@ class FlowTable {
     __builtin_prefetch(reinterpret_cast<const char*>(&records_[b.record]) + 64);
   }
 
-  // touch()'s write to the sweep's array, fetched ahead (a miss of its own where flows are many).
-  void prefetch_touch(uint32_t record) const { __builtin_prefetch(&seen_[record], 1); }
-  // A packet of the flow at `ts`: its last packet time, kept also where the sweep reads it.
+  // A packet of the flow at `ts`: its last packet time, and, when that moves into another period
+  // of about half the shortest idle timeout, where the sweep reads it (seen_). Its copy there is
+  // at most a period old: the sweep reads a record that may be idle for longer than the shortest
+  // timeout less a period, and judges it by its own last_ts. A flow with a packet a second, found
+  // cold where flows are many, writes that line once in several packets rather than every one.
   void touch(FlowRecord& r, Nanos ts) {
-    if (ts > r.last_ts) r.last_ts = ts;
-    seen_[index_of(r)] = r.last_ts;
+    if (ts <= r.last_ts) return;
+    const bool moved = (ts >> seen_shift_) != (r.last_ts >> seen_shift_);
+    r.last_ts = ts;
+    if (moved) seen_[index_of(r)] = ts;
   }
   // The shortest idle timeout any record has: the sweep passes over a record whose touch() time
   // is younger than that without reading the record (8 bytes a record, not its 128).
-  void set_shortest_timeout(Nanos t) { shortest_timeout_ = t; }
+  void set_shortest_timeout(Nanos t) {
+    shortest_timeout_ = t;
+    seen_shift_ = t >= 4 ? static_cast<uint8_t>(std::bit_width(static_cast<uint64_t>(t / 2)) - 1) : 0;
+  }
 
   // Visits up to `budget` records from the sweep cursor (a lap is slot_count()); calls
   // expire(rec) for every record whose last packet is older than its idle timeout, then removes
@@ -295,9 +303,10 @@ class FlowTable {
   void erase(uint32_t record);
 
   TableVector<FlowRecord> records_;
-  TableVector<Nanos> seen_;  // per record: its last touch(); 0 free, 1 not touched yet
+  TableVector<Nanos> seen_;  // per record: its last touch() (within a period); 0 free, 1 not touched yet
   TableVector<Bucket> buckets_;
   Nanos shortest_timeout_ = 0;
+  uint8_t seen_shift_ = 0;  // touch() writes seen_ when last_ts >> this changes
   uint32_t bucket_count_ = 0;
   uint32_t capacity_ = 0;
   uint32_t size_ = 0;

@@ -307,6 +307,23 @@ TEST(FlowTable, SweepBudgetBoundsRecordsVisited) {
   EXPECT_EQ(t.size(), 10u);
 }
 
+TEST(FlowTable, SweepJudgesByTheLastPacketNotItsOwnCopy) {
+  // touch() writes the sweep's copy of a flow's time only now and then; a flow with a packet a
+  // second for 20 s is idle from its last packet on, not from a packet its copy may still hold.
+  FlowTable t(16);
+  t.set_shortest_timeout(kUdpIdle);
+  bool created;
+  FlowRecord* r = t.find_or_insert(key_n(1), flow_hash(key_n(1)), created);
+  const Nanos start = 1000 * kSec + 123;
+  for (Nanos s = 0; s <= 20; ++s) t.touch(*r, start + s * kSec);
+  const Nanos last = start + 20 * kSec;
+  auto nop = [](const FlowRecord&) {};
+  EXPECT_EQ(t.sweep(last + kUdpIdle, 16, idle_udp, nop), 0u);
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_EQ(t.sweep(last + kUdpIdle + 1, 16, idle_udp, nop), 1u);
+  EXPECT_EQ(t.size(), 0u);
+}
+
 TEST(FlowTable, ForEachVisitsEveryRecord) {
   FlowTable t(16);
   bool created;
