@@ -186,7 +186,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
     n.rtcp = rtcp_ssrcs.sets_of(from, ssrc);
     return n;
   }
-  void prefetch(const EvidenceNotes& n) const {
+  [[gnu::always_inline]] void prefetch(const EvidenceNotes& n) const {
     evidence.prefetch(n.media);
     evidence.prefetch(n.from);
     evidence.prefetch(n.to);

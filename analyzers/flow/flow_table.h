@@ -208,8 +208,8 @@ class FlowTable {
 
   // A burst's lookups overlap their misses in two steps, each over the whole burst before the
   // next: the bucket a lookup of `hash` starts at, then (that bucket read) the record it names.
-  void prefetch(uint64_t hash) const { __builtin_prefetch(&buckets_[home(hash)]); }
-  void prefetch_record(uint64_t hash) const {
+  [[gnu::always_inline]] void prefetch(uint64_t hash) const { __builtin_prefetch(&buckets_[home(hash)]); }
+  [[gnu::always_inline]] void prefetch_record(uint64_t hash) const {
     const Bucket& b = buckets_[home(hash)];
     if (b.record == kNoIndex) return;
     __builtin_prefetch(&records_[b.record]);

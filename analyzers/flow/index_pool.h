@@ -38,7 +38,7 @@ class IndexPool {
   uint32_t capacity() const { return static_cast<uint32_t>(pool_.size()); }
   // Fetches bytes [from, bytes) of record i ahead of its use. An index read ahead of its turn may be
   // stale or kNoIndex: out of range, nothing is fetched.
-  void prefetch(uint32_t i, size_t bytes = sizeof(T), size_t from = 0) const {
+  [[gnu::always_inline]] void prefetch(uint32_t i, size_t bytes = sizeof(T), size_t from = 0) const {
     if (i >= pool_.size()) return;
     const char* p = reinterpret_cast<const char*>(&pool_[i]);
     for (size_t o = from; o < bytes; o += 64) __builtin_prefetch(p + o);

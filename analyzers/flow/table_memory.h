@@ -44,6 +44,11 @@ struct TableAllocator {
 };
 
 // A table sized once, at start: std::vector on TableAllocator.
+// The tables' prefetch helpers are [[gnu::always_inline]]: GCC takes a function that does nothing
+// but __builtin_prefetch for a pure one, and deletes a call to it that it did not inline (there
+// is no result to use), so the prefetch silently never happens. It never did for the evidence
+// refresh's three notes and RTCP key (Pipeline::Impl::prefetch(EvidenceNotes)) until this was
+// found; the prefetches_kept test (tests/analyzers/prefetches_kept.py) checks the built code.
 template <class T>
 using TableVector = std::vector<T, TableAllocator<T>>;
 

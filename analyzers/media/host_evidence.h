@@ -34,7 +34,7 @@ class HostEvidenceIndex {
   // The same in steps, for a caller with several notes to make: where each starts (home), its
   // lines fetched (prefetch), so that their misses overlap, then each note made there (note_at).
   uint32_t home(Evidence kind, const Endpoint& e, uint32_t tag) const;
-  void prefetch(uint32_t home) const { __builtin_prefetch(&slots_[home]); }
+  [[gnu::always_inline]] void prefetch(uint32_t home) const { __builtin_prefetch(&slots_[home]); }
   void note_at(uint32_t home, Evidence kind, const Endpoint& from, uint32_t tag, Nanos ts);
   Nanos last(Evidence kind, const Endpoint& from, uint32_t tag) const;  // 0 when never
   // last() for a question a caller asks on every packet (a stream's receiver reports): the memo
@@ -69,7 +69,7 @@ class HostEvidenceIndex {
     return last(kind, memo, [&] { return std::pair<const Endpoint&, uint32_t>{from, tag}; });
   }
   // Fetches the line the memo's next question reads.
-  void prefetch(const Memo& memo) const { prefetch(memo.state == kUnasked ? memo.home : memo.at); }
+  [[gnu::always_inline]] void prefetch(const Memo& memo) const { prefetch(memo.state == kUnasked ? memo.home : memo.at); }
   // The time between its last two notes (0 when fewer than two), to the millisecond: how often
   // `from` does it.
   Nanos last_gap(Evidence kind, const Endpoint& from, uint32_t tag) const;

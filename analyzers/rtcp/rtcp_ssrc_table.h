@@ -52,7 +52,7 @@ class RtcpSsrcTable {
   RtcpSsrcEntry* find(const Endpoint& sender, uint32_t ssrc) { return find(sets_of(sender, ssrc), sender, ssrc); }
   // The same in steps, for a caller with other lookups to overlap: the key's sets (sets_of), their
   // tags fetched (prefetch), then the lookup there.
-  void prefetch(const Sets& at) const {
+  [[gnu::always_inline]] void prefetch(const Sets& at) const {
     __builtin_prefetch(&tags_[at.first]);
     __builtin_prefetch(&tags_[at.second]);
   }
