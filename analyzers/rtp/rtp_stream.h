@@ -86,7 +86,8 @@ struct alignas(64) RtpStreamState {
   AnomalySlot one_way;
   // What closing a second reads and writes (second_closed, window_closed: every packet of a stream
   // that sends one a second), from kRtpStreamPacketBytes to kRtpStreamSecondBytes: what every
-  // stream's close touches, then what an audio stream's adds, then a video stream's.
+  // stream's close touches (to the loss slot), then what a stream with a clock adds (high_jitter's
+  // slot), then an audio stream's, then a video stream's (rtp_stream_second_bytes()).
   // packet_loss's ring
   static constexpr unsigned kLossSeconds = 8;
   std::array<uint32_t, kLossSeconds> second_expected{};
@@ -177,12 +178,13 @@ constexpr size_t kRtpStreamPacketBytes = offsetof(RtpStreamState, second_expecte
 constexpr size_t kRtpStreamSecondBytes = offsetof(RtpStreamState, ext_first);
 static_assert(kRtpStreamPacketBytes <= 320, "the per-packet part of a stream stays within five lines");
 static_assert(kRtpStreamSecondBytes <= 576, "closing a second reads at most four lines more");
-// What closing a second reads of a stream of this clock rate: every stream's part, up to its
-// audio quality accounting (a voice clock: also that) and its bitrate judging (video's 90 kHz: all).
+// What closing a second reads of a stream of this clock rate: every stream's part up to the loss
+// slot (no clock: no jitter to judge, no voice codec), then high_jitter's slot and audio quality's
+// accounting (a voice clock), then bitrate_drop's (video's 90 kHz: all).
 constexpr size_t rtp_stream_second_bytes(uint32_t clock_rate) {
   return clock_rate == 90000 ? kRtpStreamSecondBytes
          : clock_rate != 0   ? offsetof(RtpStreamState, br_windows)
-                             : offsetof(RtpStreamState, q_second);
+                             : offsetof(RtpStreamState, high_jitter);
 }
 
 // A stream the tap can authenticate and decrypt (SRTP key known): per-packet verdicts, the last
