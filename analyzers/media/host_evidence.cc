@@ -36,7 +36,7 @@ void HostEvidenceIndex::note_at(uint32_t i, Evidence kind, const Endpoint& from,
       e = Entry{from.addr, tag, kind, {}, ts};
       return;
     }
-    if (e.kind == kind && e.tag == tag && same_address(e.addr, from.addr)) {
+    if (e.holds(kind, from, tag)) {
       if (ts > e.ts) {
         const uint32_t gap = static_cast<uint32_t>(std::clamp<Nanos>((ts - e.ts) / kMs, 1, kMaxGapMs));
         e.gap_ms[0] = static_cast<uint8_t>(gap);
@@ -51,28 +51,30 @@ void HostEvidenceIndex::note_at(uint32_t i, Evidence kind, const Endpoint& from,
   slots_[oldest] = Entry{from.addr, tag, kind, {}, ts};
 }
 
+uint32_t HostEvidenceIndex::stop(uint32_t home, Evidence kind, const Endpoint& from, uint32_t tag) const {
+  for (uint32_t n = 0; n < kWindow; ++n) {
+    const uint32_t j = (home + n) & mask_;
+    const Entry& e = slots_[j];
+    if (e.ts == 0 || e.holds(kind, from, tag)) return j;
+  }
+  return kFull;
+}
+
 const HostEvidenceIndex::Entry* HostEvidenceIndex::find(uint32_t home, Evidence kind, const Endpoint& from,
                                                         uint32_t tag) const {
-  for (uint32_t n = 0; n < kWindow; ++n) {
-    const Entry& e = slots_[(home + n) & mask_];
-    if (e.ts == 0) return nullptr;
-    if (e.kind == kind && e.tag == tag && same_address(e.addr, from.addr)) return &e;
-  }
-  return nullptr;
+  const uint32_t j = stop(home, kind, from, tag);
+  return j != kFull && slots_[j].ts != 0 ? &slots_[j] : nullptr;
 }
 
 Nanos HostEvidenceIndex::probe(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const {
-  for (uint32_t n = 0; n < kWindow; ++n) {
-    const uint32_t j = (memo.home + n) & mask_;
-    const Entry& e = slots_[j];
-    if (e.ts == 0 || (e.kind == kind && e.tag == tag && same_address(e.addr, from.addr))) {
-      memo.at = j;
-      memo.state = e.ts == 0 ? kEmpty : kEntry;
-      return e.ts;
-    }
+  const uint32_t j = stop(memo.home, kind, from, tag);
+  if (j == kFull) {
+    memo.state = kUnasked;  // any slot of the window may be replaced by the question's entry: probe again
+    return 0;
   }
-  memo.state = kUnasked;  // a full window: any of its slots may be replaced by the question's entry
-  return 0;
+  memo.at = j;
+  memo.state = slots_[j].ts == 0 ? kEmpty : kEntry;
+  return slots_[j].ts;
 }
 
 Nanos HostEvidenceIndex::last(Evidence kind, const Endpoint& from, uint32_t tag) const {

@@ -57,7 +57,7 @@ class HostEvidenceIndex {
     const auto [from, tag] = ask();
     const Entry& e = slots_[memo.at];
     if (memo.state == kEntry) {
-      if (e.tag == tag && e.kind == kind && same_address(e.addr, from.addr)) return e.ts;
+      if (e.holds(kind, from, tag)) return e.ts;
     } else if (memo.state == kEmpty) {
       if (e.ts == 0) return 0;
     } else {
@@ -91,8 +91,15 @@ class HostEvidenceIndex {
     Evidence kind{};
     uint8_t gap_ms[3]{};  // between the last two notes, saturated at 2^24-1 ms (4.6 hours); 0 = none
     Nanos ts = 0;  // 0 = empty
+    bool holds(Evidence k, const Endpoint& from, uint32_t t) const {
+      return tag == t && kind == k && same_address(addr, from.addr);
+    }
   };
   static_assert(sizeof(Entry) == 32);
+  // Where a probe from `home` stops: the slot of the (kind, from, tag) entry, or the empty slot that
+  // ends the probe (no such entry); kFull when the window holds neither.
+  static constexpr uint32_t kFull = ~uint32_t{0};
+  uint32_t stop(uint32_t home, Evidence kind, const Endpoint& from, uint32_t tag) const;
   const Entry* find(uint32_t home, Evidence kind, const Endpoint& from, uint32_t tag) const;
   // The probe behind a memo: its answer, and the slot that gave it kept in `memo`.
   Nanos probe(Evidence kind, const Endpoint& from, uint32_t tag, Memo& memo) const;
