@@ -73,14 +73,15 @@ std::vector<Port> select_ports(const DataplaneConfig& cfg) {
   return ports;
 }
 
-namespace {
-// The RSS hash types for the balance. host_pair asks for the addresses alone; a NIC whose RSS still
-// mixes ports into UDP/TCP hashes keeps both directions together (the key is symmetric) but may
-// split a host pair's flows over workers: correlation across them is then per worker.
 uint64_t rss_types(BalanceBy by) {
   return by == BalanceBy::HostPair ? RTE_ETH_RSS_IP : (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
 }
-}  // namespace
+
+std::vector<uint8_t> symmetric_rss_key(size_t bytes) {
+  std::vector<uint8_t> key(bytes);
+  for (size_t i = 0; i < key.size(); ++i) key[i] = (i % 2 == 0) ? 0x6d : 0x5a;
+  return key;
+}
 
 QueuePlan plan_queues(const std::vector<Port>& ports, const DataplaneConfig& cfg) {
   QueuePlan plan;
@@ -121,9 +122,7 @@ void start_port(Port& port, const DataplaneConfig& cfg, const QueuePlan& plan) {
   rte_eth_conf conf{};
   std::vector<uint8_t> rss_key;
   if (plan.rss) {
-    // 0x6d5a repeated makes the Toeplitz hash symmetric: both directions of a flow meet in one queue.
-    rss_key.resize(info.hash_key_size > 0 ? info.hash_key_size : 40);
-    for (size_t i = 0; i < rss_key.size(); ++i) rss_key[i] = (i % 2 == 0) ? 0x6d : 0x5a;
+    rss_key = symmetric_rss_key(info.hash_key_size > 0 ? info.hash_key_size : 40);
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_key = rss_key.data();
     conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<uint8_t>(rss_key.size());

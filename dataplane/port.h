@@ -55,6 +55,16 @@ struct QueuePlan {
 // hash names.
 QueuePlan plan_queues(const std::vector<Port>& ports, const DataplaneConfig& cfg);
 
+// The RSS hash types asked of a device for a balance: host_pair asks for the addresses alone;
+// five_tuple adds UDP and TCP ports. The device's RSS cannot pair UDP ports 2n and 2n+1 as the
+// software balance does, so under five_tuple a flow's RTP and its RTCP on the next port (no
+// rtcp-mux: SIP legs, RTSP) may meet in different workers; host_pair keeps them together.
+uint64_t rss_types(BalanceBy by);
+// The device's RSS key: 0x6d5a repeated makes the Toeplitz hash symmetric (swapping the two
+// addresses, and the two ports, leaves it unchanged, since each field is a whole number of the
+// key's 16-bit periods), so both directions of a flow meet in one queue, hence one worker.
+std::vector<uint8_t> symmetric_rss_key(size_t bytes);
+
 // The ports to use: those named by dataplane.ports (in that order), or every port. In-line, pairs
 // them (first with second...).
 std::vector<Port> select_ports(const DataplaneConfig& cfg);  // throws SetupError
