@@ -1783,6 +1783,11 @@ AnomalySubject Pipeline::Impl::stream_subject(const FlowRecord& f, const RtpStre
 void Pipeline::Impl::check_packet_loss(const FlowRecord& f, RtpStreamState& s, Nanos now) {
   const auto& th = cfg.anomalies.packet_loss;
   if (s.closed_seconds < th.window_s) return;
+  // No second of the window lost a packet: the loss is 0, under any threshold (major_pct > 0), so
+  // there is nothing to raise, nor to clear unless it is open. A stream sending little (a packet a
+  // second at a million flows) closes a second on every packet: this spares it the window's sums.
+  const auto window_mask = static_cast<uint8_t>((1u << th.window_s) - 1);  // window_s: 1 to 8
+  if ((s.lossy_seconds & window_mask) == 0 && !s.loss.open) return;
   uint64_t expected, received;
   Nanos first_lossy;
   s.loss_window(th.window_s, expected, received, first_lossy);

@@ -64,14 +64,11 @@ bool RtpStreamState::repair(uint16_t osn) {
 // count()'s parts, `inline`: count() is their only caller, on every RTP packet, and a call costs
 // about what the smaller ones do.
 inline void RtpStreamState::close_seconds(uint64_t now) {
-  for (unsigned n = 0; loss_second < now; ++n) {
-    if (n == kLossSeconds) {  // a long silence: the ring holds only empty seconds now
-      loss_second = now;
-      break;
-    }
+  while (loss_second < now) {
     const unsigned slot = loss_second % kLossSeconds;
     second_expected[slot] = static_cast<uint32_t>(ext_max - loss_second_ext);
     second_received[slot] = loss_second_received;
+    lossy_seconds = static_cast<uint8_t>(lossy_seconds << 1 | (second_expected[slot] > second_received[slot]));
     loss_second_ext = ext_max;
     loss_second_received = 0;
     if (second_jitter_samples != 0) last_second_jitter = second_jitter_sum / second_jitter_samples;
@@ -80,6 +77,11 @@ inline void RtpStreamState::close_seconds(uint64_t now) {
     ++loss_second;
     if (closed_seconds < kLossSeconds) ++closed_seconds;
     second_closed = true;
+    // A silence longer than the ring: the seconds it keeps are the last kLossSeconds, all empty,
+    // each in its own slot. (Until 2026-11-27 the ring stopped after kLossSeconds slots and jumped
+    // to `now`, leaving the second before the silence in whichever slot it had, read then as one
+    // of the last seconds: its loss counted in the window after the silence.)
+    if (now - loss_second > kLossSeconds) loss_second = now - kLossSeconds;
   }
 }
 

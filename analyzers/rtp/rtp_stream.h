@@ -104,6 +104,8 @@ struct alignas(64) RtpStreamState {
   uint8_t jitter_judged_seconds = 0;  // high_jitter: seconds judged (up to 16), and their verdicts
   uint16_t jitter_high_bits = 0;      // as bits (bit 0 = the last second, set = above the threshold)
   uint8_t q_seconds = 0;          // audio quality (below)
+  uint8_t lossy_seconds = 0;      // packet_loss: as bits, which of the ring's seconds lost packets
+                                  // (bit 0 = the last; set = expected more than received)
   AnomalySlot loss;
   AnomalySlot high_jitter;
   // audio quality: whole seconds accounted into the 5 s window being filled
@@ -176,6 +178,7 @@ struct alignas(64) RtpStreamState {
 // packet that closes a second reads or writes (fetched ahead when it will: closes_second()).
 constexpr size_t kRtpStreamPacketBytes = offsetof(RtpStreamState, second_expected);
 constexpr size_t kRtpStreamSecondBytes = offsetof(RtpStreamState, ext_first);
+static_assert(RtpStreamState::kLossSeconds <= 8, "lossy_seconds holds a bit for each second of the ring");
 static_assert(kRtpStreamPacketBytes <= 320, "the per-packet part of a stream stays within five lines");
 static_assert(kRtpStreamSecondBytes <= 576, "closing a second reads at most four lines more");
 // What closing a second reads of a stream of this clock rate: every stream's part up to the loss

@@ -160,6 +160,45 @@ TEST(RtpStream, ClosesSecondForetellsCount) {
   EXPECT_GE(closed, 5u);
 }
 
+// lossy_seconds (what packet_loss reads to skip the window's sums) says which of the ring's seconds
+// lost packets, as loss_window() finds them: a stream of 50 packets a second losing some in random
+// seconds, with silences of 2 to 12 s (longer than the ring), checked after every packet for every
+// window of 1 to 8 s.
+TEST(RtpStream, LossySecondsAgreeWithTheLossWindow) {
+  RtpStreamState s;
+  uint64_t rng = 12345;
+  auto next = [&] { return rng = rng * 6364136223846793005ull + 1442695040888963407ull, rng >> 33; };
+  Nanos ts = 1000 * kMs;
+  uint16_t seq = 60000;  // wraps on the way
+  unsigned checked = 0, lossy = 0;
+  for (int second = 0; second < 120; ++second) {
+    const bool loses = next() % 3 == 0;
+    if (next() % 10 == 0) ts += (2000 + next() % 10000) * kMs;  // a silence
+    for (int k = 0; k < 50; ++k, ts += 20 * kMs) {
+      const bool drop = loses && next() % 5 == 0;
+      const uint16_t this_seq = seq++;
+      if (drop) continue;
+      RtpHeader h;
+      h.seq = this_seq;
+      h.pt = 111;
+      h.ssrc = 9;
+      s.count(h, 172, ts);
+      for (unsigned w = 1; w <= RtpStreamState::kLossSeconds && w <= s.closed_seconds; ++w) {
+        uint64_t expected, received;
+        Nanos first_lossy;
+        s.loss_window(w, expected, received, first_lossy);
+        const bool bits = (s.lossy_seconds & ((1u << w) - 1)) != 0;
+        ASSERT_EQ(bits, first_lossy != 0) << "second " << second << ", window " << w;
+        ++checked;
+        lossy += bits;
+      }
+    }
+  }
+  EXPECT_GT(checked, 10000u);
+  EXPECT_GT(lossy, 1000u);
+  EXPECT_LT(lossy, checked - 1000);
+}
+
 TEST(RtpStream, TwoInSequencePacketsAreStillOnProbation) { EXPECT_FALSE(stream_of({10, 11}).confirmed); }
 
 TEST(RtpStream, ThreeInSequencePacketsConfirm) {
