@@ -1365,8 +1365,10 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   ctr.rtp_packets += was_confirmed ? 1 : s.packets;  // probation packets count once trusted
   if (media(f).fb_media[dir] < UINT16_MAX) ++media(f).fb_media[dir];
   if (s.reset || !was_confirmed) check_resets(f, s, !was_confirmed, ts);
-  if (s.stall.open)
+  if (s.stall_open) {
     engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), ts, 0, stall_limit_s(s), "media resumed");
+    s.stall_open = s.stall.open;
+  }
   if (s.second_closed) {
     check_packet_loss(f, s, ts);
     if (s.rtx_for == 0) check_high_jitter(f, s, ts);
@@ -1911,7 +1913,7 @@ void Pipeline::Impl::check_stalls(FlowRecord& f, Nanos now) {
   };
   for (uint32_t i = f.rtp_head; i != kNoIndex; i = streams[i].next) {
     RtpStreamState& s = streams[i];
-    if (!s.confirmed || s.stall.open || s.rtx_for != 0) continue;  // RTX comes only when needed
+    if (!s.confirmed || s.stall_open || s.rtx_for != 0) continue;  // RTX comes only when needed
     const bool audio = s.clock_rate != 0 && s.clock_rate != 90000;
     const double limit = stall_limit_s(s);
     const Nanos silent = elapsed(now, s.last_ts);
@@ -1933,6 +1935,7 @@ void Pipeline::Impl::check_stalls(FlowRecord& f, Nanos now) {
                   std::snprintf(buf, n, "%s SSRC silent for %.1f s while its flow carries other traffic",
                                 audio ? "audio" : (s.clock_rate == 90000 ? "video" : "media"), secs);
                 });
+    s.stall_open = s.stall.open;
   }
 }
 
@@ -2045,6 +2048,7 @@ void Pipeline::Impl::report_flow(FlowRecord& f, bool expired) {
                      cfg.anomalies.packet_loss.major_pct, "media stopped (flow idle)");
         engine.clear(s.stall, AnomalyKind::media_stall, stream_subject(f, s), f.last_ts, 0, stall_limit_s(s),
                      "flow idle");
+        s.stall_open = s.stall.open;
         engine.clear(s.high_jitter, AnomalyKind::high_jitter, stream_subject(f, s), f.last_ts, 0,
                      s.clock_rate == 90000 ? cfg.anomalies.high_jitter.video_ms : cfg.anomalies.high_jitter.audio_ms,
                      "media stopped (flow idle)");

@@ -24,6 +24,7 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
   window_closed = false;
   reset = 0;
   const uint64_t second = packets == 0 ? 0 : elapsed(ts, first_ts) / 1'000'000'000;
+  const uint64_t filling = loss_second;  // the second, and bitrate window, this packet may close
   bool infer = false;
   if (packets == 0) {
     loss_second_ext = h.seq - 1;  // the first packet is expected too
@@ -41,7 +42,7 @@ void RtpStreamState::count(const RtpHeader& h, uint32_t len, Nanos ts) {
     if (count_sequence(h)) ++loss_second_received;
     infer = count_timing(h, ts, second);
   }
-  count_bitrate(len, second);
+  count_bitrate(len, second, filling);
   if (h.marker) ++markers;
   ++packets;
   bytes += len;
@@ -97,15 +98,14 @@ void RtpStreamState::loss_window(unsigned seconds, uint64_t& expected, uint64_t&
   }
 }
 
-inline void RtpStreamState::count_bitrate(uint32_t len, uint64_t index) {
-  if (index > window_index) {
+inline void RtpStreamState::count_bitrate(uint32_t len, uint64_t index, uint64_t filling) {
+  if (index > filling) {
     // The window just finished, and any silent ones after it, are complete.
-    window_min_bytes = std::min(window_min_bytes, index > window_index + 1 ? 0 : window_bytes);
+    window_min_bytes = std::min(window_min_bytes, index > filling + 1 ? 0 : window_bytes);
     window_max_bytes = std::max(window_max_bytes, window_bytes);
     closed_window_bytes = window_bytes;
-    closed_window_index = window_index;
+    closed_window_index = filling;
     window_closed = true;
-    window_index = index;
     window_bytes = 0;
   }
   window_bytes += len;
@@ -254,7 +254,7 @@ void RtpStreamState::fill(RtpStreamEvent& ev) const {
   ev.jitter_mean_ms = jitter_mean * 1e3;
   const double secs = static_cast<double>(elapsed(last_ts, first_ts)) / 1e9;
   ev.bitrate_mean_kbps = secs > 0 ? static_cast<double>(bytes) * 8 / 1000 / secs : 0;
-  if (window_index > 0) {  // at least one complete window
+  if (loss_second > 0) {  // at least one complete window
     ev.bitrate_min_kbps = static_cast<double>(window_min_bytes) * 8 / 1000;
     ev.bitrate_max_kbps = static_cast<double>(window_max_bytes) * 8 / 1000;
   } else {

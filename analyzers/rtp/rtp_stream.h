@@ -15,10 +15,10 @@
 
 namespace wcstap {
 
-// Aligned on a cache line, so that a packet reads five lines of it, not six (704 bytes, 11 lines).
+// Aligned on a cache line, so that a packet reads four lines of it, not five (704 bytes, 11 lines).
 struct alignas(64) RtpStreamState {
   // Ordered by use: what every packet reads or writes (the stream lookup, count(), the analyzer's
-  // per-packet tests, check_one_way()) comes first, within five 64-byte lines
+  // per-packet tests, check_one_way()) comes first, within four 64-byte lines
   // (kRtpStreamPacketBytes); then what closing a second reads or writes (kRtpStreamSecondBytes);
   // the rest is touched only when an anomaly is judged, a packet is out of order, the stream
   // restarts or is reported. A field of a group described further down names its group.
@@ -33,6 +33,7 @@ struct alignas(64) RtpStreamState {
   uint8_t reset = 0;         // set by count(): 1 sequence reset, 2 timestamp jump (for the analyzer)
   bool second_closed = false;  // packet_loss: the last count() completed a second
   bool window_closed = false;  // bitrate: the last count() completed a window
+  bool stall_open = false;     // stall.open, kept here for every packet to read (stall is cold)
   uint16_t jump_expect = 0;  // ssrc_collision_or_reset: the sequence number that confirms the jump
   uint32_t clock_rate = 0;   // timing: of the stream's payload type
   int64_t ext_max = 0;       // highest extended sequence number
@@ -58,13 +59,11 @@ struct alignas(64) RtpStreamState {
   double jitter = 0;            // seconds
   double jitter_max = 0;
   double jitter_mean = 0;
-  // bitrate windows of 1 s from first_ts; frames by marker bit
-  uint64_t window_index = 0;    // the window being filled
+  // bitrate windows of 1 s from first_ts (the window being filled is loss_second); frames by marker bit
   uint64_t window_bytes = 0;
-  uint64_t markers = 0;
   // packet_loss: expected and received packets per whole second since the first packet, the last
   // kLossSeconds of them in a ring
-  uint64_t loss_second = 0;       // the second being filled
+  uint64_t loss_second = 0;       // the second being filled (and the bitrate window)
   // high_jitter: the mean jitter of the second being filled, and of the last completed ones as
   // bits (bit 0 = the last second, set = above the threshold judged at its close)
   double second_jitter_sum = 0;
@@ -81,9 +80,8 @@ struct alignas(64) RtpStreamState {
   uint32_t rtx_for = 0;         // an RTX stream: the SSRC it repairs (0: none seen yet)
   uint32_t srtp = kNoIndex;  // its SrtpStreamState, when the tap holds the stream's SRTP key
   uint32_t srtp_gen = 0;     // the key set it was looked up in (keys added or replaced: look again)
-  uint32_t pt_changes = 0;
-  AnomalySlot stall;         // each packet asks whether these two are open
-  AnomalySlot one_way;
+  uint32_t markers = 0;
+  AnomalySlot one_way;       // each packet asks whether it is open
   // What closing a second reads and writes (second_closed, window_closed: every packet of a stream
   // that sends one a second), from kRtpStreamPacketBytes to kRtpStreamSecondBytes: what every
   // stream's close touches (to the loss slot), then what a stream with a clock adds (high_jitter's
@@ -125,6 +123,8 @@ struct alignas(64) RtpStreamState {
   // The rest: read at the stream's report, on rare packets (reordered, duplicated, a jump, RTX),
   // or while one_way_media or a stall is judged.
   int64_t ext_first = 0;     // extended sequence number of the first packet
+  uint32_t pt_changes = 0;
+  AnomalySlot stall;         // open: stall_open mirrors it (set it with the slot)
   uint64_t duplicates = 0;
   uint64_t reordered = 0;
   ClockSource clock_source = ClockSource::None;
@@ -160,7 +160,8 @@ struct alignas(64) RtpStreamState {
   bool count_timing(const RtpHeader& h, Nanos ts, uint64_t second);
   void infer_clock(int64_t ext_ts, Nanos ts);
   // `second`: the packet's whole second since the stream's first packet (both keep seconds).
-  void count_bitrate(uint32_t len, uint64_t second);
+  // `filling`: the window being filled before this packet.
+  void count_bitrate(uint32_t len, uint64_t second, uint64_t filling);
   void close_seconds(uint64_t second);
 
  public:
@@ -179,7 +180,7 @@ struct alignas(64) RtpStreamState {
 constexpr size_t kRtpStreamPacketBytes = offsetof(RtpStreamState, second_expected);
 constexpr size_t kRtpStreamSecondBytes = offsetof(RtpStreamState, ext_first);
 static_assert(RtpStreamState::kLossSeconds <= 8, "lossy_seconds holds a bit for each second of the ring");
-static_assert(kRtpStreamPacketBytes <= 320, "the per-packet part of a stream stays within five lines");
+static_assert(kRtpStreamPacketBytes <= 256, "the per-packet part of a stream stays within four lines");
 static_assert(kRtpStreamSecondBytes <= 576, "closing a second reads at most four lines more");
 // What closing a second reads of a stream of this clock rate: every stream's part up to the loss
 // slot (no clock: no jitter to judge, no voice codec), then high_jitter's slot and audio quality's
