@@ -181,7 +181,7 @@ constexpr size_t kRtpStreamPacketBytes = offsetof(RtpStreamState, second_expecte
 constexpr size_t kRtpStreamSecondBytes = offsetof(RtpStreamState, ext_first);
 static_assert(RtpStreamState::kLossSeconds <= 8, "lossy_seconds holds a bit for each second of the ring");
 static_assert(kRtpStreamPacketBytes <= 256, "the per-packet part of a stream stays within four lines");
-static_assert(kRtpStreamSecondBytes <= 576, "closing a second reads at most four lines more");
+static_assert(kRtpStreamSecondBytes <= 576, "a packet that closes a second reads at most nine lines of its stream");
 // What closing a second reads of a stream of this clock rate: every stream's part up to the loss
 // slot (no clock: no jitter to judge, no voice codec), then high_jitter's slot and audio quality's
 // accounting (a voice clock), then bitrate_drop's (video's 90 kHz: all).
