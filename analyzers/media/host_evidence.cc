@@ -2,24 +2,12 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 
 namespace wcstap {
 
 HostEvidenceIndex::HostEvidenceIndex(uint32_t capacity)
     : slots_(std::bit_ceil(capacity)),
       mask_(std::bit_ceil(capacity) - 1) {}
-
-uint32_t HostEvidenceIndex::home(Evidence kind, const Endpoint& e, uint32_t tag) const {
-  uint64_t a, b;
-  std::memcpy(&a, e.addr.data(), 8);
-  std::memcpy(&b, e.addr.data() + 8, 8);
-  uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b + 0xff51afd7ed558ccdull) ^
-               (uint64_t{tag} << 17) ^ static_cast<uint64_t>(kind);
-  h ^= h >> 29;
-  h *= 0xbf58476d1ce4e5b9ull;
-  return static_cast<uint32_t>(h >> 32) & mask_;
-}
 
 namespace {
 constexpr Nanos kMs = 1'000'000;
