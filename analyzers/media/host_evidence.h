@@ -56,10 +56,11 @@ class HostEvidenceIndex {
   // copy of it can be made while it is there. Else (replaced, filled, or a full window) the window
   // is probed again. One line a question where flows are many, whatever other streams note. A
   // memo serves one (kind, from, tag) only.
+  static constexpr uint8_t kUnasked = 0, kEntry = 1, kEmpty = 2;  // what a memo's slot holds
   struct Memo {
-    uint32_t home = 0;  // where the question's probe starts
-    uint32_t at = 0;    // the slot that answered
-    uint8_t state = 0;  // what `at` holds: kUnasked (probe), kEntry or kEmpty
+    uint32_t home = 0;         // where the question's probe starts
+    uint32_t at = 0;           // the slot that answered
+    uint8_t state = kUnasked;  // what `at` holds: kUnasked (probe), kEntry or kEmpty
   };
   // `ask()` gives the question's `from` and `tag` (a std::pair).
   template <class Ask>
@@ -84,7 +85,6 @@ class HostEvidenceIndex {
   // `from` does it.
   Nanos last_gap(Evidence kind, const Endpoint& from, uint32_t tag) const;
 
-  static constexpr uint8_t kUnasked = 0, kEntry = 1, kEmpty = 2;
   // An address in 32 bits (IPv4: the address itself). Inline: a one-way memo's question asks it on
   // every packet.
   static uint32_t fold(const Endpoint& e) {
