@@ -214,6 +214,9 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   };
   std::array<Staged, Pipeline::kBurst> staged;
   const Staged* staged_now = nullptr;  // the staged packet being analysed
+  // The flow table's erasures() when stage() looked the burst's flows up: while it holds, the
+  // record each found is still its packet's flow (no key to compare again).
+  uint64_t staged_erasures = 0;
   void stage(LinkType link, std::span<const Pipeline::Frame> burst);
   void stage_frame(LinkType link, Bytes frame, Staged& s);
   void fetch_ahead(Staged& s);
@@ -473,6 +476,7 @@ void Pipeline::Impl::stage(LinkType link, std::span<const Pipeline::Frame> burst
     s.stream = f->rtp_head;
     streams.prefetch(s.stream, 64);  // its SSRC, direction and the next stream
   }
+  staged_erasures = flows.erasures();
   // A flow's second stream (BUNDLE: audio and video on one 5-tuple) is found through the first:
   // fetch its first line too, once the first's has come, so that fetch_ahead does not wait on it.
   for (size_t i = 0; i < n; ++i) {
@@ -549,10 +553,11 @@ void Pipeline::Impl::analyse(Nanos ts, Bytes frame, const Staged& s) {
   bool created = false;
   // The record staging found is still this flow's unless a packet before it in the burst ended
   // the flow (freed: `used` 0) and maybe gave the record to another (another key): then look up.
+  // With no record freed since staging (nearly always), that is known without reading the key.
   FlowRecord* f = nullptr;
   if (s.flow != kNoIndex) {
     FlowRecord& r = flows.record(s.flow);
-    if (r.used && r.key == kp.key) f = &r;
+    if (flows.erasures() == staged_erasures || (r.used && r.key == kp.key)) f = &r;
   }
   if (f == nullptr) f = flows.find_or_insert(kp.key, hash, created);
   if (f == nullptr) {  // full: a flow the tap follows nothing in may make room

@@ -28,6 +28,7 @@ void FlowTable::clear() {
   size_ = 0;
   cursor_ = 0;
   hand_ = 0;
+  ++erasures_;
 }
 
 FlowRecord* FlowTable::find(const FlowKey& key, uint64_t hash) {
@@ -92,6 +93,7 @@ void FlowTable::erase(uint32_t record) {
   free_ = record;
   seen_[record] = 0;
   --size_;
+  ++erasures_;
 }
 
 }  // namespace wcstap

@@ -271,6 +271,10 @@ class FlowTable {
 
   uint32_t size() const { return size_; }
   uint32_t capacity() const { return capacity_; }
+  // Records freed so far (erased, or all at once by clear()). While it stays the same, a record
+  // found for a key still holds that key: a caller that looked up ahead may skip the key's
+  // comparison when it comes back to the record.
+  uint64_t erasures() const { return erasures_; }
   const FlowRecord& record(uint32_t index) const { return records_[index]; }
   FlowRecord& record(uint32_t index) { return records_[index]; }
   // A record's place in the dense array: stable while the flow lives, below capacity().
@@ -313,6 +317,7 @@ class FlowTable {
   uint32_t free_ = kNoIndex;  // the first free record
   uint32_t cursor_ = 0;       // the sweep's next record
   uint32_t hand_ = 0;         // eviction's next record
+  uint64_t erasures_ = 0;
 };
 
 }  // namespace wcstap

@@ -338,6 +338,30 @@ TEST(FlowTable, ForEachVisitsEveryRecord) {
   EXPECT_EQ(sum, 45u);
 }
 
+// erasures() moves whenever a record is freed (sweep, eviction, clear), and only then: a lookup made
+// before relies on its record while it stays put (the pipeline's bursts).
+TEST(FlowTable, ErasuresCountFreedRecordsOnly) {
+  FlowTable t(2);
+  bool created;
+  const uint64_t e0 = t.erasures();
+  FlowRecord* a = t.find_or_insert(key_n(1), flow_hash(key_n(1)), created);
+  a->last_ts = kSec;
+  t.find_or_insert(key_n(2), flow_hash(key_n(2)), created)->last_ts = 100 * kSec;
+  t.find_or_insert(key_n(1), flow_hash(key_n(1)), created);
+  t.restart(*a);  // the same key starts over in its record
+  t.touch(*a, 2 * kSec);
+  EXPECT_EQ(t.erasures(), e0);
+  EXPECT_EQ(t.sweep(100 * kSec, 2, idle_udp, [](const FlowRecord&) {}), 1u);
+  EXPECT_EQ(t.erasures(), e0 + 1);
+  t.find_or_insert(key_n(3), flow_hash(key_n(3)), created);  // the table is full again
+  EXPECT_NE(t.insert_evicting(key_n(4), flow_hash(key_n(4)), [](const FlowRecord&) { return Eviction::Allow; },
+                              [](FlowRecord&) {}),
+            nullptr);
+  EXPECT_EQ(t.erasures(), e0 + 2);
+  t.clear();
+  EXPECT_EQ(t.erasures(), e0 + 3);
+}
+
 TEST(FlowTable, ClearEmptiesTheTable) {
   FlowTable t(4);
   bool created;
