@@ -2389,6 +2389,24 @@ TEST(Pipeline, MalformedDtlsIsCountedAndTheRestKept) {
 namespace wcstap {
 namespace {
 
+// The same frames through two pipelines: one frame at a time, and in two bursts (process_burst),
+// the first of `first_burst` frames; both finished.
+struct FrameAndBurst {
+  FrameAndBurst(const Config& cfg, const std::vector<std::pair<Nanos, Frame>>& frames, size_t first_burst)
+      : one(cfg), burst(cfg) {
+    std::vector<Pipeline::Frame> all;
+    for (const auto& [ts, f] : frames) {
+      one.send(ts, f);
+      all.push_back({ts, f, static_cast<uint32_t>(f.size())});
+    }
+    burst.pipeline.process_burst(LinkType::Ethernet, std::span(all).first(first_burst));
+    burst.pipeline.process_burst(LinkType::Ethernet, std::span(all).subspan(first_burst));
+    one.pipeline.finish();
+    burst.pipeline.finish();
+  }
+  Tap one, burst;
+};
+
 // process_burst looks every flow of a burst up, and fetches its RTP stream, before it analyses the
 // first packet; what it found is a hint until relied on. Here it goes stale: the first packet of a
 // burst ends flow A (idle past its timeout, its stream freed), the next gives the freed stream
@@ -2408,15 +2426,9 @@ TEST(PipelineBurst, AStreamFreedInTheBurstIsNotTakenForTheOneFoundBefore) {
     frames.emplace_back(at_ms(later + 2 + i * 20), a2.next());
     frames.emplace_back(at_ms(later + 3 + i * 20), from_c.next());
   }
-  Tap one, burst;
-  for (const auto& [ts, f] : frames) one.send(ts, f);
-  std::vector<Pipeline::Frame> all;
-  for (const auto& [ts, f] : frames) all.push_back({ts, f, static_cast<uint32_t>(f.size())});
   // The first burst ends before the idle packet: the second starts with it.
-  burst.pipeline.process_burst(LinkType::Ethernet, std::span(all).first(20));
-  burst.pipeline.process_burst(LinkType::Ethernet, std::span(all).subspan(20));
-  one.pipeline.finish();
-  burst.pipeline.finish();
+  const FrameAndBurst run(test_config(), frames, 20);
+  const Tap &one = run.one, &burst = run.burst;
 
   auto streams_of = [](const Tap& t) {
     std::vector<std::tuple<Endpoint, uint64_t, uint64_t, int64_t>> out;
@@ -2458,14 +2470,8 @@ TEST(PipelineBurst, AFlowRecordFreedInTheBurstIsNotTakenForTheOneFoundBefore) {
   frames.emplace_back(at_ms(300), test::eth_udp(x, kB, Frame(20, 1)));  // X: one packet, one way
   frames.emplace_back(at_ms(301), test::eth_udp(y, kB, Frame(20, 2)));  // Y takes X's record
   frames.emplace_back(at_ms(302), test::eth_udp(x, kB, Frame(20, 3)));  // X again
-  Tap one(cfg), burst(cfg);
-  for (const auto& [ts, f] : frames) one.send(ts, f);
-  std::vector<Pipeline::Frame> all;
-  for (const auto& [ts, f] : frames) all.push_back({ts, f, static_cast<uint32_t>(f.size())});
-  burst.pipeline.process_burst(LinkType::Ethernet, std::span(all).first(21));
-  burst.pipeline.process_burst(LinkType::Ethernet, std::span(all).subspan(21));
-  one.pipeline.finish();
-  burst.pipeline.finish();
+  const FrameAndBurst run(cfg, frames, 21);  // the second burst: X, Y, X
+  const Tap &one = run.one, &burst = run.burst;
 
   auto flows_of = [](const Tap& t) {
     std::vector<std::tuple<uint16_t, uint8_t, uint64_t, uint64_t>> out;
