@@ -26,6 +26,8 @@
   wcstap_it.py afpacket  --scenario healthy ...   net_af_packet on a veth pair inside a network namespace
                                                   made (and removed) by the test; frames are sent into the
                                                   peer with a raw socket; counts come from Goodbye
+  wcstap_it.py overload ...                       a flow table too small for the capture: its losses counted
+                                                  as offline counts them, tap_overload raised and resolved
   wcstap_it.py errors ...                         start-up failures: clear message, non-zero exit
   wcstap_it.py send IFACE PCAP                    (internal) the raw-socket sender, run inside the namespace
 
@@ -1045,6 +1047,115 @@ def pcapng_frames(path):
 
 
 # ---------------------------------------------------------------------------------------------------
+# the tap's own losses: counted, equal to offline's, raised as tap_overload and resolved
+
+def test_overload(env):
+    """1,000 media flows fill a flow table of 1,000 (20 packets each: confirmed RTP, which the eviction
+    policy protects); then 2,000 flows more, one packet each, of which those not already in the table
+    find no room. The tap must count those packets in flow_table_full exactly as the offline
+    pipeline does, raise tap_overload for them in the stats interval they fell in (its detail naming
+    the flow table) and resolve it once an interval passes without a loss; and every event a worker
+    made is either published or counted as a ring drop."""
+    gen = env.args.gen
+    established, flood = env.path("established.pcap"), env.path("flood.pcap")
+    run([gen, "--mix", "flows", "--flows", "1000", "--packets", "20000", "--seed", "5", "--out", established],
+        stdout=subprocess.DEVNULL)
+    run([gen, "--mix", "flows", "--flows", "2000", "--packets", "2000", "--seed", "6", "--out", flood],
+        stdout=subprocess.DEVNULL)
+    # The flood 1 ms after the last established packet (both files start at the same instant).
+    header, first = read_pcap_records(established)
+    _, second = read_pcap_records(flood)
+    micro = struct.unpack("<I", header[:4])[0] == 0xA1B2C3D4
+    if not micro:
+        raise Fail(f"{established}: expected a little-endian microsecond pcap from wcstap-gen")
+    at = lambda r: r[0] * 1_000_000 + r[1]  # noqa: E731
+    shift = at(first[-1]) + 1000 - at(second[0])
+    pcap = env.path("overload.pcap")
+    with open(pcap, "wb") as f:
+        f.write(header)
+        for sec, frac, hdr, frame in first:
+            f.write(hdr + frame)
+        for sec, frac, hdr, frame in second:
+            t = at((sec, frac)) + shift
+            f.write(struct.pack("<II", t // 1_000_000, t % 1_000_000) + hdr[8:] + frame)
+    frames = len(first) + len(second)
+
+    config = env.path("overload.yaml")
+    with open(env.config) as f:
+        text = f.read()
+    for old, new in (("capacity: 65536", "capacity: 1000"), ("media_flows: 65536", "media_flows: 1000"),
+                     ("rtp_streams: 65536", "rtp_streams: 1000"), ("stats_interval_s: 1.0", "stats_interval_s: 0.1")):
+        if old not in text:
+            raise Fail(f"{env.config}: no '{old}' to change")
+        text = text.replace(old, new, 1)
+    with open(config, "w") as f:
+        f.write(text)
+
+    offline_out = env.path("offline.jsonl")
+    with open(offline_out, "w") as f:
+        run([env.args.analyze, "--json", "-c", config, pcap], stdout=f)
+    offline = json_lines(offline_out)
+    want = summaries(offline)[0]["flow_table_full"]
+    log(f"offline: {want} packets found the flow table full")
+    if want == 0:
+        raise Fail("the capture was meant to fill the flow table, and did not offline")
+
+    env.start_control()
+    dp_err = env.path("dataplane.err")
+    dp = env.procs.start("wcstap-dataplane", [
+        env.args.dataplane, "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", env.file_prefix("overload"),
+        "--vdev", f"net_pcap0,rx_pcap={pcap}", "-l", "0-1", "--",
+        "-c", config, "--exit-on-pcap-end", "--publish", env.endpoint, "--wait-for-subscribers", "10000",
+    ], subprocess.DEVNULL, open(dp_err, "w"))
+    try:
+        if wait(dp, "wcstap-dataplane", 120) != 0:
+            raise Fail("wcstap-dataplane failed")
+        if wait(env.ctl, "wcstap-control", 70) != 0:
+            raise Fail("wcstap-control failed")
+        live = json_lines(env.ctl_out)
+        got = summaries(live)[0]["flow_table_full"] if summaries(live) else None
+        if got != want:
+            raise Fail(f"the tap counted {got} packets finding the flow table full, offline {want}")
+        for kind in ("flow", "rtp_stream"):
+            n_live = sum(l.get("type") == kind for l in live)
+            n_off = sum(l.get("type") == kind for l in offline)
+            if n_live != n_off:
+                raise Fail(f"{n_live} {kind} lines live, {n_off} offline")
+        final = [l for l in live if l.get("type") == "tap_stats" and l.get("final")]
+        if not final:
+            raise Fail("no final tap_stats line")
+        final = final[-1]
+        port_rx = sum(p["rx_packets"] for p in final["ports"])
+        if port_rx != frames:
+            raise Fail(f"the port received {port_rx} frames of {frames}")
+        for w in final["workers"]:
+            if w["flow_table_full"] != want:
+                raise Fail(f"worker {w['worker']}: flow_table_full {w['flow_table_full']}, offline {want}")
+            # Nothing a worker made is lost unseen: published, or counted where it was dropped.
+            if w["events"] != w["events_published"] + w["ring_drops"]:
+                raise Fail(f"worker {w['worker']}: {w['events']} events made, {w['events_published']} published,"
+                           f" {w['ring_drops']} dropped at the ring")
+        overload = [l for l in live if l.get("type") == "anomaly" and l.get("kind") == "tap_overload"]
+        states = [a["state"] for a in overload]
+        log(f"tap_overload: {states}; " + "; ".join(a["detail"] for a in overload))
+        raised = [a for a in overload if a["state"] == "raised"]
+        if not raised:
+            raise Fail("tap_overload was not raised")
+        m = re.search(r"flow table full (\d+)", raised[0]["detail"])
+        if not m or int(m.group(1)) == 0 or int(m.group(1)) > want or raised[0]["value"] < int(m.group(1)):
+            raise Fail(f"tap_overload's detail does not name the flow table's losses: {raised[0]['detail']!r}")
+        if states[-1] != "resolved":
+            raise Fail(f"tap_overload was not resolved after the losses stopped: {states}")
+        log(f"{want} packets refused by a full flow table, counted alike live and offline; tap_overload raised"
+            f" ({raised[0]['detail']}) and resolved")
+    except Fail:
+        show(dp_err)
+        show(env.ctl_err)
+        raise
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------
 # start-up failures: a clear message and a non-zero exit, before any packet
 
 def test_errors(env):
@@ -1123,7 +1234,7 @@ def send(iface, pcap):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="mode", required=True)
-    for mode in ("pcap", "afpacket", "errors", "multitap", "inline", "telemetry"):
+    for mode in ("pcap", "afpacket", "errors", "multitap", "inline", "telemetry", "overload"):
         p = sub.add_parser(mode)
         p.add_argument("--scenario", required=mode in ("pcap", "afpacket", "inline", "telemetry"))
         p.add_argument("--gen", required=True)
@@ -1151,7 +1262,8 @@ def main():
         signal.signal(sig, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         rc = {"pcap": test_pcap, "afpacket": test_afpacket, "errors": test_errors,
-              "multitap": test_multitap, "inline": test_inline, "telemetry": test_telemetry}[args.mode](env)
+              "multitap": test_multitap, "inline": test_inline, "telemetry": test_telemetry,
+              "overload": test_overload}[args.mode](env)
         if rc == SKIP:
             return SKIP
         log("PASS")
