@@ -226,6 +226,7 @@ class Control {
       source.port = o->port_id();
       source.queue = o->queue();
       source.worker = o->worker();
+      source.tap_wide = o->worker() == codec::Origin::kTapWide;
     }
     printer_.event(Event{*ev}, source);
   }

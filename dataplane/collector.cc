@@ -28,7 +28,7 @@ void Collector::JudgeSink::emit(const Event& ev) {
   ++counters.events;
   if (const auto* a = std::get_if<AnomalyEvent>(&ev); a != nullptr && a->state == AnomalyState::Raised)
     ++counters.anomalies_raised;
-  publisher_.event(ev, {});
+  publisher_.event(ev, codec::Origin::tap_wide());
 }
 
 void Collector::pull_facts() {
@@ -179,7 +179,7 @@ void Collector::check_overload(const TapStatsSample& s) {
   }
   ev.first_ts = overload_first_;
   overload_announced_ = t;
-  publisher_.event(ev, {});
+  publisher_.event(ev, codec::Origin::tap_wide());
 }
 
 bool CaptureEndWatch::ended(uint64_t rx_packets, std::chrono::steady_clock::time_point now) {

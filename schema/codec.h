@@ -33,6 +33,10 @@ struct Origin {
   uint16_t port_id = 0;
   uint16_t queue = 0;
   uint16_t worker = 0;
+  // Judged on the main lcore for the tap as a whole (tap_overload, the tap-wide verdicts of several
+  // workers' facts): no port, queue or worker of its own, all three kTapWide.
+  static constexpr uint16_t kTapWide = 0xFFFF;
+  static constexpr Origin tap_wide() { return {kTapWide, kTapWide, kTapWide}; }
 };
 
 msg::Endpoint encode(const Endpoint& e);

@@ -538,9 +538,11 @@ std::string event_to_json(const Event& ev, const EventSource* source) {
   Json j = std::visit([](const auto& e) { return to_json(e); }, ev);
   if (source) {
     j["tap"] = source->tap;
-    j["port"] = source->port;
-    j["queue"] = source->queue;
-    j["worker"] = source->worker;
+    if (!source->tap_wide) {
+      j["port"] = source->port;
+      j["queue"] = source->queue;
+      j["worker"] = source->worker;
+    }
   }
   return j.dump();
 }
@@ -549,7 +551,9 @@ std::string event_to_text(const Event& ev, const EventSource* source) {
   std::string s = std::visit([](const auto& e) { return to_text(e); }, ev);
   if (!source) return s;
   std::string where = "[";
-  where.append(source->tap).append(" port ").append(std::to_string(source->port)).append("] ");
+  where.append(source->tap);
+  if (!source->tap_wide) where.append(" port ").append(std::to_string(source->port));
+  where.append("] ");
   return where + s;
 }
 

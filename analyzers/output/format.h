@@ -18,6 +18,7 @@ struct EventSource {
   uint16_t port = 0;
   uint16_t queue = 0;
   uint16_t worker = 0;
+  bool tap_wide = false;  // judged for the tap as a whole: named by its tap alone
 };
 
 std::string endpoint_to_string(const Endpoint& e);  // "10.0.0.1:5004", "[2001:db8::1]:5004"

@@ -56,6 +56,16 @@ TEST(Format, LiveEventNamesItsTapPortAndQueueAfterTheContractFields) {
   EXPECT_EQ(text.rfind("[tap-a port 1] ", 0), 0u) << text;
 }
 
+TEST(Format, TapWideEventNamesItsTapAlone) {
+  // Judged on the main lcore for the whole tap (tap_overload): no port, queue or worker to name.
+  EventSource src{"tap-a", 0xFFFF, 0xFFFF, 0xFFFF, true};
+  std::string with = event_to_json(Event{one_way_event()}, &src);
+  std::string without = event_to_json(Event{one_way_event()});
+  EXPECT_EQ(with, without.substr(0, without.size() - 1) + R"(,"tap":"tap-a"})");
+  std::string text = event_to_text(Event{one_way_event()}, &src);
+  EXPECT_EQ(text.rfind("[tap-a] ", 0), 0u) << text;
+}
+
 TEST(Format, SummaryLabelledWithWhatItIsAbout) {
   PipelineCounters c;
   c.packets = 7;

@@ -298,6 +298,30 @@ class Env:
         with open(self.ctl_err) as f:
             return "hello from tap" in f.read()
 
+    def replay(self, what, vdevs, lcores, config):
+        """wcstap-control, then wcstap-dataplane reading the net_pcap `vdevs` until the capture ends
+        (--no-huge); waits for both. Returns the dataplane's log; a failure shows both logs."""
+        self.start_control()
+        dp_err = self.path("dataplane.err")
+        argv = [self.args.dataplane, "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", self.file_prefix(what)]
+        for vdev in vdevs:
+            argv += ["--vdev", vdev]
+        argv += [*lcores, "--", "-c", config, "--exit-on-pcap-end", "--publish", self.endpoint,
+                 "--wait-for-subscribers", "10000"]
+        dp = self.procs.start("wcstap-dataplane", argv, subprocess.DEVNULL, open(dp_err, "w"))
+        try:
+            rc = wait(dp, "wcstap-dataplane", 120)
+            if rc != 0:
+                raise Fail(f"wcstap-dataplane exited {rc}")
+            rc = wait(self.ctl, "wcstap-control", 70)
+            if rc != 0:
+                raise Fail(f"wcstap-control exited {rc}")
+        except Fail:
+            show(dp_err)
+            show(self.ctl_err)
+            raise
+        return dp_err
+
     def cleanup(self):
         self.procs.cleanup()
         for prefix in self.prefixes:
@@ -335,26 +359,13 @@ def test_pcap(env):
             raise Fail(f"a queue got no frames: {counts} (the capture needs more host pairs)")
         vdev = "net_pcap0," + ",".join(f"rx_pcap={q}" for q in files)
     config = workers_config(env, workers, env.args.balance)
-    lcores = worker_lcores(workers)
-    env.start_control()
-    dp_err = env.path("dataplane.err")
-    dp = env.procs.start("wcstap-dataplane", [
-        env.args.dataplane, "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", env.file_prefix("pcap"),
-        "--vdev", vdev, *lcores, "--",
-        "-c", config, "--exit-on-pcap-end", "--publish", env.endpoint, "--wait-for-subscribers", "10000",
-    ], subprocess.DEVNULL, open(dp_err, "w"))
+    dp_err = env.replay("pcap", [vdev], worker_lcores(workers), config)
     try:
-        rc = wait(dp, "wcstap-dataplane", 120)
-        if rc != 0:
-            raise Fail(f"wcstap-dataplane exited {rc}")
-        rc = wait(env.ctl, "wcstap-control", 70)
-        if rc != 0:
-            raise Fail(f"wcstap-control exited {rc}")
         live = json_lines(env.ctl_out)
         if workers > 1:
             per_worker = {}
             for l in live:
-                if l.get("type") in ("signalling", "anomaly", "flow", "rtp_stream"):
+                if l.get("type") in ("signalling", "anomaly", "flow", "rtp_stream") and "worker" in l:
                     per_worker[l.get("worker")] = per_worker.get(l.get("worker"), 0) + 1
             log(f"lines per worker: {dict(sorted(per_worker.items(), key=str))}")
             if len(per_worker) < min(workers, 2):
@@ -602,19 +613,9 @@ def test_inline(env):
     with open(config, "w") as f:
         f.write(text.replace("mode: mirror", "mode: inline", 1).replace("ports: []", "ports: [net_pcap0, net_pcap1]", 1))
 
-    env.start_control()
-    dp_err = env.path("dataplane.err")
-    dp = env.procs.start("wcstap-dataplane", [
-        env.args.dataplane, "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", env.file_prefix("inline"),
-        "--vdev", f"net_pcap0,rx_pcap={rx[0]},tx_pcap={tx[0]}", "--vdev", f"net_pcap1,rx_pcap={rx[1]},tx_pcap={tx[1]}",
-        *worker_lcores(workers), "--",
-        "-c", config, "--exit-on-pcap-end", "--publish", env.endpoint, "--wait-for-subscribers", "10000",
-    ], subprocess.DEVNULL, open(dp_err, "w"))
+    dp_err = env.replay("inline", [f"net_pcap0,rx_pcap={rx[0]},tx_pcap={tx[0]}", f"net_pcap1,rx_pcap={rx[1]},tx_pcap={tx[1]}"],
+                        worker_lcores(workers), config)
     try:
-        if wait(dp, "wcstap-dataplane", 120) != 0:
-            raise Fail("wcstap-dataplane failed")
-        if wait(env.ctl, "wcstap-control", 70) != 0:
-            raise Fail("wcstap-control failed")
         # What port 0 read went out on port 1, and the other way round: every frame, byte for byte.
         # One worker keeps the order; several keep each host pair's order (one worker per pair).
         for src, dst in ((rx[0], tx[1]), (rx[1], tx[0])):
@@ -1100,18 +1101,8 @@ def test_overload(env):
     if want == 0:
         raise Fail("the capture was meant to fill the flow table, and did not offline")
 
-    env.start_control()
-    dp_err = env.path("dataplane.err")
-    dp = env.procs.start("wcstap-dataplane", [
-        env.args.dataplane, "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", env.file_prefix("overload"),
-        "--vdev", f"net_pcap0,rx_pcap={pcap}", "-l", "0-1", "--",
-        "-c", config, "--exit-on-pcap-end", "--publish", env.endpoint, "--wait-for-subscribers", "10000",
-    ], subprocess.DEVNULL, open(dp_err, "w"))
+    dp_err = env.replay("overload", [f"net_pcap0,rx_pcap={pcap}"], ["-l", "0-1"], config)
     try:
-        if wait(dp, "wcstap-dataplane", 120) != 0:
-            raise Fail("wcstap-dataplane failed")
-        if wait(env.ctl, "wcstap-control", 70) != 0:
-            raise Fail("wcstap-control failed")
         live = json_lines(env.ctl_out)
         got = summaries(live)[0]["flow_table_full"] if summaries(live) else None
         if got != want:
@@ -1146,6 +1137,12 @@ def test_overload(env):
             raise Fail(f"tap_overload's detail does not name the flow table's losses: {raised[0]['detail']!r}")
         if states[-1] != "resolved":
             raise Fail(f"tap_overload was not resolved after the losses stopped: {states}")
+        # The tap's own verdict, judged on the main lcore: named by its tap, not by a worker's origin.
+        misnamed = [a for a in overload if "tap" not in a or {"port", "queue", "worker"} & a.keys()]
+        if misnamed:
+            raise Fail(f"tap_overload should name its tap alone: {misnamed[0]}")
+        if not all("worker" in l for l in live if l.get("type") == "flow"):
+            raise Fail("a flow line does not name its worker")
         log(f"{want} packets refused by a full flow table, counted alike live and offline; tap_overload raised"
             f" ({raised[0]['detail']}) and resolved")
     except Fail:
