@@ -186,6 +186,13 @@ def wait(p, name, timeout):
         raise Fail(f"{name} did not finish within {timeout} s")
 
 
+def wait_ok(p, name, timeout, when=""):
+    """wait(), and a failure unless the process exited 0."""
+    rc = wait(p, name, timeout)
+    if rc != 0:
+        raise Fail(f"{name} exited {rc}{when}")
+
+
 def run(argv, **kw):
     log(f"run: {' '.join(argv)}")
     return subprocess.run(argv, check=True, **kw)
@@ -310,12 +317,8 @@ class Env:
                  "--wait-for-subscribers", "10000"]
         dp = self.procs.start("wcstap-dataplane", argv, subprocess.DEVNULL, open(dp_err, "w"))
         try:
-            rc = wait(dp, "wcstap-dataplane", 120)
-            if rc != 0:
-                raise Fail(f"wcstap-dataplane exited {rc}")
-            rc = wait(self.ctl, "wcstap-control", 70)
-            if rc != 0:
-                raise Fail(f"wcstap-control exited {rc}")
+            wait_ok(dp, "wcstap-dataplane", 120)
+            wait_ok(self.ctl, "wcstap-control", 70)
         except Fail:
             show(dp_err)
             show(self.ctl_err)
@@ -773,10 +776,8 @@ def test_multitap(env):
         ], subprocess.DEVNULL, open(r["err"], "w"))
     try:
         for tap, dp in dps.items():
-            if wait(dp, f"wcstap-dataplane {tap}", 150) != 0:
-                raise Fail(f"wcstap-dataplane {tap} failed")
-        if wait(env.ctl, "wcstap-control", 100) != 0:
-            raise Fail("wcstap-control failed")
+            wait_ok(dp, f"wcstap-dataplane {tap}", 150)
+        wait_ok(env.ctl, "wcstap-control", 100)
         live = json_lines(env.ctl_out)
         untagged = [l for l in live if l.get("tap") not in taps]
         if untagged:
@@ -867,12 +868,8 @@ def afpacket_in_namespace(env, ns):
         log(f"sent {sent}")
         time.sleep(1.0)  # the worker drains the socket ring
         dp.send_signal(signal.SIGINT)
-        rc = wait(dp, "wcstap-dataplane", 60)
-        if rc != 0:
-            raise Fail(f"wcstap-dataplane exited {rc} after SIGINT")
-        rc = wait(env.ctl, "wcstap-control", 70)
-        if rc != 0:
-            raise Fail(f"wcstap-control exited {rc}")
+        wait_ok(dp, "wcstap-dataplane", 60, " after SIGINT")
+        wait_ok(env.ctl, "wcstap-control", 70)
 
         live = json_lines(env.ctl_out)
         live_sum = summaries(live)
