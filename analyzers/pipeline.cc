@@ -234,6 +234,7 @@ struct Pipeline::Impl : EventSink, InterleavedMedia, SdesKeySink {
   void analyse(Nanos ts, Bytes frame, const Staged& s);
   void udp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
   void rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload);
+  uint32_t new_stream(FlowRecord& f, uint8_t dir, const RtpHeader& h, unsigned streams_of_flow);
   void rtcp(FlowRecord& f, uint8_t dir, Nanos ts, const DecodedPacket& pkt);
   void check_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, bool media_packet);
   void judge_one_way(FlowRecord& f, RtpStreamState& s, Nanos now, Nanos back_media, Nanos rr);
@@ -1331,32 +1332,7 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
   uint32_t idx = f.rtp_head;
   for (; idx != kNoIndex; idx = streams[idx].next, ++n)
     if (streams[idx].ssrc == h.ssrc && streams[idx].dir == dir) break;
-  if (idx == kNoIndex) {
-    if (n >= kMaxStreamsPerFlow) {
-      ++ctr.rtp_streams_over_flow_cap;
-      return;
-    }
-    idx = streams.alloc();
-    if (idx == kNoIndex) {
-      ++ctr.rtp_stream_pool_full;
-      return;
-    }
-    RtpStreamState& s = streams[idx];
-    s.ssrc = h.ssrc;
-    s.dir = dir;
-    s.next = f.rtp_head;
-    f.rtp_head = idx;
-    // The clock rate the session's SDP gave this payload type, when signalling named the flow.
-    if (const uint32_t rate = expectations.clock_rate(key_endpoint(f.key, dir == 1), key_endpoint(f.key, dir == 0), h.pt)) {
-      s.clock_rate = rate;
-      s.clock_source = ClockSource::Sdp;
-      ++ctr.rtp_clock_from_sdp;
-    }
-    // ... and its name, as signalling gave it now (a later SDP may name the same address anew).
-    const uint64_t session = f.media != kNoIndex && media(f).session != kNoIndex ? sessions[media(f).session].ev.id : 0;
-    std::snprintf(s.stream, sizeof s.stream, "%s",
-                  media_name(key_endpoint(f.key, dir == 1), key_endpoint(f.key, dir == 0), session));
-  }
+  if (idx == kNoIndex && (idx = new_stream(f, dir, h, n)) == kNoIndex) return;
   RtpStreamState& s = streams[idx];
   bool was_confirmed = s.confirmed;
   // A talkspurt after silence (RFC 3551: marker bit on its first packet): the sender suppresses silence.
@@ -1406,6 +1382,39 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
     if (RtcpSsrcEntry* e = rtcp_ssrcs.find(at.rtcp, from, s.ssrc)) rtcp_ssrcs.touch(*e, ts);
   }
   check_one_way(f, s, ts, true);
+}
+
+// A flow's new RTP stream (its first packet of this SSRC and direction), chained first on the flow:
+// kNoIndex when the flow has its fill of streams or the pool is empty (counted). Out of line: it
+// is rare, and a fresh record is made on the stack (IndexPool::alloc), which in rtp() made every
+// packet's call align its frame to a cache line and reserve 960 bytes.
+[[gnu::noinline]] uint32_t Pipeline::Impl::new_stream(FlowRecord& f, uint8_t dir, const RtpHeader& h,
+                                                      unsigned streams_of_flow) {
+  if (streams_of_flow >= kMaxStreamsPerFlow) {
+    ++ctr.rtp_streams_over_flow_cap;
+    return kNoIndex;
+  }
+  const uint32_t idx = streams.alloc();
+  if (idx == kNoIndex) {
+    ++ctr.rtp_stream_pool_full;
+    return kNoIndex;
+  }
+  RtpStreamState& s = streams[idx];
+  s.ssrc = h.ssrc;
+  s.dir = dir;
+  s.next = f.rtp_head;
+  f.rtp_head = idx;
+  // The clock rate the session's SDP gave this payload type, when signalling named the flow.
+  if (const uint32_t rate = expectations.clock_rate(key_endpoint(f.key, dir == 1), key_endpoint(f.key, dir == 0), h.pt)) {
+    s.clock_rate = rate;
+    s.clock_source = ClockSource::Sdp;
+    ++ctr.rtp_clock_from_sdp;
+  }
+  // ... and its name, as signalling gave it now (a later SDP may name the same address anew).
+  const uint64_t session = f.media != kNoIndex && media(f).session != kNoIndex ? sessions[media(f).session].ev.id : 0;
+  std::snprintf(s.stream, sizeof s.stream, "%s",
+                media_name(key_endpoint(f.key, dir == 1), key_endpoint(f.key, dir == 0), session));
+  return idx;
 }
 
 // SRTP of a stream whose key the tap holds (looked up on its first packet, and again when keys
