@@ -1386,8 +1386,9 @@ void Pipeline::Impl::rtp(FlowRecord& f, uint8_t dir, Nanos ts, Bytes payload) {
 
 // A flow's new RTP stream (its first packet of this SSRC and direction), chained first on the flow:
 // kNoIndex when the flow has its fill of streams or the pool is empty (counted). Out of line: it
-// is rare, and a fresh record is made on the stack (IndexPool::alloc), which in rtp() made every
-// packet's call align its frame to a cache line and reserve 960 bytes.
+// is rare, and inline its locals and calls made every packet's rtp() save and reserve for them
+// (it once made rtp() align its frame to a cache line and reserve 960 bytes: IndexPool::alloc
+// built the fresh record on the stack).
 [[gnu::noinline]] uint32_t Pipeline::Impl::new_stream(FlowRecord& f, uint8_t dir, const RtpHeader& h,
                                                       unsigned streams_of_flow) {
   if (streams_of_flow >= kMaxStreamsPerFlow) {
